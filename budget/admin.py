@@ -1,0 +1,150 @@
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from budget.models import (
+    BudgetTable,
+    Department,
+    Flag,
+    FundingSource,
+    FundingUnit,
+    Indicator,
+    Level1Category,
+    Level2Category,
+    Project,
+    ProjectFunding,
+)
+
+admin.site.site_header = _("预算绩效目标看板 · 管理")
+admin.site.site_title = _("预算绩效目标看板")
+admin.site.index_title = _("数据管理")
+
+
+def reconciliation_message(total: Decimal, parts: Decimal) -> str:
+    """The same words the importer uses, so a clerk reads one rule everywhere."""
+    return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
+        total=f"{total:,.2f}", parts=f"{parts:,.2f}", diff=f"{total - parts:,.2f}"
+    )
+
+
+class FundingFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        project = self.instance
+        if any(self.errors) or not project.table_id or not project.table.has_source_breakdown:
+            return
+        parts = sum(
+            (f.cleaned_data.get("amount") or Decimal(0))
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        )
+        if parts != project.total:
+            raise ValidationError(reconciliation_message(project.total, parts))
+
+
+class ProjectFundingInline(admin.TabularInline):
+    model = ProjectFunding
+    formset = FundingFormSet
+    extra = 0
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = [
+        "position", "seq", "level2", "name", "library_code", "period_value", "annual_value",
+        "comparator", "target_value", "target_unit", "weight",
+    ]
+    autocomplete_fields = ["level2"]
+    formfield_overrides = {
+        # Values are short texts in practice; big textareas make the inline unreadable.
+        Indicator._meta.get_field("period_value").__class__: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})},
+    }
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+class FundingUnitInline(admin.TabularInline):
+    model = FundingUnit
+    extra = 0
+    fields = ["position", "name", "code", "total"]
+
+
+@admin.register(BudgetTable)
+class BudgetTableAdmin(admin.ModelAdmin):
+    list_display = ["department", "year", "total", "layout", "source_filename", "imported_at"]
+    list_filter = ["year", "layout", "department"]
+    list_select_related = ["department"]
+    search_fields = ["department__name", "title", "source_filename"]
+    readonly_fields = ["source_filename", "source_sha256", "imported_at", "imported_by"]
+    inlines = [FundingUnitInline]
+
+
+@admin.register(FundingUnit)
+class FundingUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "table", "position", "total"]
+    list_select_related = ["table__department"]
+    list_filter = ["table__year", "table__department"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(FundingSource)
+class FundingSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "department", "year", "total", "source_row"]
+    list_select_related = ["unit", "table__department"]
+    list_filter = ["table__year", "table__department"]
+    search_fields = ["name", "code", "goal"]
+    autocomplete_fields = ["table", "unit"]
+    readonly_fields = ["indicator_text", "unparsed_indicator_text"]
+    inlines = [ProjectFundingInline, IndicatorInline]
+
+    @admin.display(description=_("部门"), ordering="table__department__name")
+    def department(self, obj):
+        return obj.table.department
+
+    @admin.display(description=_("年度"), ordering="table__year")
+    def year(self, obj):
+        return obj.table.year
+
+
+@admin.register(Level1Category)
+class Level1CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind"]
+    search_fields = ["name"]
+
+
+@admin.register(Level2Category)
+class Level2CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "level1"]
+    list_select_related = ["level1"]
+    list_filter = ["level1"]
+    search_fields = ["name", "level1__name"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "level2", "annual_value", "comparator", "target_value", "target_unit"]
+    list_select_related = ["project", "level2__level1"]
+    list_filter = ["project__table__year", "level2__level1", "level2", "project__table__department"]
+    search_fields = ["name", "annual_value", "project__name"]
+    autocomplete_fields = ["project", "level2"]
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["code", "severity", "row", "project", "table", "message"]
+    list_select_related = ["project", "table__department"]
+    list_filter = ["severity", "code", "table__year"]
+    search_fields = ["message", "project__name"]

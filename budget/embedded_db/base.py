@@ -1,0 +1,94 @@
+import atexit
+import os
+import signal
+import threading
+from pathlib import Path
+
+from django.db.backends.postgresql import base
+
+_lock = threading.Lock()
+_socket_dir: str | None = None
+_databases: set[str] = set()
+
+
+def data_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.EMBEDDED_PG_DIR)
+
+
+def _forget_dead_processes(pgdata: Path) -> None:
+    """pgserver counts the processes holding the server in a file; one killed with
+    SIGKILL never removes itself and would keep the server alive forever."""
+    import json
+
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def _stop_on_sigterm() -> None:
+    # atexit does not run on SIGTERM; turn it into a normal exit so the server stops.
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, lambda *_: os._exit(_shutdown_then(143)))
+
+
+def _shutdown_then(code: int) -> int:
+    atexit._run_exitfuncs()
+    return code
+
+
+def ensure_server(dbname: str | None) -> str:
+    """Start (or join) the embedded server and return its socket directory."""
+    global _socket_dir
+    with _lock:
+        if _socket_dir is None:
+            import warnings
+
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, cron); its /tmp fallback is fine.
+            warnings.filterwarnings("ignore", module="platformdirs")
+            import pgserver
+            from pgserver.postgres_server import PostgresServer
+
+            pgdata = data_dir()
+            pgdata.parent.mkdir(parents=True, exist_ok=True)
+            with PostgresServer._lock:
+                if pgdata.exists():
+                    _forget_dead_processes(pgdata)
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            _socket_dir = str(server.get_postmaster_info().socket_dir)
+            _stop_on_sigterm()
+        if dbname and dbname not in _databases:
+            _create_database(dbname)
+            _databases.add(dbname)
+    return _socket_dir
+
+
+def _create_database(dbname: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(host=_socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        # The test database is created by Django itself; only the main one needs us.
+        name = self.settings_dict["NAME"]
+        main = None if (name or "").startswith("test_") else name
+        params["host"] = ensure_server(main)
+        params["user"] = "postgres"
+        return params

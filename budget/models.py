@@ -1,0 +1,267 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# 万元 with six decimals holds any amount in 元 with two decimals exactly (3,309,840.00 元 = 330.984 万元).
+AMOUNT = {"max_digits": 20, "decimal_places": 6}
+ZERO = Decimal("0")
+
+
+class Department(models.Model):
+    name = models.CharField(_("部门名称"), max_length=200, unique=True)
+    code = models.CharField(_("部门编码"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BudgetTable(models.Model):
+    """One department's published targets for one budget year (项目支出绩效目标表)."""
+
+    class Layout(models.TextChoices):
+        PROJECT_PER_ROW = "project-per-row", _("每行一个项目")
+        INDICATOR_PER_ROW = "indicator-per-row", _("每行一个指标")
+
+    department = models.ForeignKey(Department, models.CASCADE, related_name="tables", verbose_name=_("部门"))
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    title = models.CharField(_("标题"), max_length=300, blank=True)
+    amount_unit = models.CharField(_("源表金额单位"), max_length=10, default="万元")
+    layout = models.CharField(_("版式"), max_length=30, choices=Layout.choices, default=Layout.PROJECT_PER_ROW)
+    total = models.DecimalField(_("合计(万元)"), **AMOUNT, default=ZERO)
+    has_source_breakdown = models.BooleanField(_("分资金来源"), default=True)
+    source_filename = models.CharField(_("源文件"), max_length=300, blank=True)
+    source_sha256 = models.CharField(_("源文件SHA-256"), max_length=64, blank=True)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
+    )
+
+    class Meta:
+        verbose_name = _("绩效目标表")
+        verbose_name_plural = _("绩效目标表")
+        ordering = ["-year", "department__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="one_table_per_department_year"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="table_total_not_negative"),
+            models.CheckConstraint(condition=Q(year__gte=1990, year__lte=2100), name="table_year_plausible"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.year}"
+
+
+class FundingUnit(models.Model):
+    """资金使用单位: a group of projects within a table, in source order."""
+
+    table = models.ForeignKey(BudgetTable, models.CASCADE, related_name="units", verbose_name=_("绩效目标表"))
+    position = models.PositiveIntegerField(_("顺序"))
+    name = models.CharField(_("单位名称"), max_length=300)
+    code = models.CharField(_("单位编码"), max_length=50, blank=True)
+    total = models.DecimalField(_("小计(万元)"), **AMOUNT, default=ZERO)
+    source_row = models.PositiveIntegerField(_("源表行号"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("资金使用单位")
+        verbose_name_plural = _("资金使用单位")
+        ordering = ["table", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "position"], name="unit_position_unique"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="unit_total_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FundingSource(models.Model):
+    """财政拨款, 财政专户拨款, 其他资金 …; new columns in later tables extend the list."""
+
+    name = models.CharField(_("资金来源"), max_length=100, unique=True)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("资金来源")
+        verbose_name_plural = _("资金来源")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Project(models.Model):
+    table = models.ForeignKey(BudgetTable, models.CASCADE, related_name="projects", verbose_name=_("绩效目标表"))
+    unit = models.ForeignKey(FundingUnit, models.CASCADE, related_name="projects", verbose_name=_("资金使用单位"))
+    position = models.PositiveIntegerField(_("顺序"))
+    name = models.CharField(_("项目名称"), max_length=500)
+    code = models.CharField(_("项目编码"), max_length=50, blank=True)
+    goal = models.TextField(_("绩效目标"), blank=True)
+    total = models.DecimalField(_("总计(万元)"), **AMOUNT, default=ZERO)
+    source_row = models.PositiveIntegerField(_("源表行号"), null=True, blank=True)
+    indicator_text = models.TextField(_("绩效指标原文"), blank=True)
+    unparsed_indicator_text = models.TextField(_("未能识别的指标文本"), blank=True)
+    # Self-evaluation (绩效自评): 全年执行数 in 万元.
+    executed = models.DecimalField(_("全年执行数(万元)"), **AMOUNT, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["table", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "position"], name="project_position_unique"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="project_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(executed__isnull=True) | Q(executed__gte=0), name="project_executed_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "position"])]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectFunding(models.Model):
+    project = models.ForeignKey(Project, models.CASCADE, related_name="funding", verbose_name=_("项目"))
+    source = models.ForeignKey(FundingSource, models.PROTECT, related_name="+", verbose_name=_("资金来源"))
+    amount = models.DecimalField(_("金额(万元)"), **AMOUNT, default=ZERO)
+
+    class Meta:
+        verbose_name = _("项目资金")
+        verbose_name_plural = _("项目资金")
+        ordering = ["project", "source__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "source"], name="one_amount_per_project_source"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="funding_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.source}: {self.amount}"
+
+
+class Level1Category(models.Model):
+    """一级指标: 产出, 效益, 满意度, 成本 …; unknown names extend the list."""
+
+    class Kind(models.TextChoices):
+        OUTPUT = "output", _("产出")
+        OUTCOME = "outcome", _("效益")
+        SATISFACTION = "satisfaction", _("满意度")
+        COST = "cost", _("成本")
+
+    name = models.CharField(_("一级指标"), max_length=100, unique=True)
+    code = models.CharField(_("编码"), max_length=10, blank=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("一级指标")
+        verbose_name_plural = _("一级指标")
+        ordering = ["code", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Level2Category(models.Model):
+    level1 = models.ForeignKey(Level1Category, models.PROTECT, related_name="children", verbose_name=_("一级指标"))
+    name = models.CharField(_("二级指标"), max_length=100)
+    code = models.CharField(_("编码"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("二级指标")
+        verbose_name_plural = _("二级指标")
+        ordering = ["level1__code", "code", "name"]
+        constraints = [models.UniqueConstraint(fields=["level1", "name"], name="level2_unique_within_level1")]
+
+    def __str__(self):
+        return f"{self.level1.name} / {self.name}"
+
+
+class Indicator(models.Model):
+    class Comparator(models.TextChoices):
+        GE = ">=", "≥"
+        LE = "<=", "≤"
+        EQ = "=", "="
+        GT = ">", ">"
+        LT = "<", "<"
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="indicators", verbose_name=_("项目"))
+    position = models.PositiveIntegerField(_("顺序"))
+    seq = models.PositiveIntegerField(_("序号"))
+    level2 = models.ForeignKey(Level2Category, models.PROTECT, related_name="+", verbose_name=_("二级指标"))
+    # The category words as the source wrote them ("产出" or "产出指标"); the foreign key groups them.
+    level1_label = models.CharField(_("一级指标(原文)"), max_length=100, blank=True)
+    level2_label = models.CharField(_("二级指标(原文)"), max_length=100, blank=True)
+    name = models.CharField(_("三级指标"), max_length=500, blank=True)
+    library_code = models.CharField(_("指标库编码"), max_length=50, blank=True)
+    period_value = models.TextField(_("实施周期指标值"), null=True, blank=True)
+    annual_value = models.TextField(_("年度指标值"), null=True, blank=True)
+    comparator = models.CharField(_("比较符"), max_length=2, choices=Comparator.choices, blank=True)
+    target_value = models.DecimalField(_("目标值"), max_digits=24, decimal_places=8, null=True, blank=True)
+    target_unit = models.CharField(_("计量单位"), max_length=50, blank=True)
+    weight = models.DecimalField(_("权重"), max_digits=8, decimal_places=4, null=True, blank=True)
+    # Self-evaluation (绩效自评), filled after the year.
+    actual_value = models.TextField(_("实际完成值"), blank=True)
+    actual_points = models.DecimalField(_("评价得分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    deviation_reason = models.TextField(_("偏差原因及改进措施"), blank=True)
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "position"], name="indicator_position_unique"),
+            # A target is all three of comparator and value, or none.
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True, comparator="") | Q(target_value__isnull=False) & ~Q(comparator=""),
+                name="indicator_target_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__isnull=True) | Q(weight__gte=0), name="indicator_weight_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or f"#{self.seq}"
+
+    @property
+    def level1(self):
+        return self.level2.level1
+
+    @property
+    def target_display(self) -> str:
+        if self.target_value is None:
+            return ""
+        symbol = dict(self.Comparator.choices)[self.comparator]
+        return f"{symbol}{self.target_value.normalize():f}{self.target_unit}"
+
+
+class Flag(models.Model):
+    """A data-quality finding of an import: kept and shown, never silently dropped."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error", _("错误")
+        WARNING = "warning", _("警告")
+        INFO = "info", _("提示")
+
+    table = models.ForeignKey(BudgetTable, models.CASCADE, related_name="flags", verbose_name=_("绩效目标表"))
+    project = models.ForeignKey(
+        Project, models.CASCADE, null=True, blank=True, related_name="flags", verbose_name=_("项目")
+    )
+    severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices)
+    code = models.CharField(_("代码"), max_length=50)
+    message = models.TextField(_("说明"))
+    row = models.PositiveIntegerField(_("源表行号"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("数据质量提示")
+        verbose_name_plural = _("数据质量提示")
+        ordering = ["table", "row", "id"]
+
+    def __str__(self):
+        return f"[{self.code}] {self.message}"
