@@ -43,6 +43,7 @@ class BudgetTable(models.Model):
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
     )
+    review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("绩效目标表")
@@ -109,6 +110,9 @@ class Project(models.Model):
     unparsed_indicator_text = models.TextField(_("未能识别的指标文本"), blank=True)
     # Self-evaluation (绩效自评): 全年执行数 in 万元.
     executed = models.DecimalField(_("全年执行数(万元)"), **AMOUNT, null=True, blank=True)
+    # Target review (绩效目标审核), recomputed on import and after every edit (budget/review.py).
+    review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    review_findings = models.JSONField(_("审核发现"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("项目")
@@ -197,6 +201,7 @@ class Indicator(models.Model):
     # The category words as the source wrote them ("产出" or "产出指标"); the foreign key groups them.
     level1_label = models.CharField(_("一级指标(原文)"), max_length=100, blank=True)
     level2_label = models.CharField(_("二级指标(原文)"), max_length=100, blank=True)
+    level2_code = models.CharField(_("二级指标编码(原文)"), max_length=10, blank=True)
     name = models.CharField(_("三级指标"), max_length=500, blank=True)
     library_code = models.CharField(_("指标库编码"), max_length=50, blank=True)
     period_value = models.TextField(_("实施周期指标值"), null=True, blank=True)

@@ -1,0 +1,216 @@
+"""Tables out: the canonical JSON (budget-performance-targets/1), CSV/XLSX rows, and the
+project-per-row layout as text that imports back to the same data."""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.utils import timezone
+
+from budget import selectors
+
+FORMAT = "budget-performance-targets/1"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def amount(value: Decimal | None) -> str | None:
+    """Exact decimal as text: two places like the source when they suffice, more when needed, "0" for nothing."""
+    if value is None:
+        return None
+    if value == 0:
+        return "0"
+    two = value.quantize(Decimal("0.01"))
+    return f"{two:.2f}" if two == value else f"{value.normalize():f}"
+
+
+def number(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def funding_dict(total, by_source: dict) -> dict:
+    return {"total": amount(total), "by_source": {k: amount(v) for k, v in by_source.items()}}
+
+
+def table_document(table) -> dict:
+    """One table as the export format describes it; `table` comes from selectors.tables_for_export."""
+    sources = table.source_names
+    units, table_by_source = [], dict.fromkeys(sources, Decimal(0))
+    for unit in table.unit_list:
+        unit_by_source = dict.fromkeys(sources, Decimal(0))
+        projects = []
+        for p in unit.project_list:
+            by_source = dict.fromkeys(sources, Decimal(0))
+            for f in p.funding.all():
+                by_source[f.source.name] = f.amount
+                unit_by_source[f.source.name] += f.amount
+            projects.append({
+                "name": p.name,
+                "code": p.code or None,
+                "source_row": p.source_row,
+                "funding": funding_dict(p.total, by_source),
+                "goal": p.goal,
+                "indicators": [indicator_dict(i) for i in p.indicators.all()],
+                "unparsed_indicator_text": p.unparsed_indicator_text or None,
+            })
+        for k, v in unit_by_source.items():
+            table_by_source[k] += v
+        units.append({
+            "name": unit.name,
+            "code": unit.code or None,
+            "funding": funding_dict(unit.total, unit_by_source),
+            "projects": projects,
+        })
+    imported_at = timezone.localtime(table.imported_at).isoformat(timespec="seconds") if table.imported_at else None
+    return {
+        "department": table.department.name,
+        "department_code": table.department.code or None,
+        "year": table.year,
+        "title": table.title,
+        "amount_unit": "万元",
+        "layout": table.layout,
+        "source": {"filename": table.source_filename, "sha256": table.source_sha256, "imported_at": imported_at},
+        "funding": funding_dict(table.total, table_by_source),
+        "units": units,
+        "flags": [
+            {"severity": f.severity, "code": f.code, "row": f.row,
+             "project": f.project.name if f.project_id else None, "message": f.message}
+            for f in table.flags.all()
+        ],
+    }
+
+
+def indicator_dict(i) -> dict:
+    target = None
+    if i.target_value is not None:
+        target = {"comparator": i.comparator, "value": number(i.target_value), "unit": i.target_unit}
+    return {
+        "seq": i.seq,
+        "level1": i.level1_label or i.level2.level1.name,
+        "level2": i.level2_label or i.level2.name,
+        "level2_code": i.level2_code or None,
+        "name": i.name,
+        "library_code": i.library_code or None,
+        "period_value": i.period_value,
+        "annual_value": i.annual_value,
+        "target": target,
+        "weight": number(i.weight),
+    }
+
+
+def json_document(*, year=None, department=None) -> dict:
+    return {"format": FORMAT, "tables": [table_document(t) for t in selectors.tables_for_export(year=year, department=department)]}
+
+
+# -- rows for CSV and XLSX ---------------------------------------------------------------
+
+ROW_HEADER = [
+    "部门", "年度", "资金使用单位", "项目名称", "项目编码", "源表行号", "项目总计(万元)", "资金来源明细(万元)",
+    "绩效目标", "序号", "一级指标", "二级指标", "三级指标", "指标库编码", "实施周期指标值", "年度指标值",
+    "比较符", "目标值", "计量单位", "权重",
+]
+
+
+def inert(value):
+    """A text cell starting with = + - @ or a tab would run as a formula in a spreadsheet."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def indicator_rows(*, year=None, department=None):
+    """One row per indicator (a project without indicators still gets one row)."""
+    for table in selectors.tables_for_export(year=year, department=department):
+        for unit in table.unit_list:
+            for p in unit.project_list:
+                by_source = "; ".join(f"{f.source.name}={amount(f.amount)}" for f in p.funding.all())
+                base = [table.department.name, table.year, unit.name, p.name, p.code, p.source_row,
+                        amount(p.total), by_source, p.goal]
+                inds = list(p.indicators.all()) or [None]
+                for i in inds:
+                    if i is None:
+                        yield base + [""] * 11
+                        continue
+                    d = indicator_dict(i)
+                    t = d["target"] or {}
+                    yield base + [d["seq"], d["level1"], d["level2"], d["name"], d["library_code"] or "",
+                                  d["period_value"] or "", d["annual_value"] or "", t.get("comparator", ""),
+                                  t.get("value", ""), t.get("unit", ""), d["weight"] or ""]
+
+
+def write_csv(rows, out, header=ROW_HEADER):
+    """UTF-8 with BOM so that Excel on Chinese Windows opens it without mojibake."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([inert("" if v is None else v) for v in row])
+
+
+def write_xlsx(rows, out, header=ROW_HEADER, title="绩效指标"):
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append(header)
+    for row in rows:
+        # Strings stay strings (no formula evaluation); numbers become numbers only where they are.
+        sheet.append([inert(v) if isinstance(v, str) else v for v in row])
+    book.save(out)
+
+
+# -- the original layout ---------------------------------------------------------------
+
+def table_text(table) -> str:
+    """The project-per-row layout as tab-separated text, as the importer reads it back."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    sources = table.source_names
+    writer.writerow([table.title or f"{table.year}年项目支出绩效目标表"])
+    writer.writerow([f"部门名称: {_coded(table.department.name, table.department.code)}"])
+    writer.writerow([f"{table.year}年度"] if str(table.year) not in (table.title or "") else [])
+    writer.writerow(["单位: 万元"])
+    writer.writerow(["项目名称(资金使用单位)", "总计", *sources, "绩效目标", "绩效指标"])
+    doc_units = table.unit_list
+
+    def amounts(total, by_source):
+        return [amount(total), *[amount(by_source.get(s, Decimal(0))) for s in sources]]
+
+    unit_sums = []
+    for unit in doc_units:
+        sums = dict.fromkeys(sources, Decimal(0))
+        for p in unit.project_list:
+            for f in p.funding.all():
+                sums[f.source.name] += f.amount
+        unit_sums.append(sums)
+    grand = {s: sum(u[s] for u in unit_sums) for s in sources}
+    writer.writerow(["合计", *amounts(table.total, grand), "", ""])
+    for unit, sums in zip(doc_units, unit_sums):
+        writer.writerow([_coded(unit.name, unit.code), *amounts(unit.total, sums), "", ""])
+        for p in unit.project_list:
+            by_source = {f.source.name: f.amount for f in p.funding.all()}
+            writer.writerow([_coded(p.name, p.code), *amounts(p.total, by_source), p.goal or "", indicator_cell(p)])
+    return out.getvalue()
+
+
+def _coded(name, code):
+    return f"{code}-{name}" if code else name
+
+
+def indicator_cell(project) -> str:
+    parts = []
+    for i in project.indicators.all():
+        level1 = i.level1_label or i.level2.level1.name
+        code1 = i.level2.level1.code or "0"
+        code2 = f"{i.level2_code}-" if i.level2_code else ""
+        name = _coded(i.name, i.library_code)
+        item = f"{i.seq}.{code1}-{level1}:{code2}{i.level2_label or i.level2.name}:"
+        values = []
+        if i.period_value is not None:
+            values.append(f"实施周期指标值:{i.period_value}")
+        if i.annual_value is not None:
+            values.append(f"年度指标值:{i.annual_value}")
+        parts.append(item + (f"{name};" if name else "") + ";".join(values) + "。")
+    text = "".join(parts)
+    if project.unparsed_indicator_text:
+        text = (text + "\n" if text else "") + project.unparsed_indicator_text
+    return text

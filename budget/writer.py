@@ -1,0 +1,185 @@
+"""Validated table → database, in one transaction (the second half of the importer).
+
+Kept apart from importer.py because parsing is pure and large on its own; this half is
+the only one that touches the database.
+"""
+
+import re
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from budget import indicators as grammar
+from budget.importer import ImportResult, ParsedTable
+from budget.models import (
+    BudgetTable,
+    Department,
+    Flag,
+    FundingSource,
+    FundingUnit,
+    Indicator,
+    Level1Category,
+    Level2Category,
+    Project,
+    ProjectFunding,
+)
+
+BATCH = 5000
+
+
+def category_key(name: str) -> str:
+    return re.sub(r"指标$", "", re.sub(r"\s+", "", name))
+
+
+def parsed_fingerprints(parsed: ParsedTable) -> dict:
+    prints, seen = {}, {}
+    for unit in parsed.units:
+        for p in unit.projects:
+            funding = tuple(sorted((k, v) for k, v in p.funding.items() if v))
+            inds = tuple(
+                (i.seq, i.level1, i.level2, i.name, i.library_code or "", i.period_value, i.annual_value, i.weight)
+                for i in p.indicators
+            )
+            key = (unit.name, p.name)
+            seen[key] = seen.get(key, 0) + 1
+            prints[key + (seen[key],)] = (p.code, p.goal, p.total, funding, inds, p.unparsed or "")
+    return prints
+
+
+def stored_fingerprints(table: BudgetTable) -> dict:
+    prints, seen = {}, {}
+    projects = table.projects.select_related("unit").prefetch_related("funding__source", "indicators")
+    for p in projects:
+        funding = tuple(sorted((f.source.name, f.amount) for f in p.funding.all() if f.amount))
+        inds = tuple(
+            (i.seq, i.level1_label, i.level2_label, i.name, i.library_code, i.period_value, i.annual_value, i.weight)
+            for i in p.indicators.all()
+        )
+        key = (p.unit.name, p.name)
+        seen[key] = seen.get(key, 0) + 1
+        prints[key + (seen[key],)] = (p.code, p.goal, p.total, funding, inds, p.unparsed_indicator_text)
+    return prints
+
+
+def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Two imports of the same department and year queue here instead of racing.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{parsed.department}|{parsed.year}"])
+        existing = (
+            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year).first()
+        )
+        new = parsed_fingerprints(parsed)
+        old = stored_fingerprints(existing) if existing else {}
+        name = lambda key: key[1]  # noqa: E731
+        added = [name(k) for k in new if k not in old]
+        removed = [name(k) for k in old if k not in new]
+        changed = [name(k) for k in new if k in old and old[k] != new[k]]
+        unchanged = bool(existing) and not (added or removed or changed) and existing.source_sha256 == parsed.sha256
+        result = ImportResult(parsed, added, changed, removed, unchanged, written=False)
+        if dry_run or unchanged:
+            return result
+        if existing:
+            existing.delete()
+        _insert(parsed, user)
+        result.written = True
+        return result
+
+
+def _insert(parsed: ParsedTable, user):
+    department, _ = Department.objects.get_or_create(name=parsed.department)
+    if parsed.department_code and department.code != parsed.department_code:
+        department.code = parsed.department_code
+        department.save(update_fields=["code"])
+    table = BudgetTable.objects.create(
+        department=department, year=parsed.year, title=parsed.title[:300], amount_unit=parsed.amount_unit,
+        layout=parsed.layout, total=parsed.total, has_source_breakdown=bool(parsed.sources),
+        source_filename=parsed.filename[:300], source_sha256=parsed.sha256, imported_at=timezone.now(),
+        imported_by=user if user and user.is_authenticated else None,
+    )
+    sources = _sources(parsed.sources)
+    categories = _Categories()
+    units = FundingUnit.objects.bulk_create([
+        FundingUnit(table=table, position=i, name=u.name[:300], code=u.code,
+                    total=u.total if u.total is not None else sum((p.total for p in u.projects), Decimal(0)),
+                    source_row=u.source_row)
+        for i, u in enumerate(parsed.units)
+    ])
+    projects, pairs = [], []
+    for unit_obj, unit in zip(units, parsed.units):
+        for p in unit.projects:
+            obj = Project(
+                table=table, unit=unit_obj, position=len(projects), name=p.name[:500], code=p.code, goal=p.goal,
+                total=p.total, source_row=p.source_row, indicator_text=p.indicator_text,
+                unparsed_indicator_text=p.unparsed or "",
+            )
+            projects.append(obj)
+            pairs.append((obj, p))
+    Project.objects.bulk_create(projects, batch_size=BATCH)
+    categories.prepare(p for _, p in pairs)
+    funding, indicators = [], []
+    for obj, p in pairs:
+        for source_name in parsed.sources:
+            funding.append(ProjectFunding(project=obj, source=sources[source_name], amount=p.funding.get(source_name, 0)))
+        for i, ind in enumerate(p.indicators):
+            target = ind.target
+            indicators.append(Indicator(
+                project=obj, position=i, seq=ind.seq, level2=categories.level2(ind),
+                level1_label=ind.level1[:100], level2_label=ind.level2[:100],
+                level2_code=(ind.level2_code or "")[:10], name=ind.name[:500],
+                library_code=ind.library_code or "", period_value=ind.period_value, annual_value=ind.annual_value,
+                comparator=target.comparator if target else "", target_value=target.value if target else None,
+                target_unit=target.unit[:50] if target else "", weight=ind.weight,
+            ))
+    ProjectFunding.objects.bulk_create(funding, batch_size=BATCH)
+    Indicator.objects.bulk_create(indicators, batch_size=BATCH)
+    by_name = {}
+    for obj, _ in pairs:
+        by_name.setdefault(obj.name, obj)
+    Flag.objects.bulk_create([
+        Flag(table=table, project=by_name.get(f.project), severity=f.severity, code=f.code,
+             message=f.message, row=f.row)
+        for f in parsed.flags
+    ], batch_size=BATCH)
+    return table
+
+
+def _sources(names: list[str]) -> dict[str, FundingSource]:
+    known = {s.name: s for s in FundingSource.objects.filter(name__in=names)}
+    position = max(FundingSource.objects.values_list("position", flat=True), default=0)
+    for name in names:
+        if name not in known:
+            position += 1
+            known[name], _ = FundingSource.objects.get_or_create(name=name, defaults={"position": position})
+    return known
+
+
+class _Categories:
+    """Matches 产出 with 产出指标 and 社会效益 with 社会效益指标; unknown names extend the list."""
+
+    def __init__(self):
+        self.by_level1 = {category_key(c.name): c for c in Level1Category.objects.all()}
+        self.by_level2 = {(c.level1_id, category_key(c.name)): c for c in Level2Category.objects.all()}
+
+    def prepare(self, projects):
+        for p in projects:
+            for ind in p.indicators:
+                self.level2(ind)
+
+    def level2(self, ind) -> Level2Category:
+        key1 = category_key(ind.level1)
+        level1 = self.by_level1.get(key1)
+        if level1 is None:
+            level1, _ = Level1Category.objects.get_or_create(
+                name=ind.level1, defaults={"code": ind.level1_code or "", "kind": grammar.level1_kind(ind.level1) or ""}
+            )
+            self.by_level1[key1] = level1
+        key2 = (level1.id, category_key(ind.level2))
+        level2 = self.by_level2.get(key2)
+        if level2 is None:
+            level2, _ = Level2Category.objects.get_or_create(
+                level1=level1, name=ind.level2, defaults={"code": ind.level2_code or ""}
+            )
+            self.by_level2[key2] = level2
+        return level2
