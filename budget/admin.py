@@ -1,10 +1,18 @@
+import secrets
 from decimal import Decimal
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from budget.importer import import_table
 from budget.models import (
     BudgetTable,
     Department,
@@ -17,6 +25,7 @@ from budget.models import (
     Project,
     ProjectFunding,
 )
+from budget.problems import ImportFailed
 
 admin.site.site_header = _("预算绩效目标看板 · 管理")
 admin.site.site_title = _("预算绩效目标看板")
@@ -77,6 +86,80 @@ class FundingUnitInline(admin.TabularInline):
     fields = ["position", "name", "code", "total"]
 
 
+# -- 导入: the same importer behind an upload page -------------------------------------
+
+
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("绩效目标表文件"), help_text=_("TSV/文本、CSV 或 XLSX;UTF-8 或 GBK 编码"))
+    year = forms.IntegerField(label=_("预算年度"), required=False, min_value=1990, max_value=2100,
+                              help_text=_("表题中没有年份时填写"))
+    department = forms.CharField(label=_("部门名称"), required=False, help_text=_("表中没有「部门名称」行时填写"))
+    lenient = forms.BooleanField(label=_("宽松模式:金额勾稽不平时仍导入并记为提示"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise ValidationError(_("文件过大({size} MB),上限 {limit} MB").format(
+                size=round(upload.size / 2**20, 1), limit=settings.IMPORT_MAX_UPLOAD_BYTES // 2**20))
+        return upload
+
+
+def pending_dir() -> Path:
+    folder = Path(settings.BASE_DIR) / "var" / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def import_view(request):
+    """Upload → preview (a dry run showing what would change) → confirm → import."""
+    if not request.user.has_perm("budget.add_budgettable"):
+        raise PermissionDenied
+    context = {**admin.site.each_context(request), "title": _("导入绩效目标表")}
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm_import(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        token = secrets.token_hex(16)
+        saved = pending_dir() / token
+        with saved.open("wb") as out:
+            for chunk in form.cleaned_data["file"].chunks():
+                out.write(chunk)
+        options = {k: form.cleaned_data[k] for k in ("year", "department", "lenient")}
+        name = Path(form.cleaned_data["file"].name).name
+        try:
+            result = import_table(saved, filename=name, dry_run=True, **options)
+        except ImportFailed as failed:
+            saved.unlink()
+            context.update(form=form, problems=failed.problems)
+        else:
+            request.session[f"import-{token}"] = {"name": name, **options}
+            context.update(form=form, preview=result, token=token)
+    else:
+        context["form"] = form
+    return TemplateResponse(request, "admin/budget/import.html", context)
+
+
+def _confirm_import(request):
+    token = request.POST["token"]
+    options = request.session.pop(f"import-{token}", None)
+    saved = pending_dir() / token
+    if options is None or not token.isalnum() or not saved.exists():
+        messages.error(request, _("预览已过期,请重新上传"))
+        return redirect("admin:budget_import")
+    name = options.pop("name")
+    try:
+        result = import_table(saved, filename=name, user=request.user, **options)
+    except ImportFailed as failed:
+        messages.error(request, "\n".join(str(p) for p in failed.problems[:20]))
+        return redirect("admin:budget_import")
+    finally:
+        saved.unlink(missing_ok=True)
+    messages.success(request, _("导入完成: ") + result.summary())
+    return redirect(reverse("admin:budget_budgettable_changelist"))
+
+
 @admin.register(BudgetTable)
 class BudgetTableAdmin(admin.ModelAdmin):
     list_display = ["department", "year", "total", "layout", "source_filename", "imported_at"]
@@ -85,6 +168,9 @@ class BudgetTableAdmin(admin.ModelAdmin):
     search_fields = ["department__name", "title", "source_filename"]
     readonly_fields = ["source_filename", "source_sha256", "imported_at", "imported_by"]
     inlines = [FundingUnitInline]
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(import_view), name="budget_import")] + super().get_urls()
 
 
 @admin.register(FundingUnit)

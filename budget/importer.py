@@ -6,9 +6,11 @@ upload, the admin and the command line all call `import_table`.
 """
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from budget import indicators as grammar
 from budget.problems import ImportFailed, Problem
@@ -257,7 +259,8 @@ def parse_table(
         with open(source, "rb") as handle:
             data = handle.read()
     sha256 = hashlib.sha256(data).hexdigest()
-    table_rows = open_table(_BytesSource(data), filename=filename or str(getattr(source, "name", source)))
+    display = filename or Path(str(getattr(source, "name", source))).name
+    table_rows = open_table(io.BytesIO(data), filename=display)
     name = table_rows.filename
     rows = iter(table_rows.rows)
     head: list[tuple[int, list[str]]] = []
@@ -307,21 +310,6 @@ def parse_table(
         year=table_year, title=preamble["title"], amount_unit=unit_word, layout=layout,
         sources=[s for s, _ in columns.sources], total=state.grand_total, units=state.units, flags=state.flags,
     )
-
-
-class _BytesSource:
-    """open_table takes a file object; hashing needed the bytes first, so hand them back."""
-
-    def __init__(self, data: bytes):
-        import io
-
-        self._io = io.BytesIO(data)
-
-    def read(self, *args):
-        return self._io.read(*args)
-
-    def __getattr__(self, item):
-        return getattr(self._io, item)
 
 
 def _chain(first, then):

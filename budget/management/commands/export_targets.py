@@ -1,6 +1,5 @@
 import io
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -37,4 +36,4 @@ class Command(BaseCommand):
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 handle.write(buffer.getvalue())
         else:
-            sys.stdout.write(buffer.getvalue())
+            self.stdout.write(buffer.getvalue(), ending="")

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+import pytest
+
+from budget.importer import import_table
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REFERENCE = FIXTURES / "huadu-zwfw-project-targets.txt"
+
+
+@pytest.fixture
+def reference_table(db):
+    """The reference table (广州市花都区政务服务和数据管理局) imported as the 2021 budget."""
+    from budget.models import BudgetTable
+
+    import_table(REFERENCE, filename=REFERENCE.name, year=2021)
+    return BudgetTable.objects.get()
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    """Write text (or bytes) to a file in the given encoding and return its path."""
+
+    def write(name: str, content, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+        return path
+
+    return write

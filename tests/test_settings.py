@@ -1,0 +1,71 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from budget.env import database_from_url, env_bool
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"}
+    environ.update(env)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("raw, expected", [("true", True), ("1", True), ("on", True), ("False", False), ("0", False), ("", True)])
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("DJANGO_DEBUG", raw)
+    assert env_bool("DJANGO_DEBUG", True) is expected
+
+
+def test_env_bool_refuses_a_typo(monkeypatch):
+    monkeypatch.setenv("DJANGO_DEBUG", "ture")
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG='ture' is not a boolean"):
+        env_bool("DJANGO_DEBUG", True)
+
+
+def test_settings_refuse_to_load_with_a_misspelt_debug_flag():
+    result = run_python("import budget.settings", DJANGO_DEBUG="ture")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG='ture' is not a boolean" in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = run_python("import budget.settings", DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG=false requires DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_database_url_is_parsed_into_a_postgresql_entry():
+    entry = database_from_url("postgres://clerk:p%40ss@db.internal:5433/budget?sslmode=require")
+    assert entry == {
+        "ENGINE": "django.db.backends.postgresql", "NAME": "budget", "USER": "clerk", "PASSWORD": "p@ss",
+        "HOST": "db.internal", "PORT": "5433", "OPTIONS": {"sslmode": "require"},
+    }
+
+
+@pytest.mark.parametrize("url, message", [
+    ("sqlite:///db.sqlite3", "this application runs on PostgreSQL only"),
+    ("postgres://localhost", "DATABASE_URL names no database"),
+    ("postgres://localhost:port/x", "malformed port"),
+])
+def test_database_url_refuses_what_is_not_postgresql(url, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        database_from_url(url)
+
+
+def test_the_embedded_database_answers_when_database_url_is_unset():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='budget.settings'; django.setup();"
+        "from django.db import connection; c = connection.cursor(); c.execute('select version()');"
+        "print(c.fetchone()[0]); print(connection.settings_dict['ENGINE'])"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("PostgreSQL 16")
+    assert "budget.embedded_db" in result.stdout
