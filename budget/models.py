@@ -171,7 +171,15 @@ class Level1Category(models.Model):
         return self.name
 
 
+class Level2Manager(models.Manager):
+    # Every label of a level-2 category names its level 1; fetch it in the same query.
+    def get_queryset(self):
+        return super().get_queryset().select_related("level1")
+
+
 class Level2Category(models.Model):
+    objects = Level2Manager()
+
     level1 = models.ForeignKey(Level1Category, models.PROTECT, related_name="children", verbose_name=_("一级指标"))
     name = models.CharField(_("二级指标"), max_length=100)
     code = models.CharField(_("编码"), max_length=10, blank=True)
