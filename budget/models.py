@@ -278,3 +278,28 @@ class Flag(models.Model):
 
     def __str__(self):
         return f"[{self.code}] {self.message}"
+
+
+class ImportLog(models.Model):
+    """Who imported which file into which table, and what it changed: the import history."""
+
+    department = models.ForeignKey(Department, models.CASCADE, related_name="imports", verbose_name=_("部门"))
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    filename = models.CharField(_("源文件"), max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
+    )
+    imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    added = models.JSONField(_("新增项目"), default=list)
+    changed = models.JSONField(_("修改项目"), default=list)
+    removed = models.JSONField(_("删除项目"), default=list)
+    unchanged = models.BooleanField(_("无变化"), default=False)
+
+    class Meta:
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return f"{self.filename} → {self.department} {self.year}"

@@ -17,6 +17,7 @@ from budget.models import (
     Department,
     Flag,
     FundingSource,
+    ImportLog,
     FundingUnit,
     Indicator,
     Level1Category,
@@ -78,12 +79,18 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
         changed = [name(k) for k in new if k in old and old[k] != new[k]]
         unchanged = bool(existing) and not (added or removed or changed) and existing.source_sha256 == parsed.sha256
         result = ImportResult(parsed, added, changed, removed, unchanged, written=False)
-        if dry_run or unchanged:
+        if dry_run:
             return result
-        if existing:
-            existing.delete()
-        _insert(parsed, user)
-        result.written = True
+        if not unchanged:
+            if existing:
+                existing.delete()
+            _insert(parsed, user)
+            result.written = True
+        ImportLog.objects.create(
+            department=Department.objects.get(name=parsed.department), year=parsed.year, filename=parsed.filename[:300],
+            sha256=parsed.sha256, user=user if user and user.is_authenticated else None,
+            added=added, changed=changed, removed=removed, unchanged=unchanged,
+        )
         return result
 
 
