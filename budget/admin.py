@@ -7,17 +7,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.utils import unquote
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from budget import review
 from budget.importer import import_table
 from budget.models import (
     BudgetTable,
     Department,
     Flag,
     FundingSource,
+    ImportLog,
     FundingUnit,
     Indicator,
     Level1Category,
@@ -25,9 +30,44 @@ from budget.models import (
     Project,
     ProjectFunding,
 )
-from budget.problems import ImportFailed
+from budget.problems import ImportFailed, Problem
 
 admin.site.site_header = _("预算绩效目标看板 · 管理")
+ALL_DEPARTMENTS = "budget.view_all_departments"
+
+
+def sees_all(user) -> bool:
+    """Administrators and reviewers see every department; editors only the ones they belong to."""
+    return user.is_superuser or user.has_perm(ALL_DEPARTMENTS)
+
+
+class DepartmentScoped:
+    """An editor can neither see nor reach another department's objects: lists, change pages,
+    autocomplete and foreign-key choices all go through get_queryset."""
+
+    department_path = "table__department"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if sees_all(request.user):
+            return queryset
+        prefix = f"{self.department_path}__" if self.department_path else ""
+        return queryset.filter(**{f"{prefix}editors": request.user}).distinct()
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history falls back to the history rows of an object the queryset hides.
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if not sees_all(request.user) and related in SCOPE_PATHS:
+            path = SCOPE_PATHS[related]
+            kwargs["queryset"] = related._default_manager.filter(
+                **{f"{path}__editors" if path else "editors": request.user}).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 admin.site.site_title = _("预算绩效目标看板")
 admin.site.index_title = _("数据管理")
 
@@ -37,6 +77,28 @@ def reconciliation_message(total: Decimal, parts: Decimal) -> str:
     return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
         total=f"{total:,.2f}", parts=f"{parts:,.2f}", diff=f"{total - parts:,.2f}"
     )
+
+
+class RefreshesReview:
+    """Target review is recomputed after every edit, as on import."""
+
+    def review_table(self, obj):
+        return obj.project.table if isinstance(obj, Indicator) else obj.table
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        review.refresh_table(self.review_table(form.instance))
+
+    def delete_model(self, request, obj):
+        table = self.review_table(obj)
+        super().delete_model(request, obj)
+        review.refresh_table(table)
+
+    def delete_queryset(self, request, queryset):
+        tables = {self.review_table(o) for o in queryset}
+        super().delete_queryset(request, queryset)
+        for table in tables:
+            review.refresh_table(table)
 
 
 class FundingFormSet(forms.BaseInlineFormSet):
@@ -65,7 +127,7 @@ class IndicatorInline(admin.TabularInline):
     extra = 0
     fields = [
         "position", "seq", "level2", "name", "library_code", "period_value", "annual_value",
-        "comparator", "target_value", "target_unit", "weight",
+        "comparator", "target_value", "target_unit", "weight", "actual_value", "actual_points", "deviation_reason",
     ]
     autocomplete_fields = ["level2"]
     formfield_overrides = {
@@ -75,9 +137,15 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(DepartmentScoped, admin.ModelAdmin):
+    department_path = ""
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
+    filter_horizontal = ["editors"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Editors must not add themselves to other departments.
+        return () if sees_all(request.user) else ("editors",)
 
 
 class FundingUnitInline(admin.TabularInline):
@@ -130,6 +198,7 @@ def import_view(request):
         name = Path(form.cleaned_data["file"].name).name
         try:
             result = import_table(saved, filename=name, dry_run=True, **options)
+            check_department(request.user, result.table.department, name)
         except ImportFailed as failed:
             saved.unlink()
             context.update(form=form, problems=failed.problems)
@@ -141,6 +210,11 @@ def import_view(request):
     return TemplateResponse(request, "admin/budget/import.html", context)
 
 
+def check_department(user, department: str, filename: str):
+    if not sees_all(user) and not user.edited_departments.filter(name=department).exists():
+        raise ImportFailed([Problem(filename, None, None, department, "不是您负责的部门,您只能导入本部门的数据")])
+
+
 def _confirm_import(request):
     token = request.POST["token"]
     options = request.session.pop(f"import-{token}", None)
@@ -150,6 +224,8 @@ def _confirm_import(request):
         return redirect("admin:budget_import")
     name = options.pop("name")
     try:
+        preview = import_table(saved, filename=name, dry_run=True, **options)
+        check_department(request.user, preview.table.department, name)
         result = import_table(saved, filename=name, user=request.user, **options)
     except ImportFailed as failed:
         messages.error(request, "\n".join(str(p) for p in failed.problems[:20]))
@@ -161,12 +237,13 @@ def _confirm_import(request):
 
 
 @admin.register(BudgetTable)
-class BudgetTableAdmin(admin.ModelAdmin):
+class BudgetTableAdmin(DepartmentScoped, SimpleHistoryAdmin):
+    department_path = "department"
     list_display = ["department", "year", "total", "layout", "source_filename", "imported_at"]
-    list_filter = ["year", "layout", "department"]
+    list_filter = ["year", "layout", ("department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["department"]
     search_fields = ["department__name", "title", "source_filename"]
-    readonly_fields = ["source_filename", "source_sha256", "imported_at", "imported_by"]
+    readonly_fields = ["source_filename", "source_sha256", "imported_at", "imported_by", "review_score"]
     inlines = [FundingUnitInline]
 
     def get_urls(self):
@@ -174,10 +251,10 @@ class BudgetTableAdmin(admin.ModelAdmin):
 
 
 @admin.register(FundingUnit)
-class FundingUnitAdmin(admin.ModelAdmin):
+class FundingUnitAdmin(DepartmentScoped, SimpleHistoryAdmin):
     list_display = ["name", "table", "position", "total"]
     list_select_related = ["table__department"]
-    list_filter = ["table__year", "table__department"]
+    list_filter = ["table__year", ("table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
 
 
@@ -187,13 +264,13 @@ class FundingSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
     list_display = ["name", "unit", "department", "year", "total", "source_row"]
     list_select_related = ["unit", "table__department"]
-    list_filter = ["table__year", "table__department"]
+    list_filter = ["table__year", ("table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code", "goal"]
     autocomplete_fields = ["table", "unit"]
-    readonly_fields = ["indicator_text", "unparsed_indicator_text"]
+    readonly_fields = ["indicator_text", "unparsed_indicator_text", "review_score", "review_findings"]
     inlines = [ProjectFundingInline, IndicatorInline]
 
     @admin.display(description=_("部门"), ordering="table__department__name")
@@ -220,17 +297,41 @@ class Level2CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
+    department_path = "project__table__department"
     list_display = ["name", "project", "level2", "annual_value", "comparator", "target_value", "target_unit"]
     list_select_related = ["project", "level2__level1"]
-    list_filter = ["project__table__year", "level2__level1", "level2", "project__table__department"]
+    list_filter = ["project__table__year", "level2__level1", "level2", ("project__table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "annual_value", "project__name"]
     autocomplete_fields = ["project", "level2"]
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(RefreshesReview, DepartmentScoped, admin.ModelAdmin):
     list_display = ["code", "severity", "row", "project", "table", "message"]
     list_select_related = ["project", "table__department"]
     list_filter = ["severity", "code", "table__year"]
     search_fields = ["message", "project__name"]
+
+
+@admin.register(ImportLog)
+class ImportLogAdmin(DepartmentScoped, admin.ModelAdmin):
+    department_path = "department"
+    list_display = ["imported_at", "department", "year", "filename", "user", "unchanged"]
+    list_select_related = ["department", "user"]
+    list_filter = ["year", ("department", admin.RelatedOnlyFieldListFilter)]
+    readonly_fields = [f.name for f in ImportLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+SCOPE_PATHS = {
+    Department: "",
+    BudgetTable: "department",
+    FundingUnit: "table__department",
+    Project: "table__department",
+}

@@ -1,6 +1,30 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+EDITORS = "部门填报员"
+REVIEWERS = "审核员"
+# Editors import and correct their own departments' data; the category lists are shared by all.
+EDITOR_MODELS = ["budgettable", "fundingunit", "project", "projectfunding", "indicator", "flag"]
+SHARED_MODELS = ["department", "fundingsource", "level1category", "level2category", "importlog"]
+
+
+def ensure_groups(sender, **kwargs):
+    from django.contrib.auth.models import Group, Permission
+
+    perms = Permission.objects.filter(content_type__app_label="budget")
+    editors, _ = Group.objects.get_or_create(name=EDITORS)
+    editors.permissions.set(
+        [p for p in perms if p.content_type.model in EDITOR_MODELS and p.codename.split("_")[0] in ("add", "change", "delete", "view")
+         and p.codename != "view_all_departments"]
+        + [p for p in perms if p.content_type.model in SHARED_MODELS and p.codename.startswith("view_")]
+    )
+    reviewers, _ = Group.objects.get_or_create(name=REVIEWERS)
+    reviewers.permissions.set([p for p in perms if p.codename.startswith("view_")])
 
 
 class BudgetConfig(AppConfig):
     name = "budget"
     verbose_name = "预算绩效目标"
+
+    def ready(self):
+        post_migrate.connect(ensure_groups, sender=self)

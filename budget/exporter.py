@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from budget import selectors
+from budget import review, scoring, selectors
 
 FORMAT = "budget-performance-targets/1"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,14 +43,17 @@ def table_document(table) -> dict:
             for f in p.funding.all():
                 by_source[f.source.name] = f.amount
                 unit_by_source[f.source.name] += f.amount
+            evaluation = scoring.score_project(p)
             projects.append({
                 "name": p.name,
                 "code": p.code or None,
                 "source_row": p.source_row,
                 "funding": funding_dict(p.total, by_source),
                 "goal": p.goal,
-                "indicators": [indicator_dict(i) for i in p.indicators.all()],
+                "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)} for s in evaluation.indicators],
                 "unparsed_indicator_text": p.unparsed_indicator_text or None,
+                "review": review.project_review_dict(p),
+                "self_evaluation": scoring.self_evaluation_dict(evaluation),
             })
         for k, v in unit_by_source.items():
             table_by_source[k] += v
@@ -71,6 +74,7 @@ def table_document(table) -> dict:
         "source": {"filename": table.source_filename, "sha256": table.source_sha256, "imported_at": imported_at},
         "funding": funding_dict(table.total, table_by_source),
         "units": units,
+        "review": review.table_review_dict(table),
         "flags": [
             {"severity": f.severity, "code": f.code, "row": f.row,
              "project": f.project.name if f.project_id else None, "message": f.message}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # 万元 with six decimals holds any amount in 元 with two decimals exactly (3,309,840.00 元 = 330.984 万元).
 AMOUNT = {"max_digits": 20, "decimal_places": 6}
@@ -13,6 +14,10 @@ ZERO = Decimal("0")
 class Department(models.Model):
     name = models.CharField(_("部门名称"), max_length=200, unique=True)
     code = models.CharField(_("部门编码"), max_length=50, blank=True)
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="edited_departments", verbose_name=_("编辑人员"),
+        help_text=_("可以导入和修改本部门数据的用户(需属于「部门填报员」组)"),
+    )
 
     class Meta:
         verbose_name = _("部门")
@@ -44,10 +49,12 @@ class BudgetTable(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
     )
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["review_score"])
 
     class Meta:
         verbose_name = _("绩效目标表")
         verbose_name_plural = _("绩效目标表")
+        permissions = [("view_all_departments", _("可查看所有部门的数据(审核员、管理员)"))]
         ordering = ["-year", "department__name"]
         constraints = [
             models.UniqueConstraint(fields=["department", "year"], name="one_table_per_department_year"),
@@ -68,6 +75,7 @@ class FundingUnit(models.Model):
     code = models.CharField(_("单位编码"), max_length=50, blank=True)
     total = models.DecimalField(_("小计(万元)"), **AMOUNT, default=ZERO)
     source_row = models.PositiveIntegerField(_("源表行号"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("资金使用单位")
@@ -113,6 +121,7 @@ class Project(models.Model):
     # Target review (绩效目标审核), recomputed on import and after every edit (budget/review.py).
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     review_findings = models.JSONField(_("审核发现"), default=list, blank=True)
+    history = HistoricalRecords(excluded_fields=["review_score", "review_findings"])
 
     class Meta:
         verbose_name = _("项目")
@@ -135,6 +144,7 @@ class ProjectFunding(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="funding", verbose_name=_("项目"))
     source = models.ForeignKey(FundingSource, models.PROTECT, related_name="+", verbose_name=_("资金来源"))
     amount = models.DecimalField(_("金额(万元)"), **AMOUNT, default=ZERO)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("项目资金")
@@ -222,6 +232,7 @@ class Indicator(models.Model):
     actual_value = models.TextField(_("实际完成值"), blank=True)
     actual_points = models.DecimalField(_("评价得分"), max_digits=8, decimal_places=2, null=True, blank=True)
     deviation_reason = models.TextField(_("偏差原因及改进措施"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("绩效指标")

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from budget import indicators as grammar
+from budget import review
 from budget.importer import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
@@ -26,7 +27,6 @@ from budget.models import (
     ProjectFunding,
 )
 
-BATCH = 5000
 
 
 def category_key(name: str) -> str:
@@ -83,8 +83,8 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             return result
         if not unchanged:
             if existing:
-                existing.delete()
-            _insert(parsed, user)
+                _delete_table(existing.pk)
+            review.refresh_table(_insert(parsed, user))
             result.written = True
         ImportLog.objects.create(
             department=Department.objects.get(name=parsed.department), year=parsed.year, filename=parsed.filename[:300],
@@ -92,6 +92,16 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             added=added, changed=changed, removed=removed, unchanged=unchanged,
         )
         return result
+
+
+def _delete_table(table_id: int):
+    # Raw deletes skip the per-object signals (a history row for every indicator of a large
+    # table); the replacement itself is recorded in ImportLog with what it changed.
+    for model, path in (
+        (Flag, "table_id"), (Indicator, "project__table_id"), (ProjectFunding, "project__table_id"),
+        (Project, "table_id"), (FundingUnit, "table_id"), (BudgetTable, "id"),
+    ):
+        model.objects.filter(**{path: table_id})._raw_delete(connection.alias)
 
 
 def _insert(parsed: ParsedTable, user):
@@ -113,43 +123,56 @@ def _insert(parsed: ParsedTable, user):
                     source_row=u.source_row)
         for i, u in enumerate(parsed.units)
     ])
-    projects, pairs = [], []
-    for unit_obj, unit in zip(units, parsed.units):
-        for p in unit.projects:
-            obj = Project(
-                table=table, unit=unit_obj, position=len(projects), name=p.name[:500], code=p.code, goal=p.goal,
-                total=p.total, source_row=p.source_row, indicator_text=p.indicator_text,
-                unparsed_indicator_text=p.unparsed or "",
-            )
-            projects.append(obj)
-            pairs.append((obj, p))
-    Project.objects.bulk_create(projects, batch_size=BATCH)
-    categories.prepare(p for _, p in pairs)
-    funding, indicators = [], []
-    for obj, p in pairs:
-        for source_name in parsed.sources:
-            funding.append(ProjectFunding(project=obj, source=sources[source_name], amount=p.funding.get(source_name, 0)))
-        for i, ind in enumerate(p.indicators):
-            target = ind.target
-            indicators.append(Indicator(
-                project=obj, position=i, seq=ind.seq, level2=categories.level2(ind),
-                level1_label=ind.level1[:100], level2_label=ind.level2[:100],
-                level2_code=(ind.level2_code or "")[:10], name=ind.name[:500],
-                library_code=ind.library_code or "", period_value=ind.period_value, annual_value=ind.annual_value,
-                comparator=target.comparator if target else "", target_value=target.value if target else None,
-                target_unit=target.unit[:50] if target else "", weight=ind.weight,
-            ))
-    ProjectFunding.objects.bulk_create(funding, batch_size=BATCH)
-    Indicator.objects.bulk_create(indicators, batch_size=BATCH)
-    by_name = {}
-    for obj, _ in pairs:
-        by_name.setdefault(obj.name, obj)
-    Flag.objects.bulk_create([
-        Flag(table=table, project=by_name.get(f.project), severity=f.severity, code=f.code,
-             message=f.message, row=f.row)
-        for f in parsed.flags
-    ], batch_size=BATCH)
+    pairs = [(unit_obj.id, p) for unit_obj, unit in zip(units, parsed.units) for p in unit.projects]
+    # Categories are matched once per distinct pair of labels, not once per indicator.
+    level2_ids = {}
+    for _, p in pairs:
+        for ind in p.indicators:
+            if (ind.level1, ind.level2) not in level2_ids:
+                level2_ids[ind.level1, ind.level2] = categories.level2(ind).id
+    # Rows go in through COPY rather than model instances: a national table has a hundred
+    # thousand indicators, and building that many objects costs more than the database's work.
+    with connection.cursor() as cursor:
+        _copy(cursor, Project, ["table", "unit", "position", "name", "code", "goal", "total", "source_row",
+                                "indicator_text", "unparsed_indicator_text"], (
+            (table.id, unit_id, position, p.name[:500], p.code, p.goal, p.total, p.source_row, p.indicator_text,
+             p.unparsed or "")
+            for position, (unit_id, p) in enumerate(pairs)
+        ))
+        cursor.execute("SELECT id FROM budget_project WHERE table_id = %s ORDER BY position", [table.id])
+        ids = [row[0] for row in cursor.fetchall()]
+        _copy(cursor, ProjectFunding, ["project", "source", "amount"], (
+            (project_id, sources[name].id, p.funding.get(name, 0))
+            for project_id, (_, p) in zip(ids, pairs) for name in parsed.sources
+        ))
+        _copy(cursor, Indicator, ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code",
+                                  "name", "library_code", "period_value", "annual_value", "comparator", "target_value",
+                                  "target_unit", "weight"], (
+            (project_id, i, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100], (ind.level2_code or "")[:10],
+             ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
+             ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
+             ind.target.unit[:50] if ind.target else "", ind.weight)
+            for project_id, (_, p) in zip(ids, pairs) for i, ind in enumerate(p.indicators)
+        ))
+        by_name = {}
+        for project_id, (_, p) in zip(ids, pairs):
+            by_name.setdefault(p.name[:500], project_id)
+        _copy(cursor, Flag, ["table", "project", "severity", "code", "message", "row"], (
+            (table.id, by_name.get(f.project), f.severity, f.code, f.message, f.row) for f in parsed.flags
+        ))
     return table
+
+
+def _copy(cursor, model, names: list[str], rows) -> None:
+    """COPY rows (tuples in the order of `names`) into the model's table; the columns not named get
+    the model's defaults, exactly as bulk_create would store them."""
+    fields = [model._meta.get_field(name) for name in names]
+    rest = [f for f in model._meta.concrete_fields if not f.primary_key and f not in fields]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields + rest)
+    with cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row + defaults)
 
 
 def _sources(names: list[str]) -> dict[str, FundingSource]:

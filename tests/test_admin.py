@@ -45,7 +45,7 @@ def project_post_data(project, total, amounts):
                      f"funding-{i}-amount": amounts.get(f.source.name, f.amount)})
     for i, ind in enumerate(indicators):
         for field in ("position", "seq", "name", "library_code", "period_value", "annual_value", "comparator",
-                      "target_value", "target_unit", "weight"):
+                      "target_value", "target_unit", "weight", "actual_value", "actual_points", "deviation_reason"):
             value = getattr(ind, field)
             data[f"indicators-{i}-{field}"] = "" if value is None else value
         data.update({f"indicators-{i}-id": ind.pk, f"indicators-{i}-project": project.pk,

@@ -78,6 +78,8 @@ def test_the_export_of_the_reference_table_has_the_documented_shape(reference_ta
         "seq": 1, "level1": "产出指标", "level2": "数量指标", "level2_code": "11", "name": "工作天数",
         "library_code": None, "period_value": "正常工作每月天数22天", "annual_value": "正常工作每月天数22天",
         "target": {"comparator": "=", "value": "22", "unit": "天"}, "weight": None,
+        # 产出 50 plus 效益's 30 shared in proportion (no 效益 indicator), over three 产出 indicators
+        "actual": {"value": None, "points": None, "max_points": "25.00", "deviation_reason": None},
     }
 
 

@@ -121,3 +121,81 @@ def test_the_import_page_needs_a_csrf_token(db, django_user_model):
     client.force_login(user)
     response = client.post(reverse("admin:budget_import"), {"year": "2021"})
     assert response.status_code == 403
+
+
+# -- roles: an editor reaches only the departments they belong to -----------------------
+
+@pytest.fixture
+def two_departments(reference_table, write_file):
+    text = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 某区教育局")
+    import_table(write_file("edu.txt", text), filename="edu.txt", year=2021)
+    return reference_table, BudgetTable.objects.get(department__name="某区教育局")
+
+
+@pytest.fixture
+def editor_client(two_departments, django_user_model, client):
+    from django.contrib.auth.models import Group
+
+    from budget.apps import EDITORS, ensure_groups
+
+    ensure_groups(None)
+    user = django_user_model.objects.create_user("clerk", password="pw-12345678", is_staff=True)
+    user.groups.add(Group.objects.get(name=EDITORS))
+    two_departments[0].department.editors.add(user)
+    client.force_login(user)
+    return client
+
+
+def other_objects(table):
+    project = table.projects.first()
+    return {
+        "budgettable": table.pk, "department": table.department_id, "fundingunit": table.units.first().pk,
+        "project": project.pk, "indicator": project.indicators.first().pk,
+    }
+
+
+@pytest.mark.parametrize("model", ["budgettable", "department", "fundingunit", "project", "indicator"])
+@pytest.mark.parametrize("action", ["change", "delete", "history"])
+def test_an_editor_cannot_reach_another_departments_objects(editor_client, two_departments, model, action):
+    pk = other_objects(two_departments[1])[model]
+    response = editor_client.get(reverse(f"admin:budget_{model}_{action}", args=[pk]))
+    assert response.status_code in (302, 403, 404)
+    assert "某区教育局" not in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ["budgettable", "department", "fundingunit", "project", "indicator"])
+@pytest.mark.parametrize("action", ["change", "delete"])
+def test_anonymous_visitors_cannot_reach_any_write_path(client, two_departments, model, action):
+    pk = other_objects(two_departments[1])[model]
+    response = client.post(reverse(f"admin:budget_{model}_{action}", args=[pk]), {"post": "yes"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_editor_sees_only_their_own_departments_in_lists(editor_client):
+    body = editor_client.get(reverse("admin:budget_project_changelist")).content.decode()
+    assert "办证大厅窗口服务经费" in body and "某区教育局" not in body
+    assert editor_client.get(reverse("admin:budget_budgettable_changelist")).context["cl"].result_count == 1
+
+
+def test_an_editor_cannot_import_another_departments_table(editor_client, write_file):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 某区教育局")
+    upload = SimpleUploadedFile("edu.txt", text.encode())
+    response = editor_client.post(reverse("admin:budget_import"), {"file": upload, "year": "2021"})
+    assert "edu.txt: 值“某区教育局”不是您负责的部门,您只能导入本部门的数据" in response.content.decode()
+
+
+def test_an_admin_edit_is_recorded_with_who_and_what(admin_client, reference_table):
+    from budget.models import Indicator
+
+    indicator = Indicator.objects.get(name="工作天数")
+    indicator.save()  # imports write in bulk; the first admin save is the history's baseline
+    indicator.annual_value = "正常工作每月天数21天"
+    indicator.save()
+    latest = indicator.history.first()
+    assert latest.history_type == "~" and latest.annual_value == "正常工作每月天数21天"
+    delta = latest.diff_against(latest.prev_record)
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("annual_value", "正常工作每月天数22天", "正常工作每月天数21天")]
+    response = admin_client.get(reverse("admin:budget_indicator_history", args=[indicator.pk]))
+    assert response.status_code == 200 and "正常工作每月天数21天" in response.content.decode()

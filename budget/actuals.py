@@ -1,0 +1,343 @@
+"""Self-evaluation actuals (绩效自评): rows → validated → one transaction.
+
+Two layouts, columns recognised by meaning:
+
+- the simple list: 项目名称, 三级指标, 实际完成值, 偏差原因 and optionally 得分;
+- the 绩效自评表: 一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分,
+  偏差原因分析及改进措施, with 项目名称 as a column (merged cells are filled down) or as a
+  「项目名称: …」 line above the header.
+
+A row whose 三级指标 is 全年执行数 gives the project's executed amount in 万元 (a value
+ending in 元 is converted). 预算执行率 rows are skipped: the rate is computed from 全年执行数
+and the budget. Projects are matched by name within the department's table for the year,
+indicators by name within their project.
+
+Like the target importer: every row is checked first and all problems are reported with
+file, row, column and value; nothing is written unless there are none. Reading and writing
+happen in one transaction under the target importer's lock for the department and year. Only the columns the
+file has are written: a file without 得分 leaves the evaluator's points as they were.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection, transaction
+from simple_history.utils import bulk_update_with_history
+
+from budget import indicators as grammar
+from budget.importer import header_key, split_label
+from budget.problems import ImportFailed, Problem
+from budget.readers import open_table
+
+HEADER_SCAN_ROWS = 30
+WAN = Decimal(10000)
+
+ROLE_SYNONYMS = {
+    "project": ["项目名称", "项目"],
+    "indicator": ["三级指标", "三级指标名称", "指标名称", "绩效指标名称"],
+    "actual": ["实际完成值", "全年实际值", "实际值", "完成值", "全年实际完成值", "实际完成情况"],
+    "reason": ["偏差原因", "偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析", "未完成原因"],
+    "points": ["得分", "评价得分", "自评得分", "评分"],
+    "max_points": ["分值", "指标分值", "权重"],
+    "target": ["年度指标值", "指标值", "目标值", "年度目标值"],
+    "level1": ["一级指标"],
+    "level2": ["二级指标"],
+}
+SYNONYM_ROLE = {word: role for role, words in ROLE_SYNONYMS.items() for word in words}
+# Headers vary ("偏差原因分析及改进措施说明", "实际完成值(%)"): a key word decides, in this order.
+ROLE_WORDS = [("偏差", "reason"), ("原因", "reason"), ("得分", "points"), ("实际", "actual"),
+              ("三级指标", "indicator"), ("项目名称", "project"), ("分值", "max_points"), ("指标值", "target")]
+COLUMN_NAMES = {"project": "项目名称", "indicator": "三级指标", "actual": "实际完成值"}
+EXECUTED_NAMES = {"全年执行数", "执行数", "全年执行金额", "预算执行数"}
+SKIPPED_NAMES = {"预算执行率"}
+TOTAL_WORDS = {"合计", "总计", "总分", "小计", "自评总分"}
+NOTE_PREFIXES = ("注:", "说明:", "备注:", "填表说明")
+DEPARTMENT_LABELS = {"部门名称", "部门", "单位名称", "主管部门", "预算部门", "填报单位", "预算单位"}
+PROJECT_LABELS = {"项目名称", "项目"}
+YEAR_LABELS = {"预算年度", "年度", "评价年度", "自评年度"}
+NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+
+
+def column_key(text: str) -> str:
+    """Header text without blanks and a trailing "(万元)", "(%)", "(分)"."""
+    return re.sub(r"\([^()]*\)$", "", header_key(text))
+
+
+def column_role(text: str) -> str | None:
+    key = column_key(text)
+    if key in SYNONYM_ROLE:
+        return SYNONYM_ROLE[key]
+    return next((role for word, role in ROLE_WORDS if word in key), None) if key else None
+
+
+def name_key(text: str) -> str:
+    """Names compare as the target importer stores them: cleaned, without a leading code, without blanks."""
+    return re.sub(r"\s+", "", grammar.split_code(grammar.clean_name(text or ""))[1])
+
+
+@dataclass
+class ActualsResult:
+    filename: str
+    department: str
+    year: int
+    indicators: int = 0
+    projects: set = field(default_factory=set)
+    executed: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.filename}: {self.department} {self.year}年 项目{len(self.projects)}个 "
+                f"实际完成值{self.indicators}条 全年执行数{self.executed}条")
+
+
+def cell(cells: list[str], index: int | None) -> str:
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def read_preamble(rows) -> dict:
+    info = {"department": "", "year": None, "project": ""}
+    for _, cells in rows:
+        for text in cells:
+            label, value = split_label(text)
+            if label in DEPARTMENT_LABELS and value:
+                info["department"] = info["department"] or value
+            elif label in PROJECT_LABELS and value:
+                info["project"] = info["project"] or value
+            elif info["year"] is None and (label in YEAR_LABELS or not label):
+                # Only a title or a 年度 label names the year: project names ("2018年1月-2019年7月…")
+                # and filing dates (填报日期: 2022年3月) hold other years.
+                year = re.search(r"((?:19|20)\d{2})\s*年" if not label else r"((?:19|20)\d{2})", value)
+                if year:
+                    info["year"] = int(year.group(1))
+    return info
+
+
+def find_header(rows) -> int | None:
+    for index, (_, cells) in enumerate(rows):
+        roles = {column_role(c) for c in cells if c}
+        if {"indicator", "actual"} <= roles:
+            return index
+    return None
+
+
+class _Check:
+    """Collects every problem of one file."""
+
+    def __init__(self, filename: str, header: list[str]):
+        self.filename = filename
+        self.header = header
+        self.problems: list[Problem] = []
+
+    def problem(self, row, index_or_name, value, reason):
+        column = self.header[index_or_name] if isinstance(index_or_name, int) else index_or_name
+        self.problems.append(Problem(self.filename, row, column, value, reason))
+
+
+def parse_number(text: str) -> Decimal | None:
+    raw = text.replace(",", "").replace(" ", "")
+    if not NUMBER.fullmatch(raw):
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
+
+
+def import_actuals(source, *, filename=None, year=None, department=None, user=None) -> ActualsResult:
+    """Read, validate and write one file of actuals; raises ImportFailed with every problem found.
+
+    An explicit year or department wins over what the file says. Every changed indicator and
+    project gets a history record naming the file, so a score can be traced to its source.
+    """
+    from budget.models import BudgetTable, Indicator, Project
+
+    table_rows = open_table(source, filename=filename)
+    name = table_rows.filename
+    rows = iter(table_rows.rows)
+    head = []
+    for item in rows:
+        head.append(item)
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    found = find_header(head)
+    if found is None:
+        raise ImportFailed([Problem(
+            name, None, None, None,
+            f"前{HEADER_SCAN_ROWS}行中找不到表头:需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)",
+        )])
+    preamble = read_preamble(head[:found])
+    header_row, header = head[found]
+    roles: dict[str, int] = {}
+    for index, text in enumerate(header):
+        role = column_role(text)
+        if role and role not in roles:
+            roles[role] = index
+    check = _Check(name, header)
+    if "project" not in roles and not preamble["project"]:
+        check.problem(header_row, "项目名称", None, "表头中找不到「项目名称」列,表头前也没有「项目名称:」行")
+
+    table_year = year or preamble["year"]
+    if table_year is None:
+        check.problem(None, None, None, "无法从标题或表头前的文字中确定年度,请用 --year 指定(如 --year 2021)")
+    dept_name = grammar.split_code(department or preamble["department"] or "")[1]
+    if not dept_name:
+        check.problem(None, None, None, "无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定")
+    if check.problems:
+        raise ImportFailed(check.problems)
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The target importer's lock: a table replaced between reading and writing would lose these rows.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{dept_name}|{table_year}"])
+        table = BudgetTable.objects.filter(department__name=dept_name, year=table_year).first()
+        if table is None:
+            raise ImportFailed([Problem(name, None, None, None,
+                                        f"没有「{dept_name}」{table_year}年的绩效目标表,请先导入绩效目标表")])
+        projects: dict[str, list] = {}
+        for p in Project.objects.filter(table=table).order_by("position").prefetch_related("indicators"):
+            projects.setdefault(name_key(p.name), []).append(p)
+        result = ActualsResult(name, dept_name, table_year)
+        updates = _validate(check, roles, preamble["project"], head[found + 1:], rows, projects, table_year, result)
+        if check.problems:
+            raise ImportFailed(check.problems)
+
+        fields = ["actual_value"] + [f for role, f in (("reason", "deviation_reason"), ("points", "actual_points"))
+                                     if role in roles]
+        history = {"default_user": user if user and user.is_authenticated else None,
+                   "default_change_reason": f"导入绩效自评数据 {name}"[:100]}
+        if updates["indicators"]:
+            bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
+        if updates["projects"]:
+            bulk_update_with_history(updates["projects"], Project, ["executed"], **history)
+    return result
+
+
+def _validate(check, roles, default_project, first_rows, more_rows, projects, year, result) -> dict:
+    col = roles.get
+    seen: dict[tuple, int] = {}
+    updates = {"indicators": [], "projects": []}
+    current = default_project
+    for row, cells in _chain(first_rows, more_rows):
+        first = next((c for c in cells if c), "")
+        if re.sub(r"\s+", "", first) in TOTAL_WORDS or first.startswith(NOTE_PREFIXES):
+            continue
+        current = cell(cells, col("project")) or current
+        indicator_name = cell(cells, col("indicator"))
+        actual = cell(cells, col("actual"))
+        reason = cell(cells, col("reason"))
+        points_text = cell(cells, col("points"))
+        # The 自评表 writes 预算执行率 and 全年执行数 under 一级指标 with the 三级指标 cell merged away.
+        label = indicator_name or cell(cells, col("level2")) or cell(cells, col("level1"))
+        key = re.sub(r"\([^()]*\)$", "", name_key(label))  # 全年执行数(万元) is 全年执行数
+        if key in SKIPPED_NAMES or key in TOTAL_WORDS:
+            continue
+        if not indicator_name and key not in EXECUTED_NAMES:
+            if actual or points_text or reason:
+                check.problem(row, col("indicator"), None, "缺少三级指标名称")
+            continue
+        if not current:
+            check.problem(row, col("project") if "project" in roles else "项目名称", None, "缺少项目名称")
+            continue
+        project = _match_project(check, row, col("project"), current, projects, result, year)
+        if project is None:
+            continue
+        previous = seen.setdefault((project.pk, key), row)
+        if previous != row:
+            check.problem(row, col("indicator"), label, f"与第{previous}行重复:同一项目的同一指标只能填写一次")
+            continue
+        result.projects.add(project.pk)
+        if key in EXECUTED_NAMES:
+            valid, executed = _executed(check, row, col("actual"), actual)
+            if valid:
+                project.executed = executed
+                updates["projects"].append(project)
+                result.executed += 1
+            continue
+        indicator = _match_indicator(check, row, col("indicator"), indicator_name, key, project)
+        if indicator is None:
+            continue
+        indicator.actual_value = actual
+        if "reason" in roles:
+            indicator.deviation_reason = reason
+        if "points" in roles:
+            indicator.actual_points = _points(check, row, col("points"), points_text, cell(cells, col("max_points")),
+                                              col("max_points"))
+        updates["indicators"].append(indicator)
+        result.indicators += 1
+    return updates
+
+
+def _match_project(check, row, column, text, projects, result, year):
+    found = projects.get(name_key(text), [])
+    if len(found) == 1:
+        return found[0]
+    if found:
+        check.problem(row, column or "项目名称", text, f"在绩效目标表中出现了{len(found)}次,无法确定是哪一个项目")
+    else:
+        check.problem(row, column or "项目名称", text, f"不是「{result.department}」{year}年绩效目标表中的项目")
+    return None
+
+
+def _match_indicator(check, row, column, text, key, project):
+    indicators = list(project.indicators.all())
+    found = [i for i in indicators if name_key(i.name) == key]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        check.problem(row, column, text, f"在项目「{project.name}」中出现了{len(found)}次,无法确定是哪一个指标")
+        return None
+    names = "、".join(i.name for i in indicators if i.name)
+    check.problem(row, column, text, f"不是项目「{project.name}」的三级指标(该项目的指标有:{names or '无'})")
+    return None
+
+
+def _executed(check, row, column, text) -> tuple[bool, Decimal | None]:
+    """(valid, amount); an empty cell is valid and clears the amount: not known yet."""
+    raw = text.replace(" ", "")
+    if not raw:
+        return True, None
+    factor = Decimal(1)
+    if raw.endswith("万元"):
+        raw = raw[:-2]
+    elif raw.endswith("元"):
+        raw, factor = raw[:-1], WAN
+    number = parse_number(raw)
+    if number is None:
+        check.problem(row, column, text, "不是有效的全年执行数(应为以万元为单位的数字,如 0.95)")
+        return False, None
+    if number < 0:
+        check.problem(row, column, text, "是负数,全年执行数不能为负")
+        return False, None
+    amount = number / factor
+    if amount.as_tuple().exponent < -6 or amount >= Decimal(10) ** 14:
+        check.problem(row, column, text, "超出可保存的范围(最多14位整数、6位小数的万元数)")
+        return False, None
+    return True, amount
+
+
+def _points(check, row, column, text, max_text, max_column) -> Decimal | None:
+    if not text:
+        return None
+    points = parse_number(text)
+    if points is None:
+        check.problem(row, column, text, "不是有效的得分(应为数字,如 8.5)")
+        return None
+    if points < 0:
+        check.problem(row, column, text, "是负数,得分不能为负")
+        return None
+    if points.as_tuple().exponent < -2 or points >= 10**6:
+        check.problem(row, column, text, "超出可保存的范围(得分最多两位小数)")
+        return None
+    if max_text:
+        maximum = parse_number(max_text)
+        if maximum is None:
+            check.problem(row, max_column, max_text, "不是有效的分值(应为数字,如 10)")
+        elif points > maximum:
+            check.problem(row, column, text, f"超过了该指标的分值 {max_text}")
+            return None
+    return points
+
+
+def _chain(first, then):
+    yield from first
+    yield from then

@@ -1,0 +1,294 @@
+"""Self-evaluation scoring (绩效自评, 财预〔2020〕10号; shared/spec/review-and-scoring.md §2).
+
+Pure: no queries beyond reading `project.indicators.all()`, which callers prefetch. Every
+parameter is a setting, `settings.BUDGET_SCORING`, merged over `DEFAULTS`:
+
+    weights               {"output": 50, "outcome": 30, "satisfaction": 10, "execution": 10}
+                          points out of 100 per level-1 category and for budget execution;
+                          add "cost" to score 成本指标 as a category of its own
+    cost_counts_as        "output": where 成本 indicators score while weights has no "cost"
+                          (in the older framework 成本指标 is a level-2 under 产出 anyway)
+    lower_is_better_rule  "linear": (1 − (actual − target) / target) × points, 0 at twice the target
+                          "ratio":  target / actual × points
+    cap_execution_rate    True: spending beyond the budget earns no more than full execution points
+    grades                [[90, "优"], [80, "良"], [60, "中"], [0, "差"]] (score at least → grade)
+
+The rules:
+
+- An indicator's points: its category's weight split equally among the category's
+  indicators. A category with no indicators gives its weight to the present ones in
+  proportion to theirs. When the table gives every indicator a weight (权重 / 分值), those
+  weights are the points instead, scaled to the categories' total (90 by default), so a
+  table whose 分值 already add up to 90 is scored exactly as written.
+- Higher is better (>=, >, and =, since a bare number is a quantity to reach): min(actual /
+  target, 1) × points. Lower is better (<=, <): full at or under the target, else the rule
+  above, never below 0; a target of 0 overshot scores 0.
+- Qualitative (no numeric target, or an actual that is not one number): the evaluator's
+  points (Indicator.actual_points). Without them the indicator is flagged, not guessed.
+- Each indicator's points are rounded half-up to 2 decimals; the project score is their sum
+  plus the execution points, executed / budget × the execution weight.
+- A score is given only when every part can be scored: an indicator without an actual value
+  or the evaluator's points, or a project without 全年执行数, leaves the score empty and
+  says why in the findings. A partial sum would read as a poor grade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from budget import indicators as grammar
+from budget.review import finding, kind, where
+
+DEFAULTS = {
+    "weights": {"output": 50, "outcome": 30, "satisfaction": 10, "execution": 10},
+    "cost_counts_as": "output",
+    "lower_is_better_rule": "linear",
+    "cap_execution_rate": True,
+    "grades": [[90, "优"], [80, "良"], [60, "中"], [0, "差"]],
+}
+RULES = ("linear", "ratio")
+LOWER_IS_BETTER = ("<=", "<")
+CENT = Decimal("0.01")
+MAGNITUDES = "十百千万亿"
+PERCENT_UNITS = ("%", "百分比")
+
+
+def config() -> dict:
+    custom = getattr(settings, "BUDGET_SCORING", None) or {}
+    merged = {**DEFAULTS, **custom, "weights": {**DEFAULTS["weights"], **custom.get("weights", {})}}
+    if merged["lower_is_better_rule"] not in RULES:
+        raise ImproperlyConfigured(f"BUDGET_SCORING['lower_is_better_rule'] must be one of {RULES}")
+    return merged
+
+
+def round_points(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def grade(score: Decimal, grades=None) -> str:
+    for threshold, name in sorted(grades or DEFAULTS["grades"], key=lambda g: -g[0]):
+        if score >= Decimal(str(threshold)):
+            return name
+    return sorted(grades or DEFAULTS["grades"], key=lambda g: g[0])[0][1]
+
+
+def achieved(comparator: str, target: Decimal, actual: Decimal, rule: str = "linear") -> Decimal:
+    """The share of the points an actual earns against a numeric target, 0 to 1."""
+    if comparator in LOWER_IS_BETTER:
+        if actual <= target:
+            return Decimal(1)
+        if target <= 0:
+            return Decimal(0)
+        if rule == "ratio":
+            return target / actual
+        return max(Decimal(0), 1 - (actual - target) / target)
+    if actual >= target:
+        return Decimal(1)
+    if target <= 0:
+        return Decimal(0)
+    return max(Decimal(0), actual / target)
+
+
+def quantitative_points(max_points: Decimal, comparator: str, target: Decimal, actual: Decimal,
+                        rule: str = "linear") -> Decimal:
+    return round_points(max_points * achieved(comparator, target, actual, rule))
+
+
+def parse_actual(text: str | None, unit_hint: str = "") -> grammar.Target | None:
+    """"130000宗" → 130000 宗; "0.98" under a % target → 98 %; None unless the text states one number."""
+    if not grammar.normalize(text):
+        return None
+    return grammar.parse_target(text, unit_hint=unit_hint or None)
+
+
+def units_agree(target_unit: str, actual_unit: str) -> bool:
+    """Same unit, or one the other's prefix without a magnitude in between (个节点/个; not 宗/万宗)."""
+    a, b = target_unit.strip(), actual_unit.strip()
+    if not a or not b or a == b or (a in PERCENT_UNITS and b in PERCENT_UNITS):
+        return True
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer.startswith(shorter) and not any(m in longer[len(shorter):] for m in MAGNITUDES)
+
+
+def category(indicator, weights: dict, cost_counts_as: str) -> str | None:
+    k = kind(indicator)
+    if k == "cost" and "cost" not in weights:
+        return cost_counts_as
+    return k if k in weights and k != "execution" else None
+
+
+def max_points(indicators, cfg: dict) -> tuple[list[Decimal | None], list[dict]]:
+    """Each indicator's exact (unrounded) points, and the findings of allocating them."""
+    weights = {k: Decimal(str(v)) for k, v in cfg["weights"].items()}
+    shares = {k: v for k, v in weights.items() if k != "execution"}
+    indicator_total = sum(shares.values(), Decimal(0))
+    given = [i.weight for i in indicators]
+    if given and all(w is not None for w in given) and sum(given) > 0:
+        return [w / sum(given) * indicator_total for w in given], []
+    findings = []
+    if any(w is not None for w in given):
+        findings.append(finding("partial-weights", "info", "只有部分指标给出了权重,各类指标按类别平均分配分值"))
+    categories = [category(i, weights, cfg["cost_counts_as"]) for i in indicators]
+    counts = {c: categories.count(c) for c in set(categories) if c}
+    present_total = sum((shares[c] for c in counts), Decimal(0))
+    result = []
+    for i, c in zip(indicators, categories, strict=True):
+        if c is None or present_total == 0:
+            result.append(None)
+            findings.append(finding(
+                "unknown-category", "warning",
+                f"{where(i)}的一级指标“{i.level1_label}”不属于可计分的类别,无法计分",
+            ))
+        else:
+            result.append(shares[c] * indicator_total / present_total / counts[c])
+    return result, findings
+
+
+@dataclass
+class IndicatorScore:
+    indicator: object
+    max_points: Decimal | None  # rounded to 2 decimals
+    points: Decimal | None  # None: could not be scored (see findings)
+    actual: Decimal | None = None  # the number read from actual_value
+    percent_of_target: Decimal | None = None  # actual / target × 100, for charts
+    findings: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ProjectScore:
+    indicators: list[IndicatorScore]
+    budget: Decimal
+    executed: Decimal | None
+    execution_rate: Decimal | None  # percent, 2 decimals, not capped
+    execution_points: Decimal | None
+    score: Decimal | None
+    grade: str | None
+    findings: list[dict]
+
+
+def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> IndicatorScore:
+    if exact_max is None:
+        return IndicatorScore(indicator, None, None)
+    shown_max = round_points(exact_max)
+    result = IndicatorScore(indicator, shown_max, None)
+    evaluator = indicator.actual_points
+    text = grammar.normalize(indicator.actual_value)
+    target = indicator.target_value
+    actual = parse_actual(text, indicator.target_unit) if target is not None else None
+    if target is not None and actual is not None and not units_agree(indicator.target_unit, actual.unit):
+        result.findings.append(finding(
+            "unit-mismatch", "warning",
+            f"{where(indicator)}的实际完成值“{text}”与目标值的单位“{indicator.target_unit}”不一致,无法计分",
+        ))
+        return result
+    if actual is not None:
+        result.actual = actual.value
+        result.points = quantitative_points(exact_max, indicator.comparator, target, actual.value,
+                                            cfg["lower_is_better_rule"])
+        if target > 0:
+            result.percent_of_target = round_points(actual.value / target * 100)
+        if evaluator is not None and evaluator != result.points:
+            result.findings.append(finding(
+                "points-differ", "info",
+                f"{where(indicator)}的评价得分{evaluator}与按规则计算的{result.points}不同,以计算结果为准",
+            ))
+    elif evaluator is not None:
+        result.points = evaluator
+        if evaluator > shown_max:
+            result.points = shown_max
+            result.findings.append(finding(
+                "points-above-max", "warning", f"{where(indicator)}的评价得分{evaluator}超过分值{shown_max},按分值计",
+            ))
+    elif target is not None and text:
+        result.findings.append(finding(
+            "actual-not-a-number", "warning",
+            f"{where(indicator)}的实际完成值“{text}”不是一个数字,需要评价人给出得分",
+        ))
+    elif target is not None:
+        result.findings.append(finding("missing-actual", "warning", f"{where(indicator)}缺少实际完成值"))
+    else:
+        result.findings.append(finding(
+            "qualitative-without-points", "warning", f"{where(indicator)}是定性指标,需要评价人给出得分",
+        ))
+    if result.points is not None and result.points < shown_max and not grammar.normalize(indicator.deviation_reason):
+        result.findings.append(finding(
+            "missed-without-reason", "warning",
+            f"{where(indicator)}未达到目标(得分{result.points}/{shown_max}),但没有填写偏差原因",
+        ))
+    return result
+
+
+def evaluate(indicators, *, budget: Decimal, executed: Decimal | None, cfg: dict | None = None) -> ProjectScore:
+    cfg = cfg or config()
+    indicators = list(indicators)
+    exact, findings = max_points(indicators, cfg)
+    scores = [score_indicator(i, m, cfg) for i, m in zip(indicators, exact, strict=True)]
+    for s in scores:
+        findings += s.findings
+    if not indicators:
+        findings.append(finding("no-indicators", "warning", "项目没有绩效指标,无法计分"))
+
+    rate = points = None
+    weight = Decimal(str(cfg["weights"]["execution"]))
+    if executed is None:
+        findings.append(finding("missing-executed", "warning", "缺少全年执行数,无法计算预算执行率"))
+    elif budget <= 0:
+        findings.append(finding("zero-budget", "warning", "全年预算数为0,无法计算预算执行率"))
+    else:
+        share = executed / budget
+        rate = round_points(share * 100)
+        if share > 1 and cfg["cap_execution_rate"]:
+            findings.append(finding("over-executed", "info", f"全年执行数超过预算数,执行率{rate}%,按100%计分"))
+            share = Decimal(1)
+        points = round_points(share * weight)
+
+    score = project_grade = None
+    if indicators and points is not None and all(s.points is not None for s in scores):
+        score = round_points(sum((s.points for s in scores), Decimal(0)) + points)
+        project_grade = grade(score, cfg["grades"])
+    return ProjectScore(scores, budget, executed, rate, points, score, project_grade, findings)
+
+
+def score_project(project, cfg: dict | None = None) -> ProjectScore:
+    """Prefetch `indicators` (with level2__level1) when scoring many projects."""
+    return evaluate(project.indicators.all(), budget=project.total, executed=project.executed, cfg=cfg)
+
+
+# -- for the JSON export ---------------------------------------------------------------------
+
+
+def _points(value: Decimal | None) -> str | None:
+    return None if value is None else f"{round_points(value):.2f}"
+
+
+def _amount(value: Decimal | None) -> str | None:
+    """As budget.exporter.amount: two places when they suffice, more when needed."""
+    if value is None:
+        return None
+    if value == 0:
+        return "0"
+    two = value.quantize(CENT)
+    return f"{two:.2f}" if two == value else f"{value.normalize():f}"
+
+
+def actual_dict(scored: IndicatorScore) -> dict:
+    i = scored.indicator
+    return {
+        "value": i.actual_value or None,
+        "points": _points(scored.points),
+        "max_points": _points(scored.max_points),
+        "deviation_reason": i.deviation_reason or None,
+    }
+
+
+def self_evaluation_dict(scored: ProjectScore) -> dict:
+    return {
+        "executed": _amount(scored.executed),
+        "budget_execution_rate": _points(scored.execution_rate),
+        "score": _points(scored.score),
+        "grade": scored.grade,
+    }

@@ -1,0 +1,232 @@
+from decimal import Decimal
+from io import StringIO
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from budget import scoring
+from budget.actuals import column_role, import_actuals
+from budget.models import Indicator, Project
+from budget.problems import ImportFailed
+
+DEPARTMENT = "广州市花都区政务服务和数据管理局"
+HEADER = "项目名称,三级指标,实际完成值,偏差原因,得分\n"
+HOTLINE = "区长专线日常经费"
+
+
+def run(path, **options):
+    out, err = StringIO(), StringIO()
+    options.setdefault("year", 2021)
+    options.setdefault("department", DEPARTMENT)
+    call_command("import_actuals", str(path), stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def problems(path, **options):
+    options.setdefault("year", 2021)
+    options.setdefault("department", DEPARTMENT)
+    with pytest.raises(ImportFailed) as failed:
+        import_actuals(path, **options)
+    return [str(p) for p in failed.value.problems]
+
+
+def indicator(project, name):
+    return Indicator.objects.get(project__name=project, name=name)
+
+
+def snapshot(table):
+    return list(Indicator.objects.filter(project__table=table).order_by("pk").values_list(
+        "actual_value", "actual_points", "deviation_reason")), list(
+        Project.objects.filter(table=table).order_by("pk").values_list("executed", flat=True))
+
+
+# --- the simple list ------------------------------------------------------------------------
+
+
+def test_the_simple_list_sets_actuals_reasons_points_and_the_executed_amount(reference_table, write_file):
+    path = write_file("actuals.csv", HEADER + (
+        f"{HOTLINE},12345热线工单办结量,130000宗,,\n"
+        f"{HOTLINE},疑难工单现场协调量,15次,疑难工单少于预期,\n"
+        "区政府门户网站和政务新媒体运行经费,门户网站运行情况,良好,,9.5\n"
+        f"{HOTLINE},全年执行数,0.95,,\n"
+    ))
+    out, err = run(path)
+    assert out == f"actuals.csv: {DEPARTMENT} 2021年 项目2个 实际完成值3条 全年执行数1条\n"
+    assert err == ""
+    assert indicator(HOTLINE, "12345热线工单办结量").actual_value == "130000宗"
+    assert indicator(HOTLINE, "疑难工单现场协调量").deviation_reason == "疑难工单少于预期"
+    assert indicator("区政府门户网站和政务新媒体运行经费", "门户网站运行情况").actual_points == Decimal("9.5")
+    assert Project.objects.get(name=HOTLINE).executed == Decimal("0.95")
+
+
+def test_a_file_without_a_points_column_leaves_the_evaluators_points_as_they_were(reference_table, write_file):
+    Indicator.objects.filter(name="门户网站运行情况").update(actual_points=Decimal(8))
+    run(write_file("a.csv", "项目名称,三级指标,实际完成值,偏差原因\n区政府门户网站和政务新媒体运行经费,门户网站运行情况,良好,\n"))
+    assert indicator("区政府门户网站和政务新媒体运行经费", "门户网站运行情况").actual_points == Decimal(8)
+
+
+def test_the_project_may_be_named_above_the_header(reference_table, write_file):
+    path = write_file("a.csv", f"部门名称: {DEPARTMENT}\n项目名称: {HOTLINE}\n三级指标,实际完成值\n12345热线满意度,80%\n")
+    run(path, department=None)
+    assert indicator(HOTLINE, "12345热线满意度").actual_value == "80%"
+
+
+@pytest.mark.parametrize("written, executed", [("0.95", "0.95"), ("0.95万元", "0.95"), ("9,500元", "0.95"), ("", None)])
+def test_the_executed_amount_is_read_in_wan_yuan(reference_table, write_file, written, executed):
+    Project.objects.filter(name=HOTLINE).update(executed=Decimal(1))
+    run(write_file("a.csv", HEADER + f'{HOTLINE},全年执行数,"{written}",,\n'))
+    assert Project.objects.get(name=HOTLINE).executed == (Decimal(executed) if executed else None)
+
+
+def test_import_costs_a_fixed_number_of_queries(reference_table, write_file, django_assert_max_num_queries):
+    rows = "".join(f"{HOTLINE},{name},1,,\n" for name in ("12345热线工单办结量", "疑难工单现场协调量", "12345工单办结率"))
+    path = write_file("a.csv", HEADER + rows + f"{HOTLINE},全年执行数,1,,\n")
+    # lock, table, projects, indicators; per model an update and its history rows; the savepoint.
+    with django_assert_max_num_queries(10):
+        import_actuals(path, year=2021, department=DEPARTMENT)
+
+
+def test_every_change_is_recorded_in_the_history_with_the_file_name(reference_table, write_file):
+    run(write_file("a.csv", HEADER + f"{HOTLINE},12345热线满意度,80%,,\n{HOTLINE},全年执行数,0.95,,\n"))
+    record = indicator(HOTLINE, "12345热线满意度").history.latest()
+    assert (record.actual_value, record.history_change_reason) == ("80%", "导入绩效自评数据 a.csv")
+    assert Project.objects.get(name=HOTLINE).history.latest().executed == Decimal("0.95")
+
+
+# --- the 绩效自评表 layout ---------------------------------------------------------------------
+
+
+def self_evaluation_sheet(path, rows, merged=None):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2021年度项目支出绩效自评表"])
+    sheet.append([f"部门名称: {DEPARTMENT}"])
+    sheet.append(["填报日期: 2022年3月1日"])
+    sheet.append(["项目名称", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"])
+    for row in rows:
+        sheet.append(row)
+    # The project cell is merged down the project's rows, as in the published template.
+    sheet.merge_cells(start_row=5, start_column=1, end_row=4 + (merged or len(rows)), end_column=1)
+    book.save(path)
+    return path
+
+
+HOTLINE_SHEET = [
+    [HOTLINE, "产出指标", "数量指标", "12345热线工单办结量", "工单量≥120000宗", "130000宗", 25, 25, None],
+    [None, None, None, "疑难工单现场协调量", "现场协调工单≥20次", "15次", 25, 18.75, "疑难工单少于预期"],
+    [None, "效益指标", "经济效益", "12345工单办结率", "办结率≥99%", "98%", 30, 29.7, "部分工单跨年办结"],
+    [None, "满意度指标", "服务对象满意度", "12345热线满意度", "满意度≥75%", "80%", 10, 10, None],
+    [None, "预算执行率", None, None, None, "95%", 10, 9.5, None],
+    [None, "全年执行数", None, None, None, 0.95, None, None, None],
+    ["总分", None, None, None, None, None, 100, 92.95, None],
+]
+
+
+def test_the_self_evaluation_layout_is_read_by_meaning_and_scores_the_worked_example(reference_table, tmp_path):
+    path = self_evaluation_sheet(tmp_path / "自评表.xlsx", HOTLINE_SHEET, merged=6)
+    out, _ = run(path, year=None, department=None)
+    assert out == f"自评表.xlsx: {DEPARTMENT} 2021年 项目1个 实际完成值4条 全年执行数1条\n"
+    project = Project.objects.get(name=HOTLINE)
+    result = scoring.score_project(project)
+    assert (result.score, result.grade, result.findings) == (Decimal("92.95"), "优", [])
+    assert indicator(HOTLINE, "12345工单办结率").deviation_reason == "部分工单跨年办结"
+    assert indicator(HOTLINE, "疑难工单现场协调量").actual_points == Decimal("18.75")
+
+
+def test_points_above_the_indicators_maximum_are_refused(reference_table, tmp_path):
+    rows = [[HOTLINE, "产出指标", "数量指标", "12345热线工单办结量", "≥120000宗", "130000宗", 25, 26, None]]
+    assert problems(self_evaluation_sheet(tmp_path / "s.xlsx", rows)) == [
+        "s.xlsx 第5行 「得分」列: 值“26”超过了该指标的分值 25"
+    ]
+
+
+@pytest.mark.parametrize("header, role", [
+    ("实际完成值(%)", "actual"), ("偏差原因分析及改进措施说明", "reason"), ("未完成原因", "reason"),
+    ("自评得分", "points"), ("年度指标值", "target"), ("三级指标", "indicator"), ("分 值", "max_points"), ("备注", None),
+])
+def test_columns_are_recognised_by_meaning(header, role):
+    assert column_role(header) == role
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row, message", [
+    ("不存在的项目,工作天数,1,,", f"a.csv 第2行 「项目名称」列: 值“不存在的项目”不是「{DEPARTMENT}」2021年绩效目标表中的项目"),
+    (f"{HOTLINE},工作天数,1,,",
+     f"a.csv 第2行 「三级指标」列: 值“工作天数”不是项目「{HOTLINE}」的三级指标"
+     "(该项目的指标有:12345热线工单办结量、疑难工单现场协调量、12345工单办结率、12345热线满意度)"),
+    (f"{HOTLINE},12345热线满意度,80%,,八分", "a.csv 第2行 「得分」列: 值“八分”不是有效的得分(应为数字,如 8.5)"),
+    (f"{HOTLINE},12345热线满意度,80%,,-1", "a.csv 第2行 「得分」列: 值“-1”是负数,得分不能为负"),
+    (f"{HOTLINE},12345热线满意度,80%,,8.125", "a.csv 第2行 「得分」列: 值“8.125”超出可保存的范围(得分最多两位小数)"),
+    (f"{HOTLINE},全年执行数,约一万,,", "a.csv 第2行 「实际完成值」列: 值“约一万”不是有效的全年执行数(应为以万元为单位的数字,如 0.95)"),
+    (f"{HOTLINE},全年执行数,-0.5,,", "a.csv 第2行 「实际完成值」列: 值“-0.5”是负数,全年执行数不能为负"),
+    (f"{HOTLINE},,80%,,", "a.csv 第2行 「三级指标」列: 缺少三级指标名称"),
+])
+def test_a_bad_row_is_reported_with_file_row_column_and_value(reference_table, write_file, row, message):
+    assert problems(write_file("a.csv", HEADER + row + "\n")) == [message]
+
+
+def test_the_same_indicator_twice_is_refused(reference_table, write_file):
+    path = write_file("a.csv", HEADER + f"{HOTLINE},12345热线满意度,80%,,\n{HOTLINE},12345热线满意度,81%,,\n")
+    assert problems(path) == ["a.csv 第3行 「三级指标」列: 值“12345热线满意度”与第2行重复:同一项目的同一指标只能填写一次"]
+
+
+def test_an_indicator_name_that_occurs_twice_in_the_project_is_ambiguous(reference_table, write_file):
+    Indicator.objects.filter(project__name=HOTLINE, name="疑难工单现场协调量").update(name="12345热线满意度")
+    path = write_file("a.csv", HEADER + f"{HOTLINE},12345热线满意度,80%,,\n")
+    assert problems(path) == [
+        f"a.csv 第2行 「三级指标」列: 值“12345热线满意度”在项目「{HOTLINE}」中出现了2次,无法确定是哪一个指标"
+    ]
+
+
+def test_every_error_is_listed_and_the_command_exits_non_zero_without_writing(reference_table, write_file):
+    path = write_file("a.csv", HEADER + (
+        f"{HOTLINE},12345热线工单办结量,130000宗,,\n"
+        "不存在的项目,工作天数,1,,\n"
+        f"{HOTLINE},12345热线满意度,80%,,八分\n"
+    ))
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 个文件未能导入"):
+        call_command("import_actuals", str(path), year=2021, department=DEPARTMENT, stderr=err)
+    assert err.getvalue().splitlines() == [
+        "a.csv: 导入失败,共2处问题,未写入任何数据:",
+        f"  a.csv 第3行 「项目名称」列: 值“不存在的项目”不是「{DEPARTMENT}」2021年绩效目标表中的项目",
+        "  a.csv 第4行 「得分」列: 值“八分”不是有效的得分(应为数字,如 8.5)",
+    ]
+    assert indicator(HOTLINE, "12345热线工单办结量").actual_value == ""
+
+
+def test_nothing_is_written_when_only_the_last_row_is_bad(reference_table, write_file):
+    before = snapshot(reference_table)
+    path = write_file("a.csv", HEADER + (
+        f"{HOTLINE},12345热线工单办结量,130000宗,,\n"
+        f"{HOTLINE},全年执行数,0.95,,\n"
+        f"{HOTLINE},12345热线满意度,80%,,999999999\n"
+    ))
+    with pytest.raises(CommandError):
+        run(path)
+    assert snapshot(reference_table) == before
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"year": None}, "a.csv: 无法从标题或表头前的文字中确定年度,请用 --year 指定(如 --year 2021)"),
+    ({"department": None}, "a.csv: 无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定"),
+    ({"year": 2022}, f"a.csv: 没有「{DEPARTMENT}」2022年的绩效目标表,请先导入绩效目标表"),
+])
+def test_the_department_and_year_must_name_an_imported_table(reference_table, write_file, options, message):
+    assert problems(write_file("a.csv", HEADER + f"{HOTLINE},12345热线满意度,80%,,\n"), **options) == [message]
+
+
+def test_a_file_without_the_needed_columns_is_refused(reference_table, write_file):
+    assert problems(write_file("a.csv", "项目名称,指标值\n区长专线日常经费,1\n")) == [
+        "a.csv: 前30行中找不到表头:需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)"
+    ]
+
+
+def test_a_missing_file_is_reported_without_a_traceback(db, tmp_path):
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 个文件未能导入"):
+        call_command("import_actuals", str(tmp_path / "nope.csv"), stderr=err)
+    assert err.getvalue() == f"{tmp_path / 'nope.csv'}: 文件不存在\n"
