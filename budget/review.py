@@ -65,7 +65,7 @@ NUMERIC_SHARE_FLOOR = Decimal("0.5")
 # Most published satisfaction targets lie in 80–100%.
 SATISFACTION_FLOOR = Decimal(80)
 VAGUE_WORDS = (
-    "持续改善", "效果明显", "逐年增加", "逐步", "提升", "提高", "改善", "长远", "明显", "显著",
+    "持续改善", "持续增加", "效果明显", "逐年增加", "逐年", "逐步", "提升", "提高", "改善", "长远", "明显", "显著",
     "进一步", "不断", "有所", "稳步", "大幅",
 )  # fmt: skip
 # Quantities that cannot exceed 100%; growth and change rates can.

@@ -4,4 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("budget.urls")),
 ]
+
+handler500 = "budget.errors.server_error"

@@ -1,0 +1,217 @@
+"""Plotly figures as plain dicts: rows in, {"data": [...], "layout": {...}} out.
+
+Pure: no queries, no templates. Pages hand a figure to plotly.js with json_script. Funding
+sources and level-1 categories keep one colour on every page, so a reader who learned that
+blue is 财政拨款 on the overview reads the project page the same way.
+"""
+
+import zlib
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from budget.indicators import level1_kind
+
+SOURCE_COLOURS = {"财政拨款": "#2f6db5", "财政专户拨款": "#e0862a", "其他资金": "#3d9a5f"}
+LEVEL1_COLOURS = {"output": "#3b6fb6", "outcome": "#d9822b", "satisfaction": "#2e9d6a", "cost": "#b0475a"}
+# Sources and categories the seed data does not know still get a colour that is the same everywhere.
+SPARE_COLOURS = ["#8a5ca8", "#c24b4b", "#5f7d8c", "#b39b2a", "#1d98a3", "#a4607a"]
+TOTAL_COLOUR = "#6b7785"
+FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+PERCENT_UNITS = {"%", "百分比"}
+SYMBOLS = {">=": "≥", "<=": "≤", "=": "", ">": ">", "<": "<"}
+LABEL_CHARS = 16
+TOP_PROJECTS = 25
+
+
+def _spare(name: str) -> str:
+    return SPARE_COLOURS[zlib.crc32(name.encode()) % len(SPARE_COLOURS)]
+
+
+def source_colour(name: str) -> str:
+    return SOURCE_COLOURS.get(name) or _spare(name)
+
+
+def level1_colour(name: str) -> str:
+    return LEVEL1_COLOURS.get(level1_kind(name) or "") or _spare(name)
+
+
+def _tint(colour: str, share: float) -> str:
+    """The colour mixed with `share` white: level-2 slices are lighter shades of their level 1."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * share):02x}" for c in rgb)
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+
+
+def _layout(**extra) -> dict:
+    layout = {
+        "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+        "margin": {"l": 10, "r": 20, "t": 30, "b": 40},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+    layout.update(extra)
+    return layout
+
+
+def target_text(comparator: str, value: Decimal, unit: str) -> str:
+    """≥120,000宗: the comparator, the number grouped by thousands, the unit."""
+    return f"{SYMBOLS.get(comparator, comparator)}{value.normalize():,f}{unit}"
+
+
+def _number(value) -> float:
+    return float(value or Decimal(0))
+
+
+def _category_axis(labels: list[str]) -> dict:
+    # Full names stay the categories (hover shows them); only the tick text is shortened.
+    return {"type": "category", "automargin": True, "tickmode": "array", "tickvals": labels,
+            "ticktext": [_short(label) for label in labels]}
+
+
+def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str], unit: str) -> list[dict]:
+    traces = []
+    for name, values in series.items():
+        if not any(values):
+            continue  # an empty column would only add a legend entry
+        traces.append({
+            "type": "bar", "orientation": "h", "name": name, "y": labels, "x": values,
+            "marker": {"color": source_colour(name) if name in sources else TOTAL_COLOUR},
+            "hovertemplate": f"%{{y}}<br>{name}: %{{x:,.2f}} {unit}<extra></extra>",
+        })
+    return traces
+
+
+def funding_by_department(tables: list[dict], sources: list[str]) -> dict:
+    """Horizontal bars per table stacked by funding source.
+
+    tables: [{"label", "total", "by_source": {name: amount}}]; a table without a source
+    breakdown is drawn as one bar of its total.
+    """
+    ordered = sorted(tables, key=lambda t: t["total"])
+    labels = [t["label"] for t in ordered]
+    series = {s: [_number(t["by_source"].get(s)) for t in ordered] for s in sources}
+    rest = [_number(t["total"]) - sum(_number(v) for v in t["by_source"].values()) for t in ordered]
+    if any(v > 0.005 for v in rest):
+        series[_("未分来源")] = [max(v, 0) for v in rest]
+    traces = _stacked_bars(labels, series, sources, _("万元"))
+    return {"data": traces, "layout": _layout(
+        barmode="stack", height=max(220, 90 + 34 * len(labels)),
+        xaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero"},
+        yaxis=_category_axis(labels),
+    )}
+
+
+def funding_per_project(projects: list[dict], sources: list[str]) -> dict:
+    """Projects sorted by funding, largest on top, stacked by source; the long tail is one bar.
+
+    projects: [{"name", "total", "by_source": {name: amount}}].
+    """
+    ranked = sorted(projects, key=lambda p: p["total"], reverse=True)
+    shown, tail = ranked[:TOP_PROJECTS], ranked[TOP_PROJECTS:]
+    if tail:
+        shown.append({
+            "name": _("其余 %(count)d 个项目") % {"count": len(tail)},
+            "total": sum((p["total"] for p in tail), Decimal(0)),
+            "by_source": {s: sum((p["by_source"].get(s) or Decimal(0) for p in tail), Decimal(0)) for s in sources},
+        })
+    shown.reverse()
+    labels = [p["name"] for p in shown]
+    if sources:
+        series = {s: [_number(p["by_source"].get(s)) for p in shown] for s in sources}
+    else:
+        series = {_("总计"): [_number(p["total"]) for p in shown]}
+    return {"data": _stacked_bars(labels, series, sources, _("万元")), "layout": _layout(
+        barmode="stack", height=max(220, 90 + 28 * len(labels)),
+        xaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero"},
+        yaxis=_category_axis(labels),
+    )}
+
+
+def indicator_mix(rows: list[dict]) -> dict:
+    """Sunburst of indicator counts: level 1 inside, level 2 outside. rows: [{"level1", "level2", "count"}]."""
+    ids, labels, parents, values, colours = [], [], [], [], []
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["level1"]] = totals.get(row["level1"], 0) + row["count"]
+    for level1, total in totals.items():
+        ids.append(level1)
+        labels.append(level1)
+        parents.append("")
+        values.append(total)
+        colours.append(level1_colour(level1))
+    for row in rows:
+        ids.append(f"{row['level1']}/{row['level2']}")
+        labels.append(row["level2"])
+        parents.append(row["level1"])
+        values.append(row["count"])
+        colours.append(_tint(level1_colour(row["level1"]), 0.35))
+    trace = {
+        "type": "sunburst", "ids": ids, "labels": labels, "parents": parents, "values": values,
+        "branchvalues": "total", "marker": {"colors": colours, "line": {"color": "#ffffff", "width": 1}},
+        "insidetextorientation": "horizontal",
+        "hovertemplate": "%{label}: %{value}<extra></extra>",
+    }
+    # Slices too thin for a readable label stay unlabelled; hover and the data table name them.
+    return {"data": [trace], "layout": _layout(height=360, margin={"l": 0, "r": 0, "t": 10, "b": 10},
+                                               uniformtext={"minsize": 10, "mode": "hide"})}
+
+
+def funding_per_year(years: list[dict]) -> dict:
+    """Bars of a department's total per year. years: [{"year", "total"}]."""
+    labels = [str(y["year"]) for y in years]
+    trace = {
+        "type": "bar", "x": labels, "y": [_number(y["total"]) for y in years], "marker": {"color": TOTAL_COLOUR},
+        "hovertemplate": "%{x}: %{y:,.2f} " + _("万元") + "<extra></extra>",
+    }
+    return {"data": [trace], "layout": _layout(
+        height=260, xaxis={"type": "category"},
+        yaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero", "automargin": True},
+    )}
+
+
+def numeric_targets(indicators: list[dict]) -> list[dict]:
+    """One small chart per unit, so 3,000,000 条 and 99% never share an axis.
+
+    indicators: [{"label", "level1", "comparator", "value", "unit"}], value a Decimal.
+    Returns [{"id", "unit", "percent", "rows", "figure"}], each row given its "text" (≥99%):
+    percent first on a 0–100 axis, then the other units in the order they first appear.
+    """
+    groups: dict[str, list[dict]] = {}
+    for ind in indicators:
+        groups.setdefault(ind["unit"], []).append(ind)
+    order = sorted(groups, key=lambda unit: unit not in PERCENT_UNITS)
+    panels = []
+    for n, unit in enumerate(order, 1):
+        rows = [{**r, "text": target_text(r["comparator"], r["value"], unit)} for r in groups[unit]]
+        percent = unit in PERCENT_UNITS
+        labels = [r["label"] for r in rows][::-1]
+        values = [_number(r["value"]) for r in rows][::-1]
+        top = max(values, default=0)
+        axis_top = max(100.0, top) if percent else (top * 1.15 or 1)
+        shown_unit = unit or _("(无单位)")
+        trace = {
+            "type": "bar", "orientation": "h", "y": labels, "x": values,
+            "marker": {"color": [level1_colour(r["level1"]) for r in rows][::-1]},
+            "text": [r["text"] for r in rows][::-1],
+            "textposition": "auto", "cliponaxis": False,
+            "hovertemplate": "%{y}: %{text}<extra></extra>",
+        }
+        panels.append({
+            "id": f"targets-{n}",
+            "unit": shown_unit,
+            "percent": percent,
+            "rows": rows,
+            "figure": {"data": [trace], "layout": _layout(
+                height=70 + 30 * len(rows), showlegend=False, margin={"l": 10, "r": 20, "t": 10, "b": 36},
+                # The caption names the unit; the axis only needs a few readable ticks.
+                xaxis={"range": [0, axis_top], "tickformat": ",", "nticks": 4, "ticksuffix": "%" if percent else ""},
+                yaxis=_category_axis(labels),
+            )},
+        })
+    return panels

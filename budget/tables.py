@@ -1,0 +1,68 @@
+"""django-tables2 tables: the department's projects and the indicator explorer."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from budget.models import Indicator, Project
+from budget.templatetags.budget_format import amount, target
+
+
+def project_url(record):
+    return reverse("budget:project", args=[getattr(record, "project_id", None) or record.pk])
+
+
+class AmountColumn(tables.Column):
+    attrs = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+    def render(self, value):
+        return amount(value)
+
+
+class CountColumn(tables.Column):
+    attrs = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+
+class ProjectTable(tables.Table):
+    unit = tables.Column(verbose_name=_("资金使用单位"), accessor="unit__name", order_by=("unit__position", "position"))
+    name = tables.Column(linkify=project_url)
+    total = AmountColumn(verbose_name=_("总计(万元)"))
+    indicator_count = CountColumn(verbose_name=_("指标数"))
+    numeric_count = CountColumn(verbose_name=_("数值目标"))
+
+    class Meta:
+        model = Project
+        fields = ("unit", "name", "total")
+        attrs = {"class": "data", "id": "projects"}
+        empty_text = _("没有符合条件的项目")
+
+    def __init__(self, data, *, sources=(), show_unit=True, **kwargs):
+        # One amount column per funding source the table has, right after the total.
+        columns = [(f"source_{n}", AmountColumn(verbose_name=name)) for n, name in enumerate(sources)]
+        sequence = ("unit", "name", "total", *(c for c, _ in columns), "indicator_count", "numeric_count")
+        # Most tables have one unit, the department itself: a column repeating it on every row says nothing.
+        exclude = () if show_unit else ("unit",)
+        super().__init__(data, extra_columns=columns, sequence=sequence, exclude=exclude, **kwargs)
+
+
+class IndicatorTable(tables.Table):
+    department = tables.Column(verbose_name=_("部门"), accessor="project__table__department__name")
+    year = tables.Column(verbose_name=_("年度"), accessor="project__table__year")
+    project = tables.Column(verbose_name=_("项目"), accessor="project__name", linkify=project_url)
+    level1 = tables.Column(verbose_name=_("一级指标"), accessor="level2__level1__name",
+                           order_by=("level2__level1__code", "level2__level1__name"))
+    level2 = tables.Column(verbose_name=_("二级指标"), accessor="level2__name", order_by=("level2__code", "level2__name"))
+    name = tables.Column(verbose_name=_("三级指标"))
+    annual_value = tables.Column(verbose_name=_("年度指标值"))
+    target = tables.Column(verbose_name=_("目标"), empty_values=(), order_by=("target_unit", "target_value"),
+                           attrs={"td": {"class": "nowrap"}})
+
+    class Meta:
+        model = Indicator
+        fields = ()
+        sequence = ("department", "year", "project", "level1", "level2", "name", "annual_value", "target")
+        attrs = {"class": "data", "id": "indicators"}
+        empty_text = _("没有符合条件的指标")
+
+    def render_target(self, record):
+        return target(record)

@@ -1,0 +1,57 @@
+"""Numbers the way finance staff write them: 2,616.61 (万元), 7.6%, ≥120,000宗."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from budget import charts
+from budget.charts import target_text
+
+register = template.Library()
+
+
+@register.filter
+def amount(value) -> str:
+    """Two decimals with thousands separators; more decimals only when the amount has them."""
+    if value is None or value == "":
+        return ""
+    try:
+        value = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    two = value.quantize(Decimal("0.01"))
+    return f"{two:,.2f}" if two == value else f"{value.normalize():,f}"
+
+
+@register.filter
+def share(part, whole) -> str:
+    """part as a percentage of whole: 7.6%, or 0.04% when one decimal would show a small share as nothing."""
+    if part is None or not whole:
+        return ""
+    percent = Decimal(part) * 100 / Decimal(whole)
+    return f"{percent:.2f}%" if 0 < percent < 1 else f"{percent:.1f}%"
+
+
+@register.filter
+def target(indicator) -> str:
+    if indicator.target_value is None:
+        return ""
+    return target_text(indicator.comparator, indicator.target_value, indicator.target_unit)
+
+
+@register.filter
+def source_colour(name) -> str:
+    return charts.source_colour(str(name))
+
+
+@register.filter
+def level1_colour(name) -> str:
+    return charts.level1_colour(str(name))
+
+
+@register.filter
+def severity_label(severity) -> str:
+    """错误 / 警告 / 提示 for a finding's "error" / "warning" / "info", as flags show them."""
+    from budget.models import Flag
+
+    return dict(Flag.Severity.choices).get(severity, severity)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from budget import views
+
+app_name = "budget"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("departments/<int:pk>/<int:year>/", views.department, name="department"),
+    path("departments/<int:pk>/<int:year>/download.<str:fmt>", views.department_download, name="download"),
+    path("projects/<int:pk>/", views.project, name="project"),
+    path("indicators/", views.explorer, name="explorer"),
+]

@@ -1,0 +1,222 @@
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from budget import exporter, selectors
+from budget.importer import import_table
+from tests.conftest import REFERENCE
+from tests.ui_helpers import figure, grow, table_rows
+
+# department, table, funding per source, unit count, unit choices, page count, page, chart rows,
+# indicator mix, years (2), flags
+QUERIES = 12
+NAME = "广州市花都区政务服务和数据管理局"
+
+
+@pytest.fixture
+def url(reference_table):
+    return reverse("budget:department", args=[reference_table.department_id, 2021])
+
+
+def tiles(response):
+    text = response.content.decode()
+    found = re.findall(r'<div class="tile[^"]*"><span class="label">(?:<i[^>]*></i>)?(.*?)</span>'
+                       r'<span class="value">(.*?)</span><span class="unit">(.*?)</span>', text)
+    return {label: (value, unit) for label, value, unit in found}
+
+
+def test_it_shows_the_totals_per_source_and_the_counts(client, url):
+    shown = tiles(client.get(url))
+    shown.pop("审核得分", None)
+    assert shown == {
+        "合计": ("2,616.61", "万元"),
+        "财政拨款": ("2,616.61", "万元"),
+        "财政专户拨款": ("0.00", "万元"),
+        "其他资金": ("0.00", "万元"),
+        "项目": ("13", "个"),
+        "绩效指标": ("63", "个"),
+        "有数值目标的指标": ("81.0%", "51 个"),
+        "数据质量提示": ("1", "条"),
+    }
+
+
+def test_it_shows_the_review_score_when_the_table_has_one(client, url, reference_table):
+    from budget.models import BudgetTable
+
+    BudgetTable.objects.filter(pk=reference_table.pk).update(review_score=None)
+    assert "审核得分" not in tiles(client.get(url))
+    BudgetTable.objects.filter(pk=reference_table.pk).update(review_score=Decimal("79.23"))
+    assert tiles(client.get(url))["审核得分"] == ("79.23", "分")
+
+
+def test_the_project_table_lists_each_project_with_funding_and_indicator_counts(client, url, reference_table):
+    rows = table_rows(client.get(url), "projects")
+    assert len(rows) == 13
+    # One unit: no unit column. name, total, 财政拨款, 财政专户拨款, 其他资金, indicators, numeric targets
+    assert ["区长专线日常经费", "1.00", "1.00", "0.00", "0.00", "4", "4"] in rows
+    assert ["区政府门户网站和政务新媒体运行经费", "92.60", "92.60", "0.00", "0.00", "5", "1"] in rows
+    project = reference_table.projects.get(name="区长专线日常经费")
+    assert f'<a href="{reverse("budget:project", args=[project.pk])}">区长专线日常经费</a>' in client.get(url).content.decode()
+
+
+def test_the_project_table_sorts_by_any_column(client, url):
+    assert table_rows(client.get(url + "?sort=-total"), "projects")[0][0] == "新政务中心大楼后勤保障经费"
+    assert table_rows(client.get(url + "?sort=total"), "projects")[0][0] == "区长专线日常经费"
+    assert table_rows(client.get(url + "?sort=-indicator_count"), "projects")[0][5] == "6"
+
+
+def test_the_project_table_filters_by_name_and_unit(client, url, reference_table):
+    assert [r[0] for r in table_rows(client.get(url + "?name=光纤"), "projects")] == ["2018年1月-2019年7月广电电子政务光纤租赁"]
+    unit = reference_table.units.get()
+    assert len(table_rows(client.get(url + f"?unit={unit.pk}"), "projects")) == 13
+    assert "没有符合条件的项目" in client.get(url + "?name=不存在的项目").content.decode()
+
+
+def test_the_project_table_is_paginated(client, url, reference_table):
+    grow(reference_table, projects=30, indicators=2)
+    first = client.get(url)
+    assert len(table_rows(first, "projects")) == 20
+    assert len(table_rows(client.get(url + "?page=3"), "projects")) == 3
+
+
+def test_the_unit_column_appears_when_a_table_has_several_units(client, url, reference_table):
+    from budget.models import FundingUnit, Project
+
+    unit = FundingUnit.objects.create(table=reference_table, position=2, name="第二个单位")
+    Project.objects.filter(table=reference_table, name="区长专线日常经费").update(unit=unit)
+    rows = table_rows(client.get(url + "?sort=-total"), "projects")
+    assert rows[0][:2] == [NAME, "新政务中心大楼后勤保障经费"]
+    assert [r[1] for r in table_rows(client.get(url + f"?unit={unit.pk}"), "projects")] == ["区长专线日常经费"]
+
+
+def test_it_charts_funding_per_project_largest_on_top(client, url):
+    chart = figure(client.get(url), "funding-per-project")
+    bars = chart["data"][0]
+    assert bars["name"] == "财政拨款" and bars["marker"]["color"] == "#2f6db5"
+    assert bars["y"][-1] == "新政务中心大楼后勤保障经费" and bars["x"][-1] == 814.96
+    assert bars["x"] == sorted(bars["x"])
+
+
+def test_it_charts_the_indicator_mix_by_level_1_and_level_2(client, url):
+    sunburst = figure(client.get(url), "indicator-mix")["data"][0]
+    values = dict(zip(sunburst["ids"], sunburst["values"]))
+    assert values["产出指标"] == 43
+    assert values["效益指标"] == 8
+    assert values["满意度指标"] == 12
+    assert values["满意度指标/服务对象满意度"] == 12
+    assert sum(v for i, v in values.items() if "/" not in i) == 63
+
+
+def test_every_chart_has_a_text_alternative(client, url):
+    text = client.get(url).content.decode()
+    assert 'aria-label="各项目资金由多到少的条形图,按资金来源堆叠;数据见下方项目表。"' in text
+    assert 'aria-label="绩效指标按一级、二级指标分类的旭日图;数据见图下的表。"' in text
+    assert "<td>产出指标</td><td>数量指标</td><td class=\"num\">26</td>" in text
+
+
+def test_it_lists_the_tables_flags(client, url):
+    text = client.get(url).content.decode()
+    assert "项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称" in text
+    assert "第13行" in text
+
+
+def test_plotly_comes_from_our_own_static_files(client, url):
+    text = client.get(url).content.decode()
+    assert '<script src="/static/plotly/plotly.min.js" defer></script>' in text
+    assert "http://" not in text.replace('http://www.w3.org', '') and "https://" not in text
+
+
+def test_an_unknown_year_or_department_is_not_found(client, reference_table):
+    assert client.get(reverse("budget:department", args=[reference_table.department_id, 2020])).status_code == 404
+    assert client.get(reverse("budget:department", args=[999, 2021])).status_code == 404
+
+
+# -- downloads: the exporter's documents, for this department and year -------------------
+
+def download(client, reference_table, fmt):
+    response = client.get(reverse("budget:download", args=[reference_table.department_id, 2021, fmt]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(f"{NAME}-2021.{fmt}")
+    return response
+
+
+def test_the_page_links_every_download(client, url, reference_table):
+    text = client.get(url).content.decode()
+    for fmt in ("json", "csv", "xlsx", "txt"):
+        assert reverse("budget:download", args=[reference_table.department_id, 2021, fmt]) in text
+    assert "原表版式 (TXT)" in text
+
+
+def test_the_json_download_is_the_canonical_export(client, reference_table):
+    response = download(client, reference_table, "json")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(response.content) == exporter.json_document(year=2021, department=NAME)
+
+
+def test_the_csv_download_has_a_row_per_indicator(client, reference_table):
+    response = download(client, reference_table, "csv")
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == exporter.ROW_HEADER
+    assert len(rows) == 1 + 63
+    assert rows[1][:4] == [NAME, "2021", NAME, "办证大厅窗口服务经费"]
+
+
+def test_the_xlsx_download_opens_in_a_spreadsheet(client, reference_table):
+    response = download(client, reference_table, "xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == exporter.ROW_HEADER
+    assert len(rows) == 1 + 63
+
+
+def test_the_original_layout_download_is_the_table_text(client, reference_table):
+    response = download(client, reference_table, "txt")
+    table = selectors.tables_for_export(year=2021, department=NAME)[0]
+    assert response.content.decode() == exporter.table_text(table)
+    assert "合计\t2616.61\t2616.61" in response.content.decode()
+
+
+def test_an_unknown_download_is_not_found(client, reference_table):
+    assert client.get(reverse("budget:download", args=[reference_table.department_id, 2021, "pdf"])).status_code == 404
+    assert client.get(reverse("budget:download", args=[reference_table.department_id, 2020, "csv"])).status_code == 404
+
+
+# -- several years --------------------------------------------------------------------
+
+def test_with_several_years_it_shows_funding_per_year_and_projects_added_or_dropped(client, reference_table, write_file):
+    text = REFERENCE.read_text(encoding="utf-8").replace("政务大厅便民改造", "政务大厅便民改造二期")
+    import_table(write_file("2022.txt", text), filename="2022.txt", year=2022, department=NAME)
+    response = client.get(reverse("budget:department", args=[reference_table.department_id, 2022]))
+    assert table_rows(response, "history-table") == [
+        ["2021", "2,616.61", "13", "", ""],
+        ["2022", "2,616.61", "13", "政务大厅便民改造二期", "政务大厅便民改造"],
+    ]
+    assert figure(response, "funding-per-year")["data"][0]["x"] == ["2021", "2022"]
+
+
+def test_with_one_year_there_is_no_history(client, url):
+    assert 'id="history"' not in client.get(url).content.decode()
+
+
+def test_it_speaks_english_when_chosen(client, url):
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert tiles(client.get(url))["Total"] == ("2,616.61", "10k yuan")
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_it_costs_a_fixed_number_of_queries(client, url, reference_table, django_assert_max_num_queries, extra,
+                                            write_file):
+    if extra:
+        grow(reference_table, projects=extra, indicators=8)
+        import_table(REFERENCE, filename=REFERENCE.name, year=2022)
+    with django_assert_max_num_queries(QUERIES):
+        assert client.get(url + "?sort=-total&name=经费").status_code == 200

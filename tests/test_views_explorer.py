@@ -1,0 +1,113 @@
+import csv
+import importlib
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from budget.importer import import_table
+from budget.models import Level1Category
+from tests.conftest import REFERENCE
+from tests.ui_helpers import grow, table_rows
+
+# choices: departments, years, level 1, level 2, units; count; page
+QUERIES = 7
+URL = reverse("budget:explorer")
+trigram = importlib.import_module("budget.migrations.0005_trigram")
+
+
+def count(client, query=""):
+    text = client.get(URL + query).content.decode()
+    return int(re.search(r"共 (\d+) 个指标", text).group(1))
+
+
+def test_it_lists_every_indicator_paginated(client, reference_table):
+    assert count(client) == 63
+    response = client.get(URL)
+    assert len(table_rows(response, "indicators")) == 50
+    assert len(table_rows(client.get(URL + "?page=2"), "indicators")) == 13
+
+
+def test_each_row_names_department_year_project_categories_value_and_target(client, reference_table):
+    rows = table_rows(client.get(URL + "?q=12345热线满意度"), "indicators")
+    assert rows == [["广州市花都区政务服务和数据管理局", "2021", "区长专线日常经费", "满意度指标", "服务对象满意度",
+                     "12345热线满意度", "满意度≥75%", "≥75%"]]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("满意度", 18),  # 12 satisfaction indicators, and the 6 others of two projects whose goal says 提高群众满意度
+    ("群众满意度", 8),  # only in goals
+    ("光纤", 6),  # a project's name and goal
+    ("12345 满意度", 1),  # every word must occur
+    ("１２３４５热线", 4),  # full-width digits read as the table's NFKC text; the goal names the hotline
+    ("良好", 4),  # values
+    ("SLA", 0),
+])
+def test_the_search_finds_chinese_words_in_names_values_and_goals(client, reference_table, query, expected):
+    assert count(client, f"?q={query}") == expected
+
+
+def test_it_filters_by_category_unit_kind_department_and_year(client, reference_table):
+    satisfaction = Level1Category.objects.get(name="满意度指标")
+    assert count(client, f"?level1={satisfaction.pk}") == 12
+    assert count(client, f"?level2={satisfaction.children.get().pk}") == 12
+    assert count(client, "?unit=%25") == 21
+    assert count(client, "?unit=个节点") == 2
+    assert count(client, "?kind=numeric") == 51
+    assert count(client, "?kind=qualitative") == 12
+    assert count(client, f"?department={reference_table.department_id}&year=2021") == 63
+    assert count(client, f"?level1={satisfaction.pk}&unit=%25&q=热线") == 1
+
+
+def test_it_spans_departments_and_years(client, reference_table, write_file):
+    other = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门")
+    import_table(write_file("other.txt", other), filename="other.txt", year=2022)
+    assert count(client) == 126
+    assert count(client, "?year=2022") == 63
+    text = client.get(URL).content.decode()
+    assert '<option value="2022">2022</option>' in text and ">另一个部门</option>" in text
+
+
+def test_it_sorts_by_target(client, reference_table):
+    rows = table_rows(client.get(URL + "?kind=numeric&unit=%25&sort=-target"), "indicators")
+    assert rows[0][-1] == "100%"
+    assert rows[-1][-1] == "≥75%"
+
+
+def test_the_csv_download_holds_the_filtered_set(client, reference_table):
+    response = client.get(URL + "?q=满意度&format=csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="indicators.csv"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == ["部门", "年度", "项目名称", "一级指标", "二级指标", "三级指标", "实施周期指标值", "年度指标值",
+                       "比较符", "目标值", "计量单位"]
+    assert len(rows) == 1 + 18
+    assert ["广州市花都区政务服务和数据管理局", "2021", "区长专线日常经费", "满意度指标", "服务对象满意度",
+            "12345热线满意度", "满意度≥75%", "满意度≥75%", ">=", "75", "%"] in rows
+
+
+def test_the_page_links_the_csv_of_what_it_shows(client, reference_table):
+    text = client.get(URL + "?q=满意度&page=1").content.decode()
+    assert 'href="?q=%E6%BB%A1%E6%84%8F%E5%BA%A6&amp;format=csv"' in text
+
+
+def test_the_search_index_exists_exactly_when_the_server_has_pg_trgm(db):
+    with connection.cursor() as cursor:
+        available = trigram.trigram_available(cursor)
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert indexes == (set(trigram.INDEXES) if available else set())
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_it_costs_a_fixed_number_of_queries(client, reference_table, django_assert_max_num_queries, extra):
+    if extra:
+        grow(reference_table, projects=extra, indicators=8)
+    with django_assert_max_num_queries(QUERIES):
+        assert client.get(URL + "?q=满意度&kind=numeric&sort=-target").status_code == 200
+    with django_assert_max_num_queries(1):
+        assert client.get(URL + "?q=扩展&format=csv").status_code == 200
