@@ -27,4 +27,10 @@ class BudgetConfig(AppConfig):
     verbose_name = "预算绩效目标"
 
     def ready(self):
+        from django.conf import settings
+
         post_migrate.connect(ensure_groups, sender=self)
+        if settings.DATABASES["default"]["ENGINE"] == "budget.embedded_db":
+            from budget.embedded_db.base import stop_on_termination
+
+            stop_on_termination()

@@ -82,7 +82,7 @@ TEMPLATES = [
 
 # PostgreSQL only. Without DATABASE_URL an embedded server (pgserver) starts on demand.
 DATABASE_URL = env_str("DATABASE_URL")
-EMBEDDED_PG_DIR = BASE_DIR / "var" / "pg"
+EMBEDDED_PG_DIR = Path(env_str("BUDGET_EMBEDDED_PG_DIR", str(BASE_DIR / "var" / "pg")))
 if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:

@@ -69,3 +69,56 @@ def test_the_embedded_database_answers_when_database_url_is_unset():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("PostgreSQL 16")
     assert "budget.embedded_db" in result.stdout
+
+
+HOLD_CONNECTION = (
+    "import django, os, sys, time; os.environ['DJANGO_SETTINGS_MODULE']='budget.settings'; django.setup();"
+    "from django.db import connection; connection.ensure_connection(); print('ready', flush=True); time.sleep(60)"
+)
+
+
+def servers_for(pgdata: Path) -> list:
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and str(pgdata) in " ".join(proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+def hold(pgdata: Path) -> subprocess.Popen:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"}
+    environ["BUDGET_EMBEDDED_PG_DIR"] = str(pgdata)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_CONNECTION], cwd=ROOT, env=environ, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_the_embedded_server_stops_when_its_last_process_is_terminated(tmp_path):
+    import signal
+
+    pgdata = tmp_path / "pg"
+    first, second = hold(pgdata), hold(pgdata)
+    assert len(servers_for(pgdata)) == 1
+    first.send_signal(signal.SIGTERM)
+    first.wait(30)
+    assert servers_for(pgdata), "the server must keep running while another process uses it"
+    second.send_signal(signal.SIGTERM)
+    second.wait(30)
+    assert servers_for(pgdata) == []
+    assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_a_killed_process_leaves_no_lock_and_the_next_process_cleans_up(tmp_path):
+    import signal
+
+    pgdata = tmp_path / "pg"
+    killed = hold(pgdata)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(30)
+    later = run_python("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='budget.settings'; django.setup();"
+                       "from django.db import connection; connection.ensure_connection(); print('ok')",
+                       BUDGET_EMBEDDED_PG_DIR=str(pgdata))
+    assert later.stdout.strip() == "ok", later.stderr
+    assert servers_for(pgdata) == []

@@ -35,16 +35,19 @@ def _forget_dead_processes(pgdata: Path) -> None:
             handles.write_text(json.dumps(alive))
 
 
-def _stop_on_sigterm() -> None:
-    # atexit does not run on SIGTERM; turn it into a normal exit so the server stops.
-    if threading.current_thread() is threading.main_thread():
-        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-            signal.signal(signal.SIGTERM, lambda *_: os._exit(_shutdown_then(143)))
+def stop_on_termination() -> None:
+    """atexit does not run when a process is terminated by a signal; run it, so that the
+    embedded server stops with the last process using it. Called from AppConfig.ready(),
+    which runs in the main thread (runserver serves from another one), and only where no
+    one else (gunicorn, say) handles the signal."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) in (signal.SIG_DFL, None):
+            signal.signal(signum, _exit_cleanly)
 
 
-def _shutdown_then(code: int) -> int:
+def _exit_cleanly(signum, frame):
     atexit._run_exitfuncs()
-    return code
+    os._exit(128 + signum)
 
 
 def ensure_server(dbname: str | None) -> str:
@@ -66,7 +69,6 @@ def ensure_server(dbname: str | None) -> str:
                     _forget_dead_processes(pgdata)
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
             _socket_dir = str(server.get_postmaster_info().socket_dir)
-            _stop_on_sigterm()
         if dbname and dbname not in _databases:
             _create_database(dbname)
             _databases.add(dbname)
