@@ -3,6 +3,11 @@
 Pure: no queries, no templates. Pages hand a figure to plotly.js with json_script. Funding
 sources and level-1 categories keep one colour on every page, so a reader who learned that
 blue is 财政拨款 on the overview reads the project page the same way.
+
+Every text that comes from the data goes through `_plain` before it reaches a figure: plotly
+reads a subset of HTML in labels, ticks, legends and hovers (<b>, <br>, <a href>), so a project
+named "<b>…" would otherwise be drawn bold, and one holding <a href> would become a link.
+Data never goes into a hovertemplate either, where "%{…}" would be read as a placeholder.
 """
 
 import zlib
@@ -42,6 +47,11 @@ def _tint(colour: str, share: float) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * share):02x}" for c in rgb)
 
 
+def _plain(text) -> str:
+    """Text plotly shows as written: it decodes &amp; &lt; &gt; after reading its tags."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
 
@@ -69,9 +79,10 @@ def _number(value) -> float:
 
 
 def _category_axis(labels: list[str]) -> dict:
-    # Full names stay the categories (hover shows them); only the tick text is shortened.
-    return {"type": "category", "automargin": True, "tickmode": "array", "tickvals": labels,
-            "ticktext": [_short(label) for label in labels]}
+    # Full names stay the categories; only the tick text is shortened. Plotly's hover shows the
+    # tick text for %{y}, so hovers take the full name from customdata.
+    return {"type": "category", "automargin": True, "tickmode": "array", "tickvals": [_plain(x) for x in labels],
+            "ticktext": [_plain(_short(label)) for label in labels]}
 
 
 def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str], unit: str) -> list[dict]:
@@ -80,9 +91,10 @@ def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str]
         if not any(values):
             continue  # an empty column would only add a legend entry
         traces.append({
-            "type": "bar", "orientation": "h", "name": name, "y": labels, "x": values,
+            "type": "bar", "orientation": "h", "name": _plain(name), "y": [_plain(x) for x in labels], "x": values,
+            "customdata": [[_plain(label), _plain(name)] for label in labels],
             "marker": {"color": source_colour(name) if name in sources else TOTAL_COLOUR},
-            "hovertemplate": f"%{{y}}<br>{name}: %{{x:,.2f}} {unit}<extra></extra>",
+            "hovertemplate": f"%{{customdata[0]}}<br>%{{customdata[1]}}: %{{x:,.2f}} {_plain(unit)}<extra></extra>",
         })
     return traces
 
@@ -140,15 +152,15 @@ def indicator_mix(rows: list[dict]) -> dict:
     for row in rows:
         totals[row["level1"]] = totals.get(row["level1"], 0) + row["count"]
     for level1, total in totals.items():
-        ids.append(level1)
-        labels.append(level1)
+        ids.append(_plain(level1))
+        labels.append(_plain(level1))
         parents.append("")
         values.append(total)
         colours.append(level1_colour(level1))
     for row in rows:
-        ids.append(f"{row['level1']}/{row['level2']}")
-        labels.append(row["level2"])
-        parents.append(row["level1"])
+        ids.append(_plain(f"{row['level1']}/{row['level2']}"))
+        labels.append(_plain(row["level2"]))
+        parents.append(_plain(row["level1"]))
         values.append(row["count"])
         colours.append(_tint(level1_colour(row["level1"]), 0.35))
     trace = {
@@ -196,11 +208,12 @@ def numeric_targets(indicators: list[dict]) -> list[dict]:
         axis_top = max(100.0, top) if percent else (top * 1.15 or 1)
         shown_unit = unit or _("(无单位)")
         trace = {
-            "type": "bar", "orientation": "h", "y": labels, "x": values,
+            "type": "bar", "orientation": "h", "y": [_plain(x) for x in labels], "x": values,
             "marker": {"color": [level1_colour(r["level1"]) for r in rows][::-1]},
-            "text": [r["text"] for r in rows][::-1],
+            "text": [_plain(r["text"]) for r in rows][::-1],
             "textposition": "auto", "cliponaxis": False,
-            "hovertemplate": "%{y}: %{text}<extra></extra>",
+            "customdata": [_plain(x) for x in labels],
+            "hovertemplate": "%{customdata}: %{text}<extra></extra>",
         }
         panels.append({
             "id": f"targets-{n}",
@@ -215,3 +228,109 @@ def numeric_targets(indicators: list[dict]) -> list[dict]:
             )},
         })
     return panels
+
+
+# -- self-evaluation ---------------------------------------------------------------------------
+
+LOWER_IS_BETTER = ("<=", "<")
+ATTAINMENT_CAP = 200  # bars stop here; the label still gives the whole figure
+GRADE_COLOURS = ["#2e9d6a", "#3b6fb6", "#d9822b", "#c24b4b", "#8a5ca8", "#5f7d8c"]
+
+
+def attainment(comparator: str, target: Decimal, actual: Decimal) -> Decimal:
+    """How far an actual went towards its target, in percent: 100 is the target met exactly.
+
+    Higher is better: actual / target. Lower is better is mirrored, so that meeting the
+    target also reads as 100% or more: 10% under a ≤ target reads 110%, 10% over reads 90%
+    (the linear scoring rule's share), never below 0. A target of 0 is met or not: 100 or 0.
+    """
+    if comparator in LOWER_IS_BETTER:
+        if target <= 0:
+            return Decimal(100) if actual <= target else Decimal(0)
+        return max(Decimal(0), (2 - actual / target) * 100)
+    if target <= 0:
+        return Decimal(100)
+    return actual / target * 100
+
+
+def percent_text(value: Decimal) -> str:
+    return f"{value:,.1f}%"
+
+
+def target_vs_actual(rows: list[dict]) -> dict:
+    """One bar per indicator: its attainment of the target, against a line at 100%.
+
+    rows: [{"label", "level1", "comparator", "target", "actual", "unit"}], target and actual
+    Decimals in the target's unit, in the order the indicators are listed.
+    """
+    rows = [{**r, "attainment": attainment(r["comparator"], r["target"], r["actual"]),
+             "lower": r["comparator"] in LOWER_IS_BETTER} for r in rows]
+    shown = rows[::-1]  # plotly draws the first category at the bottom
+    labels = [r["label"] for r in shown]
+    values = [min(float(r["attainment"]), ATTAINMENT_CAP) for r in shown]
+    hovers = [
+        _plain(f"{r['label']}\n" + _("实际 %(actual)s · 目标 %(target)s") % {
+            "actual": f"{r['actual'].normalize():,f}{r['unit']}",
+            "target": target_text(r["comparator"], r["target"], r["unit"]),
+        } + (" · " + _("越低越好") if r["lower"] else "")).replace("\n", "<br>")
+        for r in shown
+    ]
+    trace = {
+        "type": "bar", "orientation": "h", "y": [_plain(x) for x in labels], "x": values,
+        # A missed target is drawn hollow: its category's outline around a pale fill.
+        "marker": {"color": [level1_colour(r["level1"]) if r["attainment"] >= 100 else _tint(level1_colour(r["level1"]), 0.75)
+                             for r in shown],
+                   "line": {"color": [level1_colour(r["level1"]) for r in shown], "width": 1.5}},
+        "text": [percent_text(r["attainment"]) for r in shown], "textposition": "auto", "cliponaxis": False,
+        "customdata": hovers,
+        "hovertemplate": "%{customdata}<br>" + _("达成度") + " %{text}<extra></extra>",
+    }
+    top = max([100.0, *values])
+    return {"data": [trace], "layout": _layout(
+        height=80 + 30 * len(rows), showlegend=False, margin={"l": 10, "r": 30, "t": 24, "b": 40},
+        xaxis={"range": [0, top * 1.08], "ticksuffix": "%", "nticks": 6, "zeroline": False,
+               "title": {"text": _("达成度")}},
+        yaxis=_category_axis(labels),
+        shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": 100, "x1": 100, "y0": 0, "y1": 1,
+                 "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"}}],
+        annotations=[{"xref": "x", "yref": "paper", "x": 100, "y": 1, "yanchor": "bottom", "showarrow": False,
+                      "text": _plain(_("目标 100%")), "font": {"size": 11, "color": TOTAL_COLOUR}}],
+    )}
+
+
+def score_distribution(projects: list[dict], grades: list) -> dict:
+    """A strip per grade: one dot per project at its score, best grade on top.
+
+    projects: [{"name", "score": Decimal, "grade"}]; grades: [[threshold, name], …] as the
+    scoring settings give them. Dots in one grade are spread vertically in a fixed pattern so
+    that equal scores stay apart and the picture is the same on every load.
+    """
+    ordered = sorted(grades, key=lambda g: -g[0])
+    names = [name for _, name in ordered]
+    rows = {name: n for n, name in enumerate(reversed(names))}
+    traces = []
+    for n, name in enumerate(names):
+        members = sorted((p for p in projects if p["grade"] == name), key=lambda p: p["score"])
+        if not members:
+            continue
+        spread = [((k * 0.618) % 1 - 0.5) * 0.5 for k in range(len(members))]
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": _plain(name),
+            "x": [float(p["score"]) for p in members], "y": [rows[name] + d for d in spread],
+            "marker": {"color": GRADE_COLOURS[n % len(GRADE_COLOURS)], "size": 11, "opacity": 0.8,
+                       "line": {"color": "#ffffff", "width": 1}},
+            "customdata": [_plain(f"{p['name']}: {p['score']:.2f}") for p in members],
+            "hovertemplate": "%{customdata}<extra></extra>",
+        })
+    counts = {name: sum(1 for p in projects if p["grade"] == name) for name in names}
+    thresholds = [t for t, _ in ordered if 0 < t < 100]
+    return {"data": traces, "layout": _layout(
+        height=60 + 48 * len(names), showlegend=False, margin={"l": 10, "r": 20, "t": 10, "b": 40},
+        # No grid: the dotted lines are the grade thresholds.
+        xaxis={"range": [-2, 102], "title": {"text": _("自评得分")}, "dtick": 10, "zeroline": False, "showgrid": False},
+        yaxis={"range": [-0.6, len(names) - 0.4], "tickmode": "array", "automargin": True, "zeroline": False,
+               "tickvals": [rows[name] for name in names], "showgrid": False,
+               "ticktext": [_plain(f"{name} ({counts[name]})") for name in names]},
+        shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": t, "x1": t, "y0": 0, "y1": 1,
+                 "line": {"color": "#9aa5b1", "width": 1, "dash": "dot"}} for t in thresholds],
+    )}

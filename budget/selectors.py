@@ -2,7 +2,8 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import (BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, Subquery, Sum,
+                              prefetch_related_objects)
 from django.db.models.functions import Coalesce
 
 from budget.models import BudgetTable, Flag, FundingUnit, Indicator, Project, ProjectFunding
@@ -118,6 +119,27 @@ def project_funding_rows(projects, sources) -> list[dict]:
         {"name": p["name"], "total": p["total"], "by_source": {s: p[f] for s, f in zip(sources, fields)}}
         for p in projects.values("name", "total", *fields)
     ]
+
+
+def projects_for_review(*, year, department):
+    """The table's projects with their review, and their indicators when they have self-evaluation data.
+
+    Two queries at most: indicators are fetched only for projects with actuals or an executed
+    amount, the ones budget.scoring can say something about (`p.evaluated`).
+    """
+    evaluated = Indicator.objects.filter(project=OuterRef("pk")).filter(
+        ~Q(actual_value="") | Q(actual_points__isnull=False) | ~Q(deviation_reason=""))
+    projects = list(
+        Project.objects.filter(table__year=year, table__department=department)
+        .only("position", "name", "total", "executed", "review_score", "review_findings")
+        .annotate(evaluated=ExpressionWrapper(Q(executed__isnull=False) | Exists(evaluated), BooleanField()))
+        .order_by("position")
+    )
+    prefetch_related_objects(
+        [p for p in projects if p.evaluated],
+        Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")),
+    )
+    return projects
 
 
 def table_units(*, year, department):

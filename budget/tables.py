@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from budget.models import Indicator, Project
-from budget.templatetags.budget_format import amount, target
+from budget.templatetags.budget_format import amount, points, target
 
 
 def project_url(record):
@@ -23,23 +23,32 @@ class CountColumn(tables.Column):
     attrs = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
+class ScoreColumn(tables.Column):
+    attrs = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+    def render(self, value):
+        return points(value)
+
+
 class ProjectTable(tables.Table):
     unit = tables.Column(verbose_name=_("资金使用单位"), accessor="unit__name", order_by=("unit__position", "position"))
     name = tables.Column(linkify=project_url)
     total = AmountColumn(verbose_name=_("总计(万元)"))
     indicator_count = CountColumn(verbose_name=_("指标数"))
     numeric_count = CountColumn(verbose_name=_("数值目标"))
+    review_score = ScoreColumn(verbose_name=_("审核得分"))
 
     class Meta:
         model = Project
-        fields = ("unit", "name", "total")
+        fields = ("unit", "name", "total", "review_score")
         attrs = {"class": "data", "id": "projects"}
         empty_text = _("没有符合条件的项目")
 
     def __init__(self, data, *, sources=(), show_unit=True, **kwargs):
         # One amount column per funding source the table has, right after the total.
         columns = [(f"source_{n}", AmountColumn(verbose_name=name)) for n, name in enumerate(sources)]
-        sequence = ("unit", "name", "total", *(c for c, _ in columns), "indicator_count", "numeric_count")
+        sequence = ("unit", "name", "total", *(c for c, _ in columns), "indicator_count", "numeric_count",
+                    "review_score")
         # Most tables have one unit, the department itself: a column repeating it on every row says nothing.
         exclude = () if show_unit else ("unit",)
         super().__init__(data, extra_columns=columns, sequence=sequence, exclude=exclude, **kwargs)

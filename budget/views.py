@@ -10,12 +10,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from budget import charts, exporter, selectors
+from budget import charts, exporter, review, scoring, selectors
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import Department
 from budget.tables import IndicatorTable, ProjectTable
 
 PROJECTS_PER_PAGE = 20
+REVIEW_LISTED = 20  # the weakest projects named on the department page; the project table sorts the rest
 INDICATORS_PER_PAGE = 50
 DOWNLOADS = {
     "json": "application/json; charset=utf-8",
@@ -69,6 +70,8 @@ def department(request, pk, year):
     chart_projects = selectors.project_funding_rows(projects, sources)
     mix = selectors.indicators_mix(year=year, department=dept)
     history = selectors.department_years(department=dept)
+    reviewed = selectors.projects_for_review(year=year, department=dept)
+    weakest = [p for p in review.ranked_by_findings(reviewed) if p.review_findings]
     return render(request, "budget/department.html", {
         "department": dept, "table": table, "sources": sources,
         "by_source": [(s, funding.get(table.id, {}).get(s)) for s in sources],
@@ -76,6 +79,8 @@ def department(request, pk, year):
         "funding_chart": charts.funding_per_project(chart_projects, sources) if chart_projects else None,
         "mix": mix, "mix_chart": charts.indicator_mix(mix) if mix else None,
         "flags": selectors.table_flags(year=year, department=dept),
+        "weakest": weakest[:REVIEW_LISTED], "weakest_more": len(weakest) - REVIEW_LISTED,
+        "scores": _score_distribution([p for p in reviewed if p.evaluated]),
         "history": history if len(history) > 1 else None,
         "history_chart": charts.funding_per_year(history) if len(history) > 1 else None,
         "downloads": [(fmt, reverse("budget:download", args=[dept.pk, year, fmt])) for fmt in DOWNLOADS],
@@ -120,7 +125,7 @@ def project(request, pk):
     department_funding = funding.get(table.id, {})
     indicators = list(project.indicators.all())
     targets = [
-        {"label": f"{i.seq}. {i.name or i.level2.name}", "level1": i.level2.level1.name,
+        {"label": _label(i), "level1": i.level2.level1.name,
          "comparator": i.comparator, "value": i.target_value, "unit": i.target_unit}
         for i in indicators if i.target_value is not None
     ]
@@ -129,8 +134,57 @@ def project(request, pk):
         "funding": [(f.source.name, f.amount, department_funding.get(f.source.name)) for f in project.funding.all()],
         "groups": _grouped(indicators),
         "target_panels": charts.numeric_targets(targets),
+        "evaluation": _self_evaluation(project, indicators),
         "edit_url": reverse("admin:budget_project_change", args=[project.pk]) if request.user.is_staff else None,
     })
+
+
+def _score_distribution(projects):
+    """The self-evaluation scores of the department's projects by grade, or None when none has data."""
+    if not projects:
+        return None
+    cfg = scoring.config()
+    scored = [(p, scoring.score_project(p, cfg)) for p in projects]
+    rows = [{"pk": p.pk, "name": p.name, "score": s.score, "grade": s.grade} for p, s in scored if s.score is not None]
+    grades = [name for _, name in sorted(cfg["grades"], key=lambda g: -g[0])]
+    return {
+        "grades": [(g, sorted((r for r in rows if r["grade"] == g), key=lambda r: -r["score"])) for g in grades],
+        "unscored": [p for p, s in scored if s.score is None],
+        "chart": charts.score_distribution(rows, cfg["grades"]) if rows else None,
+    }
+
+
+def _self_evaluation(project, indicators):
+    """The 绩效自评 section: each indicator's actual and points, the execution rate, score and grade.
+
+    None unless the project has actuals, evaluator points, deviation reasons or an executed amount.
+    """
+    if project.executed is None and not any(
+            i.actual_value or i.actual_points is not None or i.deviation_reason for i in indicators):
+        return None
+    cfg = scoring.config()
+    scored = scoring.score_project(project, cfg)
+    rows, chart_rows = [], []
+    for s in scored.indicators:
+        i = s.indicator
+        row = {"indicator": i, "label": _label(i), "score": s, "attainment": None}
+        if i.target_value is not None and s.actual is not None:
+            chart_rows.append({"label": row["label"], "level1": i.level2.level1.name, "comparator": i.comparator,
+                               "target": i.target_value, "actual": s.actual, "unit": i.target_unit})
+            row["attainment"] = charts.attainment(i.comparator, i.target_value, s.actual)
+            row["lower"] = i.comparator in charts.LOWER_IS_BETTER
+        rows.append(row)
+    own = [f for s in scored.indicators for f in s.findings]
+    return {
+        "score": scored, "rows": rows, "execution_weight": cfg["weights"]["execution"],
+        "scale": ",".join(f"{name} ≥{t}" for t, name in sorted(cfg["grades"], key=lambda g: -g[0]) if t > 0),
+        "findings": [f for f in scored.findings if f not in own],
+        "chart": charts.target_vs_actual(chart_rows) if chart_rows else None,
+    }
+
+
+def _label(indicator) -> str:
+    return f"{indicator.seq}. {indicator.name or indicator.level2.name}"
 
 
 def _grouped(indicators):

@@ -27,3 +27,14 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    """A request for an English page leaves English active in the test thread; reset it so
+    each test starts in the product's default language whatever ran before."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")

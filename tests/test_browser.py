@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from budget.models import Department, Project
+from tests.ui_helpers import (HOSTILE_DEPARTMENT, HOSTILE_GOAL, HOSTILE_INDICATOR, HOSTILE_PROJECT, WORKED_EXAMPLE,
+                              evaluate_all, import_actuals, import_hostile_table)
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain test setup.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -36,18 +40,25 @@ def browser():
 
 
 class Visit:
-    """A browser tab that refuses and remembers every request leaving 127.0.0.1, and every script error."""
+    """A browser tab that refuses and remembers every request leaving 127.0.0.1, every script error
+    and every alert, confirm or prompt a script opened."""
 
     def __init__(self, browser, base_url):
         self.base_url = base_url
         self.outside: list[str] = []
         self.errors: list[str] = []
+        self.dialogs: list[str] = []
         self.context = browser.new_context(accept_downloads=True, locale="zh-CN",
                                            viewport={"width": 1280, "height": 900})
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
 
     def _route(self, route):
         url = route.request.url
@@ -64,6 +75,7 @@ class Visit:
     def assert_clean(self):
         assert self.outside == []
         assert self.errors == []
+        assert self.dialogs == []
 
 
 @pytest.fixture
@@ -168,4 +180,111 @@ def test_english_can_be_chosen_and_the_charts_still_draw(visit, reference_table)
     expect(page.locator("header nav")).to_contain_text("Overview")
     expect(page.locator(".tile.total .label")).to_have_text("Total")
     wait_for_charts(page, 2)
+    visit.assert_clean()
+
+
+# -- self-evaluation ------------------------------------------------------------------------
+
+def test_a_reader_sees_the_self_evaluation_on_the_department_and_project_pages(visit, reference_table, tmp_path):
+    expect = sync_api.expect
+    evaluate_all(reference_table)
+    import_actuals(tmp_path, WORKED_EXAMPLE)
+    page = visit.open(f"/departments/{reference_table.department_id}/2021/")
+    wait_for_charts(page, 3)
+    expect(page.locator("#review ol.ranked > li").first).to_contain_text("窗口工作人员服装费")
+    expect(page.locator("#score-distribution .ytick")).to_have_text(["优 (8)", "良 (2)", "中 (2)", "差 (1)"])
+    page.screenshot(path=str(SCREENSHOTS / "budget-department-self-evaluation.png"), full_page=True)
+    page.locator("#self-evaluation").screenshot(path=str(SCREENSHOTS / "budget-score-distribution.png"))
+
+    page.locator("#review").get_by_role("link", name="区长专线日常经费").click()
+    section = page.locator("#self-evaluation")
+    expect(section.locator(".tile.total .value")).to_have_text("92.95")
+    expect(section.locator(".tile.grade .value")).to_have_text("优")
+    expect(section.locator("tr", has_text="疑难工单现场协调量").locator("td.num").last).to_have_text("18.75 / 25.00")
+    wait_for_charts(page, 4)
+    expect(page.locator("#target-vs-actual .bartext")).to_have_count(4)
+    page.screenshot(path=str(SCREENSHOTS / "budget-project-self-evaluation.png"), full_page=True)
+    section.screenshot(path=str(SCREENSHOTS / "budget-project-self-evaluation-section.png"))
+    visit.assert_clean()
+
+
+# -- hostile text (issue 5) -------------------------------------------------------------------
+
+POINT = """([id, needle]) => {
+    const gd = document.getElementById(id);
+    const holds = values => (values || []).findIndex(v => String(v).includes(needle));
+    const trace = gd.data.findIndex(t => holds(t.y) >= 0 || holds(t.customdata) >= 0);
+    const point = Math.max(holds(gd.data[trace].y), holds(gd.data[trace].customdata));
+    const box = gd.querySelectorAll(".barlayer .trace, .scatterlayer .trace")[trace]
+        .querySelectorAll(".point")[point].getBoundingClientRect();
+    return [box.x + box.width / 2, box.y + box.height / 2];
+}"""
+
+
+def hover(page, chart_id, needle):
+    """Move the mouse onto the bar or dot whose label holds `needle`; the hover label's text."""
+    page.locator(f"#{chart_id}").scroll_into_view_if_needed()
+    x, y = page.evaluate(POINT, [chart_id, needle])
+    page.mouse.move(x, y)
+    label = page.locator(f"#{chart_id} .hoverlayer .hovertext")
+    sync_api.expect(label.first).to_be_visible()
+    return label.first.text_content()
+
+
+def chart_texts(page):
+    """Every text plotly drew: ticks, bar labels, annotations."""
+    return page.evaluate("[...document.querySelectorAll('.plot svg text')].map(t => t.textContent)")
+
+
+def assert_nothing_became_markup(page):
+    # An <img>, a bold <b> or a link drawn from the data would mean a label was read as HTML.
+    assert page.locator("img").count() == 0
+    assert page.locator("main b, main script:not([type='application/json']), main svg a").count() == 0
+    assert page.locator(".plot tspan[style*='bold']").count() == 0
+
+
+def test_hostile_names_show_as_text_and_run_nothing(visit, tmp_path):
+    expect = sync_api.expect
+    import_hostile_table(tmp_path)
+    department = Department.objects.get(name=HOSTILE_DEPARTMENT)
+    project = Project.objects.get(name=HOSTILE_PROJECT)
+
+    page = visit.open("/")
+    wait_for_charts(page, 1)
+    expect(page.locator("#tables")).to_contain_text(HOSTILE_DEPARTMENT)
+    assert hover(page, "funding-by-department", "恶意部门").startswith(HOSTILE_DEPARTMENT)
+    assert_nothing_became_markup(page)
+
+    page = visit.open(f"/departments/{department.pk}/2021/")
+    wait_for_charts(page, 3)
+    expect(page.locator("h1")).to_contain_text(HOSTILE_DEPARTMENT)
+    expect(page.locator("#projects")).to_contain_text(HOSTILE_PROJECT)
+    expect(page.locator("#score-table")).to_contain_text(HOSTILE_PROJECT)
+    assert "<img src=x oner…" in chart_texts(page)  # the shortened tick, drawn as text
+    assert HOSTILE_PROJECT in hover(page, "funding-per-project", "恶意项目")
+    assert HOSTILE_PROJECT + ": 92.95" in hover(page, "score-distribution", "恶意项目")
+    assert_nothing_became_markup(page)
+
+    page = visit.open(f"/projects/{project.pk}/")
+    wait_for_charts(page, 4)
+    expect(page.locator("h1")).to_have_text(HOSTILE_PROJECT)
+    expect(page.locator(".goal")).to_contain_text(HOSTILE_GOAL)
+    expect(page.locator("#indicator-table")).to_contain_text(HOSTILE_INDICATOR)
+    expect(page.locator("#evaluation-table")).to_contain_text(HOSTILE_INDICATOR)
+    assert f"2. {HOSTILE_INDICATOR}"[:15] + "…" in chart_texts(page)
+    shown = hover(page, "target-vs-actual", "onmouseover")
+    assert f"2. {HOSTILE_INDICATOR}" in shown and "实际 15次" in shown
+    assert_nothing_became_markup(page)
+    assert page.title() == f"{HOSTILE_PROJECT} · 预算绩效目标看板"
+    page.screenshot(path=str(SCREENSHOTS / "budget-hostile-project.png"), full_page=True)
+
+    page = visit.open("/indicators/?q=恶意")
+    expect(page.locator("#indicators tbody")).to_contain_text(HOSTILE_PROJECT)
+    page.get_by_label("搜索").fill("onmouseover")
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#indicators tbody")).to_contain_text(HOSTILE_INDICATOR)
+    assert_nothing_became_markup(page)
+
+    # Hovering the table cells themselves fires nothing either.
+    page.locator("#indicators tbody td", has_text="onmouseover").first.hover()
     visit.assert_clean()

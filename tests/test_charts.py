@@ -5,10 +5,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from django.utils import translation
+
 from budget import charts
 from budget.templatetags.budget_format import amount, share
 
 SOURCES = ["财政拨款", "财政专户拨款", "其他资金"]
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    # A page test that asked for English leaves it active in this thread (LocaleMiddleware never deactivates).
+    with translation.override("zh-hans"):
+        yield
 
 
 def project(name, *amounts):
@@ -103,9 +112,13 @@ def test_funding_per_project_folds_the_long_tail_into_one_bar():
 
 def test_long_names_are_shortened_on_the_axis_but_whole_in_the_hover():
     name = "2018年1月-2019年7月广电电子政务光纤租赁"
-    axis = charts.funding_per_project([project(name, 2, 0, 0)], SOURCES)["layout"]["yaxis"]
+    figure = charts.funding_per_project([project(name, 2, 0, 0)], SOURCES)
+    axis = figure["layout"]["yaxis"]
     assert axis["tickvals"] == [name]
     assert axis["ticktext"] == ["2018年1月-2019年7月…"]
+    # Plotly's %{y} would be the shortened tick: the hover takes the name from customdata.
+    assert figure["data"][0]["customdata"] == [[name, "财政拨款"]]
+    assert figure["data"][0]["hovertemplate"].startswith("%{customdata[0]}<br>%{customdata[1]}: ")
 
 
 def test_a_table_without_source_columns_is_drawn_by_its_totals():
@@ -182,7 +195,149 @@ def test_figures_are_plain_json():
         charts.indicator_mix([{"level1": "产出指标", "level2": "数量指标", "count": 1}]),
         charts.funding_per_year([{"year": 2021, "total": Decimal("2616.61")}]),
         *(p["figure"] for p in charts.numeric_targets([target("a", "1", "%")])),
+        charts.target_vs_actual([actual("a", "99", "98")]),
+        charts.score_distribution([{"name": "甲", "score": Decimal("92.95"), "grade": "优"}], GRADES),
     ]
     for figure in figures:
         assert set(figure) == {"data", "layout"}
         json.dumps(figure)  # no Decimal, no objects: json_script hands it to plotly.js as is
+
+
+# -- self-evaluation --------------------------------------------------------------------
+
+def actual(label, target_value, actual_value, unit="%", comparator=">=", level1="产出指标"):
+    return {"label": label, "level1": level1, "comparator": comparator, "target": Decimal(target_value),
+            "actual": Decimal(actual_value), "unit": unit}
+
+
+@pytest.mark.parametrize("comparator, target_value, actual_value, percent", [
+    (">=", "120000", "130000", "108.3"),
+    (">=", "20", "15", "75.0"),
+    ("=", "99", "98", "99.0"),
+    (">", "10", "0", "0.0"),
+    (">=", "0", "5", "100.0"),  # nothing to reach: met
+    # lower is better reads the other way round, so that meeting the target is still 100% or more
+    ("<=", "100", "90", "110.0"),
+    ("<=", "100", "100", "100.0"),
+    ("<=", "100", "110", "90.0"),
+    ("<", "100", "250", "0.0"),  # never below 0
+    ("<=", "0", "0", "100.0"),
+    ("<=", "0", "3", "0.0"),
+])
+def test_attainment_is_100_when_the_target_is_just_met(comparator, target_value, actual_value, percent):
+    assert f"{charts.attainment(comparator, Decimal(target_value), Decimal(actual_value)):.1f}" == percent
+
+
+def test_target_against_actual_draws_each_indicator_against_the_100_percent_line():
+    figure = charts.target_vs_actual([
+        actual("1. 12345热线工单办结量", "120000", "130000", "宗"),
+        actual("2. 疑难工单现场协调量", "20", "15", "次"),
+        actual("3. 投诉处理时长", "5", "4", "天", comparator="<=", level1="效益指标"),
+    ])
+    bars = figure["data"][0]
+    assert bars["y"] == ["3. 投诉处理时长", "2. 疑难工单现场协调量", "1. 12345热线工单办结量"]  # first on top
+    assert bars["text"] == ["120.0%", "75.0%", "108.3%"]
+    assert bars["x"] == [120.0, 75.0, pytest.approx(108.333, abs=0.001)]
+    # Met targets are filled in their category's colour, a missed one is pale inside the same outline.
+    assert bars["marker"]["color"] == ["#d9822b", charts._tint("#3b6fb6", 0.75), "#3b6fb6"]
+    assert bars["marker"]["line"]["color"] == ["#d9822b", "#3b6fb6", "#3b6fb6"]
+    assert bars["customdata"][0] == "3. 投诉处理时长<br>实际 4天 · 目标 ≤5天 · 越低越好"
+    assert bars["customdata"][2] == "1. 12345热线工单办结量<br>实际 130,000宗 · 目标 ≥120,000宗"
+    line = figure["layout"]["shapes"][0]
+    assert (line["x0"], line["x1"]) == (100, 100)
+    assert figure["layout"]["xaxis"]["range"][1] > 120
+
+
+def test_a_far_exceeded_target_stops_at_the_cap_but_says_how_far():
+    bars = charts.target_vs_actual([actual("1. 培训人数", "10", "1000", "人")])["data"][0]
+    assert bars["x"] == [charts.ATTAINMENT_CAP]
+    assert bars["text"] == ["10,000.0%"]
+
+
+def scored(name, score, grade):
+    return {"name": name, "score": Decimal(score), "grade": grade}
+
+
+GRADES = [[90, "优"], [80, "良"], [60, "中"], [0, "差"]]
+
+
+def test_the_score_distribution_has_a_strip_per_grade_best_on_top():
+    figure = charts.score_distribution([
+        scored("甲", "92.95", "优"), scored("乙", "95", "优"), scored("丙", "55.5", "差"),
+    ], GRADES)
+    assert [(t["name"], t["x"]) for t in figure["data"]] == [("优", [92.95, 95.0]), ("差", [55.5])]
+    assert figure["data"][0]["customdata"] == ["甲: 92.95", "乙: 95.00"]
+    yaxis = figure["layout"]["yaxis"]
+    assert yaxis["ticktext"] == ["优 (2)", "良 (0)", "中 (0)", "差 (1)"]
+    assert yaxis["tickvals"] == [3, 2, 1, 0]
+    # Dots stay on their grade's row, apart from each other.
+    ys = figure["data"][0]["y"]
+    assert all(abs(y - 3) < 0.5 for y in ys) and len(set(ys)) == 2
+    assert [s["x0"] for s in figure["layout"]["shapes"]] == [90, 80, 60]
+
+
+def test_the_score_distribution_follows_configured_grades():
+    figure = charts.score_distribution([scored("甲", "75", "合格")], [[60, "合格"], [0, "不合格"]])
+    assert figure["layout"]["yaxis"]["ticktext"] == ["合格 (1)", "不合格 (0)"]
+    assert [s["x0"] for s in figure["layout"]["shapes"]] == [60]
+
+
+# -- hostile text: plotly reads <b>, <br>, <a href> in labels; data must never be markup ----------
+
+HOSTILE = ["<img src=x onerror=alert(1)>恶意项目", "<b onmouseover=alert(3)>x</b>", "<a href='javascript:alert(4)'>y</a>",
+           "a & b &lt; c", "%{x}"]
+# Markup the charts write themselves, around the data.
+OWN_MARKUP = ("<br>", "<extra>", "</extra>")
+
+
+def every_figure_with(text):
+    sources = [text, "财政拨款"]
+    return [
+        charts.funding_by_department([{"label": text, "total": Decimal(3),
+                                       "by_source": {text: Decimal(1), "财政拨款": Decimal(1)}}], sources),
+        charts.funding_per_project([{"name": text, "total": Decimal(2), "by_source": {text: Decimal(2)}}], sources),
+        charts.indicator_mix([{"level1": text, "level2": text, "count": 1}]),
+        *(p["figure"] for p in charts.numeric_targets([target(text, "5", text)])),
+        charts.target_vs_actual([actual(text, "5", "4", unit=text)]),
+        charts.score_distribution([scored(text, "80", "良")], GRADES),
+    ]
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_text_from_the_data_reaches_plotly_as_markup(text):
+    for figure in every_figure_with(text):
+        emitted = list(strings(figure))
+        for s in emitted:
+            for markup in OWN_MARKUP:
+                s = s.replace(markup, "")
+            assert "<" not in s and ">" not in s, s
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert any(escaped in s for s in emitted)
+
+
+def test_names_are_escaped_in_labels_ticks_legends_and_hovers():
+    name = "<b onmouseover=alert(3)>x</b>"
+    shown = "&lt;b onmouseover=alert(3)&gt;x&lt;/b&gt;"
+    bars = charts.funding_per_project([{"name": name, "total": Decimal(2), "by_source": {name: Decimal(2)}}], [name])
+    trace = bars["data"][0]
+    assert trace["y"] == [shown] and trace["name"] == shown and trace["customdata"] == [[shown, shown]]
+    assert bars["layout"]["yaxis"]["tickvals"] == [shown]
+    assert bars["layout"]["yaxis"]["ticktext"] == ["&lt;b onmouseover=…"]  # shortened, then escaped
+
+
+def test_data_never_goes_into_a_hover_template():
+    # "%{x}" in a name would be filled in by plotly if the name were part of the template.
+    for figure in every_figure_with("%{x}危险"):
+        for trace in figure["data"]:
+            assert "危险" not in trace.get("hovertemplate", "")

@@ -57,3 +57,71 @@ def table_rows(response, table_id) -> list[list[str]]:
         [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
+
+
+DEPARTMENT = "广州市花都区政务服务和数据管理局"
+ACTUALS_HEADER = "项目名称,三级指标,实际完成值,偏差原因,得分\n"
+# The worked example of issue 7: 25.00 + 18.75 + 29.70 + 10.00 + 9.50 = 92.95, 优.
+WORKED_EXAMPLE = (
+    "区长专线日常经费,12345热线工单办结量,130000宗,,\n"
+    "区长专线日常经费,疑难工单现场协调量,15次,,\n"
+    "区长专线日常经费,12345工单办结率,98%,,\n"
+    "区长专线日常经费,12345热线满意度,80%,,\n"
+    "区长专线日常经费,全年执行数,0.95,,\n"
+)
+
+
+def import_actuals(tmp_path, rows: str, *, year=2021, department=DEPARTMENT, name="actuals.csv"):
+    """Import self-evaluation rows (without the header) as `manage.py import_actuals` would."""
+    from budget.actuals import import_actuals as run
+
+    path = tmp_path / name
+    path.write_text(ACTUALS_HEADER + rows, encoding="utf-8")
+    return run(path, filename=name, year=year, department=department)
+
+
+# Issue 5: text from a table that a browser must show as text, never run or draw as markup.
+HOSTILE_DEPARTMENT = "恶意部门<svg onload=alert(5)>"
+HOSTILE_PROJECT = "<img src=x onerror=alert(1)>恶意项目"
+HOSTILE_GOAL = "<script>alert(2)</script>"
+HOSTILE_INDICATOR = "<b onmouseover=alert(3)>x</b>"
+
+
+def import_hostile_table(tmp_path, *, year=2021):
+    """The reference table under a hostile department name, with 区长专线日常经费 renamed and rewritten
+    to hold HTML and script, and its worked-example actuals imported so that every chart has it."""
+    from budget.importer import import_table
+    from tests.conftest import REFERENCE
+
+    text = REFERENCE.read_text(encoding="utf-8").replace(DEPARTMENT, HOSTILE_DEPARTMENT)
+    text = text.replace("区长专线日常经费", HOSTILE_PROJECT).replace("疑难工单现场协调量", HOSTILE_INDICATOR)
+    text = text.replace("绩效目标-完成12345热线事项的按期办结", HOSTILE_GOAL)
+    path = tmp_path / "hostile.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_table(path, filename=path.name, year=year)
+    import_actuals(tmp_path, WORKED_EXAMPLE.replace("区长专线日常经费", f'"{HOSTILE_PROJECT}"').replace(
+        "疑难工单现场协调量", f'"{HOSTILE_INDICATOR}"'), year=year, department=HOSTILE_DEPARTMENT, name="hostile.csv")
+    return result
+
+
+def evaluate_all(table, shares=(1.1, 0.97, 0.9, 0.82, 0.7, 0.5)):
+    """Give every project of the table actuals and an executed amount, each project reaching a
+    different share of its targets, so that its scores spread over the grades."""
+    from budget import scoring
+
+    projects = list(table.projects.order_by("position").prefetch_related("indicators__level2__level1"))
+    indicators = []
+    for n, project in enumerate(projects):
+        share = Decimal(str(shares[n % len(shares)]))
+        for scored in scoring.score_project(project).indicators:
+            i = scored.indicator
+            if i.target_value is not None:
+                i.actual_value = f"{(i.target_value * share).quantize(Decimal('0.1')).normalize():f}{i.target_unit}"
+            else:
+                i.actual_points = ((scored.max_points or 0) * min(share, Decimal(1))).quantize(Decimal("0.01"))
+            if share < 1:
+                i.deviation_reason = "进度滞后" if n % 2 else ""
+            indicators.append(i)
+        project.executed = (project.total * min(share, Decimal(1))).quantize(Decimal("0.01"))
+    Indicator.objects.bulk_update(indicators, ["actual_value", "actual_points", "deviation_reason"])
+    Project.objects.bulk_update(projects, ["executed"])

@@ -55,3 +55,16 @@ def severity_label(severity) -> str:
     from budget.models import Flag
 
     return dict(Flag.Severity.choices).get(severity, severity)
+
+
+@register.filter
+def points(value) -> str:
+    """Scores and points with two decimals, as the scoring rules round them: 18.75; — when there is none."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):.2f}"
+
+
+@register.filter
+def percent(value) -> str:
+    return "" if value is None else charts.percent_text(Decimal(value))
