@@ -352,11 +352,13 @@ class _LayoutState:
         else:
             self.reader.problem(row, column, value, reason)
 
-    def keep_extra(self, cells, row, project):
+    def keep_extra(self, cells, row, project, indicator=""):
+        """Columns we do not structure are kept as flags, so nothing in the source is lost."""
         for header, index in self.columns.extra:
             text = cell(cells, index)
             if text:
-                self.flags.append(ParsedFlag("info", "unstructured-column", f"「{header}」列: {text}", row, project))
+                where = f"指标「{indicator}」的" if indicator else ""
+                self.flags.append(ParsedFlag("info", "unstructured-column", f"{where}「{header}」列: {text}", row, project))
 
     def tick(self, row):
         if self.progress and row % 1000 == 0:
@@ -448,7 +450,8 @@ class _LayoutState:
                 total, funding = self.amounts(cells, row)
                 project = self.new_project(name, row, total, funding, cell(cells, self.col("goal")))
                 level1 = level2 = ""
-                self.keep_extra(cells, row, project.name)
+            if project is not None:
+                self.keep_extra(cells, row, project.name, level3)
             if not has_indicator:
                 continue
             if project is None:

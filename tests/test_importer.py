@@ -313,3 +313,40 @@ def test_export_targets_writes_the_json_document(reference_table):
     out = StringIO()
     call_command("export_targets", "--format", "json", stdout=out)
     assert json.loads(out.getvalue())["tables"][0]["funding"]["total"] == "2616.61"
+
+
+def test_a_two_row_value_header_takes_the_expected_value_and_keeps_last_years_as_flags(db, write_file):
+    text = "\n".join([
+        "2022年部门整体及项目绩效目标表", "部门名称:某县农业农村局", "金额单位:万元",
+        "单位名称,项目名称,预算数,年度目标,一级指标,二级指标,三级指标,指标值,,计量单位,指标方向",
+        ",,,,,,,2021年实际实现值,预期2022年实现值,,",
+        "某县农业农村局,高标准农田建设,500,建设高标准农田1万亩,产出指标,数量指标,新建高标准农田面积,8000,10000,亩,正向",
+        ",,,,,质量指标,工程验收合格率,100,100,%,正向",
+        ",,,,满意度指标,服务对象满意度指标,受益农户满意度,92,≥90,%,正向",
+    ])
+    import_table(write_file("farm.csv", text, "gb18030"), filename="farm.csv")
+    doc = exporter.json_document()["tables"][0]
+    indicators = doc["units"][0]["projects"][0]["indicators"]
+    assert [(i["name"], i["annual_value"], i["target"]["comparator"], i["target"]["value"]) for i in indicators] == [
+        ("新建高标准农田面积", "10000亩", ">=", "10000"), ("工程验收合格率", "100%", ">=", "100"),
+        ("受益农户满意度", "≥90%", ">=", "90")]
+    assert [(f["row"], f["message"]) for f in doc["flags"]] == [
+        (6, "指标「新建高标准农田面积」的「指标值/2021年实际实现值」列: 8000"),
+        (7, "指标「工程验收合格率」的「指标值/2021年实际实现值」列: 100"),
+        (8, "指标「受益农户满意度」的「指标值/2021年实际实现值」列: 92"),
+    ]
+
+
+def test_a_table_without_unit_rows_has_one_unit_named_after_the_department_and_converts_yuan(db, write_file):
+    rows = [
+        "2025年项目支出绩效目标表", "部门名称: 某镇人民政府", "单位: 元",
+        "项目名称\t总计\t财政拨款\t其他资金\t绩效目标\t绩效指标",
+        "合计\t3,309,840.00\t3,000,000.00\t309,840.00\t\t",
+        "道路养护\t3,309,840.00\t3,000,000.00\t309,840.00\t养护道路\t1.1-产出指标:11-数量指标:养护里程;年度指标值:≥12公里。",
+    ]
+    import_table(write_file("town.txt", "\n".join(rows)), filename="town.txt")
+    doc = exporter.json_document()["tables"][0]
+    assert (doc["year"], doc["amount_unit"], doc["funding"]["total"]) == (2025, "万元", "330.984")
+    assert [(u["name"], [p["name"] for p in u["projects"]]) for u in doc["units"]] == [("某镇人民政府", ["道路养护"])]
+    assert doc["units"][0]["funding"]["by_source"] == {"财政拨款": "300.00", "其他资金": "30.984"}
+    assert BudgetTable.objects.get().amount_unit == "元"
