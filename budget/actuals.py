@@ -26,11 +26,10 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
 from budget import indicators as grammar
-from budget.importer import header_key, split_label
+from budget.importer import header_key, locate_header, split_label
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
 
-HEADER_SCAN_ROWS = 30
 WAN = Decimal(10000)
 
 ROLE_SYNONYMS = {
@@ -153,18 +152,8 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
 
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
-    rows = iter(table_rows.rows)
-    head = []
-    for item in rows:
-        head.append(item)
-        if len(head) >= HEADER_SCAN_ROWS:
-            break
-    found = find_header(head)
-    if found is None:
-        raise ImportFailed([Problem(
-            name, None, None, None,
-            f"前{HEADER_SCAN_ROWS}行中找不到表头:需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)",
-        )])
+    head, found, rows = locate_header(
+        table_rows, find_header, "需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)")
     preamble = read_preamble(head[:found])
     header_row, header = head[found]
     roles: dict[str, int] = {}

@@ -43,18 +43,11 @@ NOTE_PREFIXES = ("注:", "注 :", "说明:", "备注:", "注1", "注:")
 AMOUNT_RE = re.compile(r"\d+(\.\d+)?")
 
 
-@dataclass
-class ParsedIndicator:
-    seq: int
-    level1: str
-    level1_code: str | None
-    level2: str
-    level2_code: str | None
-    name: str
-    library_code: str | None
-    period_value: str | None
-    annual_value: str | None
-    target: grammar.Target | None
+@dataclass(frozen=True)
+class ParsedIndicator(grammar.IndicatorItem):
+    """An indicator item of the grammar with what the importer adds: its target and weight."""
+
+    target: grammar.Target | None = None
     weight: Decimal | None = None
 
 
@@ -180,6 +173,21 @@ def find_header(rows: list[tuple[int, list[str]]]) -> int | None:
     return None
 
 
+def locate_header(table_rows, finder, needs: str):
+    """The first rows up to the header, the header's index among them, and the rest of the rows.
+    The header may stand anywhere in the first HEADER_SCAN_ROWS rows, after title lines."""
+    rows = iter(table_rows.rows)
+    head: list[tuple[int, list[str]]] = []
+    for item in rows:
+        head.append(item)
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    found = finder(head)
+    if found is None:
+        raise ImportFailed([Problem(table_rows.filename, None, None, None, f"前{HEADER_SCAN_ROWS}行中找不到表头:{needs}")])
+    return head, found, rows
+
+
 def merge_header(upper: list[str], lower: list[str]) -> list[str]:
     """A two-row header: a group heading (资金来源, 指标值) merged over the columns below it."""
     width = max(len(upper), len(lower))
@@ -262,18 +270,8 @@ def parse_table(
     display = filename or Path(str(getattr(source, "name", source))).name
     table_rows = open_table(io.BytesIO(data), filename=display)
     name = table_rows.filename
-    rows = iter(table_rows.rows)
-    head: list[tuple[int, list[str]]] = []
-    for item in rows:
-        head.append(item)
-        if len(head) >= HEADER_SCAN_ROWS:
-            break
-    found = find_header(head)
-    if found is None:
-        raise ImportFailed([Problem(
-            name, None, None, None,
-            f"前{HEADER_SCAN_ROWS}行中找不到表头:需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列",
-        )])
+    head, found, rows = locate_header(
+        table_rows, find_header, "需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列")
     preamble = read_preamble(head[:found])
     header_row, header = head[found]
     rest = head[found + 1:]
@@ -403,10 +401,7 @@ class _LayoutState:
         parsed = grammar.parse_indicator_cell(text)
         for item in parsed.items:
             value = item.annual_value if item.annual_value is not None else item.period_value
-            project.indicators.append(ParsedIndicator(
-                item.seq, item.level1, item.level1_code, item.level2, item.level2_code, item.name,
-                item.library_code, item.period_value, item.annual_value, grammar.parse_target(value),
-            ))
+            project.indicators.append(ParsedIndicator(**vars(item), target=grammar.parse_target(value)))
         if parsed.unparsed:
             project.unparsed = parsed.unparsed
             self.flags.append(ParsedFlag(
