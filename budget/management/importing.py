@@ -1,0 +1,40 @@
+"""What import_targets and import_actuals share: every file validated, every error listed,
+no traceback, a non-zero exit when any file failed."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from budget.problems import ImportFailed
+
+
+class FileImportCommand(BaseCommand):
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--year", type=int, help="预算年度,当表题中没有年份时使用")
+        parser.add_argument("--department", help="部门名称,当表中没有「部门名称」行时使用")
+
+    def import_one(self, path: Path, **options):
+        raise NotImplementedError
+
+    def report(self, result, **options):
+        self.stdout.write(result.summary())
+
+    def handle(self, *args, paths=(), **options):
+        failures = 0
+        for path in map(Path, paths):
+            if not path.is_file():
+                self.stderr.write(f"{path}: 文件不存在")
+                failures += 1
+                continue
+            try:
+                result = self.import_one(path, **options)
+            except ImportFailed as failed:
+                failures += 1
+                self.stderr.write(f"{path.name}: 导入失败,共{len(failed.problems)}处问题,未写入任何数据:")
+                for problem in failed.problems:
+                    self.stderr.write(f"  {problem}")
+                continue
+            self.report(result, **options)
+        if failures:
+            raise CommandError(f"{failures} 个文件未能导入")
