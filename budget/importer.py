@@ -570,11 +570,14 @@ class ImportResult:
     removed: list[str]
     unchanged: bool
     written: bool
+    kept_actuals: int = 0  # self-evaluation entries carried over to the new edition
 
     def summary(self) -> str:
         t = self.table
         indicators = sum(len(p.indicators) for p in t.projects)
         state = "无变化" if self.unchanged else f"新增{len(self.added)} 修改{len(self.changed)} 删除{len(self.removed)}"
+        if self.kept_actuals:
+            state += f",保留自评数据{self.kept_actuals}条"
         return (f"{t.filename}: {t.department} {t.year}年 单位{len(t.units)}个 项目{len(t.projects)}个 "
                 f"指标{indicators}个 提示{len(t.flags)}条 ({state})")
 

@@ -28,7 +28,6 @@ from budget.models import (
 )
 
 
-
 def category_key(name: str) -> str:
     return re.sub(r"指标$", "", re.sub(r"\s+", "", name))
 
@@ -78,13 +77,17 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
         removed = [name(k) for k in old if k not in new]
         changed = [name(k) for k in new if k in old and old[k] != new[k]]
         unchanged = bool(existing) and not (added or removed or changed) and existing.source_sha256 == parsed.sha256
-        result = ImportResult(parsed, added, changed, removed, unchanged, written=False)
+        actuals = _saved_actuals(existing.pk) if existing and not unchanged else ([], [])
+        result = ImportResult(parsed, added, changed, removed, unchanged, written=False,
+                              kept_actuals=_count_kept(parsed, actuals))
         if dry_run:
             return result
         if not unchanged:
             if existing:
                 _delete_table(existing.pk)
-            review.refresh_table(_insert(parsed, user))
+            table = _insert(parsed, user)
+            _restore_actuals(table.pk, actuals)
+            review.refresh_table(table)
             result.written = True
         ImportLog.objects.create(
             department=Department.objects.get(name=parsed.department), year=parsed.year, filename=parsed.filename[:300],
@@ -92,6 +95,54 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             added=added, changed=changed, removed=removed, unchanged=unchanged,
         )
         return result
+
+
+# A corrected edition of the targets must not wipe the self-evaluation already entered for them:
+# actuals move over to the projects and indicators of the same unit, project and indicator name
+# (or number, for an indicator without a name).
+
+def _saved_actuals(table_id: int) -> tuple[list, list]:
+    projects = list(Project.objects.filter(table_id=table_id, executed__isnull=False)
+                    .values_list("unit__name", "name", "executed"))
+    indicators = list(
+        Indicator.objects.filter(project__table_id=table_id)
+        .exclude(actual_value="", actual_points__isnull=True, deviation_reason="")
+        .values_list("project__unit__name", "project__name", "name", "seq", "actual_value", "actual_points",
+                     "deviation_reason")
+    )
+    return projects, indicators
+
+
+def _count_kept(parsed: ParsedTable, actuals) -> int:
+    projects, indicators = actuals
+    unit_of = {id(p): u.name or parsed.department for u in parsed.units for p in u.projects}
+    new_projects = {(unit_of[id(p)], p.name) for p in parsed.projects}
+    new_indicators = {(unit_of[id(p)], p.name, i.name or i.seq) for p in parsed.projects for i in p.indicators}
+    return (sum((u, n) in new_projects for u, n, _ in projects)
+            + sum((u, p, n or seq) in new_indicators for u, p, n, seq, *_ in indicators))
+
+
+def _restore_actuals(table_id: int, actuals) -> None:
+    projects, indicators = actuals
+    with connection.cursor() as cursor:
+        if projects:
+            cursor.execute(
+                """UPDATE budget_project p SET executed = v.executed
+                   FROM budget_fundingunit u, unnest(%s::text[], %s::text[], %s::numeric[]) AS v(unit, name, executed)
+                   WHERE p.table_id = %s AND u.id = p.unit_id AND u.name = v.unit AND p.name = v.name""",
+                [*map(list, zip(*projects)), table_id],
+            )
+        if indicators:
+            cursor.execute(
+                """UPDATE budget_indicator i
+                   SET actual_value = v.value, actual_points = v.points, deviation_reason = v.reason
+                   FROM budget_project p, budget_fundingunit u,
+                        unnest(%s::text[], %s::text[], %s::text[], %s::int[], %s::text[], %s::numeric[], %s::text[])
+                        AS v(unit, project, name, seq, value, points, reason)
+                   WHERE p.table_id = %s AND i.project_id = p.id AND u.id = p.unit_id AND u.name = v.unit
+                     AND p.name = v.project AND i.name = v.name AND (v.name <> '' OR i.seq = v.seq)""",
+                [*map(list, zip(*indicators)), table_id],
+            )
 
 
 def _delete_table(table_id: int):
@@ -148,8 +199,8 @@ def _insert(parsed: ParsedTable, user):
         _copy(cursor, Indicator, ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code",
                                   "name", "library_code", "period_value", "annual_value", "comparator", "target_value",
                                   "target_unit", "weight"], (
-            (project_id, i, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100], (ind.level2_code or "")[:10],
-             ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
+            (project_id, i, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100],
+             (ind.level2_code or "")[:10], ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
              ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
              ind.target.unit[:50] if ind.target else "", ind.weight)
             for project_id, (_, p) in zip(ids, pairs) for i, ind in enumerate(p.indicators)
@@ -191,11 +242,6 @@ class _Categories:
     def __init__(self):
         self.by_level1 = {category_key(c.name): c for c in Level1Category.objects.all()}
         self.by_level2 = {(c.level1_id, category_key(c.name)): c for c in Level2Category.objects.all()}
-
-    def prepare(self, projects):
-        for p in projects:
-            for ind in p.indicators:
-                self.level2(ind)
 
     def level2(self, ind) -> Level2Category:
         key1 = category_key(ind.level1)

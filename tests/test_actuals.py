@@ -230,3 +230,25 @@ def test_a_missing_file_is_reported_without_a_traceback(db, tmp_path):
     with pytest.raises(CommandError, match="1 个文件未能导入"):
         call_command("import_actuals", str(tmp_path / "nope.csv"), stderr=err)
     assert err.getvalue() == f"{tmp_path / 'nope.csv'}: 文件不存在\n"
+
+
+def test_a_corrected_edition_of_the_targets_keeps_the_self_evaluation_already_entered(reference_table, tmp_path):
+    from budget.importer import import_table
+    from budget.models import Indicator, Project
+    from tests.conftest import REFERENCE
+
+    path = tmp_path / "actuals.csv"
+    path.write_text("项目名称,三级指标,实际完成值,偏差原因\n区长专线日常经费,疑难工单现场协调量,15次,疑难工单减少\n"
+                    "区长专线日常经费,全年执行数,0.95,\n", encoding="utf-8")
+    call_command("import_actuals", str(path), "--year", "2021", "--department", "广州市花都区政务服务和数据管理局",
+                 stdout=StringIO())
+    corrected = tmp_path / "v2.txt"
+    corrected.write_text(REFERENCE.read_text(encoding="utf-8").replace("现场协调工单≥20次", "现场协调工单≥18次"),
+                         encoding="utf-8")
+    result = import_table(corrected, filename="v2.txt", year=2021)
+    assert result.changed == ["区长专线日常经费"] and result.kept_actuals == 2
+    assert "(新增0 修改1 删除0,保留自评数据2条)" in result.summary()
+    indicator = Indicator.objects.get(name="疑难工单现场协调量")
+    assert (indicator.annual_value, indicator.actual_value, indicator.deviation_reason) == (
+        "现场协调工单≥18次", "15次", "疑难工单减少")
+    assert Project.objects.get(name="区长专线日常经费").executed == Decimal("0.95")
