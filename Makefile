@@ -28,7 +28,7 @@ serve: install
 	$(BIN)/gunicorn budget.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile -
 
 bench: install
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) var
