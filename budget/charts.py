@@ -99,18 +99,24 @@ def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str]
     return traces
 
 
-def funding_by_department(tables: list[dict], sources: list[str]) -> dict:
+def funding_by_department(tables: list[dict], sources: list[str], *, rest: dict | None = None) -> dict:
     """Horizontal bars per table stacked by funding source.
 
     tables: [{"label", "total", "by_source": {name: amount}}]; a table without a source
-    breakdown is drawn as one bar of its total.
+    breakdown is drawn as one bar of its total. rest: {"count", "total"} of the tables not
+    listed, drawn at the bottom as one grey bar of their total.
     """
     ordered = sorted(tables, key=lambda t: t["total"])
     labels = [t["label"] for t in ordered]
     series = {s: [_number(t["by_source"].get(s)) for t in ordered] for s in sources}
-    rest = [_number(t["total"]) - sum(_number(v) for v in t["by_source"].values()) for t in ordered]
-    if any(v > 0.005 for v in rest):
-        series[_("未分来源")] = [max(v, 0) for v in rest]
+    unsourced = [_number(t["total"]) - sum(_number(v) for v in t["by_source"].values()) for t in ordered]
+    if any(v > 0.005 for v in unsourced):
+        series[_("未分来源")] = [max(v, 0) for v in unsourced]
+    if rest:
+        # Summing the rest by source would read every project of the year; their total is on the tables.
+        labels.insert(0, _("其余 %(count)d 个部门") % {"count": rest["count"]})
+        series = {name: [0.0, *values] for name, values in series.items()}
+        series[_("其余部门合计")] = [_number(rest["total"])] + [0.0] * len(ordered)
     traces = _stacked_bars(labels, series, sources, _("万元"))
     return {"data": traces, "layout": _layout(
         barmode="stack", height=max(220, 90 + 34 * len(labels)),
@@ -119,16 +125,20 @@ def funding_by_department(tables: list[dict], sources: list[str]) -> dict:
     )}
 
 
-def funding_per_project(projects: list[dict], sources: list[str]) -> dict:
+def funding_per_project(projects: list[dict], sources: list[str], *, rest: dict | None = None) -> dict:
     """Projects sorted by funding, largest on top, stacked by source; the long tail is one bar.
 
-    projects: [{"name", "total", "by_source": {name: amount}}].
+    projects: [{"name", "total", "by_source": {name: amount}}]; rest: {"count", "total",
+    "by_source"} of projects summed in SQL and not listed, added to the tail.
     """
     ranked = sorted(projects, key=lambda p: p["total"], reverse=True)
     shown, tail = ranked[:TOP_PROJECTS], ranked[TOP_PROJECTS:]
+    if rest:
+        tail = [*tail, {**rest, "count": rest["count"]}]
     if tail:
+        count = sum(p.get("count", 1) for p in tail)
         shown.append({
-            "name": _("其余 %(count)d 个项目") % {"count": len(tail)},
+            "name": _("其余 %(count)d 个项目") % {"count": count},
             "total": sum((p["total"] for p in tail), Decimal(0)),
             "by_source": {s: sum((p["by_source"].get(s) or Decimal(0) for p in tail), Decimal(0)) for s in sources},
         })

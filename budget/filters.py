@@ -4,7 +4,11 @@ from functools import reduce
 from operator import and_
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from budget import selectors
@@ -16,9 +20,22 @@ from budget.models import Department, FundingUnit, Level1Category, Level2Categor
 SEARCHED = ("name", "period_value", "annual_value", "project__name", "project__goal")
 
 
+class PlainSelect(forms.Select):
+    """A <select> written in Python: Django renders each option through a template, which takes
+    40 ms for the explorer's 2,000 departments, and as long for a large table's units."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>{escape(label)}</option>'
+            for v, label in self.choices)
+        attrs = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
+        return mark_safe(f"<select{attrs}>{options}</select>")  # noqa: S308 every part is escaped above
+
+
 class ProjectFilter(filters.FilterSet):
     unit = filters.ModelChoiceFilter(label=_("资金使用单位"), queryset=FundingUnit.objects.none(),
-                                     empty_label=_("全部单位"))
+                                     empty_label=_("全部单位"), widget=PlainSelect)
     name = filters.CharFilter(label=_("项目名称"), lookup_expr="icontains")
 
     def __init__(self, data=None, queryset=None, *, units, **kwargs):
@@ -37,15 +54,17 @@ def _unit_choices():
 class IndicatorFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method="search")
     department = filters.ModelChoiceFilter(label=_("部门"), field_name="project__table__department",
-                                           queryset=Department.objects.all(), empty_label=_("全部部门"))
+                                           queryset=Department.objects.all(), empty_label=_("全部部门"),
+                                           widget=PlainSelect)
     year = filters.ChoiceFilter(label=_("年度"), field_name="project__table__year", choices=_year_choices,
-                                empty_label=_("全部年度"))
+                                empty_label=_("全部年度"), widget=PlainSelect)
     level1 = filters.ModelChoiceFilter(label=_("一级指标"), field_name="level2__level1",
-                                       queryset=Level1Category.objects.all(), empty_label=_("全部"))
+                                       queryset=Level1Category.objects.all(), empty_label=_("全部"), widget=PlainSelect)
     level2 = filters.ModelChoiceFilter(label=_("二级指标"), field_name="level2",
-                                       queryset=Level2Category.objects.select_related("level1"), empty_label=_("全部"))
+                                       queryset=Level2Category.objects.select_related("level1"), empty_label=_("全部"),
+                                       widget=PlainSelect)
     unit = filters.ChoiceFilter(label=_("计量单位"), field_name="target_unit", choices=_unit_choices,
-                                empty_label=_("全部"))
+                                empty_label=_("全部"), widget=PlainSelect)
     kind = filters.ChoiceFilter(label=_("目标类型"), method="by_kind", empty_label=_("全部"),
                                 choices=[("numeric", _("数值目标")), ("qualitative", _("定性目标"))])
 

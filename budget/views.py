@@ -3,6 +3,7 @@
 import io
 import json
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -10,14 +11,18 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from budget import charts, exporter, review, scoring, selectors
+from budget import charts, exporter, scoring, selectors
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import Department
 from budget.tables import IndicatorTable, ProjectTable
 
+TABLES_PER_PAGE = 50
+CHART_DEPARTMENTS = 30  # the overview charts the largest; the rest are one bar
+FLAGS_LISTED = 100
 PROJECTS_PER_PAGE = 20
 REVIEW_LISTED = 20  # the weakest projects named on the department page; the project table sorts the rest
 INDICATORS_PER_PAGE = 50
+EXPLORER_COUNT_CAP = 1000
 DOWNLOADS = {
     "json": "application/json; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
@@ -27,60 +32,103 @@ DOWNLOADS = {
 
 
 def _year(request, years):
-    """The year asked for in ?year=, if it is one the data has; else None (all years)."""
+    """The year asked for in ?year=, if it is one the data has; else the latest (None without data)."""
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
-        return None
-    return year if year in years else None
+        year = None
+    return year if year in years else (years[0] if years else None)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, so that it sends no COUNT(*) of its own."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count
 
 
 @require_GET
 def overview(request):
+    """One year (the latest by default): a page of its tables with their counts, and a chart of the largest.
+
+    A fixed number of queries, each bounded by the page or the year's tables, never by projects or indicators.
+    """
     years = selectors.table_years()
     year = _year(request, years)
-    tables = selectors.tables_overview(year=year)
-    funding, sources = selectors.funding_by_table_source(year=year)
-    several_years = len({t.year for t in tables}) > 1
+    if year is None:
+        return render(request, "budget/overview.html", {"years": years, "year": None, "tables": []})
+    summary = selectors.year_summary(year=year)
+    sources = selectors.source_names()
+    version = selectors.data_version()
+    tables = selectors.with_source_sums(selectors.tables_overview(year=year), sources)
+    page = CountedPaginator(tables, TABLES_PER_PAGE, count=summary["count"]).get_page(request.GET.get("page"))
+    # A page of tables sums the funding of their projects: a 20,000-project table on it costs 60 ms.
+    tables = selectors.cached(f"overview:{year}:{page.number}", version, lambda: list(page.object_list))
     for t in tables:
-        t.by_source = [funding.get(t.id, {}).get(s) for s in sources]
-    chart_rows = [
-        {"label": f"{t.department.name} {t.year}" if several_years else t.department.name,
-         "total": t.total, "by_source": funding.get(t.id, {})}
-        for t in tables
-    ]
+        t.by_source = [getattr(t, f"source_{n}") for n in range(len(sources))]
+    # A source no table of the page or chart has money in gets no column.
+    top = selectors.cached(f"top:{year}", version,
+                           lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources))
+    used = [n for n, s in enumerate(sources) if any(t.by_source[n] is not None for t in tables)
+            or any(s in t["by_source"] for t in top)]
+    for t in tables:
+        t.by_source = [t.by_source[n] for n in used]
+    sources = [sources[n] for n in used]
+    rest = None
+    if summary["count"] > len(top):
+        rest = {"count": summary["count"] - len(top), "total": summary["total"] - sum(t["total"] for t in top)}
     return render(request, "budget/overview.html", {
-        "years": years, "year": year, "tables": tables, "sources": sources,
-        "chart": charts.funding_by_department(chart_rows, sources) if tables else None,
+        "years": years, "year": year, "tables": tables, "sources": sources, "page": page,
+        "chart": charts.funding_by_department(top, sources, rest=rest),
+        "chart_rest": rest,
     })
 
 
 @require_GET
 def department(request, pk, year):
+    """One table. Whatever reads every project or indicator of it (counts, funding per source, the chart's
+    largest projects, the mix, the review ranking, the years) is cached under the data version, so that a
+    20,000-project table costs what a 30-project one does once it has been shown."""
     dept = get_object_or_404(Department, pk=pk)
-    table = selectors.table_detail(year=year, department=dept)
+    version = selectors.data_version()
+    table = selectors.table_detail(year=year, department=dept, version=version)
     if table is None:
         raise Http404
-    funding, sources = selectors.funding_by_table_source(year=year, department=dept)
-    projects = selectors.projects_with_funding(year=year, department=dept, sources=sources)
+    funding, sources = selectors.cached(f"funding:{table.pk}", version,
+                                        lambda: selectors.funding_by_table_source(table_ids=[table.pk]))
+    projects = selectors.projects_with_funding(table_id=table.pk, sources=sources)
     units = selectors.table_units(year=year, department=dept)
     filterset = ProjectFilter(request.GET or None, queryset=projects, units=units)
     project_table = ProjectTable(filterset.qs, sources=sources, show_unit=units.count() > 1)
-    RequestConfig(request, paginate={"per_page": PROJECTS_PER_PAGE}).configure(project_table)
-    chart_projects = selectors.project_funding_rows(projects, sources)
-    mix = selectors.indicators_mix(year=year, department=dept)
-    history = selectors.department_years(department=dept)
-    reviewed = selectors.projects_for_review(year=year, department=dept)
-    weakest = [p for p in review.ranked_by_findings(reviewed) if p.review_findings]
+    # The table's own count says how many projects there are unless a filter narrows them.
+    paginate = {"per_page": PROJECTS_PER_PAGE}
+    narrowed = filterset.is_bound and (not filterset.is_valid() or any(filterset.form.cleaned_data.values()))
+    if not narrowed:
+        paginate.update(paginator_class=CountedPaginator, count=table.project_count)
+    RequestConfig(request, paginate=paginate).configure(project_table)
+    # The chart's largest projects and one sum for the rest, so that it costs the same at 20,000 projects.
+    top, rest = selectors.cached(f"chart:{table.pk}", version, lambda: selectors.project_funding_rows(
+        projects, sources, limit=charts.TOP_PROJECTS))
+    if rest is not None:
+        table_funding = funding.get(table.id, {})
+        rest["by_source"] = {s: (table_funding.get(s) or 0) - sum(p["by_source"].get(s) or 0 for p in top)
+                             for s in sources}
+    mix = selectors.indicators_mix(year=year, department=dept, version=version)
+    history = selectors.cached(f"years:{dept.pk}", version, lambda: selectors.department_years(department=dept))
+    # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
+    weakest, with_findings = selectors.cached(f"weakest:{table.pk}", version, lambda: selectors.weakest_projects(
+        table_id=table.pk, limit=REVIEW_LISTED))
+    flags = selectors.table_flags(table_id=table.pk, limit=FLAGS_LISTED)
     return render(request, "budget/department.html", {
         "department": dept, "table": table, "sources": sources,
         "by_source": [(s, funding.get(table.id, {}).get(s)) for s in sources],
         "filter": filterset, "project_table": project_table,
-        "funding_chart": charts.funding_per_project(chart_projects, sources) if chart_projects else None,
+        "funding_chart": charts.funding_per_project(top, sources, rest=rest) if top else None,
         "mix": mix, "mix_chart": charts.indicator_mix(mix) if mix else None,
-        "flags": selectors.table_flags(year=year, department=dept),
-        "weakest": weakest[:REVIEW_LISTED], "weakest_more": len(weakest) - REVIEW_LISTED,
-        "scores": _score_distribution([p for p in reviewed if p.evaluated]),
+        "flags": flags, "flags_more": table.flag_count - len(flags),
+        "weakest": weakest, "weakest_more": with_findings - len(weakest),
+        "scores": _score_distribution(selectors.projects_for_review(table_id=table.pk, version=version)),
         "history": history if len(history) > 1 else None,
         "history_chart": charts.funding_per_year(history) if len(history) > 1 else None,
         "downloads": [(fmt, reverse("budget:download", args=[dept.pk, year, fmt])) for fmt in DOWNLOADS],
@@ -202,8 +250,13 @@ def explorer(request):
     if request.GET.get("format") == "csv":
         return _attachment(_explorer_csv(filterset.qs), "csv", "indicators.csv")
     indicator_table = IndicatorTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE}).configure(indicator_table)
-    return render(request, "budget/explorer.html", {"filter": filterset, "indicator_table": indicator_table})
+    count = selectors.count_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
+    RequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
+                                     "count": min(count, EXPLORER_COUNT_CAP)}).configure(indicator_table)
+    return render(request, "budget/explorer.html", {
+        "filter": filterset, "indicator_table": indicator_table,
+        "more_than": EXPLORER_COUNT_CAP if count > EXPLORER_COUNT_CAP else None,
+    })
 
 
 EXPLORER_HEADER = ["部门", "年度", "项目名称", "一级指标", "二级指标", "三级指标", "实施周期指标值", "年度指标值",

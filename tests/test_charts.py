@@ -110,6 +110,26 @@ def test_funding_per_project_folds_the_long_tail_into_one_bar():
     assert figure["data"][1]["x"][0] == 15.0
 
 
+def test_funding_per_project_adds_a_rest_summed_in_sql_to_the_tail():
+    projects = [project(f"项目{n:02d}", n, 1, 0) for n in range(1, 27)]
+    rest = {"count": 100, "total": Decimal(300), "by_source": {"财政拨款": Decimal(200), "财政专户拨款": Decimal(100)}}
+    figure = charts.funding_per_project(projects, SOURCES, rest=rest)
+    labels = figure["data"][0]["y"]
+    assert len(labels) == charts.TOP_PROJECTS + 1
+    assert labels[0] == "其余 101 个项目"  # project 01 and the hundred the query summed
+    assert figure["data"][0]["x"][0] == 201.0
+    assert figure["data"][1]["x"][0] == 101.0
+
+
+def test_funding_by_department_draws_the_rest_as_one_grey_bar_at_the_bottom():
+    rows = [{"label": "甲", "total": Decimal(10), "by_source": {"财政拨款": Decimal(10)}}]
+    figure = charts.funding_by_department(rows, SOURCES, rest={"count": 7, "total": Decimal(4)})
+    assert figure["layout"]["yaxis"]["tickvals"] == ["其余 7 个部门", "甲"]
+    rest = next(t for t in figure["data"] if t["name"] == "其余部门合计")
+    assert rest["x"] == [4.0, 0.0] and rest["marker"]["color"] == charts.TOTAL_COLOUR
+    assert next(t for t in figure["data"] if t["name"] == "财政拨款")["x"] == [0.0, 10.0]
+
+
 def test_long_names_are_shortened_on_the_axis_but_whole_in_the_hover():
     name = "2018年1月-2019年7月广电电子政务光纤租赁"
     figure = charts.funding_per_project([project(name, 2, 0, 0)], SOURCES)

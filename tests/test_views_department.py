@@ -15,9 +15,11 @@ from budget.models import Project
 from tests.conftest import REFERENCE
 from tests.ui_helpers import WORKED_EXAMPLE, figure, grow, import_actuals, table_rows
 
-# department, table, funding per source, unit count, unit choices, page count, page, chart rows,
-# indicator mix, years (2), flags, projects' reviews, indicators of the self-evaluated projects
-QUERIES = 14
+# department, data version, table, its counts (cached), funding per source, unit count, unit choices, page count (when filtered), page,
+# chart: largest projects and the rest's sum, indicator mix, years (2), the weakest and their count,
+# flags, which projects are self-evaluated, those projects and their indicators (counts, funding, mix and
+# the self-evaluated ids come from the cache after the first request)
+QUERIES = 20
 NAME = "广州市花都区政务服务和数据管理局"
 
 
@@ -46,6 +48,19 @@ def test_it_shows_the_totals_per_source_and_the_counts(client, url):
         "有数值目标的指标": ("81.0%", "51 个"),
         "数据质量提示": ("1", "条"),
     }
+
+
+def test_the_cached_counts_follow_changes_to_the_data(client, url, reference_table, write_file):
+    assert tiles(client.get(url))["项目"] == ("13", "个")
+    grow(reference_table, projects=2, indicators=1)
+    shown = tiles(client.get(url))
+    assert shown["项目"] == ("15", "个") and shown["绩效指标"] == ("65", "个")
+    # A re-import replaces the rows: the page shows the new table, not the cached figures of the old one.
+    smaller = REFERENCE.read_text(encoding="utf-8").replace("区长专线日常经费", "区长专线日常经费(改)")
+    import_table(write_file("edited.txt", smaller), filename="edited.txt", year=2021)
+    shown = tiles(client.get(url))
+    assert shown["项目"] == ("13", "个") and shown["绩效指标"] == ("63", "个")
+    assert "区长专线日常经费(改)" in client.get(url).content.decode()
 
 
 def test_it_shows_the_review_score_when_the_table_has_one(client, url, reference_table):
@@ -85,6 +100,25 @@ def test_the_project_table_is_paginated(client, url, reference_table):
     first = client.get(url)
     assert len(table_rows(first, "projects")) == 20
     assert len(table_rows(client.get(url + "?page=3"), "projects")) == 3
+
+
+def test_the_chart_shows_the_largest_projects_and_sums_the_rest_in_sql(client, url, reference_table):
+    grow(reference_table, projects=30, indicators=1)  # 3.00 万元 each, all 财政拨款
+    chart = figure(client.get(url), "funding-per-project")
+    labels = chart["data"][0]["y"]
+    assert len(labels) == 26
+    assert labels[-1] == "新政务中心大楼后勤保障经费"
+    assert labels[0] == "其余 18 个项目"
+    # The same sum the chart made in Python from every project before.
+    totals = sorted(Project.objects.filter(table=reference_table).values_list("total", flat=True), reverse=True)
+    assert chart["data"][0]["name"] == "财政拨款" and chart["data"][0]["x"][0] == pytest.approx(float(sum(totals[25:])))
+
+
+def test_a_long_list_of_flags_is_cut_short(client, url, reference_table):
+    grow(reference_table, projects=120, indicators=1)  # a flag each
+    text = client.get(url).content.decode()
+    assert text.count("扩展提示") == 100 - 1  # the table's own flag comes first
+    assert "另有 21 条提示未列出,完整列表见 CSV、JSON 下载。" in text
 
 
 def test_the_unit_column_appears_when_a_table_has_several_units(client, url, reference_table):

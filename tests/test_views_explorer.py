@@ -12,8 +12,9 @@ from budget.models import Level1Category
 from tests.conftest import REFERENCE
 from tests.ui_helpers import grow, table_rows
 
-# choices: departments, years, level 1, level 2, units; count; page
-QUERIES = 7
+# choices: departments, years, level 1, level 2, data version and units (cached); count up to a cap (in its
+# own transaction: begin, planner settings, count, commit); page
+QUERIES = 11
 URL = reverse("budget:explorer")
 trigram = importlib.import_module("budget.migrations.0005_trigram")
 
@@ -68,6 +69,21 @@ def test_it_spans_departments_and_years(client, reference_table, write_file):
     assert count(client, "?year=2022") == 63
     text = client.get(URL).content.decode()
     assert '<option value="2022">2022</option>' in text and ">另一个部门</option>" in text
+
+
+def test_past_a_thousand_matches_it_stops_counting(client, reference_table):
+    grow(reference_table, projects=130, indicators=8)
+    text = client.get(URL + "?q=扩展").content.decode()
+    assert "超过 1000 个指标,只分页列出前 1000 个;请缩小范围,或下载 CSV 取得全部。" in text
+    assert len(table_rows(client.get(URL + "?q=扩展&page=20"), "indicators")) == 50
+    assert count(client, "?q=扩展指标1") == 130
+
+
+def test_the_newest_projects_come_first(client, reference_table, write_file):
+    other = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门")
+    import_table(write_file("other.txt", other), filename="other.txt", year=2022)
+    rows = table_rows(client.get(URL), "indicators")
+    assert rows[0][:2] == ["另一个部门", "2022"]
 
 
 def test_it_sorts_by_target(client, reference_table):

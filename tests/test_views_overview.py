@@ -1,13 +1,16 @@
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from budget.importer import import_table
+from budget.models import BudgetTable, Department
 from tests.conftest import REFERENCE
 from tests.ui_helpers import figure, grow, table_rows
 
-QUERIES = 3  # tables with counts, funding per table and source, years
+QUERIES = 6  # years, the year's count and sum, funding sources, data version; on a cache miss a page of tables
+# with counts and sums, and the largest tables
 
 
 def test_it_lists_each_department_with_its_funding_projects_indicators_and_flags(client, reference_table):
@@ -38,23 +41,58 @@ def test_it_offers_no_year_selector_for_a_single_year(client, reference_table):
     assert 'class="pills"' not in client.get("/").content.decode()
 
 
-def test_it_offers_a_year_selector_when_there_are_several_years(client, reference_table):
+def test_it_shows_the_latest_year_and_offers_the_others(client, reference_table):
     import_table(REFERENCE, filename=REFERENCE.name, year=2022)
     text = client.get("/").content.decode()
-    assert re.search(r'<a href="\?year=2022"\s*>2022</a>', text)
+    assert re.search(r'<a href="\?year=2022"\s*aria-current="page">2022</a>', text)
     assert re.search(r'<a href="\?year=2021"\s*>2021</a>', text)
-    # All years by default, labelled with their year in the chart; one year when chosen.
-    assert text.count("广州市花都区政务服务和数据管理局</a>") == 2
+    assert "全部年度" not in text
+    # The latest year by default, the other when chosen.
+    assert text.count("广州市花都区政务服务和数据管理局</a>") == 1
+    assert reverse("budget:department", args=[reference_table.department_id, 2022]) in text
     chart = figure(client.get("/"), "funding-by-department")
-    assert set(chart["data"][0]["y"]) == {"广州市花都区政务服务和数据管理局 2021", "广州市花都区政务服务和数据管理局 2022"}
-    chosen = client.get("/?year=2022").content.decode()
+    assert chart["data"][0]["y"] == ["广州市花都区政务服务和数据管理局"]
+    chosen = client.get("/?year=2021").content.decode()
     assert chosen.count("广州市花都区政务服务和数据管理局</a>") == 1
-    assert reverse("budget:department", args=[reference_table.department_id, 2022]) in chosen
+    assert reverse("budget:department", args=[reference_table.department_id, 2021]) in chosen
 
 
-def test_an_unknown_year_shows_all_years(client, reference_table):
+def test_an_unknown_year_shows_the_latest(client, reference_table):
     assert "2,616.61" in client.get("/?year=1999").content.decode()
     assert "2,616.61" in client.get("/?year=abc").content.decode()
+
+
+def _departments(count):
+    """`count` more departments with a table each in 2021, totals 1, 2, … 万元."""
+    tables = []
+    for n in range(1, count + 1):
+        department = Department.objects.create(name=f"测试部门{n:03d}")
+        tables.append(BudgetTable(department=department, year=2021, total=Decimal(n)))
+    BudgetTable.objects.bulk_create(tables)
+
+
+def test_the_department_list_is_paginated(client, reference_table):
+    _departments(60)
+    first = client.get("/")
+    assert len(table_rows(first, "tables")) == 50
+    text = first.content.decode()
+    assert "第 1 / 2 页,共 61 个部门" in text and 'href="?year=2021&amp;page=2"' in text
+    assert len(table_rows(client.get("/?year=2021&page=2"), "tables")) == 11
+    # A page past the end shows the last.
+    assert len(table_rows(client.get("/?page=99"), "tables")) == 11
+
+
+def test_the_chart_shows_the_largest_departments_and_sums_the_rest(client, reference_table):
+    _departments(40)
+    response = client.get("/")
+    chart = figure(response, "funding-by-department")
+    labels = chart["layout"]["yaxis"]["tickvals"]
+    assert len(labels) == 31
+    assert labels[0] == "其余 11 个部门"
+    assert labels[-1] == "广州市花都区政务服务和数据管理局"  # the largest on top
+    rest = next(t for t in chart["data"] if t["name"] == "其余部门合计")
+    assert rest["x"][0] == sum(range(1, 12)) and rest["marker"]["color"] == "#6b7785"
+    assert "图中列出资金最多的部门,其余 11 个部门合为一条。" in response.content.decode()
 
 
 def test_an_empty_database_says_nothing_was_imported(client, db):
