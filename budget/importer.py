@@ -5,9 +5,11 @@ Like pretix's importer: every row is checked first and *all* problems are collec
 upload, the admin and the command line all call `import_table`.
 """
 
+import gc
 import hashlib
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,6 +19,7 @@ from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
 
 WAN = Decimal(10000)
+ZERO = Decimal(0)  # shared: half the amount cells of a national table are empty
 HEADER_SCAN_ROWS = 30
 TOTAL_WORDS = {"合计", "总计", "合 计", "总 计"}
 
@@ -128,7 +131,7 @@ class Reader:
     def amount(self, text: str, row: int, column: str) -> Decimal:
         raw = text.replace(",", "").replace(" ", "")
         if raw in ("", "-", "—", "--", "/"):
-            return Decimal(0)
+            return ZERO
         if raw.startswith("-") and AMOUNT_RE.fullmatch(raw[1:]):
             self.problem(row, column, text, "是负数,金额不能为负")
             return Decimal(0)
@@ -261,14 +264,11 @@ def parse_table(
     lenient: bool = False, progress=None,
 ) -> ParsedTable:
     """Read and validate a whole table; raises ImportFailed with every problem found."""
-    if hasattr(source, "read"):
-        data = source.read()
-    else:
-        with open(source, "rb") as handle:
-            data = handle.read()
-    sha256 = hashlib.sha256(data).hexdigest()
     display = filename or Path(str(getattr(source, "name", source))).name
-    table_rows = open_table(io.BytesIO(data), filename=display)
+    if hasattr(source, "read") and not (hasattr(source, "seekable") and source.seekable()):
+        source = io.BytesIO(source.read())  # the reader reads a file more than once
+    sha256 = file_sha256(source)
+    table_rows = open_table(source, filename=display)
     name = table_rows.filename
     head, found, rows = locate_header(
         table_rows, find_header, "需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列")
@@ -310,6 +310,21 @@ def parse_table(
     )
 
 
+def file_sha256(source) -> str:
+    """Hashed in chunks: the whole file is never in memory beside the rows read from it."""
+    digest = hashlib.sha256()
+    if hasattr(source, "read"):
+        source.seek(0)
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+        source.seek(0)
+    else:
+        with open(source, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _chain(first, then):
     yield from first
     yield from then
@@ -327,6 +342,10 @@ class _LayoutState:
         self.declared_total: tuple[int, Decimal, dict] | None = None
         self.first_total_name: str | None = None
         self.grand_total = Decimal(0)
+        # A national table repeats a few thousand values and a few dozen category labels over a
+        # hundred thousand indicators: each is parsed and stored once.
+        self.targets: dict[tuple, grammar.Target | None] = {}
+        self.strings: dict[str, str] = {}
 
     # -- shared helpers ---------------------------------------------------------------
     def col(self, role):
@@ -357,6 +376,16 @@ class _LayoutState:
             if text:
                 where = f"指标「{indicator}」的" if indicator else ""
                 self.flags.append(ParsedFlag("info", "unstructured-column", f"{where}「{header}」列: {text}", row, project))
+
+    def target(self, value, comparator_hint=None, unit_hint=None, direction_hint=None) -> grammar.Target | None:
+        key = (value, comparator_hint, unit_hint, direction_hint)
+        if key not in self.targets:
+            self.targets[key] = grammar.parse_target(value, comparator_hint=comparator_hint, unit_hint=unit_hint,
+                                                     direction_hint=direction_hint)
+        return self.targets[key]
+
+    def shared(self, text):
+        return text if text is None else self.strings.setdefault(text, text)
 
     def tick(self, row):
         if self.progress and row % 1000 == 0:
@@ -399,9 +428,13 @@ class _LayoutState:
     def read_indicator_cell(self, project: ParsedProject, text: str, row: int):
         project.indicator_text = text
         parsed = grammar.parse_indicator_cell(text)
+        shared = self.shared
         for item in parsed.items:
             value = item.annual_value if item.annual_value is not None else item.period_value
-            project.indicators.append(ParsedIndicator(**vars(item), target=grammar.parse_target(value)))
+            project.indicators.append(ParsedIndicator(
+                item.seq, shared(item.level1), shared(item.level1_code), shared(item.level2), shared(item.level2_code),
+                item.name, item.library_code, item.period_value, item.annual_value, target=self.target(value),
+            ))
         if parsed.unparsed:
             project.unparsed = parsed.unparsed
             self.flags.append(ParsedFlag(
@@ -472,8 +505,7 @@ class _LayoutState:
             self.flags.append(ParsedFlag("info", "excel-date", f"指标「{name}」的值 {value} 是Excel日期序号,读作 {date}", row, project.name))
             value, target = date, None
         else:
-            target = grammar.parse_target(value, comparator_hint=nature or None, unit_hint=measure or None,
-                                          direction_hint=direction or None)
+            target = self.target(value, nature or None, measure or None, direction or None)
             # A bare number with its unit in another column reads as one value (90 + % → 90%).
             if measure and re.fullmatch(r"[<>=≥≤]*\s*[\d.,]+", value):
                 value = f"{value}{measure}"
@@ -485,8 +517,11 @@ class _LayoutState:
             except InvalidOperation:
                 self.reader.problem(row, header[self.col("weight")], weight_text, "不是有效的权重(应为数字)")
         period = cell(cells, self.col("period_value")) or None
+        if period is not None and period == value:
+            period = value
+        shared = self.shared
         return ParsedIndicator(
-            len(project.indicators) + 1, name1, code1, name2, code2, name, library_code,
+            len(project.indicators) + 1, shared(name1), shared(code1), shared(name2), shared(code2), name, library_code,
             period, value or None, target, weight,
         )
 
@@ -584,8 +619,23 @@ class ImportResult:
 
 def import_table(source, *, filename=None, year=None, department=None, lenient=False, dry_run=False,
                  user=None, progress=None) -> ImportResult:
-    parsed = parse_table(source, filename=filename, year=year, department=department, lenient=lenient,
-                         progress=progress)
     from budget import writer
 
-    return writer.write(parsed, user=user, dry_run=dry_run)
+    with cyclic_gc_paused():
+        parsed = parse_table(source, filename=filename, year=year, department=department, lenient=lenient,
+                             progress=progress)
+        return writer.write(parsed, user=user, dry_run=dry_run)
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """A national table is a million objects that all live until the import ends: the cycle collector
+    would walk them over and over (a tenth of the import's time) and free nothing. Reference
+    counting still frees everything else as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -35,7 +35,7 @@ def normalize(text: str | None) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     comparator: str  # ">=", "<=", "=", ">" or "<"
     value: Decimal  # as written: "≥90%" -> 90, not 0.9
@@ -70,6 +70,7 @@ _ITEM_START = re.compile(
 )
 _VALUE_MARK = re.compile(r"(实施周期指标值|年度指标值)[ \t]*:")
 _PERIOD, _ANNUAL = "实施周期指标值", "年度指标值"
+_BOTH_MARKS = re.compile(r"(.*?)实施周期指标值[ \t]*:(.*?)年度指标值[ \t]*:(.*)", re.S)
 _LEVEL2 = re.compile(r"([0-9]+)[ \t]*-[ \t]*(.*)", re.S)
 # Between items only whitespace and end-of-sentence marks may disappear.
 _FILLER = re.compile(r"[\s;。,]*")
@@ -92,21 +93,28 @@ def parse_indicator_cell(text: str) -> ParsedCell:
 
 
 def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
-    marks: dict[str, re.Match] = {}
-    for mark in _VALUE_MARK.finditer(rest):
-        marks.setdefault(mark.group(1), mark)
-    if not marks:
-        # Without 实施周期指标值 or 年度指标值 there is no telling a name from a value.
-        return None
-    # A value runs to the next chosen marker, so "…(12份);…(1份)。年度指标值:" stays whole;
-    # a marker repeated inside a value is left in that value.
-    ordered = sorted(marks.values(), key=lambda m: m.start())
-    values = {}
-    for j, mark in enumerate(ordered):
-        stop = ordered[j + 1].start() if j + 1 < len(ordered) else len(rest)
-        values[mark.group(1)] = _trim(rest[mark.end() : stop]) or None
-
-    head = _trim(rest[: ordered[0].start()])
+    both = _BOTH_MARKS.fullmatch(rest)
+    if both and _ANNUAL not in both.group(1):
+        # The usual item, head, period value, annual value, in one match; what the loop below
+        # would find too (each marker's first occurrence), at a fraction of the cost.
+        head, period, annual = _trim(both.group(1)), _trim(both.group(2)) or None, _trim(both.group(3)) or None
+    else:
+        marks: dict[str, re.Match] = {}
+        for mark in _VALUE_MARK.finditer(rest):
+            marks.setdefault(mark.group(1), mark)
+        if not marks:
+            # Without 实施周期指标值 or 年度指标值 there is no telling a name from a value.
+            return None
+        # A value runs to the next chosen marker, so "…(12份);…(1份)。年度指标值:" stays whole;
+        # a marker repeated inside a value is left in that value. The dict keeps the markers in
+        # the order they were found, which is their order in the text.
+        ordered = list(marks.values())
+        values = {}
+        for j, mark in enumerate(ordered):
+            stop = ordered[j + 1].start() if j + 1 < len(ordered) else len(rest)
+            values[mark.group(1)] = _trim(rest[mark.end() : stop]) or None
+        head = _trim(rest[: ordered[0].start()])
+        period, annual = values.get(_PERIOD), values.get(_ANNUAL)
     level2_part, colon, name_part = head.partition(":")
     if not colon and not _LEVEL2.fullmatch(head):
         # "1.1-产出指标:工作天数;…" has no level 2; "1.1-产出指标:11-数量指标;…" has no name.
@@ -117,6 +125,8 @@ def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
     else:
         level2_code, level2 = None, level2_part.strip()
     library_code, name = split_code(name_part.strip())
+    if annual == period:
+        annual = period  # most items repeat the value: one string, not two, for a national table
 
     return IndicatorItem(
         seq=int(start.group(1)),
@@ -126,8 +136,8 @@ def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
         level2_code=level2_code,
         name=name.strip(),
         library_code=library_code,
-        period_value=values.get(_PERIOD),
-        annual_value=values.get(_ANNUAL),
+        period_value=period,
+        annual_value=annual,
     )
 
 
@@ -231,8 +241,9 @@ _BEFORE_WORDS = {
     "超过": ">", "高于": ">", "大于": ">", "多于": ">",
     "低于": "<", "少于": "<", "小于": "<", "不足": "<",
 }  # fmt: skip
-# Longest first, so that 不超过 is never read as 超过 nor >= as =.
-_BEFORE_ORDER = sorted(_BEFORE_WORDS, key=len, reverse=True)
+# Longest first, so that 不超过 is never read as 超过 nor >= as =: the earliest match that
+# runs to the end of the text is the longest word the text ends with.
+_BEFORE_END = re.compile("(?:" + "|".join(map(re.escape, sorted(_BEFORE_WORDS, key=len, reverse=True))) + r")\Z")
 _AFTER_WORDS = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<="}
 # 达到 alone says "reach", i.e. at least; it yields to an explicit word after the number.
 _REACH_WORDS = ("达到", "达")
@@ -286,10 +297,8 @@ def parse_target(
 
 
 def _comparator_before(text: str) -> str | None:
-    for word in _BEFORE_ORDER:
-        if text.endswith(word):
-            return _BEFORE_WORDS[word]
-    return None
+    match = _BEFORE_END.search(text)
+    return _BEFORE_WORDS[match.group()] if match else None
 
 
 def _unit_and_comparator(after: str) -> tuple[str, str | None]:

@@ -128,13 +128,14 @@ def is_satisfaction(indicator) -> bool:
 def completeness(indicators, *, newer_framework: bool = False) -> list[dict]:
     if not indicators:
         return [finding("no-indicators", "error", "项目没有绩效指标")]
-    kinds = {kind(i) for i in indicators}
+    each = [kind(i) for i in indicators]
+    kinds = set(each)
     required = ["output", "outcome", "satisfaction"] + (["cost"] if newer_framework else [])
     found = [
         finding("missing-category", "error", f"缺少{CATEGORY_NAMES[k]}") for k in required if k not in kinds
     ]
     if "output" in kinds:
-        under_output = [level2_name(i) for i in indicators if kind(i) == "output"]
+        under_output = [level2_name(i) for i, k in zip(indicators, each) if k == "output"]
         for word, code in (("数量", "missing-output-quantity"), ("质量", "missing-output-quality")):
             if not any(word in name for name in under_output):
                 found.append(finding(code, "warning", f"产出指标下缺少{word}指标"))
@@ -179,8 +180,10 @@ def form(indicators) -> list[dict]:
         if count > 1:
             found.append(finding("duplicate-indicator", "warning", f"指标「{name}」在项目中出现了{count}次"))
     for i in indicators:
-        period, annual = grammar.normalize(i.period_value), grammar.normalize(i.annual_value)
-        if i.period_value is not None and i.annual_value is not None and period != annual:
+        # Equal texts normalise alike; only differing ones need the (costly) normalisation.
+        if i.period_value is not None and i.annual_value is not None and i.period_value != i.annual_value and (
+            (period := grammar.normalize(i.period_value)) != (annual := grammar.normalize(i.annual_value))
+        ):
             found.append(finding(
                 "period-annual-differ", "info",
                 f"{where(i)}的实施周期指标值“{short(period)}”与年度指标值“{short(annual)}”不一致",
@@ -278,6 +281,8 @@ def refresh_table(table) -> None:
 
     Plain rows in, one UPDATE … FROM unnest(…) out: a national table holds a hundred thousand
     indicators, where model instances and bulk_update's CASE per row took most of a minute.
+    An import does not call this: the writer computes the same review from the parsed rows and
+    stores it with them (writer._reviews); this is for edits, self-evaluation and refresh_all.
     """
     from django.db import connection
 

@@ -4,8 +4,10 @@ Kept apart from importer.py because parsing is pure and large on its own; this h
 the only one that touches the database.
 """
 
+import json
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -70,12 +72,15 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
         existing = (
             BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year).first()
         )
-        new = parsed_fingerprints(parsed)
-        old = stored_fingerprints(existing) if existing else {}
-        name = lambda key: key[1]  # noqa: E731
-        added = [name(k) for k in new if k not in old]
-        removed = [name(k) for k in old if k not in new]
-        changed = [name(k) for k in new if k in old and old[k] != new[k]]
+        if existing:
+            new, old = parsed_fingerprints(parsed), stored_fingerprints(existing)
+            name = lambda key: key[1]  # noqa: E731
+            added = [name(k) for k in new if k not in old]
+            removed = [name(k) for k in old if k not in new]
+            changed = [name(k) for k in new if k in old and old[k] != new[k]]
+        else:
+            # A first import: every project is new, and nothing needs comparing.
+            added, removed, changed = [p.name for p in parsed.projects], [], []
         unchanged = bool(existing) and not (added or removed or changed) and existing.source_sha256 == parsed.sha256
         actuals = _saved_actuals(existing.pk) if existing and not unchanged else ([], [])
         result = ImportResult(parsed, added, changed, removed, unchanged, written=False,
@@ -85,9 +90,9 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
         if not unchanged:
             if existing:
                 _delete_table(existing.pk)
+            # _insert stores the review with the rows; actuals play no part in it.
             table = _insert(parsed, user)
             _restore_actuals(table.pk, actuals)
-            review.refresh_table(table)
             result.written = True
         ImportLog.objects.create(
             department=Department.objects.get(name=parsed.department), year=parsed.year, filename=parsed.filename[:300],
@@ -160,42 +165,45 @@ def _insert(parsed: ParsedTable, user):
     if parsed.department_code and department.code != parsed.department_code:
         department.code = parsed.department_code
         department.save(update_fields=["code"])
+    sources = _sources(parsed.sources)
+    categories = _Categories()
+    pairs = [(unit_index, p) for unit_index, unit in enumerate(parsed.units) for p in unit.projects]
+    # Categories are matched once per distinct pair of labels, not once per indicator.
+    level2 = {}
+    for _, p in pairs:
+        for ind in p.indicators:
+            if (ind.level1, ind.level2) not in level2:
+                level2[ind.level1, ind.level2] = categories.level2(ind)
+    reviews, table_score = _reviews(parsed, pairs, level2)
     table = BudgetTable.objects.create(
         department=department, year=parsed.year, title=parsed.title[:300], amount_unit=parsed.amount_unit,
         layout=parsed.layout, total=parsed.total, has_source_breakdown=bool(parsed.sources),
         source_filename=parsed.filename[:300], source_sha256=parsed.sha256, imported_at=timezone.now(),
-        imported_by=user if user and user.is_authenticated else None,
+        imported_by=user if user and user.is_authenticated else None, review_score=table_score,
     )
-    sources = _sources(parsed.sources)
-    categories = _Categories()
     units = FundingUnit.objects.bulk_create([
         FundingUnit(table=table, position=i, name=u.name[:300], code=u.code,
                     total=u.total if u.total is not None else sum((p.total for p in u.projects), Decimal(0)),
                     source_row=u.source_row)
         for i, u in enumerate(parsed.units)
     ])
-    pairs = [(unit_obj.id, p) for unit_obj, unit in zip(units, parsed.units) for p in unit.projects]
-    # Categories are matched once per distinct pair of labels, not once per indicator.
-    level2_ids = {}
-    for _, p in pairs:
-        for ind in p.indicators:
-            if (ind.level1, ind.level2) not in level2_ids:
-                level2_ids[ind.level1, ind.level2] = categories.level2(ind).id
     # Rows go in through COPY rather than model instances: a national table has a hundred
     # thousand indicators, and building that many objects costs more than the database's work.
     with connection.cursor() as cursor:
         _copy(cursor, Project, ["table", "unit", "position", "name", "code", "goal", "total", "source_row",
-                                "indicator_text", "unparsed_indicator_text"], (
-            (table.id, unit_id, position, p.name[:500], p.code, p.goal, p.total, p.source_row, p.indicator_text,
-             p.unparsed or "")
-            for position, (unit_id, p) in enumerate(pairs)
+                                "indicator_text", "unparsed_indicator_text", "review_score", "review_findings"], (
+            (table.id, units[unit_index].id, position, p.name[:500], p.code, p.goal, p.total, p.source_row,
+             p.indicator_text, p.unparsed or "", score, findings)
+            for position, ((unit_index, p), (score, findings)) in enumerate(zip(pairs, reviews))
         ))
+        del reviews
         cursor.execute("SELECT id FROM budget_project WHERE table_id = %s ORDER BY position", [table.id])
         ids = [row[0] for row in cursor.fetchall()]
         _copy(cursor, ProjectFunding, ["project", "source", "amount"], (
             (project_id, sources[name].id, p.funding.get(name, 0))
             for project_id, (_, p) in zip(ids, pairs) for name in parsed.sources
         ))
+        level2_ids = {key: category.id for key, (category, _) in level2.items()}
         _copy(cursor, Indicator, ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code",
                                   "name", "library_code", "period_value", "annual_value", "comparator", "target_value",
                                   "target_unit", "weight"], (
@@ -212,6 +220,61 @@ def _insert(parsed: ParsedTable, user):
             (table.id, by_name.get(f.project), f.severity, f.code, f.message, f.row) for f in parsed.flags
         ))
     return table
+
+
+class _ReviewedIndicator:
+    """A parsed indicator as review.refresh_table would read it back from the database."""
+
+    __slots__ = ("seq", "name", "level1_label", "level2_label", "level2", "period_value", "annual_value",
+                 "target_value", "target_unit", "comparator")
+
+    def __init__(self, ind, level2):
+        target = ind.target
+        self.seq, self.name, self.level2 = ind.seq, ind.name[:500], level2
+        self.level1_label, self.level2_label = ind.level1[:100], ind.level2[:100]
+        self.period_value, self.annual_value = ind.period_value, ind.annual_value
+        self.target_value = _stored(target.value, 8) if target else None
+        self.target_unit = target.unit[:50] if target else ""
+        self.comparator = target.comparator if target else ""
+
+
+def _stored(value: Decimal, places: int) -> Decimal:
+    """The value a numeric(…, places) column gives back: PostgreSQL rounds half away from zero."""
+    try:
+        return value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    except InvalidOperation:
+        return value  # too large for the column: COPY will refuse it
+
+
+def _reviews(parsed: ParsedTable, pairs, level2: dict) -> tuple[list, Decimal | None]:
+    """Each project's (score, findings as JSON) and the table's score, from the parsed rows, exactly as
+    review.refresh_table computes them from the stored ones — so an import writes the review with the rows."""
+    # kind() reads level2.level1.kind and falls back to the label's words, as for a stored indicator.
+    seen = {key: SimpleNamespace(name=category.name, level1=SimpleNamespace(kind=level1.kind))
+            for key, (category, level1) in level2.items()}
+    newer = any(review.kind(SimpleNamespace(level2=ref, level1_label=level1[:100])) == "cost"
+                for (level1, _), ref in seen.items())
+    first_by_name = {}
+    for index, (_, p) in enumerate(pairs):
+        first_by_name.setdefault(p.name[:500], index)
+    # refresh_table reads the flags of a project in the order (row, id); NULL rows sort last.
+    flags = sorted(
+        ((f.row is None, f.row or 0, n, first_by_name[f.project], f.message) for n, f in enumerate(parsed.flags)
+         if f.code == "reconciliation" and f.project in first_by_name),
+    )
+    messages: dict[int, list[str]] = {}
+    for *_, index, message in flags:
+        messages.setdefault(index, []).append(message)
+    rule_weights = review.weights()
+    reviews, scored = [], []
+    for index, (_, p) in enumerate(pairs):
+        result = review.review_project(
+            [_ReviewedIndicator(ind, seen[ind.level1, ind.level2]) for ind in p.indicators],
+            newer_framework=newer, reconciliation=messages.get(index, ()), rule_weights=rule_weights,
+        )
+        reviews.append((result.score, json.dumps(result.findings, ensure_ascii=False)))
+        scored.append((result.score, _stored(p.total, 6)))
+    return reviews, review.table_score(scored)
 
 
 def _copy(cursor, model, names: list[str], rows) -> None:
@@ -243,7 +306,7 @@ class _Categories:
         self.by_level1 = {category_key(c.name): c for c in Level1Category.objects.all()}
         self.by_level2 = {(c.level1_id, category_key(c.name)): c for c in Level2Category.objects.all()}
 
-    def level2(self, ind) -> Level2Category:
+    def level2(self, ind) -> tuple[Level2Category, Level1Category]:
         key1 = category_key(ind.level1)
         level1 = self.by_level1.get(key1)
         if level1 is None:
@@ -258,4 +321,4 @@ class _Categories:
                 level1=level1, name=ind.level2, defaults={"code": ind.level2_code or ""}
             )
             self.by_level2[key2] = level2
-        return level2
+        return level2, level1

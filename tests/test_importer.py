@@ -350,3 +350,57 @@ def test_a_table_without_unit_rows_has_one_unit_named_after_the_department_and_c
     assert [(u["name"], [p["name"] for p in u["projects"]]) for u in doc["units"]] == [("某镇人民政府", ["道路养护"])]
     assert doc["units"][0]["funding"]["by_source"] == {"财政拨款": "300.00", "其他资金": "30.984"}
     assert BudgetTable.objects.get().amount_unit == "元"
+
+
+# -- what the fast path must not change ---------------------------------------------------------
+
+def test_a_first_import_lists_every_project_as_added_in_the_order_of_the_file(db):
+    result = import_table(REFERENCE, filename=REFERENCE.name, year=2021)
+    assert result.added == list(Project.objects.order_by("position").values_list("name", flat=True))
+    assert len(result.added) == 13 and not result.removed and not result.changed
+
+
+def test_the_stored_hash_is_that_of_the_whole_file_for_a_path_and_for_a_file_object(db, write_file):
+    import hashlib
+    import io
+
+    expected = hashlib.sha256(REFERENCE.read_bytes()).hexdigest()
+    import_table(REFERENCE, filename=REFERENCE.name, year=2021)
+    assert BudgetTable.objects.get().source_sha256 == expected
+    with open(REFERENCE, "rb") as handle:
+        handle.read(100)  # a file object is read from its start, wherever it stands
+        result = import_table(handle, filename="upload.txt", year=2021, dry_run=True)
+    assert result.table.sha256 == expected and result.unchanged
+
+    class Stream(io.RawIOBase):  # a pipe: readable once, not seekable
+        def __init__(self, data):
+            self.data = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            return self.data.readinto(buffer)
+
+    result = import_table(Stream(REFERENCE.read_bytes()), filename="pipe.txt", year=2021, dry_run=True)
+    assert result.table.sha256 == expected and result.unchanged
+
+
+def test_equal_values_with_different_hint_columns_read_as_different_targets(db, write_file):
+    text = LAYOUT2.replace("\t≥\t90\t%\t10\t正向", "\t≥\t90\t分\t10\t正向").replace(
+        "保障村数\t=\t10\t个", "保障村数\t=\t90\t%")
+    import_table(write_file("mata.txt", text), filename="mata.txt")
+    targets = dict(Indicator.objects.values_list("name", "target_unit"))
+    assert targets["群众满意度"] == "分" and targets["保障村数"] == "%"
+    assert Indicator.objects.get(name="保障村数").comparator == "="
+    assert Indicator.objects.get(name="群众满意度").comparator == ">="
+
+
+def test_the_cyclic_collector_is_back_on_after_an_import_even_a_failed_one(db, write_file):
+    import gc
+
+    import_table(REFERENCE, filename=REFERENCE.name, year=2021, dry_run=True)
+    assert gc.isenabled()
+    with pytest.raises(ImportFailed):
+        import_table(write_file("prose.txt", "只有一段文字\n"), filename="prose.txt", year=2021)
+    assert gc.isenabled()

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget import indicators
 from budget.indicators import (
     IndicatorItem,
     Target,
@@ -469,3 +470,28 @@ def test_level1_kind_names_the_category(level1, kind):
 )
 def test_excel_serial_date_reads_the_1900_date_system(value, expected):
     assert excel_serial_date(value) == expected
+
+
+def test_every_comparator_word_before_the_number_is_read_as_the_longest_word_it_ends_with():
+    for word, comparator in indicators._BEFORE_WORDS.items():
+        assert parse_target(f"{word}5个").comparator == comparator, word
+        assert parse_target(f"数量{word}5个").comparator == comparator, word
+
+
+def test_an_item_whose_period_and_annual_values_agree_keeps_both():
+    (item,) = parse_indicator_cell("1.1-产出指标:11-数量指标:天数;实施周期指标值:22天;年度指标值:22天").items
+    assert (item.period_value, item.annual_value) == ("22天", "22天")
+
+
+@pytest.mark.parametrize("cell, expected", [
+    # the annual value first: each value still runs to the other marker
+    ("1.1-产出指标:11-数量指标:天数;年度指标值:20天;实施周期指标值:22天", ("天数", "22天", "20天")),
+    # a marker's words without the colon are text, not a marker
+    ("1.1-产出指标:11-数量指标:天数;实施周期指标值:同年度指标值;年度指标值:5个", ("天数", "同年度指标值", "5个")),
+    ("1.1-产出指标:11-数量指标:年度指标值天数;实施周期指标值:3天;年度指标值:2天", ("年度指标值天数", "3天", "2天")),
+    # a marker repeated inside a value stays in that value
+    ("1.1-产出指标:11-数量指标:天数;实施周期指标值:3天;年度指标值:2天;年度指标值:9天", ("天数", "3天", "2天;年度指标值:9天")),
+])
+def test_values_run_from_each_markers_first_occurrence_to_the_next(cell, expected):
+    (item,) = parse_indicator_cell(cell).items
+    assert (item.name, item.period_value, item.annual_value) == expected

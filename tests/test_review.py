@@ -293,3 +293,56 @@ def test_rule_weights_come_from_settings(settings):
 ])
 def test_the_table_score_weights_by_funding_and_falls_back_to_the_plain_mean(scored, expected):
     assert review.table_score(scored) == expected
+
+
+# --- an import stores the review with the rows ------------------------------------------------
+
+
+def stored_review(table) -> tuple:
+    table.refresh_from_db()
+    projects = Project.objects.filter(table=table).order_by("position")
+    return table.review_score, list(projects.values_list("name", "review_score", "review_findings"))
+
+
+def recomputed_review(table) -> tuple:
+    Project.objects.filter(table=table).update(review_score=None, review_findings=[])
+    BudgetTable.objects.filter(pk=table.pk).update(review_score=None)
+    review.refresh_table(table)
+    return stored_review(table)
+
+
+def test_the_reference_import_stores_the_review_that_refresh_table_computes(reference_table):
+    imported = stored_review(reference_table)
+    assert imported[0] is not None and all(score is not None for _, score, _ in imported[1])
+    assert recomputed_review(reference_table) == imported
+
+
+def test_a_lenient_import_reviews_its_reconciliation_flags_as_refresh_table_does(db, write_file):
+    from budget.importer import import_table
+    from tests.conftest import REFERENCE
+
+    rows = [line.split("\t") for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
+    rows[11][1] = "199.50"
+    path = write_file("bad.txt", "\n".join("\t".join(r) for r in rows) + "\n")
+    import_table(path, filename="bad.txt", year=2021, lenient=True)
+    table = BudgetTable.objects.get()
+    assert Flag.objects.filter(table=table, code="reconciliation").count() == 2
+    imported = stored_review(table)
+    assert recomputed_review(table) == imported
+
+
+@pytest.mark.parametrize("layout", ["project-per-row", "indicator-per-row"])
+def test_a_generated_import_stores_the_review_that_refresh_table_computes(db, write_file, layout):
+    from budget import generate
+    from budget.importer import import_table
+    from budget.models import Level1Category
+
+    # A category whose stored kind differs from its words: the import must follow the stored kind.
+    Level1Category.objects.update_or_create(name="效益指标", defaults={"kind": "cost"})
+    path = write_file("gen.txt", generate.text(generate.table(projects=120, seed=f"review:{layout}", layout=layout)))
+    import_table(path, filename="gen.txt", lenient=True)
+    table = BudgetTable.objects.get()
+    imported = stored_review(table)
+    assert len(imported[1]) == 120
+    assert len({score for _, score, _ in imported[1]}) > 3  # the generated variety shows in the review
+    assert recomputed_review(table) == imported
