@@ -549,6 +549,11 @@ class _LayoutState:
             for project in unit.projects:
                 self.check_project(project)
         self.check_grand_total()
+        # A difference found on a project's own row belongs to that project (and to its review).
+        by_row = {p.source_row: p.name for u in self.units for p in u.projects}
+        for flag in self.flags:
+            if flag.code == "reconciliation" and flag.project is None:
+                flag.project = by_row.get(flag.row)
 
     def check_project(self, project: ParsedProject):
         if not project.indicators and not project.unparsed:

@@ -220,8 +220,10 @@ def test_lenient_mode_imports_and_records_each_difference_as_a_flag(db, write_fi
     rows = reference_rows()
     rows[11][1] = "199.50"
     import_table(write_file("bad.txt", table_rows_text(rows)), filename="bad.txt", year=2021, lenient=True)
-    flags = list(Flag.objects.filter(code="reconciliation").values_list("row", flat=True))
-    assert flags == [11, 12]
+    flags = list(Flag.objects.filter(code="reconciliation").values_list("row", "project__name"))
+    assert flags == [(11, None), (12, "办证大厅窗口服务经费")]
+    findings = Project.objects.get(name="办证大厅窗口服务经费").review_findings
+    assert "reconciliation" in [f["code"] for f in findings]
 
 
 def test_a_bad_amount_in_the_last_row_writes_nothing(db, write_file):
