@@ -1,7 +1,7 @@
-"""Validated table → database, in one transaction (the second half of the importer).
+"""Validated table → database, in one transaction (the last step of the importer).
 
-Kept apart from importer.py because parsing is pure and large on its own; this half is
-the only one that touches the database.
+Kept apart from importer.py and layouts.py because parsing is pure and large on its own; this
+is the only step that touches the database.
 """
 
 import json
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from budget import indicators as grammar
 from budget import review
-from budget.importer import ImportResult, ParsedTable
+from budget.records import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
     Department,
