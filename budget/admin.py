@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from budget import review
 from budget.importer import import_table
+from budget.layouts import fmt
 from budget.models import (
     BudgetTable,
     Department,
@@ -75,7 +76,7 @@ admin.site.index_title = _("数据管理")
 def reconciliation_message(total: Decimal, parts: Decimal) -> str:
     """The same words the importer uses, so a clerk reads one rule everywhere."""
     return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
-        total=f"{total:,.2f}", parts=f"{parts:,.2f}", diff=f"{total - parts:,.2f}"
+        total=fmt(total), parts=fmt(parts), diff=fmt(total - parts)
     )
 
 

@@ -6,6 +6,7 @@ from django import template
 
 from budget import charts
 from budget.charts import target_text
+from budget.layouts import fmt
 
 register = template.Library()
 
@@ -16,11 +17,9 @@ def amount(value) -> str:
     if value is None or value == "":
         return ""
     try:
-        value = Decimal(value)
+        return fmt(Decimal(value))
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    two = value.quantize(Decimal("0.01"))
-    return f"{two:,.2f}" if two == value else f"{value.normalize():,f}"
 
 
 @register.filter
