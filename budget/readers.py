@@ -175,21 +175,21 @@ def _detect_encoding(f, name: str) -> str:
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the most lines into the same number (more than one) of cells.
-
-    Consistency first: the goal and indicator cells of a TSV are full of commas and semicolons, but
-    only the tab gives every row the same width. Ties go to the one that splits more lines at all.
-    """
-    best, best_score = _DELIMITERS[0], (0, 0)
+    """Tab when it splits at least as many lines as any other delimiter: cell text (goals, indicator
+    cells) is full of commas and semicolons but never holds a tab. Between comma and semicolon, the
+    one that splits the most lines into the same number (more than one) of cells; ties go to the one
+    that splits more lines at all."""
+    scores = {}
     for delimiter in _DELIMITERS:
         try:
             widths = Counter(len(r) for r in csv.reader(lines, delimiter=delimiter) if len(r) > 1)
         except csv.Error:
             continue
-        score = (max(widths.values(), default=0), widths.total())
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
+        scores[delimiter] = (max(widths.values(), default=0), widths.total())
+    tab_lines = scores.get("\t", (0, 0))[1]
+    if tab_lines and all(tab_lines >= total for _, total in scores.values()):
+        return "\t"
+    return max(scores, key=scores.get, default="\t")  # the first of equals: tab, comma, semicolon
 
 
 def _text_rows(source, name: str, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:

@@ -447,3 +447,9 @@ def test_a_damaged_xlsx_reads_or_fails_with_import_failed_only(damage, length):
         rows_of(io.BytesIO(bytes(data[:length])), filename="x.xlsx")
     except ImportFailed:
         pass
+
+
+def test_a_tab_separated_file_whose_cells_hold_one_semicolon_each_is_read_by_tabs():
+    # Found by the property above: ';' split every line into two cells as consistently as the tab.
+    data = "0\t;\n0\t0\t;\n".encode()
+    assert rows_of(io.BytesIO(data)) == [(1, ["0", ";"]), (2, ["0", "0", ";"])]
