@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 EDITORS = "部门填报员"
 REVIEWERS = "审核员"
@@ -29,7 +29,14 @@ class BudgetConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from budget.caching import bump_data_version
+
         post_migrate.connect(ensure_groups, sender=self)
+        # The app's own classes only: the models migrations build (RunPython) are other classes, and
+        # may save before the sequence exists.
+        for model in self.get_models():
+            post_save.connect(bump_data_version, sender=model, dispatch_uid=f"version:{model._meta.label}")
+            post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"version:{model._meta.label}:delete")
         if settings.DATABASES["default"]["ENGINE"] == "budget.embedded_db":
             from budget.embedded_db.base import stop_on_termination
 

@@ -286,6 +286,7 @@ def refresh_table(table) -> None:
     """
     from django.db import connection
 
+    from budget.caching import bump_data_version
     from budget.models import BudgetTable, Flag, Indicator, Project
 
     projects = list(Project.objects.filter(table_id=table.pk).order_by("position").values_list("id", "total"))
@@ -318,6 +319,7 @@ def refresh_table(table) -> None:
             )
     table.review_score = table_score((reviews[project_id].score, total) for project_id, total in projects)
     BudgetTable.objects.filter(pk=table.pk).update(review_score=table.review_score)
+    bump_data_version(BudgetTable)  # written behind the ORM's signals: the pages showing the scores are stale
 
 
 def refresh_all() -> None:

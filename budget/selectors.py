@@ -2,43 +2,16 @@
 
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import (BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Prefetch, Q,
                               Subquery, Sum, Value, prefetch_related_objects)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from budget.caching import cached, data_version
 from budget.models import BudgetTable, Flag, FundingSource, FundingUnit, Indicator, Project, ProjectFunding
 
 ZERO = Value(Decimal(0))
-
-# Every write that can change a count, a category mix or the unit list moves one of these: an import
-# (ImportLog), an edit in the admin (the history tables), rows added in bulk (the largest ids).
-_VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("budget_project", "id"),
-                   ("budget_flag", "id"), ("budget_historicalbudgettable", "history_id"),
-                   ("budget_historicalfundingunit", "history_id"), ("budget_historicalproject", "history_id"),
-                   ("budget_historicalprojectfunding", "history_id"), ("budget_historicalindicator", "history_id")]
-
-
-def data_version() -> str:
-    """A key part that changes whenever the data the cached figures come from changes: one query, each part
-    an index lookup. Rows deleted without a history record or an import (raw SQL) are not seen."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"(SELECT max({column}) FROM {table})"
-                                             for table, column in _VERSION_TABLES))
-        return "-".join(str(v or 0) for v in cursor.fetchone())
-
-
-def cached(key: str, version: str, compute):
-    """compute() through the cache under key and the data version. Used only where the bench measured it to
-    pay: figures that read every indicator of a table."""
-    key = f"budget:{connection.settings_dict['NAME']}:{key}:{version}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=24 * 3600)
-    return value
 
 
 def tables_for_export(*, year=None, department=None):

@@ -98,6 +98,16 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Per process, in memory: every entry is keyed on the data version read from the database (budget/caching.py),
+# so processes never need to tell each other anything. "pages" holds whole pages for visitors, apart from the
+# figures in "default", so that many addresses (explorer searches) cannot push the figures out.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures",
+                "OPTIONS": {"MAX_ENTRIES": 1000}},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
+              "OPTIONS": {"MAX_ENTRIES": env_int("BUDGET_PAGE_CACHE_ENTRIES", 300)}},
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -10,4 +10,5 @@ urlpatterns = [
     path("departments/<int:pk>/<int:year>/download.<str:fmt>", views.department_download, name="download"),
     path("projects/<int:pk>/", views.project, name="project"),
     path("indicators/", views.explorer, name="explorer"),
+    path("i18n/<str:code>/", views.language, name="language"),
 ]

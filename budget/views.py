@@ -4,14 +4,15 @@ import io
 import json
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from budget import charts, exporter, scoring, selectors
+from budget import caching, charts, exporter, scoring, selectors
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import Department
 from budget.tables import IndicatorTable, ProjectTable
@@ -49,6 +50,7 @@ class CountedPaginator(Paginator):
 
 
 @require_GET
+@caching.visitor_page
 def overview(request):
     """One year (the latest by default): a page of its tables with their counts, and a chart of the largest.
 
@@ -60,15 +62,15 @@ def overview(request):
         return render(request, "budget/overview.html", {"years": years, "year": None, "tables": []})
     summary = selectors.year_summary(year=year)
     sources = selectors.source_names()
-    version = selectors.data_version()
+    version = caching.request_version(request)
     tables = selectors.with_source_sums(selectors.tables_overview(year=year), sources)
     page = CountedPaginator(tables, TABLES_PER_PAGE, count=summary["count"]).get_page(request.GET.get("page"))
     # A page of tables sums the funding of their projects: a 20,000-project table on it costs 60 ms.
-    tables = selectors.cached(f"overview:{year}:{page.number}", version, lambda: list(page.object_list))
+    tables = caching.cached(f"overview:{year}:{page.number}", version, lambda: list(page.object_list))
     for t in tables:
         t.by_source = [getattr(t, f"source_{n}") for n in range(len(sources))]
     # A source no table of the page or chart has money in gets no column.
-    top = selectors.cached(f"top:{year}", version,
+    top = caching.cached(f"top:{year}", version,
                            lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources))
     used = [n for n, s in enumerate(sources) if any(t.by_source[n] is not None for t in tables)
             or any(s in t["by_source"] for t in top)]
@@ -86,16 +88,17 @@ def overview(request):
 
 
 @require_GET
+@caching.visitor_page
 def department(request, pk, year):
     """One table. Whatever reads every project or indicator of it (counts, funding per source, the chart's
     largest projects, the mix, the review ranking, the years) is cached under the data version, so that a
     20,000-project table costs what a 30-project one does once it has been shown."""
     dept = get_object_or_404(Department, pk=pk)
-    version = selectors.data_version()
+    version = caching.request_version(request)
     table = selectors.table_detail(year=year, department=dept, version=version)
     if table is None:
         raise Http404
-    funding, sources = selectors.cached(f"funding:{table.pk}", version,
+    funding, sources = caching.cached(f"funding:{table.pk}", version,
                                         lambda: selectors.funding_by_table_source(table_ids=[table.pk]))
     projects = selectors.projects_with_funding(table_id=table.pk, sources=sources)
     units = selectors.table_units(year=year, department=dept)
@@ -108,16 +111,16 @@ def department(request, pk, year):
         paginate.update(paginator_class=CountedPaginator, count=table.project_count)
     RequestConfig(request, paginate=paginate).configure(project_table)
     # The chart's largest projects and one sum for the rest, so that it costs the same at 20,000 projects.
-    top, rest = selectors.cached(f"chart:{table.pk}", version, lambda: selectors.project_funding_rows(
+    top, rest = caching.cached(f"chart:{table.pk}", version, lambda: selectors.project_funding_rows(
         projects, sources, limit=charts.TOP_PROJECTS))
     if rest is not None:
         table_funding = funding.get(table.id, {})
         rest["by_source"] = {s: (table_funding.get(s) or 0) - sum(p["by_source"].get(s) or 0 for p in top)
                              for s in sources}
     mix = selectors.indicators_mix(year=year, department=dept, version=version)
-    history = selectors.cached(f"years:{dept.pk}", version, lambda: selectors.department_years(department=dept))
+    history = caching.cached(f"years:{dept.pk}", version, lambda: selectors.department_years(department=dept))
     # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
-    weakest, with_findings = selectors.cached(f"weakest:{table.pk}", version, lambda: selectors.weakest_projects(
+    weakest, with_findings = caching.cached(f"weakest:{table.pk}", version, lambda: selectors.weakest_projects(
         table_id=table.pk, limit=REVIEW_LISTED))
     flags = selectors.table_flags(table_id=table.pk, limit=FLAGS_LISTED)
     return render(request, "budget/department.html", {
@@ -164,6 +167,7 @@ def department_download(request, pk, year, fmt):
 
 
 @require_GET
+@caching.visitor_page
 def project(request, pk):
     project = selectors.project_detail(pk=pk)
     if project is None:
@@ -249,6 +253,11 @@ def explorer(request):
     filterset = IndicatorFilter(request.GET or None, queryset=selectors.indicators_explorer())
     if request.GET.get("format") == "csv":
         return _attachment(_explorer_csv(filterset.qs), "csv", "indicators.csv")
+    return _explorer_page(request, filterset)
+
+
+@caching.visitor_page  # not the CSV: a download is not kept, so it need not read the data version
+def _explorer_page(request, filterset):
     indicator_table = IndicatorTable(filterset.qs)
     count = selectors.count_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
     RequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
@@ -274,6 +283,23 @@ def _explorer_csv(indicators) -> str:
     out = io.StringIO()
     exporter.write_csv(rows, out, header=EXPLORER_HEADER)
     return out.getvalue()
+
+
+@require_GET
+def language(request, code):
+    """Switch the language and go back to the page. A link rather than Django's set_language form: pages for
+    visitors then carry no form and no CSRF token, so one rendering can be served to every visitor."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("budget:overview")
+    response = HttpResponseRedirect(back)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE,
+                        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
 
 
 def _attachment(body, fmt, filename) -> HttpResponse:

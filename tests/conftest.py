@@ -38,3 +38,23 @@ def chinese_by_default():
     translation.activate("zh-hans")
     yield
     translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test's rows are rolled back, but the per-process caches would keep pages and figures rendered
+    from them; a later test whose data happens to give the same data version must not be served those."""
+    from django.core.cache import caches
+
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+
+
+@pytest.fixture
+def data_changed(db):
+    """Move the data version as a committed write does. Tests run inside one transaction, whose on-commit
+    bump never comes; a test that changes rows with queryset.update() calls this, as the code that does
+    (review.refresh_table) calls bump_data_version."""
+    from budget import caching
+
+    return lambda: caching._bump("default")

@@ -176,8 +176,8 @@ def test_the_department_csv_download_is_the_exporters(visit, reference_table):
 def test_english_can_be_chosen_and_the_charts_still_draw(visit, reference_table):
     expect = sync_api.expect
     page = visit.open(f"/departments/{reference_table.department_id}/2021/")
-    page.get_by_role("button", name="English").click()
-    expect(page.locator("header nav")).to_contain_text("Overview")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("navigation", name="Main navigation")).to_contain_text("Overview")
     expect(page.locator(".tile.total .label")).to_have_text("Total")
     wait_for_charts(page, 2)
     visit.assert_clean()

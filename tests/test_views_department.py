@@ -63,12 +63,13 @@ def test_the_cached_counts_follow_changes_to_the_data(client, url, reference_tab
     assert "区长专线日常经费(改)" in client.get(url).content.decode()
 
 
-def test_it_shows_the_review_score_when_the_table_has_one(client, url, reference_table):
+def test_it_shows_the_review_score_when_the_table_has_one(client, url, reference_table, data_changed):
     from budget.models import BudgetTable
 
     BudgetTable.objects.filter(pk=reference_table.pk).update(review_score=None)
     assert "审核得分" not in tiles(client.get(url))
     BudgetTable.objects.filter(pk=reference_table.pk).update(review_score=Decimal("79.23"))
+    data_changed()
     assert tiles(client.get(url))["审核得分"] == ("79.23", "分")
 
 
@@ -243,7 +244,7 @@ def test_with_one_year_there_is_no_history(client, url):
 
 
 def test_it_speaks_english_when_chosen(client, url):
-    client.post(reverse("set_language"), {"language": "en", "next": url})
+    client.get(reverse("budget:language", args=["en"]), {"next": url})
     assert tiles(client.get(url))["Total"] == ("2,616.61", "10k yuan")
 
 

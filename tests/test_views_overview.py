@@ -100,7 +100,7 @@ def test_an_empty_database_says_nothing_was_imported(client, db):
 
 
 def test_it_speaks_english_when_chosen(client, reference_table):
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
+    response = client.get(reverse("budget:language", args=["en"]), {"next": "/"}, follow=True)
     text = response.content.decode()
     assert "Project expenditure performance targets by department" in text
     assert '<html lang="en">' in text

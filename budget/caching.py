@@ -1,0 +1,92 @@
+"""What is cached, and when it goes stale: everything is keyed on the data version, read from the database on
+each request, so that an import or an edit in any process (a command, another gunicorn worker) is seen by all
+processes at once, with nothing to invalidate by hand."""
+
+import hashlib
+from functools import partial, wraps
+
+from django.core.cache import cache, caches
+from django.db import connection, connections, transaction
+from django.http import HttpResponse
+from django.utils.translation import get_language
+
+# Rows added, in bulk or one by one, move the largest ids (imports write an ImportLog row, admin edits
+# history rows); every other change made through the ORM (a renamed department, an edited flag or category,
+# a deletion) moves the sequence, bumped once the change is committed (see bump_data_version).
+_VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("budget_project", "id"),
+                   ("budget_flag", "id"), ("budget_historicalbudgettable", "history_id"),
+                   ("budget_historicalfundingunit", "history_id"), ("budget_historicalproject", "history_id"),
+                   ("budget_historicalprojectfunding", "history_id"), ("budget_historicalindicator", "history_id")]
+VERSION_SEQUENCE = "budget_data_version"
+PAGE_TIMEOUT = 24 * 3600
+PAGE_MAX_BYTES = 2_000_000  # a page larger than this is rendered each time rather than crowd out the others
+
+
+def data_version() -> str:
+    """A key part that changes whenever the data the pages show changes: one query, each part an index lookup
+    or a sequence read. Changes made with raw SQL (or queryset.update()) are not seen."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join([f"(SELECT max({column}) FROM {table})" for table, column in _VERSION_TABLES]
+                                             + [f"(SELECT last_value FROM {VERSION_SEQUENCE})"]))
+        return "-".join(str(v or 0) for v in cursor.fetchone())
+
+
+def request_version(request) -> str:
+    """The version the page cache read for this request, so that a page rendered on a miss reads it once."""
+    version = getattr(request, "data_version", None)
+    if version is None:
+        version = request.data_version = data_version()
+    return version
+
+
+def _bump(using):
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT nextval('{VERSION_SEQUENCE}')")
+
+
+def bump_data_version(sender, using="default", **kwargs):
+    """Signal receiver for every save and delete of the app's models. After the commit, not before: a page
+    rendered between the bump and the commit would otherwise be kept, showing the old data, under the new
+    version. Once per transaction (deleting a table in the admin sends a signal per indicator). A rolled-back
+    change still bumps (a sequence is not transactional): one needless re-render."""
+    conn = connections[using]
+    if conn.in_atomic_block and any(isinstance(f, partial) and f.func is _bump for _, f, _ in conn.run_on_commit):
+        return
+    transaction.on_commit(partial(_bump, using), using=using)
+
+
+def cached(key: str, version: str, compute):
+    """compute() through the cache under key and the data version. Used only where the bench measured it to
+    pay: figures that read every indicator of a table."""
+    key = f"budget:{connection.settings_dict['NAME']}:{key}:{version}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=PAGE_TIMEOUT)
+    return value
+
+
+def visitor_page(view):
+    """Serve a visitor who is not signed in the page another visitor was given for the same address in the
+    same language, as long as the data version has not moved: a department page costs 30 ms of templates to
+    render and 1 ms to serve (see make bench). Signed-in users always get a fresh page, since theirs carry
+    their own links and forms; so does anything but a plain 200 page without cookies."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET" or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        address = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"page:{connection.settings_dict['NAME']}:{get_language()}:{request_version(request)}:{address}"
+        pages = caches["pages"]
+        hit = pages.get(key)
+        if hit is not None:
+            content, content_type = hit
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if (response.status_code == 200 and not response.streaming and not response.cookies
+                and not response.has_header("Content-Disposition") and len(response.content) <= PAGE_MAX_BYTES):
+            pages.set(key, (response.content, response["Content-Type"]), timeout=PAGE_TIMEOUT)
+        return response
+
+    return wrapper
