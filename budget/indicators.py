@@ -42,7 +42,7 @@ class Target:
     unit: str  # the text after the number, "" when there is none
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a national table holds a hundred thousand: no __dict__ each
 class IndicatorItem:
     seq: int
     level1: str

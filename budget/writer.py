@@ -6,6 +6,7 @@ is the only step that touches the database.
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import SimpleNamespace
 
@@ -174,30 +175,13 @@ def _insert(parsed: ParsedTable, user):
         for ind in p.indicators:
             if (ind.level1, ind.level2) not in level2:
                 level2[ind.level1, ind.level2] = categories.level2(ind)
-    reviews, table_score = _reviews(parsed, pairs, level2)
-    table = BudgetTable.objects.create(
-        department=department, year=parsed.year, title=parsed.title[:300], amount_unit=parsed.amount_unit,
-        layout=parsed.layout, total=parsed.total, has_source_breakdown=bool(parsed.sources),
-        source_filename=parsed.filename[:300], source_sha256=parsed.sha256, imported_at=timezone.now(),
-        imported_by=user if user and user.is_authenticated else None, review_score=table_score,
-    )
-    units = FundingUnit.objects.bulk_create([
-        FundingUnit(table=table, position=i, name=u.name[:300], code=u.code,
-                    total=u.total if u.total is not None else sum((p.total for p in u.projects), Decimal(0)),
-                    source_row=u.source_row)
-        for i, u in enumerate(parsed.units)
-    ])
-    # Rows go in through COPY rather than model instances: a national table has a hundred
-    # thousand indicators, and building that many objects costs more than the database's work.
-    with connection.cursor() as cursor:
-        _copy(cursor, Project, ["table", "unit", "position", "name", "code", "goal", "total", "source_row",
-                                "indicator_text", "unparsed_indicator_text", "review_score", "review_findings"], (
-            (table.id, units[unit_index].id, position, p.name[:500], p.code, p.goal, p.total, p.source_row,
-             p.indicator_text, p.unparsed or "", score, findings)
-            for position, ((unit_index, p), (score, findings)) in enumerate(zip(pairs, reviews))
-        ))
-        del reviews
-        cursor.execute("SELECT id FROM budget_project WHERE table_id = %s ORDER BY position", [table.id])
+    # The review is pure Python, and a COPY mostly waits on the server: the review runs in a thread while
+    # the funding and indicators go in. They name their projects by ids taken from the sequence beforehand;
+    # the foreign keys are checked at the commit, once the projects are in too.
+    with ThreadPoolExecutor(max_workers=1) as pool, connection.cursor() as cursor:
+        reviewed = pool.submit(_reviews, parsed, pairs, level2)
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [Project._meta.db_table, len(pairs)])
         ids = [row[0] for row in cursor.fetchall()]
         _copy(cursor, ProjectFunding, ["project", "source", "amount"], (
             (project_id, sources[name].id, p.funding.get(name, 0))
@@ -213,6 +197,28 @@ def _insert(parsed: ParsedTable, user):
              ind.target.unit[:50] if ind.target else "", ind.weight)
             for project_id, (_, p) in zip(ids, pairs) for i, ind in enumerate(p.indicators)
         ))
+        reviews, table_score = reviewed.result()
+        table = BudgetTable.objects.create(
+            department=department, year=parsed.year, title=parsed.title[:300], amount_unit=parsed.amount_unit,
+            layout=parsed.layout, total=parsed.total, has_source_breakdown=bool(parsed.sources),
+            source_filename=parsed.filename[:300], source_sha256=parsed.sha256, imported_at=timezone.now(),
+            imported_by=user if user and user.is_authenticated else None, review_score=table_score,
+        )
+        units = FundingUnit.objects.bulk_create([
+            FundingUnit(table=table, position=i, name=u.name[:300], code=u.code,
+                        total=u.total if u.total is not None else sum((p.total for p in u.projects), Decimal(0)),
+                        source_row=u.source_row)
+            for i, u in enumerate(parsed.units)
+        ])
+        # Rows go in through COPY rather than model instances: a national table has a hundred
+        # thousand indicators, and building that many objects costs more than the database's work.
+        _copy(cursor, Project, ["id", "table", "unit", "position", "name", "code", "goal", "total", "source_row",
+                                "indicator_text", "unparsed_indicator_text", "review_score", "review_findings"], (
+            (project_id, table.id, units[unit_index].id, position, p.name[:500], p.code, p.goal, p.total,
+             p.source_row, p.indicator_text, p.unparsed or "", score, findings)
+            for position, (project_id, (unit_index, p), (score, findings)) in enumerate(zip(ids, pairs, reviews))
+        ))
+        del reviews
         by_name = {}
         for project_id, (_, p) in zip(ids, pairs):
             by_name.setdefault(p.name[:500], project_id)
