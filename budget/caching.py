@@ -19,7 +19,7 @@ _VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("bud
                    ("budget_historicalprojectfunding", "history_id"), ("budget_historicalindicator", "history_id")]
 VERSION_SEQUENCE = "budget_data_version"
 PAGE_TIMEOUT = 24 * 3600
-PAGE_MAX_BYTES = 2_000_000  # a page larger than this is rendered each time rather than crowd out the others
+PAGE_MAX_BYTES = 512 * 1024  # larger pages are rendered each time: 300 kept pages stay under 150 MB a process
 
 
 def data_version() -> str:
