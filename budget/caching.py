@@ -74,7 +74,7 @@ def visitor_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or request.user.is_authenticated:
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         address = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"page:{connection.settings_dict['NAME']}:{get_language()}:{request_version(request)}:{address}"

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
 from budget import caching, charts, exporter, scoring, selectors
@@ -49,7 +49,7 @@ class CountedPaginator(Paginator):
         self.count = count
 
 
-@require_GET
+@require_safe  # GET, and HEAD for link checkers and monitors
 @caching.visitor_page
 def overview(request):
     """One year (the latest by default): a page of its tables with their counts, and a chart of the largest.
@@ -87,7 +87,7 @@ def overview(request):
     })
 
 
-@require_GET
+@require_safe
 @caching.visitor_page
 def department(request, pk, year):
     """One table. Whatever reads every project or indicator of it (counts, funding per source, the chart's
@@ -138,7 +138,7 @@ def department(request, pk, year):
     })
 
 
-@require_GET
+@require_safe
 def department_download(request, pk, year, fmt):
     """This table in one of the exporter's formats."""
     if fmt not in DOWNLOADS:
@@ -166,7 +166,7 @@ def department_download(request, pk, year, fmt):
     return _attachment(body, fmt, f"{dept.name}-{year}.{fmt}")
 
 
-@require_GET
+@require_safe
 @caching.visitor_page
 def project(request, pk):
     project = selectors.project_detail(pk=pk)
@@ -248,7 +248,7 @@ def _grouped(indicators):
     return [(level1, list(children.items())) for level1, children in groups.items()]
 
 
-@require_GET
+@require_safe
 def explorer(request):
     filterset = IndicatorFilter(request.GET or None, queryset=selectors.indicators_explorer())
     if request.GET.get("format") == "csv":
@@ -285,7 +285,7 @@ def _explorer_csv(indicators) -> str:
     return out.getvalue()
 
 
-@require_GET
+@require_safe
 def language(request, code):
     """Switch the language and go back to the page. A link rather than Django's set_language form: pages for
     visitors then carry no form and no CSRF token, so one rendering can be served to every visitor."""

@@ -119,3 +119,9 @@ def test_the_language_link_never_sends_the_visitor_elsewhere(client, db, target)
     response = client.get("/i18n/en/", {"next": target})
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize("page", ["overview", "department", "project", "explorer"])
+def test_a_head_request_is_answered_like_a_get(client, pages, page):
+    assert client.head(pages[page]).status_code == 200
+    assert client.post(pages[page]).status_code == 405
