@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 __all__ = [
     "IndicatorItem",
@@ -42,7 +43,7 @@ class Target:
     unit: str  # the text after the number, "" when there is none
 
 
-@dataclass(frozen=True, slots=True)  # a national table holds a hundred thousand: no __dict__ each
+@dataclass(slots=True)  # a national table holds a hundred thousand: no __dict__ each
 class IndicatorItem:
     seq: int
     level1: str
@@ -115,6 +116,17 @@ def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
             values[mark.group(1)] = _trim(rest[mark.end() : stop]) or None
         head = _trim(rest[: ordered[0].start()])
         period, annual = values.get(_PERIOD), values.get(_ANNUAL)
+    level2_code, level2, library_code, name = _read_head(head)
+    if annual == period:
+        annual = period  # most items repeat the value: one string, not two, for a national table
+    return IndicatorItem(int(start.group(1)), start.group(3).strip(), start.group(2), level2, level2_code, name,
+                         library_code, period, annual)
+
+
+@lru_cache(maxsize=65536)
+def _read_head(head: str) -> tuple[str | None, str, str | None, str]:
+    """(level-2 code, level-2 name, library code, name) of "11-数量指标:指标名". The same few thousand
+    heads recur across a table's projects, whose values differ: read each once."""
     level2_part, colon, name_part = head.partition(":")
     if not colon and not _LEVEL2.fullmatch(head):
         # "1.1-产出指标:工作天数;…" has no level 2; "1.1-产出指标:11-数量指标;…" has no name.
@@ -125,20 +137,7 @@ def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
     else:
         level2_code, level2 = None, level2_part.strip()
     library_code, name = split_code(name_part.strip())
-    if annual == period:
-        annual = period  # most items repeat the value: one string, not two, for a national table
-
-    return IndicatorItem(
-        seq=int(start.group(1)),
-        level1=start.group(3).strip(),
-        level1_code=start.group(2),
-        level2=level2,
-        level2_code=level2_code,
-        name=name.strip(),
-        library_code=library_code,
-        period_value=period,
-        annual_value=annual,
-    )
+    return level2_code, level2, library_code, name.strip()
 
 
 def _trim(text: str) -> str:

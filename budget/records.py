@@ -6,7 +6,7 @@ from decimal import Decimal
 from budget import indicators as grammar
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ParsedIndicator(grammar.IndicatorItem):
     """An indicator item of the grammar with what the importer adds: its target and weight."""
 
