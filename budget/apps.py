@@ -28,10 +28,14 @@ class BudgetConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
+        from django.db.backends.signals import connection_created
 
         from budget.caching import bump_data_version
+        from budget.selectors import forget_trigram_indexes, trigram_indexes
 
         post_migrate.connect(ensure_groups, sender=self)
+        connection_created.connect(trigram_indexes, dispatch_uid="budget:trigram")
+        post_migrate.connect(forget_trigram_indexes, sender=self)
         # The app's own classes only: the models migrations build (RunPython) are other classes, and
         # may save before the sequence exists.
         for model in self.get_models():

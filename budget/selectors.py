@@ -297,19 +297,50 @@ def indicators_explorer():
         "-project_id", "position")
 
 
-def count_up_to(queryset, limit) -> int:
-    """How many rows the queryset has, counting no further than `limit`.
+def ids_up_to(queryset, limit) -> list[int]:
+    """The ids of the queryset's first `limit` rows, in its order: how many there are, up to `limit`,
+    and, when that is all of them, the rows themselves for a page to read back by id.
 
-    The planner expects few rows to match a LIKE '%word%', so for a count it hashes every indicator
-    and project (300 ms at a million indicators) even when a common word matches a thousand rows
-    in the first few pages. Walking the explorer's index order instead stops at `limit`: 5 ms for
-    满意度 on the bench database. A word that matches little costs a whole scan either way (without
-    pg_trgm's index), this way about 1.5× the hash join.
+    The planner expects few rows to match a LIKE '%word%', so it would hash every indicator and
+    project (300 ms at a million indicators) even when a common word matches a thousand rows in the
+    first few pages. Walking the explorer's index order instead stops at `limit`: 5 ms for 满意度 on
+    the bench database. A word that matches little costs a whole scan either way (without pg_trgm's
+    index), this way about 1.5× the hash join.
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off; "
                        "SET LOCAL max_parallel_workers_per_gather = 0")
-        return queryset[:limit].count()
+        return list(queryset.values_list("pk", flat=True)[:limit])
+
+
+def text_lookup(term: str) -> str:
+    """The lookup that finds `term` anywhere in a text column, as cheaply as the server allows.
+
+    icontains compares UPPER(column) with UPPER(term), which is what the trigram indexes (migration
+    0005) serve. Without them it is a scan, and a word with no letter case (Chinese, digits) is
+    found by plain LIKE alike, at half the cost: UPPER() copies every text it reads."""
+    if term.upper() == term.lower() and not trigram_indexes(connection):
+        return "contains"
+    return "icontains"
+
+
+def trigram_indexes(connection, **kwargs) -> bool:
+    """Whether the database has the explorer's trigram indexes. They come with a migration, so this is
+    asked once per process and database, when the first connection opens (apps.py), not in a page."""
+    key = (connection.alias, connection.settings_dict["NAME"])
+    if key not in _TRIGRAM_INDEXES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'budget_indicator_name_trgm'")
+            _TRIGRAM_INDEXES[key] = cursor.fetchone() is not None
+    return _TRIGRAM_INDEXES[key]
+
+
+_TRIGRAM_INDEXES: dict[tuple[str, str], bool] = {}
+
+
+def forget_trigram_indexes(**kwargs):
+    """After a migration, which may have created the indexes, in a process that asked before."""
+    _TRIGRAM_INDEXES.clear()
 
 
 def target_units() -> list[str]:

@@ -258,8 +258,12 @@ def explorer(request):
 
 @caching.visitor_page  # not the CSV: a download is not kept, so it need not read the data version
 def _explorer_page(request, filterset):
-    indicator_table = IndicatorTable(filterset.qs)
-    count = selectors.count_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
+    ids = selectors.ids_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
+    count = len(ids)
+    # Up to the cap the page is read back by id, so that a rare word, whose few matches take a scan of
+    # every indicator to find, is searched for once and not again for the page.
+    rows = filterset.qs if count > EXPLORER_COUNT_CAP else selectors.indicators_explorer().filter(pk__in=ids)
+    indicator_table = IndicatorTable(rows)
     RequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
                                      "count": min(count, EXPLORER_COUNT_CAP)}).configure(indicator_table)
     return render(request, "budget/explorer.html", {

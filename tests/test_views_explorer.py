@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from budget import selectors
 from budget.importer import import_table
 from budget.models import Level1Category
 from tests.conftest import REFERENCE
@@ -127,3 +128,20 @@ def test_it_costs_a_fixed_number_of_queries(client, reference_table, django_asse
         assert client.get(URL + "?q=满意度&kind=numeric&sort=-target").status_code == 200
     with django_assert_max_num_queries(1):
         assert client.get(URL + "?q=扩展&format=csv").status_code == 200
+
+
+def test_a_latin_word_is_found_whatever_its_case(client, reference_table, write_file):
+    other = (REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门")
+             .replace("12345热线满意度", "政务App满意度"))
+    import_table(write_file("other.txt", other), filename="other.txt", year=2022)
+    assert count(client, "?q=app") == count(client, "?q=APP") == count(client, "?q=App") == 1
+    assert count(client, "?q=app 满意度") == 1
+
+
+@pytest.mark.parametrize("term, lookup", [("满意度", "contains"), ("12345", "contains"), ("≥90%", "contains"),
+                                          ("app", "icontains"), ("GDP", "icontains"), ("政务App", "icontains")])
+def test_words_without_letter_case_skip_the_upper_casing(db, term, lookup):
+    # Without the trigram indexes (the embedded server has no pg_trgm) plain LIKE finds the same rows.
+    if selectors.trigram_indexes(connection):
+        pytest.skip("with pg_trgm every word goes through the indexes' UPPER()")
+    assert selectors.text_lookup(term) == lookup
