@@ -95,7 +95,10 @@ else:
             "PORT": "",
         }
     }
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 0)
+# Persistent connections: opening one costs a PostgreSQL backend start, 3 ms, more than serving a kept
+# page; the health check reconnects after a database restart instead of failing the next request.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Per process, in memory: every entry is keyed on the data version read from the database (budget/caching.py),

@@ -12,6 +12,7 @@ indicators is kept between runs and rebuilt only when its size or the generator 
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -66,10 +67,15 @@ def main():
             report["import"] = import_bench(cfg, Path(tmp), profile=args.profile)
     try:
         report["pages"] = None if args.import_only else page_bench(cfg)
-        if report["pages"] and shutil.which("wrk"):
-            report["load"] = load_bench(cfg, report["pages"]["load_url"])
-        elif report["pages"]:
-            report["load"] = {"skipped": "wrk is not installed (Debian: apt-get install -y wrk)"}
+        if report["pages"]:
+            with gunicorn_server() as base:
+                if base is None:
+                    report["load"] = {"skipped": "gunicorn did not answer within a minute"}
+                else:
+                    report["http"] = http_bench(cfg, {label: f["url"] for label, f in report["pages"]["pages"].items()},
+                                                base)
+                    report["load"] = (load_bench(cfg, report["pages"]["load_url"], base) if shutil.which("wrk") else
+                                      {"skipped": "wrk is not installed (Debian: apt-get install -y wrk)"})
     finally:
         if not args.pages_only:
             delete_big_table()
@@ -466,31 +472,57 @@ def explain(sql: str, settings=()) -> dict:
 
 # -- 3. load ------------------------------------------------------------------------------------------
 
-def load_bench(cfg, path: str) -> dict:
+@contextlib.contextmanager
+def gunicorn_server():
+    """gunicorn with 2 workers on the bench database; yields its base URL, or None when it does not start."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}{path}"
+    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "budget.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--log-level", "warning"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(120):
             try:
-                with urllib.request.urlopen(url, timeout=10) as response:
+                with urllib.request.urlopen(base + "/admin/login/", timeout=10) as response:
                     if response.status == 200:
                         break
             except OSError:
                 time.sleep(0.5)
         else:
-            return {"skipped": "gunicorn did not answer within a minute"}
-        for _ in range(10):
-            urllib.request.urlopen(url, timeout=10).read()
-        out = subprocess.run(["wrk", "-t2", "-c4", f"-d{cfg['load_seconds']}s", "--latency", url],
-                             capture_output=True, text=True, check=True).stdout
+            yield None
+            return
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def http_bench(cfg, pages: dict, base: str) -> dict:
+    """The same pages through gunicorn, one request at a time: what a browser waits for, connection
+    handling included (the in-process client keeps one database connection for good)."""
+    times = {label: [] for label in pages}
+    for _ in range(3):  # each worker renders each page once, then serves it kept
+        for url in pages.values():
+            urllib.request.urlopen(base + url, timeout=30).read()
+    for _ in range(cfg["requests"]):
+        for label, url in pages.items():
+            start = time.perf_counter()
+            with urllib.request.urlopen(base + url, timeout=30) as response:
+                response.read()
+            times[label].append(time.perf_counter() - start)
+    login = statistics.median(times["admin login"])
+    return {label: {"median": statistics.median(t), "p95": sorted(t)[round(0.95 * (len(t) - 1))],
+                    "ratio": statistics.median(t) / login} for label, t in times.items()}
+
+
+def load_bench(cfg, path: str, base: str) -> dict:
+    url = base + path
+    for _ in range(10):
+        urllib.request.urlopen(url, timeout=10).read()
+    out = subprocess.run(["wrk", "-t2", "-c4", f"-d{cfg['load_seconds']}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: (.*)", out)
@@ -572,6 +604,12 @@ def print_pages(r, db):
         print("   served: as visitors get it, the page kept until the data changes (budget/caching.py);")
         print("   rendered: the kept page dropped before each request (figures cache warm)")
         print("   goals: median ≤ 3× admin login, p95 < 300 ms, query counts constant")
+        if r.get("http"):
+            print("\n   the same pages through gunicorn (2 workers), one request at a time, as a browser gets them:")
+            rows = [("page", "median", "p95", "× admin")]
+            rows += [(label, f"{f['median'] * 1000:.1f} ms", f"{f['p95'] * 1000:.1f} ms", f"{f['ratio']:.1f}×")
+                     for label, f in r["http"].items()]
+            table(rows)
         load = r.get("load", {})
         if "skipped" in load:
             print(f"\n3. Load: skipped ({load['skipped']})")
