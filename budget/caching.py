@@ -18,7 +18,7 @@ _VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("bud
                    ("budget_historicalfundingunit", "history_id"), ("budget_historicalproject", "history_id"),
                    ("budget_historicalprojectfunding", "history_id"), ("budget_historicalindicator", "history_id")]
 VERSION_SEQUENCE = "budget_data_version"
-PAGE_TIMEOUT = 24 * 3600
+TIMEOUT = 24 * 3600  # an entry nobody asked for in a day goes, whatever the version
 PAGE_MAX_BYTES = 512 * 1024  # larger pages are rendered each time: 300 kept pages stay under 150 MB a process
 
 
@@ -62,7 +62,7 @@ def cached(key: str, version: str, compute):
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, timeout=PAGE_TIMEOUT)
+        cache.set(key, value, timeout=TIMEOUT)
     return value
 
 
@@ -86,7 +86,7 @@ def visitor_page(view):
         response = view(request, *args, **kwargs)
         if (response.status_code == 200 and not response.streaming and not response.cookies
                 and not response.has_header("Content-Disposition") and len(response.content) <= PAGE_MAX_BYTES):
-            pages.set(key, (response.content, response["Content-Type"]), timeout=PAGE_TIMEOUT)
+            pages.set(key, (response.content, response["Content-Type"]), timeout=TIMEOUT)
         return response
 
     return wrapper

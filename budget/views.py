@@ -3,8 +3,8 @@
 import io
 import json
 
-from django.core.paginator import Paginator
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -71,7 +71,7 @@ def overview(request):
         t.by_source = [getattr(t, f"source_{n}") for n in range(len(sources))]
     # A source no table of the page or chart has money in gets no column.
     top = caching.cached(f"top:{year}", version,
-                           lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources))
+                         lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources))
     used = [n for n, s in enumerate(sources) if any(t.by_source[n] is not None for t in tables)
             or any(s in t["by_source"] for t in top)]
     for t in tables:
@@ -99,7 +99,7 @@ def department(request, pk, year):
     if table is None:
         raise Http404
     funding, sources = caching.cached(f"funding:{table.pk}", version,
-                                        lambda: selectors.funding_by_table_source(table_ids=[table.pk]))
+                                      lambda: selectors.funding_by_table_source(table_ids=[table.pk]))
     projects = selectors.projects_with_funding(table_id=table.pk, sources=sources)
     units = selectors.table_units(year=year, department=dept)
     filterset = ProjectFilter(request.GET or None, queryset=projects, units=units)
