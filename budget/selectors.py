@@ -230,7 +230,9 @@ def weakest_projects(*, table_id, limit) -> tuple[list, int]:
 
 
 def table_units(*, year, department):
-    return FundingUnit.objects.filter(table__year=year, table__department=department).order_by("position")
+    """The table's funding units, id and name: a large table has hundreds, each one an option of the filter."""
+    return FundingUnit.objects.filter(table__year=year, table__department=department).only(
+        "id", "name").order_by("position")
 
 
 def indicators_mix(*, year, department=None, version=None):
@@ -251,8 +253,9 @@ def indicators_mix(*, year, department=None, version=None):
 
 def table_flags(*, table_id, limit):
     """The table's first `limit` flags in row order."""
-    return list(Flag.objects.filter(table_id=table_id)
-                .select_related("project").order_by("row", "id")[:limit])
+    # Only the project's name: its row carries the indicator text, goal and findings, ten times the flag.
+    return list(Flag.objects.filter(table_id=table_id).select_related("project").only(
+        "severity", "code", "message", "row", "table_id", "project_id", "project__name").order_by("row", "id")[:limit])
 
 
 def department_years(*, department):
