@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
@@ -110,32 +111,88 @@ def department(request, pk, year):
     if not narrowed:
         paginate.update(paginator_class=CountedPaginator, count=table.project_count)
     RequestConfig(request, paginate=paginate).configure(project_table)
-    # The chart's largest projects and one sum for the rest, so that it costs the same at 20,000 projects.
-    top, rest = caching.cached(f"chart:{table.pk}", version, lambda: selectors.project_funding_rows(
-        projects, sources, limit=charts.TOP_PROJECTS))
-    if rest is not None:
-        table_funding = funding.get(table.id, {})
-        rest["by_source"] = {s: (table_funding.get(s) or 0) - sum(p["by_source"].get(s) or 0 for p in top)
-                             for s in sources}
-    mix = selectors.indicators_mix(year=year, department=dept, version=version)
-    history = caching.cached(f"years:{dept.pk}", version, lambda: selectors.department_years(department=dept))
-    # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
-    weakest, with_findings = caching.cached(f"weakest:{table.pk}", version, lambda: selectors.weakest_projects(
-        table_id=table.pk, limit=REVIEW_LISTED))
-    flags = selectors.table_flags(table_id=table.pk, limit=FLAGS_LISTED)
     return render(request, "budget/department.html", {
-        "department": dept, "table": table, "sources": sources,
-        "by_source": [(s, funding.get(table.id, {}).get(s)) for s in sources],
+        "department": dept, "table": table, "version": version,
         "filter": filterset, "project_table": project_table,
-        "funding_chart": charts.funding_per_project(top, sources, rest=rest) if top else None,
-        "mix": mix, "mix_chart": charts.indicator_mix(mix) if mix else None,
-        "flags": flags, "flags_more": table.flag_count - len(flags),
-        "weakest": weakest, "weakest_more": with_findings - len(weakest),
-        "scores": _score_distribution(selectors.projects_for_review(table_id=table.pk, version=version)),
-        "history": history if len(history) > 1 else None,
-        "history_chart": charts.funding_per_year(history) if len(history) > 1 else None,
-        "downloads": [(fmt, reverse("budget:download", args=[dept.pk, year, fmt])) for fmt in DOWNLOADS],
+        "sections": _DepartmentSections(dept, table, version, funding.get(table.id, {}), sources, projects),
     })
+
+
+class _DepartmentSections:
+    """What the department page shows around its project table. The template keeps those sections per table,
+    data version and language (they do not change with the table's sort, filter or page), so each part is
+    computed only when a section is rendered, not when it comes from the fragment cache."""
+
+    def __init__(self, dept, table, version, funding, sources, projects):
+        self.dept, self.table, self.version = dept, table, version
+        self.funding, self.sources, self.projects = funding, sources, projects
+
+    @cached_property
+    def by_source(self):
+        return [(s, self.funding.get(s)) for s in self.sources]
+
+    @cached_property
+    def downloads(self):
+        return [(fmt, reverse("budget:download", args=[self.dept.pk, self.table.year, fmt])) for fmt in DOWNLOADS]
+
+    @cached_property
+    def funding_chart(self):
+        # The largest projects and one sum for the rest, so that it costs the same at 20,000 projects.
+        top, rest = caching.cached(f"chart:{self.table.pk}", self.version, lambda: selectors.project_funding_rows(
+            self.projects, self.sources, limit=charts.TOP_PROJECTS))
+        if not top:
+            return None
+        if rest is not None:
+            rest["by_source"] = {s: (self.funding.get(s) or 0) - sum(p["by_source"].get(s) or 0 for p in top)
+                                 for s in self.sources}
+        return charts.funding_per_project(top, self.sources, rest=rest)
+
+    @cached_property
+    def mix(self):
+        return selectors.indicators_mix(year=self.table.year, department=self.dept, version=self.version)
+
+    @cached_property
+    def mix_chart(self):
+        return charts.indicator_mix(self.mix) if self.mix else None
+
+    @cached_property
+    def _weakest(self):
+        # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
+        return caching.cached(f"weakest:{self.table.pk}", self.version, lambda: selectors.weakest_projects(
+            table_id=self.table.pk, limit=REVIEW_LISTED))
+
+    @cached_property
+    def weakest(self):
+        return self._weakest[0]
+
+    @cached_property
+    def weakest_more(self):
+        return self._weakest[1] - len(self.weakest)
+
+    @cached_property
+    def scores(self):
+        return _score_distribution(selectors.projects_for_review(table_id=self.table.pk, version=self.version))
+
+    @cached_property
+    def flags(self):
+        return selectors.table_flags(table_id=self.table.pk, limit=FLAGS_LISTED)
+
+    @cached_property
+    def flags_more(self):
+        return self.table.flag_count - len(self.flags)
+
+    @cached_property
+    def _years(self):
+        return caching.cached(f"years:{self.dept.pk}", self.version,
+                              lambda: selectors.department_years(department=self.dept))
+
+    @cached_property
+    def history(self):
+        return self._years if len(self._years) > 1 else None
+
+    @cached_property
+    def history_chart(self):
+        return charts.funding_per_year(self.history) if self.history else None
 
 
 @require_safe

@@ -125,3 +125,21 @@ def test_the_language_link_never_sends_the_visitor_elsewhere(client, db, target)
 def test_a_head_request_is_answered_like_a_get(client, pages, page):
     assert client.head(pages[page]).status_code == 200
     assert client.post(pages[page]).status_code == 405
+
+
+def test_the_sections_around_the_project_table_are_rendered_once_per_table(client, pages):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        unsorted = client.get(pages["department"]).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        by_total = client.get(pages["department"] + "?sort=-total").content.decode()
+    # A new address, so a new page; but the tiles, charts, review, flags and years come from the fragments.
+    assert (unsorted.split("<main")[1].split('id="project-list"')[0]
+            == by_total.split("<main")[1].split('id="project-list"')[0])
+    assert unsorted.split('id="flags"')[1] == by_total.split('id="flags"')[1]
+    assert unsorted.split('id="project-list"')[1] != by_total.split('id="project-list"')[1]
+    assert any('FROM "budget_flag"' in q["sql"] for q in first.captured_queries)
+    assert not any('FROM "budget_flag"' in q["sql"] for q in again.captured_queries)
+    assert len(again) < len(first)
