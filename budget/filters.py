@@ -47,15 +47,19 @@ def _year_choices():
     return [(year, year) for year in selectors.table_years()]
 
 
+def _department_choices():
+    # (id, name) rows, not model instances: a province lists thousands on every explorer page.
+    return list(Department.objects.order_by("name").values_list("id", "name"))
+
+
 def _unit_choices():
     return [(unit, unit) for unit in selectors.target_units()]
 
 
 class IndicatorFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method="search")
-    department = filters.ModelChoiceFilter(label=_("部门"), field_name="project__table__department",
-                                           queryset=Department.objects.all(), empty_label=_("全部部门"),
-                                           widget=PlainSelect)
+    department = filters.ChoiceFilter(label=_("部门"), field_name="project__table__department",
+                                      choices=_department_choices, empty_label=_("全部部门"), widget=PlainSelect)
     year = filters.ChoiceFilter(label=_("年度"), field_name="project__table__year", choices=_year_choices,
                                 empty_label=_("全部年度"), widget=PlainSelect)
     level1 = filters.ModelChoiceFilter(label=_("一级指标"), field_name="level2__level1",
