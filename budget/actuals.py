@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
 from budget import indicators as grammar
+from budget.caching import bump_data_version
 from budget.importer import header_key, locate_header, split_label
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
@@ -198,6 +199,9 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
             bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
         if updates["projects"]:
             bulk_update_with_history(updates["projects"], Project, ["executed"], **history)
+        # Bulk updates send no signals, and the history rows' ids alone may not move the data version:
+        # another writer can commit a later id first. The bump runs after this commit.
+        bump_data_version(Indicator)
     return result
 
 

@@ -10,9 +10,10 @@ from django.db import connection, connections, transaction
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
-# Rows added, in bulk or one by one, move the largest ids (imports write an ImportLog row, admin edits
-# history rows); every other change made through the ORM (a renamed department, an edited flag or category,
-# a deletion) moves the sequence, bumped once the change is committed (see bump_data_version).
+# Rows added, in bulk or one by one, move the largest ids (tests and the bench bulk-create). Those alone can
+# miss a writer that commits after another took a later id, so every writer also moves the sequence once
+# committed: saves and deletes through the ORM by signal (bump_data_version), the bulk writers without
+# signals (the actuals import, review.refresh_table) by calling it; an import saves its ImportLog row.
 _VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("budget_project", "id"),
                    ("budget_flag", "id"), ("budget_historicalbudgettable", "history_id"),
                    ("budget_historicalfundingunit", "history_id"), ("budget_historicalproject", "history_id"),

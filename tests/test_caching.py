@@ -143,3 +143,38 @@ def test_the_sections_around_the_project_table_are_rendered_once_per_table(clien
     assert any('FROM "budget_flag"' in q["sql"] for q in first.captured_queries)
     assert not any('FROM "budget_flag"' in q["sql"] for q in again.captured_queries)
     assert len(again) < len(first)
+
+
+def _sequence():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM budget_data_version")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_actuals_import_moves_the_version_even_when_a_later_history_id_committed_first(client, tmp_path):
+    # Its bulk updates send no signal; its history ids may be below one another writer committed meanwhile,
+    # so the largest ids alone would not move. It bumps the sequence once committed.
+    from tests.ui_helpers import WORKED_EXAMPLE, import_actuals
+
+    import_table(REFERENCE, filename=REFERENCE.name, year=2021)
+    url = reverse("budget:project", args=[Project.objects.get(name="区长专线日常经费").pk])
+    assert "130000宗" not in client.get(url).content.decode()
+    before = _sequence()
+    import_actuals(tmp_path, WORKED_EXAMPLE)
+    assert _sequence() == before + 1
+    assert "130000宗" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_actuals_import_does_not_move_the_version(tmp_path):
+    from budget.problems import ImportFailed
+    from tests.ui_helpers import import_actuals
+
+    import_table(REFERENCE, filename=REFERENCE.name, year=2021)
+    before = _sequence()
+    with pytest.raises(ImportFailed):
+        import_actuals(tmp_path, "没有这个项目,12345热线工单办结量,130000宗,,\n")
+    assert _sequence() == before
