@@ -8,7 +8,6 @@ streamed from disk to every client after that, and removed when a newer version 
 
 import fcntl
 import io
-import json
 import os
 from pathlib import Path
 
@@ -61,10 +60,9 @@ def _write(table, fmt: str, out) -> None:
     if fmt == "csv":
         exporter.write_csv(exporter.indicator_rows(year=year, department=department), text)
     elif fmt == "json":
-        json.dump(exporter.json_document(year=year, department=department), text, ensure_ascii=False, indent=2)
-        text.write("\n")
+        text.writelines(exporter.json_stream(year=year, department=department))
     else:
-        (full,) = selectors.tables_for_export(year=year, department=department)
-        text.write(exporter.table_text(full))
+        (bare,) = selectors.export_tables(year=year, department=department)
+        text.writelines(exporter.text_stream(bare))
     text.flush()
     text.detach()
