@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from budget import review, scoring, selectors
+from budget import review, scoring, selectors, workflow
 
 FORMAT = "budget-performance-targets/1"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -31,7 +31,7 @@ def funding_dict(total, by_source: dict) -> dict:
     return {"total": amount(total), "by_source": {k: amount(v) for k, v in by_source.items()}}
 
 
-def table_document(table) -> dict:
+def table_document(table, *, opinions: bool = True) -> dict:
     """One table as the export format describes it; `table` comes from selectors.tables_for_export."""
     sources = table.source_names
     units, table_by_source = [], dict.fromkeys(sources, Decimal(0))
@@ -74,7 +74,7 @@ def table_document(table) -> dict:
         "source": {"filename": table.source_filename, "sha256": table.source_sha256, "imported_at": imported_at},
         "funding": funding_dict(table.total, table_by_source),
         "units": units,
-        "review": review.table_review_dict(table),
+        "review": review.table_review_dict(table) | workflow.export_section(table, opinions=opinions),
         "flags": [
             {"severity": f.severity, "code": f.code, "row": f.row,
              "project": f.project.name if f.project_id else None, "message": f.message}
@@ -101,8 +101,9 @@ def indicator_dict(i) -> dict:
     }
 
 
-def json_document(*, year=None, department=None) -> dict:
-    return {"format": FORMAT, "tables": [table_document(t) for t in selectors.tables_for_export(year=year, department=department)]}
+def json_document(*, year=None, department=None, opinions=True) -> dict:
+    tables = workflow.attach(selectors.tables_for_export(year=year, department=department))
+    return {"format": FORMAT, "tables": [table_document(t, opinions=opinions) for t in tables]}
 
 
 # -- rows for CSV and XLSX ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, exporter, scoring, selectors
+from budget import caching, charts, exporter, scoring, selectors, workflow
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import Department
 from budget.tables import IndicatorTable, ProjectTable
@@ -202,7 +202,9 @@ def department_download(request, pk, year, fmt):
         raise Http404
     dept = get_object_or_404(Department, pk=pk)
     if fmt == "json":
-        document = exporter.json_document(year=year, department=dept.name)
+        # The review opinions go to the bureau and the department only (budget/workflow.py).
+        document = exporter.json_document(year=year, department=dept.name,
+                                          opinions=workflow.can_view(request.user, dept.pk))
         if not document["tables"]:
             raise Http404
         body = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
