@@ -182,7 +182,7 @@ def _act(request, table):
                 messages.success(request, _("已保存修改标记"))
         if action in workflow.ACTIONS:
             review = workflow.transition(user, dept, year, action, request.POST.get("reason", ""))
-            messages.success(request, _("已{action},当前状态: {status}").format(
+            messages.success(request, _("已完成「{action}」,当前状态: {status}").format(
                 action=workflow.ACTIONS[action].label, status=review.get_status_display()))
     except workflow.WorkflowError as refused:
         messages.error(request, str(refused))

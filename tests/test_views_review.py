@@ -227,7 +227,7 @@ def test_a_reviewer_accepts_edits_and_drops_findings_then_returns_the_table(revi
     for n in range(1, len(project.review_findings)):
         data[f"f-{project.pk}-{n}"] = "不采纳的草稿"
     response = reviewer_client.post(page_url(table), data, follow=True)
-    assert "已退回修改,当前状态: 已退回" in messages_of(response)
+    assert "已完成「退回修改」,当前状态: 已退回" in messages_of(response)
     assert list(ReviewComment.objects.values_list("project", "indicator", "code", "finding", "text")) == [
         ("", "", "", "", "整表:满意度指标普遍缺失"),
         (project.name, "", kept["code"], kept["message"], "改写后的意见"),
@@ -269,7 +269,7 @@ def test_the_editor_marks_opinions_done_and_resubmits(client, table, people):
     assert list(ReviewComment.objects.order_by("id").values_list("resolved", flat=True)) == [True, False]
     response = client.post(page_url(table), {"action": "submit", "shown": [first.pk, second.pk],
                                              "resolved": [first.pk, second.pk]}, follow=True)
-    assert "已提交审核,当前状态: 待审" in messages_of(response)
+    assert "已完成「提交审核」,当前状态: 待审" in messages_of(response)
     assert list(ReviewComment.objects.values_list("resolved", flat=True)) == [True, True]
 
 
@@ -278,7 +278,7 @@ def test_a_reviewer_reopens_an_approved_table_with_a_reason(reviewer_client, tab
     body = reviewer_client.get(page_url(table)).content.decode()
     assert ">撤销通过</button>" in body and 'name="table_comment"' not in body
     response = reviewer_client.post(page_url(table), {"action": "reopen", "reason": "金额有误"}, follow=True)
-    assert "已撤销通过,当前状态: 已退回" in messages_of(response)
+    assert "已完成「撤销通过」,当前状态: 已退回" in messages_of(response)
 
 
 # -- the opinion document ----------------------------------------------------------------------
