@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -124,13 +123,18 @@ def table_view(request, pk, year):
 
 
 def _projects(table, saved):
-    """The projects to comment on, most findings first, each with the findings not yet taken as opinions."""
-    indicators = Prefetch("indicators", Indicator.objects.only("id", "project_id", "seq", "name").order_by("position"))
-    projects = list(table.projects.only("id", "name", "position", "review_score", "review_findings")
-                    .prefetch_related(indicators))
+    """The projects to comment on, most findings first, each with the findings not yet taken as opinions.
+    Ranked on their findings alone; only the ones shown fetch their indicators (a national table has
+    a hundred thousand)."""
+    projects = list(table.projects.only("id", "table_id", "name", "position", "review_score", "review_findings"))
     table.project_total = len(projects)
     shown = sorted(review.ranked_by_findings(projects)[:PROJECTS_SHOWN], key=lambda p: p.position)
+    indicators = {}
+    for i in (Indicator.objects.filter(project_id__in=[p.pk for p in shown]).only("id", "project_id", "seq", "name")
+              .order_by("position")):
+        indicators.setdefault(i.project_id, []).append(i)
     for p in shown:
+        p.indicator_list = indicators.get(p.pk, [])
         p.drafts = [(n, f) for n, f in enumerate(p.review_findings or []) if (p.name[:500], f["message"]) not in saved]
     return shown
 

@@ -1,7 +1,7 @@
 """The reviewer's worklist: every table of a year with its review state, score and findings, in a fixed
 number of queries however many tables the year has (a province: 2,000)."""
 
-from django.db.models import CharField, Count, DateTimeField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Case, CharField, Count, DateTimeField, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +34,7 @@ FINDING_LABELS = {
     "reconciliation": _("金额勾稽不平"),
 }
 ORDERS = {
-    "department": ("department__name",), "status": ("status", "department__name"),
+    "department": ("department__name",), "status": ("status_order", "department__name"),
     "score": ("review_score", "department__name"), "errors": ("errors", "department__name"),
     "warnings": ("warnings", "department__name"), "last": ("last_at", "department__name"),
 }
@@ -69,6 +69,8 @@ def tables(*, year: int, status: str = "", finding: str = "", q: str = "", order
                       last_at=Coalesce(Subquery(last.values("at")[:1]), "imported_at", output_field=DateTimeField()),
                       errors=RawSQL(FINDINGS_COUNT, ["error"]),
                       warnings=RawSQL(FINDINGS_COUNT, ["warning"])))
+    # The round's order (草稿, 待审, 已退回, 已通过), not the codes' alphabet.
+    rows = rows.annotate(status_order=Case(*(When(status=s, then=Value(n)) for n, s in enumerate(Status.values))))
     if department_ids is not None:
         rows = rows.filter(department_id__in=department_ids)
     if status in Status.values:

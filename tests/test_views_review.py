@@ -356,3 +356,21 @@ def test_the_admin_home_shows_an_editor_the_returned_tables_with_their_opinions(
     assert "(未修改意见 1 条)" in body
     other = signed_in(Client(), people["other"]).get(reverse("admin:index")).content.decode()
     assert "补充质量指标" not in other
+
+
+def test_the_review_page_costs_the_same_queries_for_a_large_table(reviewer_client, table):
+    from tests.ui_helpers import grow
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = reviewer_client.get(page_url(table))
+        assert response.status_code == 200
+        return response, len(captured)
+
+    _, few = queries()
+    grow(table, projects=320, indicators=4)
+    response, many = queries()
+    assert few == many
+    body = response.content.decode()
+    assert body.count('<fieldset class="project') == 300
+    assert "另有 33 个项目没有列出" in body  # 13 + 320 projects, 300 listed
