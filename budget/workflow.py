@@ -202,7 +202,7 @@ def lock_refusal(department_id: int, year: int) -> str | None:
     if review is None:
         return None
     when = date_format(timezone.localtime(review.changed_at), "Y-m-d H:i") if review.changed_at else ""
-    return _("{department} {year}年的绩效目标表已由 {by} 于 {when} 审核通过,已锁定;"
+    return _("{department} {year}年的绩效目标表已通过审核({by} 于 {when}),已锁定;"
              "需审核员先「撤销通过」才能修改或重新导入").format(
         department=review.department.name, year=year, by=review.changed_by, when=when)
 

@@ -70,7 +70,7 @@ def test_an_administrator_returns_resubmits_and_approves_a_table(visit, live_ser
     assert [(h["status"], h["by"]) for h in review["history"]] == [
         ("returned", "bureau"), ("submitted", "bureau"), ("approved", "bureau")]
     assert [(c["text"], c["resolved"]) for c in review["comments"]] == [("请为每个项目补充满意度指标", True)]
-    with pytest.raises(ImportFailed, match="已由 bureau 于 .* 审核通过,已锁定"):
+    with pytest.raises(ImportFailed, match=r"已通过审核\(bureau 于 .*\),已锁定"):
         import_table(REFERENCE, filename=REFERENCE.name, year=2021)
     visit.assert_clean()
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from budget import exporter, workflow
 from budget.apps import EDITORS, REVIEWERS, ensure_groups
@@ -165,8 +166,8 @@ def test_an_approved_table_takes_no_opinions(table, people):
 def approved(table, people):
     workflow.transition(people["reviewer"], table.department, 2021, "approve")
     review = TableReview.objects.get()
-    return table, f"{NAME} 2021年的绩效目标表已由 reviewer 于 {review.changed_at.astimezone().strftime('%Y-%m-%d %H:%M')} " \
-                  "审核通过,已锁定;需审核员先「撤销通过」才能修改或重新导入"
+    when = timezone.localtime(review.changed_at).strftime("%Y-%m-%d %H:%M")
+    return table, f"{NAME} 2021年的绩效目标表已通过审核(reviewer 于 {when}),已锁定;需审核员先「撤销通过」才能修改或重新导入"
 
 
 def assert_unchanged(table):
