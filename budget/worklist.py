@@ -6,8 +6,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from budget import review, scoring
-from budget.models import BudgetTable, Project, ReviewEvent, TableReview
+from budget import review, scoring, workflow
+from budget.models import BudgetTable, Project, ReviewComment, ReviewEvent, TableReview
 
 Status = TableReview.Status
 
@@ -107,8 +107,6 @@ def grade(score) -> str:
 
 def waiting(user, *, limit: int = 10):
     """What waits for this user on the admin home: reviewers the tables 待审, editors their tables 已退回."""
-    from budget import workflow
-
     if workflow.is_reviewer(user):
         pending = (BudgetTable.objects.select_related("department")
                    .exclude(Exists(TableReview.objects.filter(department_id=OuterRef("department_id"),
@@ -120,14 +118,9 @@ def waiting(user, *, limit: int = 10):
                 .annotate(open=Count("comments", filter=Q(comments__resolved=False))))
     items = list(returned[:limit])
     comments = {}
-    for c in (review_comments_open([r.pk for r in items])):
+    for c in ReviewComment.objects.filter(review__in=items, resolved=False).order_by("review_id", "id"):
         comments.setdefault(c.review_id, []).append(c)
     for r in items:
         r.open_comments = comments.get(r.pk, [])
     return {"role": "editor", "count": returned.count(), "tables": items}
 
-
-def review_comments_open(review_ids):
-    from budget.models import ReviewComment
-
-    return ReviewComment.objects.filter(review_id__in=review_ids, resolved=False).order_by("review_id", "id")

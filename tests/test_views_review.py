@@ -184,7 +184,7 @@ def test_the_worklist_filters_by_status_finding_and_department(reviewer_client):
 def test_the_worklist_counts_tables_per_status(reviewer_client):
     make_year(2000)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(
-        r'id="status-counts">(.*?)</p>', reviewer_client.get(WORKLIST).content.decode(), re.S).group(1)))
+        r'id="status-counts">(.*?)</p>', reviewer_client.get(WORKLIST).content.decode(), re.DOTALL).group(1)))
     assert text.split() == ["草稿", "0", "待审", "1000", "已退回", "500", "已通过", "500"]
 
 
@@ -374,3 +374,23 @@ def test_the_review_page_costs_the_same_queries_for_a_large_table(reviewer_clien
     body = response.content.decode()
     assert body.count('<fieldset class="project') == 300
     assert "另有 33 个项目没有列出" in body  # 13 + 320 projects, 300 listed
+
+
+def test_the_review_pages_speak_english_when_asked(reviewer_client, table, people):
+    opinion(people["reviewer"], table, "补充质量指标")
+    reviewer_client.get(f"/i18n/en/?next={WORKLIST}")
+    rows = table_rows(reviewer_client.get(WORKLIST), "worklist")
+    assert rows[0][:2] == [NAME, "Submitted"] and rows[0][6].startswith("Import")
+    body = reviewer_client.get(page_url(table)).content.decode()
+    assert ">Return for revision</button>" in body and ">Approve</button>" in body and "Opinion on the whole table" in body
+    response = reviewer_client.post(page_url(table), {"action": "approve"}, follow=True)
+    assert messages_of(response) == ["Done: “Approve”; status now: Approved"]
+    response = reviewer_client.post(page_url(table), {"action": "approve"}, follow=True)
+    assert messages_of(response) == ["The table is “Approved”: it cannot be “Approve”"]
+
+
+def test_the_site_navigation_links_the_worklist_for_reviewers_only(client, table, people):
+    link = f'<a href="{WORKLIST}">审核工作台</a>'
+    assert link not in client.get("/").content.decode()
+    assert link not in signed_in(client, people["editor"]).get("/").content.decode()
+    assert link in signed_in(client, people["reviewer"]).get("/").content.decode()

@@ -207,7 +207,7 @@ def test_the_admin_upload_refuses_an_approved_table(approved, client, people):
 
 
 def test_an_admin_edit_of_an_approved_project_is_refused_with_who_approved(approved, client, people):
-    table, message = approved
+    _, message = approved
     client.force_login(people["admin"])
     project = Project.objects.get(name="区长专线日常经费")
     url = reverse("admin:budget_project_change", args=[project.pk])
@@ -236,7 +236,7 @@ def test_other_admin_forms_of_an_approved_table_are_refused(approved, client, pe
 def _inline_management(response):
     """The management form of each inline on the page, saying no inline row changes."""
     data = {}
-    for formset in getattr(response.context.get("inline_admin_formsets"), "__iter__", lambda: [])():
+    for formset in response.context.get("inline_admin_formsets") or []:
         prefix = formset.formset.prefix
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     return data
