@@ -119,7 +119,14 @@ def table_view(request, pk, year):
         "submit_with_marks": "submit" in actions and may_resolve and bool(doc.opinions),
         "is_reviewer": workflow.is_reviewer(user),
         "open_count": sum(not c.resolved for c in doc.opinions),
+        "next_pending": _next_pending(table) if workflow.is_reviewer(user) else None,
     })
+
+
+def _next_pending(table):
+    """The next table 待审 of the year in the worklist's order, so a reviewer goes from one to the next."""
+    rows, _order = worklist.tables(year=table.year, status=Status.SUBMITTED)
+    return rows.filter(department__name__gt=table.department.name).first() or rows.exclude(pk=table.pk).first()
 
 
 def _projects(table, saved):

@@ -394,3 +394,13 @@ def test_the_site_navigation_links_the_worklist_for_reviewers_only(client, table
     assert link not in client.get("/").content.decode()
     assert link not in signed_in(client, people["editor"]).get("/").content.decode()
     assert link in signed_in(client, people["reviewer"]).get("/").content.decode()
+
+
+def test_the_review_page_links_the_next_table_waiting(reviewer_client, db):
+    departments = make_year(10)  # 待审: n % 4 in (0, 3) → 0, 3, 4, 7, 8
+    first = BudgetTable.objects.get(department=departments[0])
+    body = reviewer_client.get(page_url(first)).content.decode()
+    assert f'href="{page_url(BudgetTable.objects.get(department=departments[3]))}" id="next-pending"' in body
+    last = BudgetTable.objects.get(department=departments[8])
+    body = reviewer_client.get(page_url(last)).content.decode()
+    assert f'href="{page_url(first)}" id="next-pending"' in body  # wraps round to the first
