@@ -33,6 +33,7 @@ from budget.models import (
     ProjectFunding,
 )
 from budget.problems import ImportFailed, Problem
+from budget.review_admin import lock_approved
 
 admin.site.site_header = _("预算绩效目标看板 · 管理")
 ALL_DEPARTMENTS = "budget.view_all_departments"
@@ -374,3 +375,7 @@ SCOPE_PATHS = {
     FundingUnit: "table__department",
     Project: "table__department",
 }
+
+
+# Approved tables are locked (budget/workflow.py): their admin saves and deletes are refused with who approved.
+lock_approved(admin.site, [BudgetTable, FundingUnit, Project, Indicator, Flag])

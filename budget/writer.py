@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from budget import indicators as grammar
-from budget import review
+from budget import review, workflow
 from budget.records import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
@@ -70,6 +70,7 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
         with connection.cursor() as cursor:
             # Two imports of the same department and year queue here instead of racing.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{parsed.department}|{parsed.year}"])
+        workflow.refuse_if_approved(parsed)  # an approved table is locked until a reviewer reopens it
         existing = (
             BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year).first()
         )
