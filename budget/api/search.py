@@ -1,0 +1,61 @@
+"""The API's indicator search: the explorer's filters, with `q` looking in indicator names and values only
+(the explorer's own search also reads project names and goals; the two are kept apart on purpose)."""
+
+from functools import reduce
+from operator import and_, or_
+
+from django import forms
+from django.db.models import Q
+from ninja import Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from budget import selectors
+from budget.filters import SEARCH_MAX_CHARS, bounded_search
+from budget.indicators import normalize
+
+SEARCHED = ("name", "period_value", "annual_value")
+
+
+class IndicatorQuery(Schema):
+    q: str | None = Field(None, max_length=SEARCH_MAX_CHARS,
+                          description="words that must all appear in the indicator's name or values")
+    year: int | None = None
+    department: int | None = Field(None, description="department id")
+    level1: int | None = Field(None, description="level-1 category id (一级指标)")
+    level2: int | None = Field(None, description="level-2 category id (二级指标)")
+    unit: str | None = Field(None, description="the target's unit (计量单位), exactly")
+    numeric: bool | None = Field(None, description="true: numeric targets only; false: qualitative only")
+
+
+def indicators(query: IndicatorQuery):
+    """The explorer's queryset (its order and joins) narrowed by the query."""
+    rows = selectors.indicators_explorer()
+    if query.year:
+        rows = rows.filter(project__table__year=query.year)
+    if query.department:
+        rows = rows.filter(project__table__department=query.department)
+    if query.level1:
+        rows = rows.filter(level2__level1=query.level1)
+    if query.level2:
+        rows = rows.filter(level2=query.level2)
+    if query.unit:
+        rows = rows.filter(target_unit=query.unit)
+    if query.numeric is not None:
+        rows = rows.filter(target_value__isnull=not query.numeric)
+    if query.q:
+        rows = rows.filter(words_in_indicator(query.q))
+    return rows
+
+
+def words_in_indicator(text: str) -> Q:
+    """Every word in the name or a value; the same bounds as the explorer (a 422 past them)."""
+    try:
+        bounded_search(text)
+    except forms.ValidationError as error:
+        raise HttpError(422, " ".join(error.messages)) from None
+    terms = normalize(text).split()
+    if not terms:
+        return Q()
+    return reduce(and_, [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in SEARCHED))
+                         for term in terms])
