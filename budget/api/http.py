@@ -77,6 +77,12 @@ class ClientThrottle(SimpleRateThrottle):
         self.cache = caches["api"]
         super().__init__(settings.API_RATE)
 
+    def allow_request(self, request):
+        # The setting is read on each request, not once at start-up, so that it can be changed in tests.
+        self.rate = settings.API_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
     def get_cache_key(self, request):
         user = getattr(request, "auth", None)
         ident = f"user:{user.pk}" if hasattr(user, "pk") else f"ip:{security.client_ip(request)}"
@@ -129,9 +135,10 @@ def last_modified(version: str) -> datetime:
 
     def first_seen():
         with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO budget_dataversionseen (version, seen_at) VALUES (%s, now()) "
-                           "ON CONFLICT (version) DO NOTHING", [version])
-            cursor.execute("SELECT seen_at FROM budget_dataversionseen WHERE version = %s", [version])
+            cursor.execute("WITH added AS (INSERT INTO budget_dataversionseen (version, seen_at) VALUES (%s, now()) "
+                           "ON CONFLICT (version) DO NOTHING RETURNING seen_at) "
+                           "SELECT seen_at FROM added UNION ALL "
+                           "SELECT seen_at FROM budget_dataversionseen WHERE version = %s LIMIT 1", [version, version])
             return cursor.fetchone()[0]
 
     return caching.cached("api-seen", version, first_seen)

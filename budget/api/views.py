@@ -114,8 +114,12 @@ def table(request, table_id: int):
     """The table exactly as one element of the canonical export's `tables` (the export's own code)."""
     found = get_object_or_404(BudgetTable.objects.select_related("department"), pk=table_id)
     (full,) = selectors.tables_for_export(year=found.year, department=found.department.name)
-    return HttpResponse(json.dumps(exporter.table_document(full), ensure_ascii=False),
-                        content_type="application/json; charset=utf-8")
+    return _exact(exporter.table_document(full))
+
+
+def _exact(document: dict) -> HttpResponse:
+    """A document written as the export writes it, not passed through a schema that could reshape it."""
+    return HttpResponse(json.dumps(document, ensure_ascii=False), content_type="application/json; charset=utf-8")
 
 
 # -- projects and indicators ----------------------------------------------------------------
@@ -133,7 +137,7 @@ def project(request, project_id: int):
     for f in p.funding.all():
         by_source[f.source.name] = f.amount
     evaluation = scoring.score_project(p)
-    return {
+    return _exact({
         "name": p.name, "code": p.code or None, "source_row": p.source_row,
         "funding": exporter.funding_dict(p.total, by_source), "goal": p.goal,
         "indicators": [exporter.indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)}
@@ -148,7 +152,7 @@ def project(request, project_id: int):
             "links": {"page": request.build_absolute_uri(reverse("budget:project", args=[p.pk])),
                       "table": request.build_absolute_uri(reverse("api:table", args=[table.pk]))},
         },
-    }
+    })
 
 
 @api.get("/indicators/", response={200: schemas.IndicatorPage, **ERRORS}, tags=["indicators"])
