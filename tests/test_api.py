@@ -305,3 +305,29 @@ def test_the_open_data_page_is_linked_from_every_page_with_examples(client, refe
     english = client.get("/open-data/").content.decode()
     assert "Open data" in english and "数据开放" not in english
 
+
+
+def test_unknown_addresses_and_failures_are_problems_too(client, reference_table, monkeypatch):
+    from django.db import OperationalError
+    from psycopg import errors
+
+    response, problem = get(client, "nothing/here")
+    assert response.status_code == 404 and problem["detail"].endswith("/api/v1/nothing/here")
+
+    def stopped(query):
+        try:
+            raise errors.QueryCanceled("canceling statement due to statement timeout")
+        except errors.QueryCanceled as cancelled:
+            raise OperationalError("wrapped") from cancelled
+
+    monkeypatch.setattr("budget.api.views.indicators", stopped)
+    response, problem = get(client, "indicators/?q=满意度")
+    assert response.status_code == 503 and "这次查询耗时过长,已停止。" in problem["detail"]
+
+    def broken(query):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("budget.api.views.indicators", broken)
+    response, problem = get(client, "indicators/?q=满意度")
+    assert response.status_code == 500 and response["Content-Type"] == "application/problem+json"
+    assert "a bug" not in problem["detail"]

@@ -3,6 +3,7 @@ conditional requests keyed on the data version."""
 
 import hashlib
 import json
+import logging
 from datetime import datetime
 from functools import wraps
 
@@ -21,6 +22,7 @@ from budget import caching, security
 from budget.models import ApiToken
 
 PROBLEM_TYPE = "application/problem+json"
+log = logging.getLogger("django.request")
 
 
 def problem(status: int, title: str, detail: str, **extra) -> HttpResponse:
@@ -114,8 +116,21 @@ def install_error_handlers(api) -> None:
         response["Retry-After"] = str(wait)
         return response
 
+    def failed(request, exc):
+        # Whatever else went wrong is a problem too, never an HTML page; a statement stopped by the web
+        # statement timeout tells the client what to do, as the pages do.
+        from budget.middleware import _statement_cancelled
+
+        if _statement_cancelled(exc):
+            security.event("statement-timeout", request, query=request.META.get("QUERY_STRING", "")[:200])
+            return problem(503, "Query took too long", "这次查询耗时过长,已停止。请缩小范围(减少搜索词,或选定部门、"
+                                                       "年度)后再试。Narrow the query down and try again.")
+        log.exception("API request failed: %s", request.path)
+        return problem(500, "Server error", "服务器出错,已记录。The server failed; the error is logged.")
+
     from ninja.errors import Throttled
 
+    api.add_exception_handler(Exception, failed)
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Router
 from ninja.renderers import JSONRenderer
 
 from budget import caching, exporter, review, scoring, selectors
@@ -198,3 +198,14 @@ def departments(request, page: int = Query(1, ge=1),
 
 
 api.add_router("", bulk.router)
+
+# Last, so that it shadows nothing: any other address under /api/v1/ is a 404 problem, not an HTML page.
+unknown = Router()
+
+
+@unknown.get("/{path:rest}", include_in_schema=False, auth=None)
+def not_found(request, rest: str):
+    return http.problem(404, "Not found", f"没有这个接口。No such endpoint: {request.path}")
+
+
+api.add_router("", unknown)
