@@ -22,6 +22,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from budget import caching, downloads, exporter, review, selectors
+from budget.api.queries import DEFAULT_KIND, with_status
 from budget.models import BudgetTable, Indicator, Project, ProjectFunding
 
 router = Router(tags=["bulk"])
@@ -75,11 +76,12 @@ FILES = [JSON_FILE] + [f"{name}.csv" for name in FIELDS]
 def _rows(name: str, year: int):
     """The rows of one CSV for one year, read through a server-side cursor in constant memory."""
     if name == "tables":
-        for t in BudgetTable.objects.filter(year=year).select_related("department").order_by("department__name"):
+        tables = with_status(BudgetTable.objects.filter(year=year).select_related("department"))
+        for t in tables.order_by("department__name"):
             imported = timezone.localtime(t.imported_at).isoformat(timespec="seconds") if t.imported_at else None
-            yield [t.pk, t.department.name, t.department.code, t.year, getattr(t, "kind", None) or "project-targets",
+            yield [t.pk, t.department.name, t.department.code, t.year, getattr(t, "kind", None) or DEFAULT_KIND,
                    t.title, t.layout, exporter.amount(t.total), review._text(t.review_score),
-                   getattr(t, "review_status", None), t.source_filename, t.source_sha256, imported]
+                   t.review_status, t.source_filename, t.source_sha256, imported]
         return
     if name == "projects":
         rows = Project.objects.filter(table__year=year).order_by("table__department__name", "position").values_list(

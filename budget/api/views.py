@@ -16,7 +16,7 @@ from ninja.renderers import JSONRenderer
 
 from budget import caching, exporter, review, scoring, selectors
 from budget.api import bulk, http, schemas
-from budget.api.search import IndicatorQuery, indicators
+from budget.api.queries import DEFAULT_KIND, IndicatorQuery, has_field, indicators, with_status
 from budget.models import BudgetTable, Department
 from budget.views import MAX_PER_PAGE
 
@@ -59,16 +59,6 @@ def _paged(request, results, count: int, page: int, page_size: int) -> dict:
 
 # -- tables ---------------------------------------------------------------------------------
 
-# Two fields come from features being finished beside this one: a table's kind (forms) and its review
-# status (review). Until a table has them, every table is a project-targets table without a status.
-KIND_FIELD, STATUS_FIELD = "kind", "review_status"
-DEFAULT_KIND = "project-targets"
-
-
-def _has_field(name: str) -> bool:
-    return any(f.name == name for f in BudgetTable._meta.get_fields())
-
-
 def _department_filter(value: str, prefix: str = "") -> Q:
     """A department by id or by its exact name."""
     return Q(**{f"{prefix}pk": int(value)}) if value.isdigit() else Q(**{f"{prefix}name": value})
@@ -79,13 +69,13 @@ def tables(request, year: int | None = None, department: str | None = None, kind
            status: str | None = None, page: int = Query(1, ge=1),
            page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
     """The tables, latest year first, then by department name. `department` is an id or an exact name."""
-    rows = selectors.tables_overview(year=year)
+    rows = with_status(selectors.tables_overview(year=year))
     if department:
         rows = rows.filter(_department_filter(department, "department__"))
     if kind:
-        rows = rows.filter(**{KIND_FIELD: kind}) if _has_field(KIND_FIELD) else (rows if kind == DEFAULT_KIND else rows.none())
+        rows = rows.filter(kind=kind) if has_field("kind") else (rows if kind == DEFAULT_KIND else rows.none())
     if status:
-        rows = rows.filter(**{STATUS_FIELD: status}) if _has_field(STATUS_FIELD) else rows.none()
+        rows = rows.filter(review_status=status)
     count = rows.count()
     offset, size = _page_params(page, page_size)
     chosen = list(rows[offset:offset + size])
@@ -97,10 +87,10 @@ def _summary(request, table, by_source) -> dict:
     dept = table.department
     return {
         "id": table.pk, "department": {"id": dept.pk, "name": dept.name, "code": dept.code or None},
-        "year": table.year, "kind": getattr(table, KIND_FIELD, None) or DEFAULT_KIND, "title": table.title,
+        "year": table.year, "kind": getattr(table, "kind", None) or DEFAULT_KIND, "title": table.title,
         "total": exporter.amount(table.total), "by_source": {k: exporter.amount(v) for k, v in by_source.items()},
         "project_count": table.project_count, "indicator_count": table.indicator_count,
-        "review_score": review._text(table.review_score), "status": getattr(table, STATUS_FIELD, None),
+        "review_score": review._text(table.review_score), "status": table.review_status,
         "links": {
             "self": request.build_absolute_uri(reverse("api:table", args=[table.pk])),
             "page": request.build_absolute_uri(reverse("budget:department", args=[dept.pk, table.year])),

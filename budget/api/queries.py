@@ -1,11 +1,14 @@
-"""The API's indicator search: the explorer's filters, with `q` looking in indicator names and values only
-(the explorer's own search also reads project names and goals; the two are kept apart on purpose)."""
+"""The API's own queries: the indicator search (the explorer's filters, with `q` looking in indicator names and
+values only: the explorer's search also reads project names and goals; the two are kept apart on purpose), and
+the tables' kind and review status."""
 
 from functools import reduce
 from operator import and_, or_
 
 from django import forms
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from ninja import Schema
 from ninja.errors import HttpError
 from pydantic import Field
@@ -13,6 +16,7 @@ from pydantic import Field
 from budget import selectors
 from budget.filters import SEARCH_MAX_CHARS, bounded_search
 from budget.indicators import normalize
+from budget.models import BudgetTable
 
 SEARCHED = ("name", "period_value", "annual_value")
 
@@ -59,3 +63,23 @@ def words_in_indicator(text: str) -> Q:
         return Q()
     return reduce(and_, [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in SEARCHED))
                          for term in terms])
+
+
+# Two facts come from features being finished beside this one: a table's kind (BudgetTable.kind, forms) and
+# its review status (TableReview per department and year, review; "submitted" where it has no row). Until
+# they are merged every table is a project-targets table without a status.
+DEFAULT_KIND = "project-targets"
+
+
+def has_field(name: str) -> bool:
+    return any(f.name == name for f in BudgetTable._meta.get_fields())
+
+
+def with_status(tables):
+    """Tables annotated with `review_status`: the review workflow's status, or null without the workflow."""
+    try:
+        reviews = apps.get_model("budget", "TableReview")
+    except LookupError:
+        return tables.annotate(review_status=Value(None, output_field=CharField()))
+    found = reviews.objects.filter(department=OuterRef("department"), year=OuterRef("year")).values("status")[:1]
+    return tables.annotate(review_status=Coalesce(Subquery(found), Value("submitted")))
