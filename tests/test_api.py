@@ -1,6 +1,7 @@
 """The read-only API under /api/v1/: its OpenAPI document, every response against it, the table as the export,
 filters, pages, conditional requests, throttling, private mode and tokens."""
 
+import hashlib
 import json
 import re
 
@@ -228,9 +229,8 @@ def test_clients_are_throttled_with_a_problem_and_retry_after(client, reference_
 def token(django_user_model):
     user = django_user_model.objects.create_user("script", password="a-long-passphrase-9")
     key = "k" * 40
-    import hashlib
-
-    ApiToken.objects.create(user=user, name="nightly", prefix=key[:8], key_hash=hashlib.sha256(key.encode()).hexdigest())
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    ApiToken.objects.create(user=user, name="nightly", prefix=key[:8], key_hash=digest)
     return key
 
 

@@ -100,7 +100,8 @@ def test_a_bulk_file_answers_304_to_its_etag(client, reference_table):
     assert again.status_code == 304
 
 
-@pytest.mark.parametrize("path", ["bulk/2020/tables.csv", "bulk/2021/secrets.csv", "bulk/2021/budget-performance-targets.json"])
+@pytest.mark.parametrize("path", ["bulk/2020/tables.csv", "bulk/2021/secrets.csv",
+                                  "bulk/2021/budget-performance-targets.json"])
 def test_unknown_files_are_404_problems(client, reference_table, path):
     response = client.get(API + path)
     assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"

@@ -36,7 +36,8 @@ FIELDS = {
         ("kind", "string", "表类型", "Kind of table"), ("title", "string", "标题", "Title"),
         ("layout", "string", "版式", "Source layout"), ("total", "number", "合计(万元)", "Total (10,000 yuan)"),
         ("review_score", "number", "审核得分", "Review score"), ("status", "string", "审核状态", "Review status"),
-        ("source_filename", "string", "源文件", "Source file"), ("source_sha256", "string", "源文件SHA-256", "Source SHA-256"),
+        ("source_filename", "string", "源文件", "Source file"),
+        ("source_sha256", "string", "源文件SHA-256", "Source SHA-256"),
         ("imported_at", "datetime", "导入时间", "Imported at"),
     ],
     "projects": [
@@ -66,7 +67,8 @@ FIELDS = {
         ("actual_points", "number", "评价得分", "Points scored"),
     ],
 }
-KEYS = {"tables": "table_id", "projects": "project_id", "funding": ["project_id", "source"], "indicators": "indicator_id"}
+KEYS = {"tables": "table_id", "projects": "project_id", "funding": ["project_id", "source"],
+        "indicators": "indicator_id"}
 # Rows point at their table and project in the same year's files; `frictionless validate` checks they exist.
 REFERENCES = {"projects": ("table_id", "tables"), "funding": ("project_id", "projects"),
               "indicators": ("project_id", "projects")}
@@ -122,7 +124,8 @@ def _write_json(year: int, out) -> None:
     with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as packed:
         text = io.TextIOWrapper(packed, encoding="utf-8")
         text.write(f'{{"format": {json.dumps(exporter.FORMAT)}, "tables": [')
-        names = BudgetTable.objects.filter(year=year).order_by("department__name").values_list("department__name", flat=True)
+        names = (BudgetTable.objects.filter(year=year).order_by("department__name")
+                 .values_list("department__name", flat=True))
         for n, department in enumerate(names.iterator()):
             for table in selectors.tables_for_export(year=year, department=department):
                 text.write((",\n" if n else "\n") + json.dumps(exporter.table_document(table), ensure_ascii=False))
@@ -168,15 +171,15 @@ def datapackage(years: list[int], *, base: str) -> dict:
                       "primaryKey": KEYS[name]}
             if name in REFERENCES:
                 column, target = REFERENCES[name]
-                schema["foreignKeys"] = [{"fields": column, "reference": {"resource": f"{target}-{year}", "fields": column}}]
+                reference = {"resource": f"{target}-{year}", "fields": column}
+                schema["foreignKeys"] = [{"fields": column, "reference": reference}]
             resources.append({
                 "name": f"{name}-{year}", "type": "table", "path": f"bulk/{year}/{name}.csv",
                 "title": f"{year} {name}", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
                 "schema": schema,
             })
     return {"name": "budget-performance-targets", "title": "预算绩效目标表 / Budget performance targets",
-            "homepage": base, "licenses": [{"name": "other-pd", "title": "政府信息公开 / Public government information"}],
-            "resources": resources}
+            "homepage": base, "resources": resources}
 
 
 @router.get("/datapackage.json", url_name="datapackage")

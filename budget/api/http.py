@@ -161,13 +161,13 @@ def last_modified(version: str) -> datetime:
 
 def validators(run):
     """Around the whole operation (mode "view"): read the data version once, give the response its ETag,
-    Last-Modified and Cache-Control. The ETag is of the version, the address and the language (review
-    messages follow it), so a response is the same bytes whenever its ETag is."""
+    Last-Modified and Cache-Control. The ETag is of the version, the language (review messages follow it), the
+    host and the address (links name both), so a response is the same bytes whenever its ETag is."""
 
     @wraps(run)
     def wrapper(request, *args, **kwargs):
         version = caching.request_version(request)
-        address = f"{version}|{get_language()}|{request.get_full_path()}"
+        address = f"{version}|{get_language()}|{request.get_host()}|{request.get_full_path()}"
         request.api_etag = '"' + hashlib.sha256(address.encode()).hexdigest()[:32] + '"'
         request.api_modified = last_modified(version).timestamp()
         response = run(request, *args, **kwargs)
