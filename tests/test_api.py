@@ -71,6 +71,8 @@ def test_every_documented_endpoint_answers_as_documented(client, reference_table
             assert missing["Content-Type"] == "application/problem+json"
             conforms(openapi, path, missing)
     assert checked == 5
+    for path, item in openapi["paths"].items():
+        assert {"200", "304", "404", "429"} <= set(item["get"]["responses"]), path
     bad = client.get(API + "indicators/?page_size=101")
     assert bad.status_code == 422
     conforms(openapi, "/api/v1/indicators/", bad)

@@ -22,10 +22,14 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from budget import caching, downloads, exporter, review, selectors
+from budget.api import schemas
 from budget.api.queries import DEFAULT_KIND, with_status
 from budget.models import BudgetTable, Indicator, Project, ProjectFunding
 
 router = Router(tags=["bulk"])
+# Besides 200, every operation may answer: 304 (the client holds the current ETag or date; no body), and
+# problem details for access, a missing item, a bad parameter and throttling.
+OTHER = {304: None, 401: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem, 429: schemas.Problem}
 JSON_FILE = "budget-performance-targets.json.gz"
 
 # (column, Frictionless type, 中文标题, English title) per CSV.
@@ -182,13 +186,19 @@ def datapackage(years: list[int], *, base: str) -> dict:
             "homepage": base, "resources": resources}
 
 
-@router.get("/datapackage.json", url_name="datapackage")
-def package(request) -> dict:
+@router.get("/datapackage.json", url_name="datapackage", response={200: dict, **OTHER})
+def package(request):
     """The Frictionless data package of every year's bulk files."""
     return datapackage(selectors.table_years(), base=request.build_absolute_uri(reverse("budget:open_data")))
 
 
-@router.get("/bulk/{year}/{name}", url_name="bulk")
+FILE_ANSWER = {"description": "the file", "content": {"text/csv": {"schema": {"type": "string"}},
+                                                     "application/gzip": {"schema": {"type": "string",
+                                                                                     "format": "binary"}}}}
+
+
+@router.get("/bulk/{year}/{name}", url_name="bulk", response=OTHER,
+            openapi_extra={"responses": {"200": FILE_ANSWER}})
 def bulk(request, year: int, name: str):
     """One bulk file of one year: budget-performance-targets.json.gz, tables.csv, projects.csv, funding.csv or
     indicators.csv."""

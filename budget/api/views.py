@@ -21,7 +21,7 @@ from budget.models import BudgetTable, Department
 from budget.views import MAX_PER_PAGE
 
 PAGE_SIZE = 50
-ERRORS = {401: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem, 429: schemas.Problem}
+OTHER = bulk.OTHER
 
 
 class Renderer(JSONRenderer):
@@ -64,7 +64,7 @@ def _department_filter(value: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}pk": int(value)}) if value.isdigit() else Q(**{f"{prefix}name": value})
 
 
-@api.get("/tables/", response={200: schemas.TablePage, **ERRORS}, tags=["tables"])
+@api.get("/tables/", response={200: schemas.TablePage, **OTHER}, tags=["tables"])
 def tables(request, year: int | None = None, department: str | None = None, kind: str | None = None,
            status: str | None = None, page: int = Query(1, ge=1),
            page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
@@ -99,7 +99,7 @@ def _summary(request, table, by_source) -> dict:
     }
 
 
-@api.get("/tables/{table_id}/", response={200: schemas.TableDocument, **ERRORS}, url_name="table", tags=["tables"])
+@api.get("/tables/{table_id}/", response={200: schemas.TableDocument, **OTHER}, url_name="table", tags=["tables"])
 def table(request, table_id: int):
     """The table exactly as one element of the canonical export's `tables` (the export's own code)."""
     found = get_object_or_404(BudgetTable.objects.select_related("department"), pk=table_id)
@@ -114,7 +114,7 @@ def _exact(document: dict) -> HttpResponse:
 
 # -- projects and indicators ----------------------------------------------------------------
 
-@api.get("/projects/{project_id}/", response={200: schemas.ProjectDocument, **ERRORS}, url_name="project",
+@api.get("/projects/{project_id}/", response={200: schemas.ProjectDocument, **OTHER}, url_name="project",
          tags=["projects"])
 def project(request, project_id: int):
     """A project as in its table's export, with `context`: its table, department, year and unit."""
@@ -145,7 +145,7 @@ def project(request, project_id: int):
     })
 
 
-@api.get("/indicators/", response={200: schemas.IndicatorPage, **ERRORS}, tags=["indicators"])
+@api.get("/indicators/", response={200: schemas.IndicatorPage, **OTHER}, tags=["indicators"])
 def indicator_list(request, filters: Query[IndicatorQuery], page: int = Query(1, ge=1),
                    page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
     """The explorer's filters. `q`: every word must appear in the indicator's name or one of its values.
@@ -173,7 +173,7 @@ def _indicator_row(request, i) -> dict:
 
 # -- departments and bulk files -------------------------------------------------------------
 
-@api.get("/departments/", response={200: schemas.DepartmentPage, **ERRORS}, tags=["departments"])
+@api.get("/departments/", response={200: schemas.DepartmentPage, **OTHER}, tags=["departments"])
 def departments(request, page: int = Query(1, ge=1),
                 page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
     """Every department, by name, with the years it has a table for (latest first)."""
