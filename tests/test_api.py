@@ -333,3 +333,15 @@ def test_unknown_addresses_and_failures_are_problems_too(client, reference_table
     response, problem = get(client, "indicators/?q=满意度")
     assert response.status_code == 500 and response["Content-Type"] == "application/problem+json"
     assert "a bug" not in problem["detail"]
+
+
+def test_head_answers_the_headers_of_get_and_writes_are_refused(client, reference_table):
+    got = client.get(API + "tables/?year=2021")
+    head = client.head(API + "tables/?year=2021")
+    assert head.status_code == 200 and head.content == b""
+    assert (head["ETag"], head["Content-Length"]) == (got["ETag"], str(len(got.content)))
+    assert client.get(API + "tables/?year=2021", headers={"If-None-Match": head["ETag"]}).status_code == 304
+    file_head = client.head(API + "bulk/2021/tables.csv")
+    assert file_head.status_code == 200 and int(file_head["Content-Length"]) > 0
+    for method in (client.post, client.put, client.delete):
+        assert method(API + "tables/").status_code == 405

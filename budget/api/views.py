@@ -5,6 +5,7 @@ current ETag, and otherwise a constant number of queries, bounded by the page as
 
 import hashlib
 import json
+from functools import wraps
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Q
@@ -199,3 +200,34 @@ def not_found(request, rest: str):
 
 
 api.add_router("", unknown)
+
+
+def _head_too(view):
+    """HEAD as GET without the body, as Django's own pages answer it (link checkers, `curl -I`)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "HEAD":
+            return view(request, *args, **kwargs)
+        request.method = "GET"
+        response = view(request, *args, **kwargs)
+        request.method = "HEAD"
+        if response.streaming:  # a file: its headers (Content-Length among them) without reading it
+            response.close()
+            empty = HttpResponse(status=response.status_code)
+            for header, value in response.items():
+                empty[header] = value
+            return empty
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
+        return response
+
+    return wrapper
+
+
+def urls():
+    """The API's URL patterns for root_urls, each also answering HEAD."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _head_too(pattern.callback)
+    return patterns, app_name, namespace
