@@ -139,10 +139,14 @@ def _write_json(year: int, out) -> None:
 
 
 def bulk_file(year: int, name: str, version: str) -> Path:
-    """The kept file for this year and data version, written under a lock by the first request that asks."""
+    return kept_file(f"{year}-{name}", version, lambda out: _write(name, year, out))
+
+
+def kept_file(stem: str, version: str, write) -> Path:
+    """The file `write(out)` writes, kept for this data version: written under a lock by the first request that
+    asks (the others wait for it rather than write it again), and the older version's file removed."""
     folder = downloads.export_dir() / "bulk"
     folder.mkdir(exist_ok=True)
-    stem = f"{year}-{name}"
     path = folder / f"{stem}.{version}"
     if path.exists():
         return path
@@ -151,7 +155,7 @@ def bulk_file(year: int, name: str, version: str) -> Path:
         if not path.exists():
             partial = folder / f"{stem}.{os.getpid()}.partial"
             with open(partial, "wb") as out:
-                _write(name, year, out)
+                write(out)
             os.replace(partial, path)
             for old in folder.glob(f"{stem}.*"):
                 if old != path and old.suffix not in (".lock", ".partial"):
