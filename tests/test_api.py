@@ -363,3 +363,25 @@ def test_the_kept_table_follows_the_data(client, reference_table):
     assert "办证大厅窗口服务经费(更正)" in names and after != before
     (exported,) = exporter.json_document(year=2021)["tables"]
     assert after == exported
+
+
+BIG = "9" * 30
+
+
+@pytest.mark.parametrize("path", [
+    f"tables/?page={BIG}", f"tables/?year={BIG}", f"indicators/?level1={BIG}", f"indicators/?department={BIG}",
+    f"indicators/?page={BIG}", f"departments/?page={BIG}", f"tables/{BIG}/", f"projects/{BIG}/",
+    f"bulk/{BIG}/tables.csv", "tables/?year=1066", "indicators/?page=-1", "indicators/?numeric=maybe",
+])
+def test_absurd_numbers_are_refused_with_a_problem_not_a_failed_query(client, reference_table, path):
+    response, problem = get(client, path)
+    assert response.status_code == 422, problem
+    assert response["Content-Type"] == "application/problem+json" and problem["errors"]
+    assert get(client, "departments/")[0].status_code == 200  # the connection is still usable
+
+
+def test_a_page_past_the_end_is_empty_and_a_name_that_looks_like_a_huge_id_matches_nothing(client, reference_table):
+    _, page = get(client, "indicators/?page=1000000&page_size=100")
+    assert page["results"] == [] and page["count"] == 63 and page["next"] is None
+    assert "page=1&" in page["previous"]  # back to the last page there is
+    assert get(client, f"tables/?department={BIG}")[1]["count"] == 0

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router
+from ninja import Path as PathParam, Router
 from ninja.errors import HttpError
 
 from budget import caching, downloads, exporter, review, selectors
@@ -203,7 +203,7 @@ FILE_ANSWER = {"description": "the file", "content": {"text/csv": {"schema": {"t
 
 @router.get("/bulk/{year}/{name}", url_name="bulk", response=OTHER,
             openapi_extra={"responses": {"200": FILE_ANSWER}})
-def bulk(request, year: int, name: str):
+def bulk(request, year: int = PathParam(..., ge=1990, le=2100), name: str = PathParam(...)):
     """One bulk file of one year: budget-performance-targets.json.gz, tables.csv, projects.csv, funding.csv or
     indicators.csv."""
     if name not in FILES or not BudgetTable.objects.filter(year=year).exists():

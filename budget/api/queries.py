@@ -24,10 +24,10 @@ SEARCHED = ("name", "period_value", "annual_value")
 class IndicatorQuery(Schema):
     q: str | None = Field(None, max_length=SEARCH_MAX_CHARS,
                           description="words that must all appear in the indicator's name or values")
-    year: int | None = None
-    department: int | None = Field(None, description="department id")
-    level1: int | None = Field(None, description="level-1 category id (一级指标)")
-    level2: int | None = Field(None, description="level-2 category id (二级指标)")
+    year: int | None = Field(None, ge=1990, le=2100)
+    department: int | None = Field(None, ge=1, le=2**63 - 1, description="department id")
+    level1: int | None = Field(None, ge=1, le=2**63 - 1, description="level-1 category id (一级指标)")
+    level2: int | None = Field(None, ge=1, le=2**63 - 1, description="level-2 category id (二级指标)")
     unit: str | None = Field(None, description="the target's unit (计量单位), exactly")
     numeric: bool | None = Field(None, description="true: numeric targets only; false: qualitative only")
 

@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import get_language
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Path, Query, Router
 from ninja.renderers import JSONRenderer
 
 from budget import caching, exporter, review, scoring, selectors
@@ -24,6 +24,10 @@ from budget.views import MAX_PER_PAGE
 
 PAGE_SIZE = 50
 OTHER = bulk.OTHER
+# Bounds of what the database can hold, so that an absurd number is a 422, not a failed query.
+ID = {"ge": 1, "le": 2**63 - 1}
+YEAR = {"ge": 1990, "le": 2100}  # as the tables' own check constraint
+MAX_PAGE = 1_000_000
 
 
 class Renderer(JSONRenderer):
@@ -63,12 +67,14 @@ def _paged(request, results, count: int, page: int, page_size: int) -> dict:
 
 def _department_filter(value: str, prefix: str = "") -> Q:
     """A department by id or by its exact name."""
-    return Q(**{f"{prefix}pk": int(value)}) if value.isdigit() else Q(**{f"{prefix}name": value})
+    if value.isdigit():
+        return Q(**{f"{prefix}pk": int(value)}) if int(value) <= ID["le"] else Q(pk__in=[])
+    return Q(**{f"{prefix}name": value})
 
 
 @api.get("/tables/", response={200: schemas.TablePage, **OTHER}, tags=["tables"])
-def tables(request, year: int | None = None, department: str | None = None, kind: str | None = None,
-           status: str | None = None, page: int = Query(1, ge=1),
+def tables(request, year: int | None = Query(None, **YEAR), department: str | None = None,
+           kind: str | None = None, status: str | None = None, page: int = Query(1, ge=1, le=MAX_PAGE),
            page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
     """The tables, latest year first, then by department name. `department` is an id or an exact name."""
     rows = with_status(selectors.tables_overview(year=year))
@@ -80,7 +86,7 @@ def tables(request, year: int | None = None, department: str | None = None, kind
         rows = rows.filter(review_status=status)
     count = rows.count()
     offset, size = _page_params(page, page_size)
-    chosen = list(rows[offset:offset + size])
+    chosen = list(rows[offset:offset + size]) if offset < count else []
     funding, _ = selectors.funding_by_table_source(table_ids=[t.pk for t in chosen]) if chosen else ({}, [])
     return _paged(request, [_summary(request, t, funding.get(t.pk, {})) for t in chosen], count, page, page_size)
 
@@ -102,7 +108,7 @@ def _summary(request, table, by_source) -> dict:
 
 
 @api.get("/tables/{table_id}/", response={200: schemas.TableDocument, **OTHER}, url_name="table", tags=["tables"])
-def table(request, table_id: int):
+def table(request, table_id: int = Path(..., **ID)):
     """The table exactly as one element of the canonical export's `tables` (the export's own code), written
     once per data version and kept: a 20,000-project table takes seconds to build."""
     found = get_object_or_404(BudgetTable.objects.select_related("department"), pk=table_id)
@@ -124,7 +130,7 @@ def _exact(document: dict) -> HttpResponse:
 
 @api.get("/projects/{project_id}/", response={200: schemas.ProjectDocument, **OTHER}, url_name="project",
          tags=["projects"])
-def project(request, project_id: int):
+def project(request, project_id: int = Path(..., **ID)):
     """A project as in its table's export, with `context`: its table, department, year and unit."""
     p = selectors.project_detail(pk=project_id)
     if p is None:
@@ -154,7 +160,7 @@ def project(request, project_id: int):
 
 
 @api.get("/indicators/", response={200: schemas.IndicatorPage, **OTHER}, tags=["indicators"])
-def indicator_list(request, filters: Query[IndicatorQuery], page: int = Query(1, ge=1),
+def indicator_list(request, filters: Query[IndicatorQuery], page: int = Query(1, ge=1, le=MAX_PAGE),
                    page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
     """The explorer's filters. `q`: every word must appear in the indicator's name or one of its values.
     `count` is exact (kept per data version)."""
@@ -163,7 +169,8 @@ def indicator_list(request, filters: Query[IndicatorQuery], page: int = Query(1,
     key = "api-indicators:" + hashlib.sha256(asked.encode()).hexdigest()
     count = caching.cached(key, caching.request_version(request), lambda: rows.order_by().count())
     offset, size = _page_params(page, page_size)
-    return _paged(request, [_indicator_row(request, i) for i in rows[offset:offset + size]], count, page, page_size)
+    shown = rows[offset:offset + size] if offset < count else []
+    return _paged(request, [_indicator_row(request, i) for i in shown], count, page, page_size)
 
 
 def _indicator_row(request, i) -> dict:
@@ -182,7 +189,7 @@ def _indicator_row(request, i) -> dict:
 # -- departments and bulk files -------------------------------------------------------------
 
 @api.get("/departments/", response={200: schemas.DepartmentPage, **OTHER}, tags=["departments"])
-def departments(request, page: int = Query(1, ge=1),
+def departments(request, page: int = Query(1, ge=1, le=MAX_PAGE),
                 page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
     """Every department, by name, with the years it has a table for (latest first)."""
     rows = Department.objects.order_by("name").annotate(
