@@ -166,6 +166,9 @@ def validators(run):
 
     @wraps(run)
     def wrapper(request, *args, **kwargs):
+        # PostgreSQL text cannot hold NUL: refused here, as Django's forms refuse it, not failed in a query.
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]) or "\x00" in request.path:
+            return problem(422, "Invalid request", "参数中不能含有空字符(NUL)。Parameters cannot contain NUL.")
         version = caching.request_version(request)
         address = f"{version}|{get_language()}|{request.get_host()}|{request.get_full_path()}"
         request.api_etag = '"' + hashlib.sha256(address.encode()).hexdigest()[:32] + '"'
