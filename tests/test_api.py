@@ -385,3 +385,39 @@ def test_a_page_past_the_end_is_empty_and_a_name_that_looks_like_a_huge_id_match
     assert page["results"] == [] and page["count"] == 63 and page["next"] is None
     assert "page=1&" in page["previous"]  # back to the last page there is
     assert get(client, f"tables/?department={BIG}")[1]["count"] == 0
+
+
+WORDS = ["满意度", "90%", "天", "≥", "率", "人次", "服务", "按时", "完成", "%", "不存在的词"]
+
+
+def test_any_search_and_filter_counts_what_a_plain_reading_of_the_indicators_finds(client, reference_table):
+    from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+    from budget.indicators import normalize
+
+    everything = list(Indicator.objects.filter(project__table=reference_table))
+
+    def expected(words, numeric, unit):
+        def holds(i):
+            texts = [i.name, i.period_value or "", i.annual_value or ""]
+            return all(any(normalize(w) in t for t in texts) for w in words)
+        return sum(1 for i in everything if holds(i) and (numeric is None or (i.target_value is not None) == numeric)
+                   and (unit is None or i.target_unit == unit))
+
+    @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.sampled_from(WORDS), max_size=3), st.sampled_from([None, True, False]),
+           st.sampled_from([None, "%", "天", "人次"]))
+    def check(words, numeric, unit):
+        query = {"year": 2021, "page_size": 100}
+        if words:
+            query["q"] = " ".join(words)
+        if numeric is not None:
+            query["numeric"] = "true" if numeric else "false"
+        if unit is not None:
+            query["unit"] = unit
+        response = client.get(API + "indicators/", query)
+        assert response.status_code == 200
+        page = json.loads(response.content)
+        assert page["count"] == len(page["results"]) == expected(words, numeric, unit), query
+
+    check()
