@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from budget import review, security
+from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
 from budget.importer import import_table
 from budget.layouts import fmt
 from budget.models import (

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -389,3 +390,32 @@ class ReviewComment(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class ApiToken(models.Model):
+    """A key a user's scripts send as `Authorization: Bearer …` to read the API when the site is not public.
+    Only its SHA-256 is kept: the key itself is shown once, when an administrator creates it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("用户"))
+    name = models.CharField(_("用途"), max_length=100, help_text=_("例如使用它的程序或系统"))
+    prefix = models.CharField(_("密钥开头"), max_length=8, editable=False)
+    key_hash = models.CharField(_("密钥SHA-256"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["user", "name"]
+
+    def __str__(self):
+        return f"{self.user} · {self.name} ({self.prefix}…)"
+
+
+class DataVersionSeen(models.Model):
+    """When each data version was first served: the API's Last-Modified. The version itself (caching.py) is
+    read from ids and a sequence, which carry no time."""
+
+    version = models.CharField(max_length=300, primary_key=True)
+    seen_at = models.DateTimeField(default=timezone.now)
