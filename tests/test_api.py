@@ -203,9 +203,9 @@ def test_lists_cost_the_same_queries_whatever_the_data(client, db, django_assert
     table = project.table
     # The data version (and, once, when it was first seen), then: count and page (and the page's funding for
     # tables); the project and its funding, indicators, flags and source columns; the table and the export's
-    # seven, then the table alone while its kept file serves.
+    # seven and its review state, then the table alone while its kept file serves.
     for path, queries in [("tables/?year=2023", 5), ("indicators/?q=满意度&year=2023", 3), ("departments/", 3),
-                          (f"projects/{project.pk}/", 6), (f"tables/{table.pk}/", 9), (f"tables/{table.pk}/", 2)]:
+                          (f"projects/{project.pk}/", 6), (f"tables/{table.pk}/", 10), (f"tables/{table.pk}/", 2)]:
         with django_assert_num_queries(queries):
             assert client.get(API + path).status_code == 200, path
     _, page = get(client, "tables/?year=2023&page_size=5")
