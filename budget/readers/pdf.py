@@ -1,0 +1,250 @@
+"""The published PDF itself: its text layer, read as rows in reading order.
+
+Ruled tables are found by their lines (pdfplumber); each table row is a row, and the text outside
+tables (the title, 部门名称, 单位 lines) comes as rows too, one per printed line, split into cells
+where a wide gap separates its parts. Rows are numbered in reading order over the whole document.
+
+A table that ends a page and resumes at the top of the next with as many columns is one table:
+its header rows repeated on the new page are dropped, and a row the page break split in two is
+joined back (see `_continues`). Text wrapped inside a cell is joined back into one line: CJK
+without a space, Latin words with one; a line that ends well short of the cell's right edge was
+ended by the writer, and that line break is kept.
+"""
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pdfplumber
+from pdfplumber.utils.exceptions import PdfminerException
+
+from budget.readers.base import binary, clean, failed, trimmed
+
+MAX_PDF_PAGES = 500
+HEADER_ROWS = 3  # a repeated header is at most this many rows
+NOT_PDF = "不是有效的 PDF 文件(无法解析)；请重新下载或另存为 PDF 后再导入"
+SCANNED = "这是扫描件(只有图像，没有文字层)，无法读取其中的表格；请使用可复制文字的 PDF、Word 或 Excel 版本"
+
+PAGE_NUMBER = re.compile(r"[-—\s]*(第\s*\d+\s*页(\s*[,，、]?\s*共\s*\d+\s*页)?|\d+(\s*/\s*\d+)?)[-—\s]*")
+
+# Characters a line may not start with, or end with, in CJK typesetting: the writer moves them
+# together with their neighbour, so a wrapped line can end early by their width.
+NO_START = set("，。、；：？！）》」』】〕”’%,.;:?!)]}>·…—")
+NO_END = set("（《「『【〔“‘([{<")
+
+
+@dataclass
+class TableRow:
+    cells: list[str]
+    full: list[bool]  # per cell: its text runs down to the cell's bottom (it may go on next page)
+    lines: list[int]  # per cell: printed lines
+
+
+@dataclass
+class Block:
+    top: float
+    rows: list[list[str]] | None = None  # a printed line outside tables: one row
+    table: list[TableRow] | None = None
+
+
+def pdf_rows(source, name: str) -> Iterator[tuple[int, list[str]]]:
+    with binary(source, name) as f:
+        try:
+            pdf = pdfplumber.open(f)
+            pages = pdf.pages
+        except PdfminerException as exc:
+            if "password" in repr(exc).lower() or "encrypt" in repr(exc).lower():
+                raise failed(name, None, "PDF 设置了打开密码(已加密)，无法读取；请去掉密码后再导入") from exc
+            raise failed(name, None, NOT_PDF) from exc
+        except Exception as exc:  # pdfminer raises many kinds of error on a damaged file
+            raise failed(name, None, NOT_PDF) from exc
+        with pdf:
+            if len(pages) > MAX_PDF_PAGES:
+                raise failed(name, None, f"共 {len(pages)} 页，超过 {MAX_PDF_PAGES} 页的上限，拒绝读取；请只上传绩效目标表所在的页")
+            yield from _document_rows(pages, name)
+
+
+def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
+    number, any_text, scanned = 0, False, []
+    held: list[TableRow] = []  # the table that ended the last page, until the next page shows if it goes on
+    for page_number, page in enumerate(pages, start=1):
+        try:
+            blocks = _page_blocks(page)
+        except Exception as exc:
+            raise failed(name, None, f"第{page_number}页无法解析；请重新下载或另存为 PDF 后再导入") from exc
+        if not blocks and page.images:
+            scanned.append(page_number)
+        if scanned and (blocks or any_text):
+            raise failed(name, None, f"第{scanned[0]}页是扫描图像，没有文字层，无法读取；请使用可复制文字的版本")
+        any_text = any_text or bool(blocks)
+        if held and blocks and blocks[0].table and len(blocks[0].table[0].cells) == len(held[0].cells):
+            blocks[0].table = _continues(held, blocks[0].table)
+        elif held:
+            blocks.insert(0, Block(0, table=held))
+        held = blocks.pop().table if blocks and blocks[-1].table else []
+        for block in blocks:
+            for cells in block.rows or [row.cells for row in block.table]:
+                number += 1
+                cells = trimmed([clean(c) for c in cells])
+                if cells:
+                    yield number, cells
+        page.close()  # frees the page's parsed objects: a 500-page file is never whole in memory
+    if not any_text:
+        raise failed(name, None, SCANNED if scanned else "PDF 中没有任何文字，无法读取")
+    for row in held:
+        number += 1
+        cells = trimmed([clean(c) for c in row.cells])
+        if cells:
+            yield number, cells
+
+
+def _continues(held: list[TableRow], rest: list[TableRow]) -> list[TableRow]:
+    """The held table with the next page's part appended.
+
+    A header repeated on the new page is the table's own first rows again. A row that the page
+    break split goes on in the new page's first row; see `_split` for how that row is told from
+    a genuine next row.
+    """
+    repeated = 0
+    while repeated < min(HEADER_ROWS, len(rest), len(held)) and rest[repeated].cells == held[repeated].cells:
+        repeated += 1
+    rest = rest[repeated:]
+    if rest and len(held) > 1 and _split(held[-1], rest[0], _short_columns(held[1:] + rest)):
+        last, first = held[-1], rest[0]
+        joined = [_join_lines([a, b]) if a and b else a or b for a, b in zip(last.cells, first.cells)]
+        lines = [a + b for a, b in zip(last.lines, first.lines)]
+        held = [*held[:-1], TableRow(joined, first.full, lines)]
+        rest = rest[1:]
+    return held + rest
+
+
+def _short_columns(rows: list[TableRow]) -> set[int]:
+    """Columns whose every cell below the first row is one line: amounts, values, standards."""
+    width = len(rows[0].cells)
+    return {i for i in range(width) if all(row.lines[i] <= 1 for row in rows)}
+
+
+def _split(last: TableRow, first: TableRow, short: set[int]) -> bool:
+    """Whether `first` is the rest of `last`. A cell goes on after a page break only if its text
+    ran down to the bottom of the cell, and a one-line cell never goes on: so the rest of a split
+    row has text only in long columns that were full, while a genuine next row (even one that
+    starts empty under a vertical merge) has its amount or value in a column of one-line cells."""
+    return bool(
+        any(first.cells)
+        and all(full or not text for text, full in zip(first.cells, last.full))
+        and not any(first.cells[i] for i in short)
+    )
+
+
+def _page_blocks(page) -> list[Block]:
+    tables = page.find_tables()
+    boxes = [t.bbox for t in tables]
+    blocks = [Block(t.bbox[1], table=_table_rows(page, t)) for t in tables]
+    outside = [c for c in page.chars if not any(_inside(c, box) for box in boxes)]
+    for line in _lines(outside):
+        cells = _line_cells(line)
+        if not PAGE_NUMBER.fullmatch(" ".join(cells)):  # page furniture, not part of the table
+            blocks.append(Block(line[0]["top"], rows=[cells]))
+    return sorted(blocks, key=lambda b: b.top)
+
+
+def _inside(char, box) -> bool:
+    x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _lines(chars) -> list[list[dict]]:
+    """Chars grouped into printed lines, top to bottom, each left to right."""
+    lines: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        if lines and abs(char["top"] - lines[-1][0]["top"]) < char["size"] * 0.5:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    return [sorted(line, key=lambda c: c["x0"]) for line in lines]
+
+
+def _line_text(line: list[dict]) -> str:
+    text, previous = "", None
+    for char in line:
+        if previous and char["x0"] - previous["x1"] > char["size"] * 0.3 and " " not in (char["text"], text[-1:]):
+            text += " "  # a gap drawn instead of a space glyph
+        text += char["text"]
+        previous = char
+    return text.strip()
+
+
+def _line_cells(line: list[dict]) -> list[str]:
+    """A line outside a table split where a gap of two characters or more separates its parts,
+    like `填报单位:(盖章)          单位:万元`."""
+    parts: list[list[dict]] = [[]]
+    for char in line:
+        if parts[-1] and char["x0"] - parts[-1][-1]["x1"] > char["size"] * 2:
+            parts.append([])
+        parts[-1].append(char)
+    return [_line_text(part) for part in parts]
+
+
+def _table_rows(page, table) -> list[TableRow]:
+    chars = [c for c in page.chars if _inside(c, table.bbox)]
+    rows = []
+    for row in table.rows:
+        cells = [_cell_text([c for c in chars if _inside(c, box)], box) if box else ("", False, 0) for box in row.cells]
+        rows.append(TableRow(*(list(column) for column in zip(*cells))))
+    return rows
+
+
+def _cell_text(chars, box) -> tuple[str, bool, int]:
+    """The cell's text, whether it runs down to the cell's bottom, and how many lines it has."""
+    lines = _lines(chars)
+    if not lines:
+        return "", False, 0
+    inset = min(line[0]["x0"] for line in lines) - box[0]  # padding is the same on both sides
+    right = max(box[2] - inset, max(line[-1]["x1"] for line in lines))
+    texts = [_line_text(lines[0])]
+    for before, after in itertools.pairwise(lines):
+        room = right - before[-1]["x1"]
+        wrapped = room < _first_chunk_width(after) + after[0]["size"]
+        texts[-1:] = [_join_lines([texts[-1], _line_text(after)])] if wrapped else [texts[-1], _line_text(after)]
+    reaches = box[3] - lines[-1][-1]["bottom"] < lines[-1][-1]["size"] * 1.5
+    return "\n".join(texts), reaches, len(lines)
+
+
+def _first_chunk_width(line: list[dict]) -> float:
+    """Width of what the writer could not have put on the line above: the next line's text up to
+    its first break opportunity."""
+    end = 1
+    while end < len(line) and not _breakable(line[end - 1]["text"], line[end]["text"]):
+        end += 1
+    return line[end - 1]["x1"] - line[0]["x0"]
+
+
+def _breakable(a: str, b: str) -> bool:
+    """A line may break before `b`: after a space, or beside an ideograph unless punctuation
+    forbids it. `。5.1-` holds together, as writers keep CJK punctuation with the number after it."""
+    if a == " ":
+        return True
+    if a in NO_END or b in NO_START or "“" in (a, b) or "”" in (a, b):
+        return False
+    return _is_ideograph(a) or _is_ideograph(b)
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def _is_ideograph(char: str) -> bool:
+    return bool(_CJK.match(char)) and unicodedata.category(char) == "Lo"
+
+
+def _join_lines(parts: list[str]) -> str:
+    """Wrapped lines back into one: two Latin words keep their space (`data;` + `next` too);
+    everything else joins directly: CJK, and numbers a narrow column broke (`92.6` + `0`)."""
+    text = parts[0]
+    for part in parts[1:]:
+        left, right = text[-1:], part[:1]
+        spaced = _LETTER.match(right) and (_LETTER.match(left) or (left and left in ",.;:!?)"))
+        text += (" " if spaced else "") + part
+    return text
