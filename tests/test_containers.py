@@ -181,6 +181,10 @@ def test_a_pdf_over_the_page_cap_is_refused_before_any_page_is_read(monkeypatch)
     assert failure_of(HUADU["pdf"]) == "huadu-targets.pdf: 共 4 页，超过 3 页的上限，拒绝读取；请只上传绩效目标表所在的页"
 
 
+def test_a_pdf_with_an_opening_password_says_so():
+    assert failure_of(DATA / "encrypted.pdf") == "encrypted.pdf: PDF 设置了打开密码(已加密)，无法读取；请去掉密码后再导入"
+
+
 def test_a_damaged_pdf_fails_with_a_message_naming_the_file(tmp_path):
     path = tmp_path / "损坏.pdf"
     path.write_bytes(HUADU["pdf"].read_bytes()[:2000])

@@ -11,6 +11,7 @@ The outputs are committed, so tests and CI need none of the build tools:
 - xiangtan-form.docx / .pdf: the 2023 single-project form of 湘潭市环境卫生管理处 (published by
   湘潭市城市管理和综合执法局, http://xtcg.xiangtan.gov.cn/15068/15075/26693/content_1250928.html),
   with its merged cells: labels and values across columns, level-1/2 indicator cells down rows.
+- encrypted.pdf: xiangtan-form.pdf with an opening password (2023).
 - formats.xls: numbers under percent, thousands, date and text formats, a merged title.
 - scanned.pdf: the first page of huadu-targets.pdf as an image only, no text layer.
 """
@@ -222,13 +223,19 @@ def formats_xls(path):
     book.save(path)
 
 
-def to_pdf(source: Path):
-    with tempfile.TemporaryDirectory() as profile:
+def to_pdf(source: Path, target: Path | None = None, options: str = ""):
+    """LibreOffice's PDF export; `options` as its JSON filter options (a password, say)."""
+    target = target or source.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as out:
         subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(source.parent), str(source)],
+            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", f"pdf:writer_pdf_Export:{options}" if options else "pdf", "--outdir", out, str(source)],
             check=True, capture_output=True,
         )
+        target.write_bytes((Path(out) / source.with_suffix(".pdf").name).read_bytes())
+
+
+OPEN_PASSWORD = '{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"2023"}}'
 
 
 # Real PDF text layers map a glyph back to the first code point a font's table gives it: for 一,
@@ -278,6 +285,7 @@ if __name__ == "__main__":
     reference_xls(HERE / "huadu-targets.xls")
     xiangtan_docx(HERE / "xiangtan-form.docx")
     to_pdf(HERE / "xiangtan-form.docx")
+    to_pdf(HERE / "xiangtan-form.docx", HERE / "encrypted.pdf", OPEN_PASSWORD)
     formats_xls(HERE / "formats.xls")
     scanned_pdf(HERE / "huadu-targets.pdf", HERE / "scanned.pdf")
     for built in sorted(HERE.glob("*.*")):
