@@ -6,6 +6,7 @@ does not model (fractions, conditions like [>100], [DBNum1] Chinese numerals) fa
 General, the plain number, so nothing is lost.
 """
 
+import functools
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,7 +20,9 @@ _UNSUPPORTED = re.compile(r"\[(?:[<>=]|dbnum)|\?/|/\?|[eE][+-]", re.IGNORECASE)
 _EPOCH = datetime(1899, 12, 30)  # Excel's day 0, counting its fictitious 1900-02-29
 
 
-def general(value: float) -> str:
+def general(value: float | int) -> str:
+    if isinstance(value, int):  # openpyxl reads "199" as an int: exact, however many digits
+        return str(value)
     if value.is_integer():
         return str(int(value))
     # repr is the shortest text that reads back as the same float (2616.61, not 2616.6099999...);
@@ -27,8 +30,10 @@ def general(value: float) -> str:
     return format(Decimal(repr(value)), "f")
 
 
-def format_number(value: float, fmt: str | None) -> str:
-    fmt = LOCALE_FORMATS.get(fmt or "", fmt or "")
+def format_number(value: float | int, fmt: str | None) -> str:
+    if not fmt or fmt == "General":  # nearly every cell: no parsing
+        return general(value)
+    fmt = LOCALE_FORMATS.get(fmt, fmt)
     sections = _sections(fmt)
     if not sections or sections[0].lower() in ("general", "@") or _UNSUPPORTED.search(fmt):
         return general(value)
@@ -63,6 +68,7 @@ def format_datetime(value: date | datetime | time, fmt: str | None) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=256)  # a workbook uses a handful of formats over thousands of cells
 def is_date_format(fmt: str) -> bool:
     sections = _sections(fmt)
     if not sections or sections[0].lower() == "general":
@@ -70,7 +76,8 @@ def is_date_format(fmt: str) -> bool:
     return any(_DATE_CODE.match(t) for t in _tokens(sections[0]))
 
 
-def _sections(fmt: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def _sections(fmt: str) -> tuple[str, ...]:
     sections, current = [], []
     for token in _TOKEN.findall(fmt):
         if token == ";":
@@ -79,10 +86,11 @@ def _sections(fmt: str) -> list[str]:
         else:
             current.append(token)
     sections.append("".join(current))
-    return [s for s in sections if s] if fmt else []
+    return tuple(s for s in sections if s) if fmt else ()
 
 
-def _tokens(section: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def _tokens(section: str) -> tuple[str, ...]:
     """Runs of one date code letter become one token (yyyy, mm); everything else one character or quote."""
     tokens = []
     for token in _TOKEN.findall(section):
@@ -91,7 +99,7 @@ def _tokens(section: str) -> list[str]:
             tokens[-1] += token
         else:
             tokens.append(token)
-    return tokens
+    return tuple(tokens)
 
 
 def _literal(token: str) -> str:

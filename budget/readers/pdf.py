@@ -67,7 +67,7 @@ def pdf_rows(source, name: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
-    number, any_text, scanned = 0, False, []
+    numbers, any_text, scanned = itertools.count(1), False, []
     held: list[TableRow] = []  # the table that ended the last page, until the next page shows if it goes on
     for page_number, page in enumerate(pages, start=1):
         try:
@@ -85,17 +85,17 @@ def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
             blocks.insert(0, Block(0, table=held))
         held = blocks.pop().table if blocks and blocks[-1].table else []
         for block in blocks:
-            for cells in block.rows or [row.cells for row in block.table]:
-                number += 1
-                cells = trimmed([clean(c) for c in cells])
-                if cells:
-                    yield number, cells
+            yield from _numbered(numbers, block.rows or [row.cells for row in block.table])
         page.close()  # frees the page's parsed objects: a 500-page file is never whole in memory
     if not any_text:
         raise failed(name, None, SCANNED if scanned else "PDF 中没有任何文字，无法读取")
-    for row in held:
-        number += 1
-        cells = trimmed([clean(c) for c in row.cells])
+    yield from _numbered(numbers, [row.cells for row in held])
+
+
+def _numbered(numbers, rows: list[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Every row takes a number, so numbers stay put; rows left empty after cleaning are skipped."""
+    for cells, number in zip(rows, numbers):  # rows first: zip stops before taking a number too many
+        cells = trimmed([clean(c) for c in cells])
         if cells:
             yield number, cells
 

@@ -39,7 +39,7 @@ def cell_text(value, number_format: str | None = None) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
-        return format_number(float(value), number_format)
+        return format_number(value, number_format)
     if isinstance(value, (datetime, date, time)):
         return format_datetime(value, number_format)
     return str(value)

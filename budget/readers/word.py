@@ -17,6 +17,7 @@ from docx.text.paragraph import Paragraph
 
 from budget.readers.base import XML_ENTITIES, binary, clean, failed, trimmed, xml_attack
 
+MAX_COLUMNS = 63  # Word's own limit for a table
 NOT_DOCX = "不是有效的 .docx 文件(无法读取文档)；请在 Word 中重新保存后再导入"
 
 
@@ -78,7 +79,9 @@ def _cell_text(tc) -> str:
 
 
 def _int(element, default: int) -> int:
+    """A span or skip count; bounded, since a crafted file could ask for a billion empty cells."""
     try:
-        return int(element.get(qn("w:val"))) if element is not None else default
+        value = int(element.get(qn("w:val"))) if element is not None else default
     except (TypeError, ValueError):
         return default
+    return max(0, min(value, MAX_COLUMNS))
