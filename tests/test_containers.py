@@ -120,6 +120,19 @@ def test_text_wrapped_in_a_pdf_cell_is_joined_back_cjk_without_spaces():
     assert name in [r[0] for r in cells_of(HUADU["pdf"])]
 
 
+@pytest.mark.parametrize("container", ["pdf", "docx"])
+def test_a_typed_line_break_is_kept_while_lines_the_cell_wrapped_are_joined(container):
+    with pdfplumber.open(DATA / "wrapping.pdf") as pdf:
+        raw = pdf.pages[0].extract_tables()[0]
+    assert raw[1][1] == "受益建档立卡\n贫困人口数" and raw[2][1].count("\n") >= 3  # the PDF wraps them
+
+    assert cells_of(DATA / f"wrapping.{container}") == [
+        ["二级指标", "三级指标", "说明"],
+        ["社会效益指标", "受益建档立卡贫困人口数", "第一行\n第二行"],
+        ["数量指标", "Annual performance targets of the district data bureau", "满意度≥90%"],
+    ]
+
+
 @pytest.mark.parametrize(
     ("lines", "joined"),
     [

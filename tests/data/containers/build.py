@@ -12,6 +12,7 @@ The outputs are committed, so tests and CI need none of the build tools:
   湘潭市城市管理和综合执法局, http://xtcg.xiangtan.gov.cn/15068/15075/26693/content_1250928.html),
   with its merged cells: labels and values across columns, level-1/2 indicator cells down rows.
 - encrypted.pdf: xiangtan-form.pdf with an opening password (2023).
+- wrapping.docx / .pdf: narrow columns that wrap CJK and Latin text, and a typed line break.
 - formats.xls: numbers under percent, thousands, date and text formats, a merged title.
 - scanned.pdf: the first page of huadu-targets.pdf as an image only, no text layer.
 """
@@ -196,6 +197,34 @@ def xiangtan_docx(path):
     document.save(path)
 
 
+# Line breaks a writer typed against lines the cell width wrapped: the reader keeps the first
+# and joins the second. Narrow columns make every long text wrap.
+WRAPPING = [
+    ["二级指标", "三级指标", "说明"],
+    ["社会效益指标", "受益建档立卡贫困人口数", "第一行\n第二行"],
+    ["数量指标", "Annual performance targets of the district data bureau", "满意度≥90%"],
+]
+
+
+def wrapping_docx(path):
+    document = docx.Document()
+    set_font(document)
+    table = document.add_table(rows=0, cols=3)
+    ruled(table)
+    table.autofit = False
+    for column in table.columns:
+        column.width = Cm(2.6)
+    for cells in WRAPPING:
+        row = table.add_row()
+        for cell, text in zip(row.cells, cells):
+            cell.width = Cm(2.6)
+            first, *more = text.split("\n")
+            cell.text = first
+            for line in more:  # a new paragraph: a line break the clerk typed
+                cell.add_paragraph(line)
+    document.save(path)
+
+
 def reference_xls(path):
     rows = reference_rows()
     book = xlwt.Workbook(encoding="utf-8")
@@ -287,6 +316,8 @@ if __name__ == "__main__":
     to_pdf(HERE / "xiangtan-form.docx")
     to_pdf(HERE / "xiangtan-form.docx", HERE / "encrypted.pdf", OPEN_PASSWORD)
     formats_xls(HERE / "formats.xls")
+    wrapping_docx(HERE / "wrapping.docx")
+    to_pdf(HERE / "wrapping.docx")
     scanned_pdf(HERE / "huadu-targets.pdf", HERE / "scanned.pdf")
     for built in sorted(HERE.glob("*.*")):
         print(f"{built.name:24} {built.stat().st_size:>8} bytes")
