@@ -12,6 +12,7 @@ ended by the writer, and that line break is kept.
 """
 
 import itertools
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from budget.readers.base import binary, clean, failed, trimmed
 
 MAX_PDF_PAGES = 500
 HEADER_ROWS = 3  # a repeated header is at most this many rows
+MAX_PADDING = 6.0  # points between a cell's border and its text; Word's default is 5.4
 NOT_PDF = "不是有效的 PDF 文件(无法解析)；请重新下载或另存为 PDF 后再导入"
 SCANNED = "这是扫描件(只有图像，没有文字层)，无法读取其中的表格；请使用可复制文字的 PDF、Word 或 Excel 版本"
 
@@ -38,8 +40,13 @@ NO_END = set("（《「『【〔“‘([{<")
 @dataclass
 class TableRow:
     cells: list[str]
-    full: list[bool]  # per cell: its text runs down to the cell's bottom (it may go on next page)
+    # per cell: the room left after its last line when that line is at the cell's bottom (else
+    # infinite), and the width of its first line's first unbreakable run: text went on from one
+    # cell to the next only if that run would not fit in that room.
+    room: list[float]
+    lead: list[float]
     lines: list[int]  # per cell: printed lines
+    starts: list[float | None]  # per cell: its left edge; None where a merged cell covers the grid
 
 
 @dataclass
@@ -47,6 +54,14 @@ class Block:
     top: float
     rows: list[list[str]] | None = None  # a printed line outside tables: one row
     table: list[TableRow] | None = None
+    box: tuple[float, float, float, float] | None = None  # the table's
+
+
+def _same_table(held: Block, block: Block) -> bool:
+    """A table at the top of a page goes on from the one that ended the page before when it spans
+    the same width: its columns may differ, as a page whose rows all merge two columns shows no
+    line between them."""
+    return bool(block.table) and abs(held.box[0] - block.box[0]) < 3 and abs(held.box[2] - block.box[2]) < 3
 
 
 def pdf_rows(source, name: str) -> Iterator[tuple[int, list[str]]]:
@@ -68,7 +83,7 @@ def pdf_rows(source, name: str) -> Iterator[tuple[int, list[str]]]:
 
 def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
     numbers, any_text, scanned = itertools.count(1), False, []
-    held: list[TableRow] = []  # the table that ended the last page, until the next page shows if it goes on
+    held: Block | None = None  # the table that ended the last page, until the next page shows if it goes on
     for page_number, page in enumerate(pages, start=1):
         try:
             blocks = _page_blocks(page)
@@ -79,17 +94,17 @@ def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
         if scanned and (blocks or any_text):
             raise failed(name, None, f"第{scanned[0]}页是扫描图像，没有文字层，无法读取；请使用可复制文字的版本")
         any_text = any_text or bool(blocks)
-        if held and blocks and blocks[0].table and len(blocks[0].table[0].cells) == len(held[0].cells):
-            blocks[0].table = _continues(held, blocks[0].table)
+        if held and blocks and _same_table(held, blocks[0]):
+            blocks[0].table = _continues(held.table, blocks[0].table)
         elif held:
-            blocks.insert(0, Block(0, table=held))
-        held = blocks.pop().table if blocks and blocks[-1].table else []
+            blocks.insert(0, held)
+        held = blocks.pop() if blocks and blocks[-1].table else None
         for block in blocks:
             yield from _numbered(numbers, block.rows or [row.cells for row in block.table])
         page.close()  # frees the page's parsed objects: a 500-page file is never whole in memory
     if not any_text:
         raise failed(name, None, SCANNED if scanned else "PDF 中没有任何文字，无法读取")
-    yield from _numbered(numbers, [row.cells for row in held])
+    yield from _numbered(numbers, [row.cells for row in held.table] if held else [])
 
 
 def _numbered(numbers, rows: list[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -107,47 +122,104 @@ def _continues(held: list[TableRow], rest: list[TableRow]) -> list[TableRow]:
     break split goes on in the new page's first row; see `_split` for how that row is told from
     a genuine next row.
     """
+    held, rest = _on_one_grid(held, rest)
     repeated = 0
     while repeated < min(HEADER_ROWS, len(rest), len(held)) and rest[repeated].cells == held[repeated].cells:
         repeated += 1
     rest = rest[repeated:]
-    if rest and len(held) > 1 and _split(held[-1], rest[0], _short_columns(held[1:] + rest)):
+    if rest and len(held) > 1:
+        _rejoin_merged_cells(held[-1], rest)
+    if rest and len(held) > 1 and _split(held[-1], rest[0]):
         last, first = held[-1], rest[0]
         joined = [_join_lines([a, b]) if a and b else a or b for a, b in zip(last.cells, first.cells)]
         lines = [a + b for a, b in zip(last.lines, first.lines)]
-        held = [*held[:-1], TableRow(joined, first.full, lines)]
+        held = [*held[:-1], TableRow(joined, first.room, last.lead, lines, first.starts)]
         rest = rest[1:]
     return held + rest
 
 
-def _short_columns(rows: list[TableRow]) -> set[int]:
-    """Columns whose every cell below the first row is one line: amounts, values, standards."""
-    width = len(rows[0].cells)
-    return {i for i in range(width) if all(row.lines[i] <= 1 for row in rows)}
+def _on_one_grid(held: list[TableRow], rest: list[TableRow]) -> tuple[list[TableRow], list[TableRow]]:
+    """Both parts on the union of their columns: a cell spanning columns the other part splits keeps
+    its text in the first of them and leaves the others empty, as merged cells read everywhere."""
+    grid: list[float] = []
+    for x in sorted({x for row in held + rest for x in row.starts if x is not None}):
+        if not grid or x - grid[-1] >= 3:
+            grid.append(x)
+    return [_regridded(row, grid) for row in held], [_regridded(row, grid) for row in rest]
 
 
-def _split(last: TableRow, first: TableRow, short: set[int]) -> bool:
-    """Whether `first` is the rest of `last`. A cell goes on after a page break only if its text
-    ran down to the bottom of the cell, and a one-line cell never goes on: so the rest of a split
-    row has text only in long columns that were full, while a genuine next row (even one that
-    starts empty under a vertical merge) has its amount or value in a column of one-line cells."""
-    return bool(
-        any(first.cells)
-        and all(full or not text for text, full in zip(first.cells, last.full))
-        and not any(first.cells[i] for i in short)
-    )
+def _regridded(row: TableRow, grid: list[float]) -> TableRow:
+    width = len(grid)
+    new = TableRow([""] * width, [math.inf] * width, [0.0] * width, [0] * width, [None] * width)
+    for cell in zip(row.cells, row.room, row.lead, row.lines, row.starts):
+        if cell[-1] is not None:
+            column = min(range(width), key=lambda i: abs(grid[i] - cell[-1]))
+            new.cells[column], new.room[column], new.lead[column], new.lines[column], new.starts[column] = cell
+    return new
+
+
+def _rejoin_merged_cells(last: TableRow, rest: list[TableRow]) -> None:
+    """A cell merged down over rows that the page break cut goes on in the new page's first row
+    as a cell covering the rows below it: its text there is the rest of the text above."""
+    first, below = rest[0], rest[1] if len(rest) > 1 else None
+    for column, text in enumerate(first.cells):
+        if text and _goes_on(last, first, column) and below is not None and below.starts[column] is None:
+            last.cells[column] = _join_lines([last.cells[column], text])
+            first.cells[column] = ""
+
+
+def _goes_on(last: TableRow, first: TableRow, column: int) -> bool:
+    """Text goes on into the next page's cell only if the cell above ends in a line at its bottom
+    that left no room for the first unbreakable run of the text below."""
+    return last.room[column] < first.lead[column]
+
+
+def _split(last: TableRow, first: TableRow) -> bool:
+    """Whether `first` is the rest of `last`, cut by the page break. Every cell with text in
+    `first` must go on from `last` (see `_goes_on`), and either some cell of `last` ended there (a
+    total, a value) or several cells go on. A genuine next row has text where the row above ended
+    short; the one case geometry cannot tell, a one-line category row under another whose line
+    exactly filled its cell, is taken as two rows."""
+    going_on = [column for column, text in enumerate(first.cells) if text]
+    ended = any(above and not below for above, below in zip(last.cells, first.cells))
+    return bool(going_on) and all(_goes_on(last, first, c) for c in going_on) and (ended or len(going_on) > 1)
 
 
 def _page_blocks(page) -> list[Block]:
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
-    blocks = [Block(t.bbox[1], table=_table_rows(page, t)) for t in tables]
+    blocks = [Block(t.bbox[1], table=_table_rows(page, t), box=t.bbox) for t in tables]
     outside = [c for c in page.chars if not any(_inside(c, box) for box in boxes)]
-    for line in _lines(outside):
-        cells = _line_cells(line)
+    # Margins are the same on both sides: the text area ends as far from the right edge as the
+    # leftmost text or table starts from the left one.
+    right = page.width - min([c["x0"] for c in page.chars] + [box[0] for box in boxes], default=0)
+    for top, cells in _paragraphs(_lines(outside), right, boxes):
         if not PAGE_NUMBER.fullmatch(" ".join(cells)):  # page furniture, not part of the table
-            blocks.append(Block(line[0]["top"], rows=[cells]))
+            blocks.append(Block(top, rows=[cells]))
     return sorted(blocks, key=lambda b: b.top)
+
+
+def _paragraphs(lines: list[list[dict]], right: float, boxes) -> Iterator[tuple[float, list[str]]]:
+    """Printed lines outside tables as rows; a line that runs to the right margin and the line
+    right below it are one wrapped paragraph (a long title), so one row."""
+    rows: list[tuple[float, list[str]]] = []
+    previous = None
+    for line in lines:
+        cells = _line_cells(line)
+        if previous and _runs_on(previous, line, right, boxes):
+            top, above = rows[-1]
+            rows[-1] = (top, [*above[:-1], _join_lines([above[-1], cells[0]]), *cells[1:]])
+        else:
+            rows.append((line[0]["top"], cells))
+        previous = line
+    return iter(rows)
+
+
+def _runs_on(line: list[dict], below: list[dict], right: float, boxes) -> bool:
+    size = line[-1]["size"]
+    gap = below[0]["top"] - line[-1]["bottom"]
+    between = any(line[-1]["bottom"] <= box[1] and box[3] <= below[0]["top"] for box in boxes)
+    return right - line[-1]["x1"] < size * 1.5 and gap < size and not between
 
 
 def _inside(char, box) -> bool:
@@ -191,25 +263,36 @@ def _table_rows(page, table) -> list[TableRow]:
     chars = [c for c in page.chars if _inside(c, table.bbox)]
     rows = []
     for row in table.rows:
-        cells = [_cell_text([c for c in chars if _inside(c, box)], box) if box else ("", False, 0) for box in row.cells]
-        rows.append(TableRow(*(list(column) for column in zip(*cells))))
+        cells = [_cell_text([c for c in chars if _inside(c, box)], box) if box else _NO_CELL for box in row.cells]
+        texts, room, lead, lines = (list(column) for column in zip(*cells))
+        rows.append(TableRow(texts, room, lead, lines, [box[0] if box else None for box in row.cells]))
     return rows
 
 
-def _cell_text(chars, box) -> tuple[str, bool, int]:
-    """The cell's text, whether it runs down to the cell's bottom, and how many lines it has."""
+_NO_CELL = ("", math.inf, 0.0, 0)
+
+
+def _cell_text(chars, box) -> tuple[str, float, float, int]:
+    """The cell's text; the room after its last line if that line is at the cell's bottom; the
+    width its first line needs before it could break; how many lines it has."""
     lines = _lines(chars)
     if not lines:
-        return "", False, 0
-    inset = min(line[0]["x0"] for line in lines) - box[0]  # padding is the same on both sides
+        return _NO_CELL
+    # Padding is the same on both sides, and a few points: centred text must not pass for padding.
+    inset = min(min(line[0]["x0"] for line in lines) - box[0], MAX_PADDING)
     right = max(box[2] - inset, max(line[-1]["x1"] for line in lines))
     texts = [_line_text(lines[0])]
     for before, after in itertools.pairwise(lines):
         room = right - before[-1]["x1"]
         wrapped = room < _first_chunk_width(after) + after[0]["size"]
         texts[-1:] = [_join_lines([texts[-1], _line_text(after)])] if wrapped else [texts[-1], _line_text(after)]
-    reaches = box[3] - lines[-1][-1]["bottom"] < lines[-1][-1]["size"] * 1.5
-    return "\n".join(texts), reaches, len(lines)
+    last = lines[-1]
+    # A line that wrapped spans the cell: right-aligned amounts and centred names leave room on the left.
+    free = (last[0]["x0"] - box[0] - inset) + (right - last[-1]["x1"])
+    # Within about a line of the bottom: a line in another font (digits, Latin) can be taller than
+    # the space left, so the writer moves it to the next page with room to spare on this one.
+    at_bottom = box[3] - last[-1]["bottom"] < last[-1]["size"] * 2.4
+    return "\n".join(texts), free if at_bottom else math.inf, _first_chunk_width(lines[0]), len(lines)
 
 
 def _first_chunk_width(line: list[dict]) -> float:

@@ -11,6 +11,8 @@ The outputs are committed, so tests and CI need none of the build tools:
 - xiangtan-form.docx / .pdf: the 2023 single-project form of 湘潭市环境卫生管理处 (published by
   湘潭市城市管理和综合执法局, http://xtcg.xiangtan.gov.cn/15068/15075/26693/content_1250928.html),
   with its merged cells: labels and values across columns, level-1/2 indicator cells down rows.
+- xiangtan-form-20pt.pdf: the same form in 20 pt type, over 4 pages: rows and a merged cell cut
+  by page breaks, and a first page whose rows all merge two columns (so it shows 4, not 6).
 - encrypted.pdf: xiangtan-form.pdf with an opening password (2023).
 - wrapping.docx / .pdf: narrow columns that wrap CJK and Latin text, and a typed line break.
 - formats.xls: numbers under percent, thousands, date and text formats, a merged title.
@@ -167,9 +169,10 @@ XIANGTAN = [
 ]
 
 
-def xiangtan_docx(path):
+def xiangtan_docx(path, size: float = 9):
     document = docx.Document()
     set_font(document)
+    document.styles["Normal"].font.size = Pt(size)
     title(document, "2023年项目支出绩效目标申报表", 12)
     document.add_paragraph("填报单位：（盖章）\t\t\t\t\t\t单位：万元")
     widths = [Cm(2.4), Cm(2.2), Cm(2.6), Cm(4.6), Cm(2.6), Cm(2.0)]
@@ -315,6 +318,9 @@ if __name__ == "__main__":
     xiangtan_docx(HERE / "xiangtan-form.docx")
     to_pdf(HERE / "xiangtan-form.docx")
     to_pdf(HERE / "xiangtan-form.docx", HERE / "encrypted.pdf", OPEN_PASSWORD)
+    with tempfile.TemporaryDirectory() as scratch:
+        xiangtan_docx(Path(scratch) / "xiangtan-form.docx", size=20)
+        to_pdf(Path(scratch) / "xiangtan-form.docx", HERE / "xiangtan-form-20pt.pdf")
     formats_xls(HERE / "formats.xls")
     wrapping_docx(HERE / "wrapping.docx")
     to_pdf(HERE / "wrapping.docx")
