@@ -20,7 +20,7 @@ _UNSUPPORTED = re.compile(r"\[(?:[<>=]|dbnum)|\?/|/\?|[eE][+-]", re.IGNORECASE)
 _EPOCH = datetime(1899, 12, 30)  # Excel's day 0, counting its fictitious 1900-02-29
 
 
-def general(value: float | int) -> str:
+def general(value: float) -> str:
     if isinstance(value, int):  # openpyxl reads "199" as an int: exact, however many digits
         return str(value)
     if value.is_integer():
@@ -30,7 +30,7 @@ def general(value: float | int) -> str:
     return format(Decimal(repr(value)), "f")
 
 
-def format_number(value: float | int, fmt: str | None) -> str:
+def format_number(value: float, fmt: str | None) -> str:
     if not fmt or fmt == "General":  # nearly every cell: no parsing
         return general(value)
     fmt = LOCALE_FORMATS.get(fmt, fmt)

@@ -4,9 +4,9 @@ Ruled tables are found by their lines (pdfplumber); each table row is a row, and
 tables (the title, 部门名称, 单位 lines) comes as rows too, one per printed line, split into cells
 where a wide gap separates its parts. Rows are numbered in reading order over the whole document.
 
-A table that ends a page and resumes at the top of the next with as many columns is one table:
-its header rows repeated on the new page are dropped, and a row the page break split in two is
-joined back (see `_continues`). Text wrapped inside a cell is joined back into one line: CJK
+A table that ends a page and resumes at the top of the next at the same width is one table, on
+one column grid: its header rows repeated on the new page are dropped, and a row the page break
+split in two is joined back (see `_continues`). Text wrapped inside a cell is joined back into one line: CJK
 without a space, Latin words with one; a line that ends well short of the cell's right edge was
 ended by the writer, and that line break is kept.
 """
@@ -199,7 +199,7 @@ def _page_blocks(page) -> list[Block]:
     return sorted(blocks, key=lambda b: b.top)
 
 
-def _paragraphs(lines: list[list[dict]], right: float, boxes) -> Iterator[tuple[float, list[str]]]:
+def _paragraphs(lines: list[list[dict]], right: float, boxes) -> list[tuple[float, list[str]]]:
     """Printed lines outside tables as rows; a line that runs to the right margin and the line
     right below it are one wrapped paragraph (a long title), so one row."""
     rows: list[tuple[float, list[str]]] = []
@@ -212,7 +212,7 @@ def _paragraphs(lines: list[list[dict]], right: float, boxes) -> Iterator[tuple[
         else:
             rows.append((line[0]["top"], cells))
         previous = line
-    return iter(rows)
+    return rows
 
 
 def _runs_on(line: list[dict], below: list[dict], right: float, boxes) -> bool:
