@@ -25,7 +25,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import coordinate_to_tuple, get_column_letter
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,7 +33,8 @@ HERE = Path(__file__).resolve().parent
 # header row included) and how many leftmost grid columns are merged downwards;
 # "rows" gives explicit cell widths for rows whose published spans differ from
 # the default (a filled cell spans the empty cells to its right).
-# "vmerge" lists extra vertical merges outside the grid: (column, first, last).
+# "vmerge" lists extra vertical merges outside the grid: (column, first, last);
+# "ranges" lists explicit merged blocks ("J9:K13") that replace any span they meet.
 LAYOUT = {
     "hn-xiangtan-2023-wupaoche": {
         "grid": (8, 18, 3),
@@ -57,10 +58,32 @@ LAYOUT = {
                  7: "1 1 3", 8: "1 1 3"},
         "vmerge": [(1, 5, 7)],
     },
+    "fj-ningde-2019-dept-targets": {
+        "grid": (13, 19, 2),
+        "rows": {3: "1 2 1 1", 4: "1 1 3", 5: "1 1 3", 6: "1 1 3"},
+        "vmerge": [(1, 4, 6), (1, 8, 11)],
+    },
+    "hb-huangshi-2019-monitoring": {
+        "grid": (12, 16, 2),
+        "rows": {5: "1 2 1 3", 9: "1 1 1 1 3", 10: "1 1 1 1 3",
+                 11: "1 1 1 1 3", 17: "1 6", 18: "1 6"},
+        "vmerge": [(1, 7, 8), (1, 9, 11)],
+        "ranges": ["D16:E16"],
+    },
+    "sc-qingshen-2023-self-eval": {
+        "grid": (14, 16, 3),
+        "rows": {4: "1 4 2 4", 5: "1 2 4 4", 6: "1 2 4 4", 7: "1 2 8",
+                 8: "1 2 1 1 1 1 1 1 2", 9: "1 2 1 1 1 1 1 1 2",
+                 10: "1 2 1 1 1 1 1 1 2", 11: "1 2 1 1 1 1 1 1 2",
+                 12: "1 2 1 1 1 1 1 1 2", 13: "1 2 1 1 1 1 1 1 2",
+                 17: "8 1 1 1"},
+        "ranges": ["A5:A7", "B5:C6", "A8:A13", "J9:K13"],
+    },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
-PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland"}
+PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets",
+                     "sc-qingshen-2023-self-eval"}
 
 STACKED = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
            "hn-xiangtan-2023-wupaoche"]
@@ -96,7 +119,18 @@ def spans(slug, rows):
     for col, first, last in layout.get("vmerge", []):
         merges.append((first, col, last, col))
     merges += _grid(rows, g_first, g_last, g_cols)
-    return [m for m in merges if m[0] != m[2] or m[1] != m[3]]
+    blocks = [_block(ref) for ref in layout.get("ranges", [])]
+    merges = [m for m in merges if not any(_meets(m, b) for b in blocks)]
+    return [m for m in merges + blocks if m[0] != m[2] or m[1] != m[3]]
+
+
+def _block(ref):
+    first, last = (coordinate_to_tuple(part) for part in ref.split(":"))
+    return (first[0], first[1], last[0], last[1])
+
+
+def _meets(a, b):
+    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
 
 
 def _explicit(r, widths, width):
