@@ -79,11 +79,38 @@ LAYOUT = {
                  17: "8 1 1 1"},
         "ranges": ["A5:A7", "B5:C6", "A8:A13", "J9:K13"],
     },
+    "he-langfang-2019-self-eval": {
+        "grid": (13, 38, 2),
+        "rows": {5: "1 3 1 3", 6: "1 1 1 1 1 1 1 1", 7: "1 1 1 1 1 1 1 1",
+                 8: "1 1 1 1 1 1 1 1", 9: "1 1 1 1 1 1 1 1",
+                 10: "1 1 1 1 1 1 1 1", 11: "1 4 3", 12: "1 4 3"},
+        "vmerge": [(1, 6, 10), (1, 11, 12)],
+    },
+    "ah-chizhou-2022-self-eval": {
+        "grid": (13, 23, 3),
+        "rows": {5: "1 3 1 4", 6: "1 2 1 1 1 1 1 1", 7: "1 2 1 1 1 1 1 1",
+                 8: "1 2 1 1 1 1 1 1", 9: "1 2 1 1 1 1 1 1",
+                 10: "1 2 1 1 1 1 1 1", 11: "1 4 4", 12: "1 4 4"},
+        "vmerge": [(1, 6, 10), (1, 11, 12)],
+    },
+    "gd-dongguan-2019-approval": {
+        "grid": (7, 12, 3),
+        "rows": {4: "1 2 1 1 2 1", 5: "1 4 3", 6: "1 4 3"},
+        "vmerge": [(1, 5, 6)],
+    },
+    "cq-fengjie-2023-approval": {
+        "grid": (15, 18, 3),
+        "rows": {4: "1 3 1 2", 5: "1 3 1 2", 6: "1 2 1 1 1 1",
+                 10: "1 1 1 2 2", 11: "1 1 1 2 2", 12: "1 1 1 2 2",
+                 13: "1 1 1 2 2", 14: "1 1 1 2 2"},
+        "vmerge": [(1, 10, 14)],
+    },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
 PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets",
-                     "sc-qingshen-2023-self-eval"}
+                     "sc-qingshen-2023-self-eval", "he-langfang-2019-self-eval",
+                     "cq-fengjie-2023-approval"}
 
 STACKED = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
            "hn-xiangtan-2023-wupaoche"]
