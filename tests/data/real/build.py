@@ -105,12 +105,31 @@ LAYOUT = {
                  13: "1 1 1 2 2", 14: "1 1 1 2 2"},
         "vmerge": [(1, 10, 14)],
     },
+    "hb-qingshan-2020-education-infra": {
+        "grid": (12, 19, 0),
+        "rows": {4: "1 3 1 2", 5: "1 3 1 2", 6: "1 1 2 2 1", 7: "1 1 2 2 1",
+                 8: "1 1 2 2 1", 9: "1 3 3", 10: "1 3 3"},
+        "vmerge": [(1, 6, 8), (1, 9, 10)],
+    },
+    "hb-qingshan-2020-rural-schools": {
+        "grid": (9, 18, 3),
+        "rows": {4: "1 2 1 1", 5: "1 2 2", 6: "1 2 2", 7: "1 4", 8: "1 4"},
+        "vmerge": [(1, 5, 6), (1, 7, 8)],
+    },
+    "sc-zhongjiang-2022-self-eval": {
+        "grid": (10, 21, 3),
+        "rows": {2: "1 4 2 2", 3: "1 4 2 2", 4: "1 3 1 1 1 1 1",
+                 5: "1 3 1 1 1 1 1", 6: "1 3 1 1 1 1 1", 7: "1 3 1 1 1 1 1",
+                 8: "1 4 4", 9: "1 4 4", 22: "4 1 1 1 1 1"},
+        "vmerge": [(1, 4, 7), (1, 8, 9)],
+    },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
 PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets",
                      "sc-qingshen-2023-self-eval", "he-langfang-2019-self-eval",
-                     "cq-fengjie-2023-approval"}
+                     "cq-fengjie-2023-approval", "hb-qingshan-2020-rural-schools",
+                     "sc-zhongjiang-2022-self-eval"}
 
 STACKED = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
            "hn-xiangtan-2023-wupaoche"]
