@@ -123,6 +123,11 @@ LAYOUT = {
                  8: "1 4 4", 9: "1 4 4", 22: "4 1 1 1 1 1"},
         "vmerge": [(1, 4, 7), (1, 8, 9)],
     },
+    "sn-chencang-2020-water": {
+        "grid": (10, 15, 3),
+        "rows": {4: "1 2 1 1", 5: "1 2 1 1", 6: "1 2 2", 7: "1 2 2", 8: "1 2 2"},
+        "vmerge": [(1, 6, 8)],
+    },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
