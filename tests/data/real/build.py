@@ -253,6 +253,9 @@ def write_form(ws, slug, offset=0):
         for c, text in enumerate(row, start=1):
             put(ws, r + offset, c, text, percent)
     for r1, c1, r2, c2 in spans(slug, rows):
+        covered = [rows[r - 1][c - 1] for r in range(r1, r2 + 1)
+                   for c in range(c1, c2 + 1) if (r, c) != (r1, c1)]
+        assert not any(covered), (slug, r1, c1, r2, c2, covered)  # a merge hides no text
         ws.merge_cells(start_row=r1 + offset, start_column=c1,
                        end_row=r2 + offset, end_column=c2)
     ws.cell(row=offset + 1, column=1).font = Font(bold=True, size=14)

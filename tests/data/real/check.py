@@ -1,40 +1,59 @@
-"""Consistency check of the hand-written facts against the transcriptions: every
-name, goal and value in <slug>.json must occur in <slug>.txt (whitespace ignored),
-every .txt row has the same width. It checks the corpus, not the importer.
+"""Check the hand-written facts against the transcriptions.
+
+Every department, project, goal, indicator name and value named in <slug>.json must
+occur in <slug>.txt (whitespace ignored), and every row of a .txt has the same width.
+It checks this corpus, not the importer.
 
 Run: /work/main/.venv/bin/python tests/data/real/check.py
 """
-import json, re, sys
+import json
+import re
+import sys
 from pathlib import Path
+
 HERE = Path(__file__).resolve().parent
-bad = 0
-def squash(s): return re.sub(r"\s+", "", s.replace("\\n", ""))
-for j in sorted(HERE.glob("*.json")):
-    slug = j.stem
+REQUIRED = ["source_url", "publisher", "layout", "year", "department", "department_code", "projects"]
+
+
+def squash(text):
+    """Text without whitespace or the \\n that marks a line break inside a cell."""
+    return re.sub(r"\s+", "", text.replace("\\n", ""))
+
+
+def problems_of(slug):
     txt = (HERE / f"{slug}.txt").read_text(encoding="utf-8")
-    widths = {len(l.split("|")) for l in txt.splitlines()}
-    if len(widths) != 1: print(slug, "ragged widths", widths); bad += 1
-    cells = [c for l in txt.splitlines() for c in l.split("|")]
+    doc = json.loads((HERE / f"{slug}.json").read_text(encoding="utf-8"))
     flat = squash(txt)
-    doc = json.loads(j.read_text(encoding="utf-8"))
-    for key in ["source_url", "publisher", "layout", "year", "department", "department_code", "projects"]:
-        if key not in doc: print(slug, "missing", key); bad += 1
-    if doc["year"] is None and "year_hint" not in doc: print(slug, "no year nor hint"); bad += 1
-    if squash(doc["department"]) not in flat: print(slug, "department not in txt", doc["department"]); bad += 1
-    inds = list(doc.get("overall", {}).get("indicators", []))
-    for p in doc["projects"]:
-        if squash(p["name"]) not in flat: print(slug, "project not in txt", p["name"]); bad += 1
-        if p.get("goal") and squash(p["goal"]) not in flat: print(slug, "goal not in txt"); bad += 1
-        if p.get("period_goal") and squash(p["period_goal"]) not in flat: print(slug, "period goal not in txt"); bad += 1
-        inds += p["indicators"]
-    for i in inds:
-        if squash(i["name"]) not in flat: print(slug, "indicator not in txt", i["name"]); bad += 1
-        for k in ("annual_value", "period_value", "actual"):
-            v = i.get(k)
-            if v and squash(v) not in flat: print(slug, k, "not in txt", v); bad += 1
-        t = i["target"]
-        if t and t["value"] not in (i["annual_value"] or ""): print(slug, "target number not in value", i["name"]); bad += 1
-        if i["level1"] and squash(i["level1"]) not in flat: print(slug, "level1 not in txt", i["level1"]); bad += 1
-        if i["level2"] and squash(i["level2"]) not in flat: print(slug, "level2 not in txt", i["level2"]); bad += 1
-print("problems:", bad)
-sys.exit(1 if bad else 0)
+    found = []
+    if len({len(line.split("|")) for line in txt.splitlines()}) != 1:
+        found.append("rows of different widths")
+    found += [f"missing key {key}" for key in REQUIRED if key not in doc]
+    if doc["year"] is None and "year_hint" not in doc:
+        found.append("neither year nor year_hint")
+    texts = [doc["department"]]
+    indicators = list(doc.get("overall", {}).get("indicators", []))
+    for project in doc["projects"]:
+        texts += [project["name"], project.get("goal"), project.get("period_goal")]
+        indicators += project["indicators"]
+    for ind in indicators:
+        texts += [ind["name"], ind["level1"], ind["level2"]]
+        texts += [ind.get(key) for key in ("annual_value", "period_value", "actual")]
+        target = ind["target"]
+        if target and target["value"] not in (ind["annual_value"] or ""):
+            found.append(f"target number not in the value of {ind['name']}")
+    found += [f"not in the table: {text}" for text in texts if text and squash(text) not in flat]
+    return found
+
+
+def main():
+    bad = 0
+    for path in sorted(HERE.glob("*.json")):
+        for problem in problems_of(path.stem):
+            bad += 1
+            print(path.stem, problem)
+    print("problems:", bad)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
