@@ -129,13 +129,30 @@ LAYOUT = {
         "rows": {4: "1 2 1 1", 5: "1 2 1 1", 6: "1 2 2", 7: "1 2 2", 8: "1 2 2"},
         "vmerge": [(1, 6, 8)],
     },
+    "sc-zhaohua-2021-family-aid": {
+        "grid": (16, 25, 3),
+        "rows": {5: "1 3 1", 6: "1 3 1", 7: "1 3 1", 8: "1 3 1", 9: "1 3 1",
+                 10: "1 3 1", 11: "1 3 1", 12: "1 3 1", 13: "1 3 1", 14: "1 4", 15: "1 4"},
+        "vmerge": [(1, 5, 13), (1, 14, 15)],
+    },
+    "ah-mengcheng-2024-public-health": {
+        "grid": (10, 12, 3),
+        "rows": {4: "1 2 1 1", 5: "1 2 1 1", 6: "1 2 2", 7: "1 2 2", 8: "1 2 2"},
+        "vmerge": [(1, 6, 8)],
+    },
+    "ah-suixi-2019-self-eval": {
+        "grid": (10, 19, 3),
+        "rows": {4: "1 1 1 1 1 1 1 2", 5: "1 1 1 1 1 1 1 2", 6: "1 1 1 1 1 1 1 2",
+                 7: "1 1 1 1 1 1 1 2", 8: "1 4 4", 9: "1 4 4"},
+        "vmerge": [(1, 4, 7), (1, 8, 9)],
+    },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
 PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets",
                      "sc-qingshen-2023-self-eval", "he-langfang-2019-self-eval",
                      "cq-fengjie-2023-approval", "hb-qingshan-2020-rural-schools",
-                     "sc-zhongjiang-2022-self-eval"}
+                     "sc-zhongjiang-2022-self-eval", "ah-suixi-2019-self-eval"}
 
 STACKED = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
            "hn-xiangtan-2023-wupaoche"]

@@ -20,10 +20,21 @@ def squash(text):
     return re.sub(r"\s+", "", text.replace("\\n", ""))
 
 
+# Decoration the facts strip from names (they record it under "removed").
+DECORATION = re.compile(r"[★*]|^指标\d+:?|[(][^()]*\*\*[^()]*[)]|[≥<]\*\*\S*$|[(]\d+分[)]$")
+
+
+def cells_of(txt):
+    """Every cell of the table, whitespace removed, with and without decoration."""
+    cells = {squash(cell) for line in txt.splitlines() for cell in line.split("|")}
+    return cells | {DECORATION.sub("", cell) for cell in cells}
+
+
 def problems_of(slug):
     txt = (HERE / f"{slug}.txt").read_text(encoding="utf-8")
     doc = json.loads((HERE / f"{slug}.json").read_text(encoding="utf-8"))
     flat = squash(txt)
+    cells = cells_of(txt)
     found = []
     if len({len(line.split("|")) for line in txt.splitlines()}) != 1:
         found.append("rows of different widths")
@@ -41,7 +52,10 @@ def problems_of(slug):
         target = ind["target"]
         if target and target["value"] not in (ind["annual_value"] or ""):
             found.append(f"target number not in the value of {ind['name']}")
-    found += [f"not in the table: {text}" for text in texts if text and squash(text) not in flat]
+    names = [ind["name"] for ind in indicators]
+    found += [f"not in the table: {text}" for text in texts
+              if text and squash(text) not in flat and squash(text) not in cells]
+    found += [f"no cell is the indicator {name}" for name in names if squash(name) not in cells]
     return found
 
 
