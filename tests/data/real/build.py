@@ -146,6 +146,12 @@ LAYOUT = {
                  7: "1 1 1 1 1 1 1 2", 8: "1 4 4", 9: "1 4 4"},
         "vmerge": [(1, 4, 7), (1, 8, 9)],
     },
+    "sc-jingyan-2023-indicator-rows": {
+        # one row per indicator: unit, project, amount and goal merged down their rows
+        "grid": (3, 16, 0),
+        "ranges": ["A4:B4", "A5:A16", "B5:B12", "C5:C12", "D5:D12",
+                   "B13:B16", "C13:C16", "D13:D16"],
+    },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
@@ -160,6 +166,7 @@ SHEET_PER_FORM = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
                   "hn-yueyang-2022-farmland"]
 
 NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,9})(?:\.(\d+))?$")
+THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})+(?:\.(\d+))?$")
 PERCENT = re.compile(r"^(\d+)(?:\.(\d+))?%$")
 
 
@@ -253,6 +260,10 @@ def put(ws, r, c, text, percent):
     if m:
         cell.value = float(text) if m.group(1) else int(text)
         cell.number_format = "0." + "0" * len(m.group(1)) if m.group(1) else "General"
+    elif THOUSANDS.match(text):
+        decimals = THOUSANDS.match(text).group(1) or ""
+        cell.value = float(text.replace(",", ""))
+        cell.number_format = "#,##0" + ("." + "0" * len(decimals) if decimals else "")
     elif p:
         decimals = len(p.group(2) or "")
         cell.value = float(text[:-1]) / 100
