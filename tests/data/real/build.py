@@ -160,10 +160,11 @@ PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets",
                      "cq-fengjie-2023-approval", "hb-qingshan-2020-rural-schools",
                      "sc-zhongjiang-2022-self-eval", "ah-suixi-2019-self-eval"}
 
-STACKED = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
-           "hn-xiangtan-2023-wupaoche"]
-SHEET_PER_FORM = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
-                  "hn-yueyang-2022-farmland"]
+# Three 2020 forms (the year is in each title, so one --year fits them all):
+# two templates of one district bureau and a third from another province.
+STACKED = ["hb-qingshan-2020-education-infra", "hb-qingshan-2020-rural-schools",
+           "sn-chencang-2020-water"]
+SHEET_PER_FORM = STACKED
 
 NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,9})(?:\.(\d+))?$")
 THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})+(?:\.(\d+))?$")
