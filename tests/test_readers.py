@@ -287,6 +287,12 @@ def not_a_workbook_zip(path):
     return path
 
 
+def neither_workbook_nor_document_zip(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", b"application/zip")
+    return path
+
+
 def bytes_file(data: bytes):
     def write(path):
         path.write_bytes(data)
@@ -346,6 +352,7 @@ NOT_XLSX = "不是有效的 .xlsx 文件(无法读取工作表)；请在 Excel �
         ),
         ("炸弹.xlsx", ratio_bomb_zip, "炸弹.xlsx: 压缩比异常，疑似恶意构造的压缩包(zip 炸弹)，拒绝读取"),
         ("文档.xlsx", not_a_workbook_zip, "文档.xlsx: 不是有效的 .docx 文件(无法读取文档)；请在 Word 中重新保存后再导入"),
+        ("空包.xlsx", neither_workbook_nor_document_zip, f"空包.xlsx: {NOT_XLSX}"),
         (
             "笑.xlsx",
             lambda p: replace_member(write_source_xlsx(p), "xl/worksheets/sheet1.xml", billion_laughs("worksheet")),
