@@ -191,8 +191,8 @@ def _page_blocks(page) -> list[Block]:
     blocks = [Block(t.bbox[1], table=_table_rows(page, t), box=t.bbox) for t in tables]
     outside = [c for c in page.chars if not any(_inside(c, box) for box in boxes)]
     # Margins are the same on both sides: the text area ends as far from the right edge as the
-    # leftmost text or table starts from the left one.
-    right = page.width - min([c["x0"] for c in page.chars] + [box[0] for box in boxes], default=0)
+    # leftmost text starts from the left one (tables may reach into the margin by their padding).
+    right = page.width - min((c["x0"] for c in page.chars), default=0)
     for top, cells in _paragraphs(_lines(outside), right, boxes):
         if not PAGE_NUMBER.fullmatch(" ".join(cells)):  # page furniture, not part of the table
             blocks.append(Block(top, rows=[cells]))
@@ -219,7 +219,7 @@ def _runs_on(line: list[dict], below: list[dict], right: float, boxes) -> bool:
     size = line[-1]["size"]
     gap = below[0]["top"] - line[-1]["bottom"]
     between = any(line[-1]["bottom"] <= box[1] and box[3] <= below[0]["top"] for box in boxes)
-    return right - line[-1]["x1"] < size * 1.5 and gap < size and not between
+    return right - line[-1]["x1"] < _first_chunk_width(below) + size and gap < size and not between
 
 
 def _inside(char, box) -> bool:
@@ -245,7 +245,8 @@ def _line_text(line: list[dict]) -> str:
             text += " "  # a gap drawn instead of a space glyph
         text += char["text"]
         previous = char
-    return text.strip()
+    # A space glyph ending the line is where the writer wrapped at a typed space: kept for the join.
+    return text.lstrip()
 
 
 def _line_cells(line: list[dict]) -> list[str]:
@@ -285,7 +286,7 @@ def _cell_text(chars, box) -> tuple[str, float, float, int]:
     for before, after in itertools.pairwise(lines):
         room = right - before[-1]["x1"]
         wrapped = room < _first_chunk_width(after) + after[0]["size"]
-        texts[-1:] = [_join_lines([texts[-1], _line_text(after)])] if wrapped else [texts[-1], _line_text(after)]
+        texts[-1:] = [_join_lines([texts[-1], _line_text(after)])] if wrapped else [texts[-1].rstrip(), _line_text(after)]
     last = lines[-1]
     # A line that wrapped spans the cell: right-aligned amounts and centred names leave room on the left.
     free = (last[0]["x0"] - box[0] - inset) + (right - last[-1]["x1"])
@@ -323,8 +324,9 @@ def _is_ideograph(char: str) -> bool:
 
 
 def _join_lines(parts: list[str]) -> str:
-    """Wrapped lines back into one: two Latin words keep their space (`data;` + `next` too);
-    everything else joins directly: CJK, and numbers a narrow column broke (`92.6` + `0`)."""
+    """Wrapped lines back into one: a line that ended in a space keeps it, two Latin words keep
+    their space (`data;` + `next` too); everything else joins directly: CJK, and numbers a narrow
+    column broke (`92.6` + `0`)."""
     text = parts[0]
     for part in parts[1:]:
         left, right = text[-1:], part[:1]
