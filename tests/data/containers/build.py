@@ -8,6 +8,8 @@ The outputs are committed, so tests and CI need none of the build tools:
   广州市花都区政务服务和数据管理局, originally a PDF) as a clerk holds it: full-width punctuation, a
   few Kangxi-radical characters as PDFs carry them, a ruled table over several landscape pages with
   its header row repeated on each, rows split by the page breaks, cells wrapped, 第 N 页 below. The .xls has amounts as numbers under `#,##0.00`.
+- huadu-targets-sheet.pdf: the same table as a worksheet printed to PDF (LibreOffice Calc),
+  as tables exported from Excel are published: rows never split, the header as a print title.
 - xiangtan-form.docx / .pdf: the 2023 single-project form of 湘潭市环境卫生管理处 (published by
   湘潭市城市管理和综合执法局, http://xtcg.xiangtan.gov.cn/15068/15075/26693/content_1250928.html),
   with its merged cells: labels and values across columns, level-1/2 indicator cells down rows.
@@ -19,6 +21,7 @@ The outputs are committed, so tests and CI need none of the build tools:
 - scanned.pdf: the first page of huadu-targets.pdf as an image only, no text layer.
 """
 
+import math
 import re
 import subprocess
 import tempfile
@@ -26,6 +29,7 @@ import zlib
 from pathlib import Path
 
 import docx
+import openpyxl
 import pypdfium2
 import xlwt
 from docx.enum.section import WD_ORIENT
@@ -33,6 +37,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from openpyxl.styles import Alignment, Border, Side
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE.parent.parent.parent / "fixtures" / "huadu-zwfw-project-targets.txt"
@@ -228,6 +233,41 @@ def wrapping_docx(path):
     document.save(path)
 
 
+SHEET_WIDTHS = [18, 10, 10, 10, 9, 30, 60]  # characters, as Excel counts column widths
+
+
+def reference_sheet_pdf(path: Path):
+    """The reference table as a clerk's worksheet printed to PDF: wrapped cells with borders, rows
+    as tall as their text (never split by a page), the header row repeated as a print title."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    rows = reference_rows()
+    for cells in rows[:3]:
+        sheet.append([clerk_text(cells[0], 0)])
+    sheet.merge_cells("A1:G1")
+    for number, cells in enumerate(rows[3:]):
+        sheet.append([float(c.replace(",", "")) if number and c and i in (1, 2, 3, 4) else clerk_text(c, i)
+                      for i, c in enumerate(cells)])
+    line = Side(style="thin")
+    for row in sheet.iter_rows(min_row=4):
+        lines = max(math.ceil(len(str(c.value or "")) / (w * 0.45)) for c, w in zip(row, SHEET_WIDTHS))
+        sheet.row_dimensions[row[0].row].height = 14 * max(lines, 1) + 4
+        for cell in row:
+            cell.border = Border(left=line, right=line, top=line, bottom=line)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, float):
+                cell.number_format = "#,##0.00"
+    for letter, width in zip("ABCDEFG", SHEET_WIDTHS):
+        sheet.column_dimensions[letter].width = width
+    sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_title_rows = "4:4"
+    with tempfile.TemporaryDirectory() as scratch:
+        book.save(Path(scratch) / "huadu-targets.xlsx")
+        to_pdf(Path(scratch) / "huadu-targets.xlsx", path)
+
+
 def reference_xls(path):
     rows = reference_rows()
     book = xlwt.Workbook(encoding="utf-8")
@@ -315,6 +355,7 @@ if __name__ == "__main__":
     to_pdf(HERE / "huadu-targets.docx")
     odd_to_unicode(HERE / "huadu-targets.pdf")
     reference_xls(HERE / "huadu-targets.xls")
+    reference_sheet_pdf(HERE / "huadu-targets-sheet.pdf")
     xiangtan_docx(HERE / "xiangtan-form.docx")
     to_pdf(HERE / "xiangtan-form.docx")
     to_pdf(HERE / "xiangtan-form.docx", HERE / "encrypted.pdf", OPEN_PASSWORD)
