@@ -195,6 +195,15 @@ def test_a_pdf_over_the_page_cap_is_refused_before_any_page_is_read(monkeypatch)
     assert failure_of(HUADU["pdf"]) == "huadu-targets.pdf: 共 4 页，超过 3 页的上限，拒绝读取；请只上传绩效目标表所在的页"
 
 
+def test_a_pdf_whose_fonts_map_no_characters_says_so_rather_than_reading_glyph_numbers(tmp_path):
+    path = tmp_path / "无对照表.pdf"
+    path.write_bytes(HUADU["pdf"].read_bytes().replace(b"/ToUnicode", b"/ToUnicodX"))  # same length: offsets hold
+
+    assert failure_of(path) == (
+        "无对照表.pdf: 第1页的文字无法解码(字体没有 Unicode 对照表)，无法读取；请使用 Word 或 Excel 原件，或能复制出文字的 PDF"
+    )
+
+
 def test_a_pdf_with_an_opening_password_says_so():
     assert failure_of(DATA / "encrypted.pdf") == "encrypted.pdf: PDF 设置了打开密码(已加密)，无法读取；请去掉密码后再导入"
 

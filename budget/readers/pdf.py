@@ -27,6 +27,7 @@ MAX_PDF_PAGES = 500
 HEADER_ROWS = 3  # a repeated header is at most this many rows
 MAX_PADDING = 6.0  # points between a cell's border and its text; Word's default is 5.4
 NOT_PDF = "不是有效的 PDF 文件(无法解析)；请重新下载或另存为 PDF 后再导入"
+UNDECODABLE = "请使用 Word 或 Excel 原件，或能复制出文字的 PDF"
 SCANNED = "这是扫描件(只有图像，没有文字层)，无法读取其中的表格；请使用可复制文字的 PDF、Word 或 Excel 版本"
 
 PAGE_NUMBER = re.compile(r"[-—\s]*(第\s*\d+\s*页(\s*[,，、]?\s*共\s*\d+\s*页)?|\d+(\s*/\s*\d+)?)[-—\s]*")
@@ -89,6 +90,8 @@ def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
             blocks = _page_blocks(page)
         except Exception as exc:
             raise failed(name, None, f"第{page_number}页无法解析；请重新下载或另存为 PDF 后再导入") from exc
+        if _undecodable(page):
+            raise failed(name, None, f"第{page_number}页的文字无法解码(字体没有 Unicode 对照表)，无法读取；{UNDECODABLE}")
         if not blocks and page.images:
             scanned.append(page_number)
         if scanned and (blocks or any_text):
@@ -105,6 +108,12 @@ def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
     if not any_text:
         raise failed(name, None, SCANNED if scanned else "PDF 中没有任何文字，无法读取")
     yield from _numbered(numbers, [row.cells for row in held.table] if held else [])
+
+
+def _undecodable(page) -> bool:
+    """pdfminer names a glyph it cannot map to a character `(cid:N)`: text that is not there."""
+    unknown = sum(1 for c in page.chars if c["text"].startswith("(cid:"))
+    return unknown > 0.1 * len(page.chars)
 
 
 def _numbered(numbers, rows: list[list[str]]) -> Iterator[tuple[int, list[str]]]:
