@@ -1,14 +1,15 @@
 """The published PDF itself: its text layer, read as rows in reading order.
 
 Ruled tables are found by their lines (pdfplumber); each table row is a row, and the text outside
-tables (the title, 部门名称, 单位 lines) comes as rows too, one per printed line, split into cells
-where a wide gap separates its parts. Rows are numbered in reading order over the whole document.
+tables (the title, 部门名称, 单位 lines) comes as rows too, one per printed line (a paragraph
+wrapped over lines is one), split into cells where a wide gap separates its parts. Rows are
+numbered in reading order over the whole document.
 
 A table that ends a page and resumes at the top of the next at the same width is one table, on
 one column grid: its header rows repeated on the new page are dropped, and a row the page break
-split in two is joined back (see `_continues`). Text wrapped inside a cell is joined back into one line: CJK
-without a space, Latin words with one; a line that ends well short of the cell's right edge was
-ended by the writer, and that line break is kept.
+split in two is joined back (see `_continues`). Text wrapped inside a cell is joined back into
+one line: CJK without a space, Latin words with one; a line that ends well short of the cell's
+right edge was ended by the writer, and that line break is kept.
 """
 
 import itertools
@@ -225,10 +226,13 @@ def _paragraphs(lines: list[list[dict]], right: float, boxes) -> list[tuple[floa
 
 
 def _runs_on(line: list[dict], below: list[dict], right: float, boxes) -> bool:
+    """`below` goes on from `line`: it follows close, in the same type size (a title above the
+    部门名称 line is larger), and `line` ran out of room before its first word."""
     size = line[-1]["size"]
     gap = below[0]["top"] - line[-1]["bottom"]
     between = any(line[-1]["bottom"] <= box[1] and box[3] <= below[0]["top"] for box in boxes)
-    return right - line[-1]["x1"] < _first_chunk_width(below) + size and gap < size and not between
+    full = right - line[-1]["x1"] < _first_chunk_width(below) + size
+    return full and abs(below[0]["size"] - size) < 0.5 and gap < size and not between
 
 
 def _inside(char, box) -> bool:
