@@ -250,8 +250,8 @@ def test_a_single_project_form_reads_cell_by_cell_with_merges_empty_after_their_
 
 def test_a_form_over_several_pages_reads_as_the_same_cells():
     """In 20 pt type the form runs over 4 pages: a label and its value, a merged category and
-    placeholder rows are cut by page breaks, and the first page, whose rows all merge the value
-    columns, shows 4 columns where the rest show 6. Spaces typed inside CJK text at the very end
+    placeholder rows are cut by page breaks, the first page, whose rows all merge the value
+    columns, shows 4 columns where the rest show 6, and the 填报单位 and 填表人 lines wrap. Spaces typed inside CJK text at the very end
     of a printed line cannot be told from a wrap and are lost, so they are left out here."""
     with pdfplumber.open(DATA / "xiangtan-form-20pt.pdf") as pdf:
         widths = [[len(table[0]) for table in page.extract_tables()] for page in pdf.pages]
