@@ -12,6 +12,7 @@ one line: CJK without a space, Latin words with one; a line that ends well short
 right edge was ended by the writer, and that line break is kept.
 """
 
+import bisect
 import itertools
 import math
 import re
@@ -274,13 +275,20 @@ def _line_cells(line: list[dict]) -> list[str]:
 
 
 def _table_rows(page, table) -> list[TableRow]:
-    chars = [c for c in page.chars if _inside(c, table.bbox)]
+    # Chars by their middle's height, so each row looks only at its own band of the page.
+    chars = sorted((c for c in page.chars if _inside(c, table.bbox)), key=_middle)
+    middles = [_middle(c) for c in chars]
     rows = []
     for row in table.rows:
-        cells = [_cell_text([c for c in chars if _inside(c, box)], box) if box else _NO_CELL for box in row.cells]
+        band = chars[bisect.bisect_left(middles, row.bbox[1]) : bisect.bisect_right(middles, row.bbox[3])]
+        cells = [_cell_text([c for c in band if _inside(c, box)], box) if box else _NO_CELL for box in row.cells]
         texts, room, lead, lines = (list(column) for column in zip(*cells))
         rows.append(TableRow(texts, room, lead, lines, [box[0] if box else None for box in row.cells]))
     return rows
+
+
+def _middle(char) -> float:
+    return (char["top"] + char["bottom"]) / 2
 
 
 _NO_CELL = ("", math.inf, 0.0, 0)
