@@ -58,6 +58,7 @@ class Block:
     rows: list[list[str]] | None = None  # a printed line outside tables: one row
     table: list[TableRow] | None = None
     box: tuple[float, float, float, float] | None = None  # the table's
+    grid: list[float] | None = None  # the table's column starts; its rows have one cell for each
 
 
 def _same_table(held: Block, block: Block) -> bool:
@@ -100,7 +101,7 @@ def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
             raise failed(name, None, f"第{scanned[0]}页是扫描图像，没有文字层，无法读取；请使用可复制文字的版本")
         any_text = any_text or bool(blocks)
         if held and blocks and _same_table(held, blocks[0]):
-            blocks[0].table = _continues(held.table, blocks[0].table)
+            _continues(held, blocks[0])
         elif held:
             blocks.insert(0, held)
         held = blocks.pop() if blocks and blocks[-1].table else None
@@ -126,40 +127,46 @@ def _numbered(numbers, rows: list[list[str]]) -> Iterator[tuple[int, list[str]]]
             yield number, cells
 
 
-def _continues(held: list[TableRow], rest: list[TableRow]) -> list[TableRow]:
-    """The held table with the next page's part appended.
+def _continues(held: Block, block: Block) -> None:
+    """`block`, the table at the top of a page, becomes the held table with its own rows after.
 
-    A header repeated on the new page is the table's own first rows again. A row that the page
-    break split goes on in the new page's first row; see `_split` for how that row is told from
-    a genuine next row.
+    Both parts are put on the union of their columns first (see `_regridded`); the held part is
+    already on one grid and moves only when the new part adds columns, so a table over hundreds
+    of pages is not re-read page after page. A header repeated on the new page is the table's own
+    first rows again. A row that the page break split goes on in the new page's first row; see
+    `_split` for how that row is told from a genuine next row.
     """
-    held, rest = _on_one_grid(held, rest)
+    grid = _grid([*held.grid, *block.grid])
+    table = held.table if grid == held.grid else [_regridded(row, grid) for row in held.table]
+    rest = [_regridded(row, grid) for row in block.table]
     repeated = 0
-    while repeated < min(HEADER_ROWS, len(rest), len(held)) and rest[repeated].cells == held[repeated].cells:
+    while repeated < min(HEADER_ROWS, len(rest), len(table)) and rest[repeated].cells == table[repeated].cells:
         repeated += 1
     rest = rest[repeated:]
-    if rest and len(held) > 1:
-        _rejoin_merged_cells(held[-1], rest)
-    if rest and len(held) > 1 and _split(held[-1], rest[0]):
-        last, first = held[-1], rest[0]
+    if rest and len(table) > 1:
+        _rejoin_merged_cells(table[-1], rest)
+    if rest and len(table) > 1 and _split(table[-1], rest[0]):
+        last, first = table[-1], rest.pop(0)
         joined = [_join_lines([a, b]) if a and b else a or b for a, b in zip(last.cells, first.cells)]
         lines = [a + b for a, b in zip(last.lines, first.lines)]
-        held = [*held[:-1], TableRow(joined, first.room, last.lead, lines, first.starts)]
-        rest = rest[1:]
-    return held + rest
+        table[-1] = TableRow(joined, first.room, last.lead, lines, first.starts)
+    table.extend(rest)
+    block.table, block.grid = table, grid
 
 
-def _on_one_grid(held: list[TableRow], rest: list[TableRow]) -> tuple[list[TableRow], list[TableRow]]:
-    """Both parts on the union of their columns: a cell spanning columns the other part splits keeps
-    its text in the first of them and leaves the others empty, as merged cells read everywhere."""
+def _grid(starts) -> list[float]:
+    """Column starts, those within 3 points of each other taken as one."""
     grid: list[float] = []
-    for x in sorted({x for row in held + rest for x in row.starts if x is not None}):
+    for x in sorted(x for x in starts if x is not None):
         if not grid or x - grid[-1] >= 3:
             grid.append(x)
-    return [_regridded(row, grid) for row in held], [_regridded(row, grid) for row in rest]
+    return grid
 
 
 def _regridded(row: TableRow, grid: list[float]) -> TableRow:
+    """The row with one cell for each column of `grid`: a cell spanning columns that another part
+    of the table splits keeps its text in the first of them and leaves the others empty, as merged
+    cells read everywhere."""
     width = len(grid)
     new = TableRow([""] * width, [math.inf] * width, [0.0] * width, [0] * width, [None] * width)
     for cell in zip(row.cells, row.room, row.lead, row.lines, row.starts):
@@ -199,7 +206,11 @@ def _split(last: TableRow, first: TableRow) -> bool:
 def _page_blocks(page) -> list[Block]:
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
-    blocks = [Block(t.bbox[1], table=_table_rows(page, t), box=t.bbox) for t in tables]
+    blocks = []
+    for t in tables:
+        rows = _table_rows(page, t)
+        grid = _grid(x for row in rows for x in row.starts)
+        blocks.append(Block(t.bbox[1], table=[_regridded(row, grid) for row in rows], box=t.bbox, grid=grid))
     outside = [c for c in page.chars if not any(_inside(c, box) for box in boxes)]
     # Margins are the same on both sides: the text area ends as far from the right edge as the
     # leftmost text starts from the left one (tables may reach into the margin by their padding).
