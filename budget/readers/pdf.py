@@ -59,6 +59,7 @@ class Block:
     table: list[TableRow] | None = None
     box: tuple[float, float, float, float] | None = None  # the table's
     grid: list[float] | None = None  # the table's column starts; its rows have one cell for each
+    repeated: int | None = None  # header rows the table repeats on each page, once a page showed it
 
 
 def _same_table(held: Block, block: Block) -> bool:
@@ -139,10 +140,14 @@ def _continues(held: Block, block: Block) -> None:
     grid = _grid([*held.grid, *block.grid])
     table = held.table if grid == held.grid else [_regridded(row, grid) for row in held.table]
     rest = [_regridded(row, grid) for row in block.table]
+    # The first continued page shows how many header rows the table repeats; later pages drop as
+    # many, so a data row that happens to equal a row under the header is not taken for one.
+    limit = HEADER_ROWS if held.repeated is None else held.repeated
     repeated = 0
-    while repeated < min(HEADER_ROWS, len(rest), len(table)) and rest[repeated].cells == table[repeated].cells:
+    while repeated < min(limit, len(rest), len(table)) and rest[repeated].cells == table[repeated].cells:
         repeated += 1
     rest = rest[repeated:]
+    block.repeated = repeated if held.repeated is None else held.repeated
     if rest and len(table) > 1:
         _rejoin_merged_cells(table[-1], rest)
     if rest and len(table) > 1 and _split(table[-1], rest[0]):
@@ -188,8 +193,9 @@ def _rejoin_merged_cells(last: TableRow, rest: list[TableRow]) -> None:
 
 def _goes_on(last: TableRow, first: TableRow, column: int) -> bool:
     """Text goes on into the next page's cell only if the cell above ends in a line at its bottom
-    that left no room for the first unbreakable run of the text below."""
-    return last.room[column] < first.lead[column]
+    that left no room for the first unbreakable run of the text below (give or take half a
+    character: writers keep a little more together than the run estimated here)."""
+    return last.room[column] < first.lead[column] + MAX_PADDING / 2
 
 
 def _split(last: TableRow, first: TableRow) -> bool:
