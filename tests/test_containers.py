@@ -113,6 +113,36 @@ def test_the_pdf_table_runs_over_pages_with_its_header_repeated_and_rows_split_b
     assert [r[0] for r in rows[4:]] == [r[0] for r in reference_cells()[4:]]  # no half rows
 
 
+def part(*rows, room=1.0, lead=9.0):
+    """A table part as the PDF reader holds it: one-line cells on a 3-column grid, each ending at
+    its bottom with `room` to spare, each starting with a run `lead` wide."""
+    grid = [0.0, 100.0, 200.0]
+    table = [
+        pdf_reader.TableRow(list(cells), [room] * 3, [lead] * 3, [1 if c else 0 for c in cells], list(grid))
+        for cells in rows
+    ]
+    return pdf_reader.Block(0, table=table, box=(0, 0, 300, 500), grid=grid)
+
+
+def test_the_header_rows_a_table_repeats_are_learnt_on_its_first_continued_page():
+    header, total = ("项目名称", "总计", "绩效目标"), ("合计", "30.00", "")
+    table = part(header, total, ("甲", "10.00", "目标甲"), room=50.0)
+    page2 = part(header, ("乙", "10.00", "目标乙"), room=50.0)
+    pdf_reader._continues(table, page2)
+    page3 = part(header, total, ("丙", "10.00", "目标丙"))  # the table's own 合计 row again, as data
+    pdf_reader._continues(page2, page3)
+
+    assert [row.cells[0] for row in page3.table] == ["项目名称", "合计", "甲", "乙", "合计", "丙"]
+
+
+def test_a_one_line_category_row_under_another_that_filled_its_cell_stays_a_row_of_its_own():
+    held = part(("效益指标", "", ""), ("", "生态效益指标", ""), room=0.5)
+    page = part(("", "可持续影响指标", ""))
+    pdf_reader._continues(held, page)
+
+    assert [row.cells for row in page.table][-2:] == [["", "生态效益指标", ""], ["", "可持续影响指标", ""]]
+
+
 def test_text_wrapped_in_a_pdf_cell_is_joined_back_cjk_without_spaces():
     name = "区政府门户网站和政务新媒体运行经费"
     raw = [row[0] for page in raw_pdf_tables() for row in page if row[0] and row[0].startswith("区政府门户")]
