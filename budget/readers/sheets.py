@@ -30,6 +30,7 @@ CJK_BUILTIN_FORMATS = {
 
 NOT_XLSX = "不是有效的 .xlsx 文件(无法读取工作表)；请在 Excel 中重新保存后再导入"
 NOT_XLS = "不是有效的 .xls 文件(无法读取工作表)；请在 Excel 中重新保存或另存为 .xlsx 后再导入"
+ENCRYPTED = "文件设置了打开密码(已加密)，无法读取；请在 Excel/Word 中取消密码后再导入"
 
 
 def cell_text(value, number_format: str | None = None) -> str:
@@ -126,6 +127,3 @@ def _xls_cell_text(book, cell) -> str:
     if book.datemode and is_date_format(number_format):  # the 1904 system counts from another day 0
         return cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode), number_format)
     return cell_text(float(cell.value), number_format)
-
-
-ENCRYPTED = "文件设置了打开密码(已加密)，无法读取；请在 Excel/Word 中取消密码后再导入"
