@@ -5,7 +5,7 @@ from budget.management.importing import FileImportCommand
 
 
 class Command(FileImportCommand):
-    help = "导入项目支出绩效目标表 (TSV/CSV/XLSX, 两种版式)。每个文件全部校验通过才写入。"
+    help = "导入项目支出绩效目标表 (PDF/DOCX/XLSX/XLS/CSV/TSV, 两种版式)。每个文件全部校验通过才写入。"
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
