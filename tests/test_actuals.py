@@ -252,3 +252,9 @@ def test_a_corrected_edition_of_the_targets_keeps_the_self_evaluation_already_en
     assert (indicator.annual_value, indicator.actual_value, indicator.deviation_reason) == (
         "现场协调工单≥18次", "15次", "疑难工单减少")
     assert Project.objects.get(name="区长专线日常经费").executed == Decimal("0.95")
+
+
+@pytest.mark.parametrize("written", ["目标群体满意度(%)", "22135476-目标群体满意度(%)", "目标群体满意度"])
+def test_an_indicator_whose_name_ends_in_brackets_is_matched(reference_table, write_file, written):
+    run(write_file("a.csv", HEADER + f"花都区人才管家线上服务平台建设,{written},86%,,\n"))
+    assert indicator("花都区人才管家线上服务平台建设", "目标群体满意度(%)").actual_value == "86%"
