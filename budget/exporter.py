@@ -3,10 +3,12 @@ project-per-row layout as text that imports back to the same data."""
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 from django.utils import timezone
 
+from budget import indicators as grammar
 from budget import review, scoring, selectors
 
 FORMAT = "budget-performance-targets/1"
@@ -198,6 +200,12 @@ def table_text(table) -> str:
     return out.getvalue()
 
 
+def target_of(i):
+    if i.target_value is None:
+        return None
+    return grammar.Target(i.comparator, i.target_value.normalize(), i.target_unit)
+
+
 def _coded(name, code):
     return f"{code}-{name}" if code else name
 
@@ -209,12 +217,19 @@ def indicator_cell(project) -> str:
         code1 = i.level2.level1.code or "0"
         code2 = f"{i.level2_code}-" if i.level2_code else ""
         name = _coded(i.name, i.library_code)
-        item = f"{i.seq}.{code1}-{level1}:{code2}{i.level2_label or i.level2.name}:"
+        # A line break inside a category name would end the item it stands in.
+        level1, level2 = re.sub(r"\s+", "", level1), re.sub(r"\s+", "", i.level2_label or i.level2.name)
+        item = f"{i.seq}.{code1}-{level1}:{code2}{level2}:"
         values = []
         if i.period_value is not None:
             values.append(f"实施周期指标值:{i.period_value}")
         if i.annual_value is not None:
             values.append(f"年度指标值:{i.annual_value}")
+        # A weight, and a target read with another column's help (指标性质 ≥, 计量单位 %), would be lost.
+        if i.weight is not None:
+            values.append(f"权重:{number(i.weight)}")
+        if values and target_of(i) != grammar.parse_target(i.annual_value if i.annual_value is not None else i.period_value):
+            values.append(f"目标:{i.target_display or '无'}")
         parts.append(item + (f"{name};" if name else "") + ";".join(values) + "。")
     text = "".join(parts)
     if project.unparsed_indicator_text:

@@ -17,7 +17,8 @@ from budget import indicators as grammar
 from budget.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Reader
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
-from budget.records import ImportResult, ParsedTable
+from budget.reading import department_note, read_preamble, resolve_year, split_label  # noqa: F401 (re-exported)
+from budget.records import ImportResult, ParsedFlag, ParsedTable
 
 HEADER_SCAN_ROWS = 30
 
@@ -45,35 +46,6 @@ SOURCE_GROUP_WORDS = {"资金来源", "其中"}
 def header_key(text: str) -> str:
     key = re.sub(r"\s+", "", grammar.normalize(text))
     return re.sub(r"\((万元|元|万)\)$", "", key)
-
-
-def split_label(text: str) -> tuple[str, str]:
-    """`部门名称: X` → ("部门名称", "X"); a preamble line that is not a label → ("", text)."""
-    match = re.match(r"^\s*([^:]{1,12}?)\s*:\s*(.*)$", text)
-    return (re.sub(r"\s+", "", match.group(1)), match.group(2).strip()) if match else ("", text.strip())
-
-
-def read_preamble(rows: list[tuple[int, list[str]]]) -> dict:
-    info = {"title": "", "department": "", "unit": None, "year": None}
-    for _, cells in rows:
-        for cell in cells:
-            if not cell:
-                continue
-            label, value = split_label(cell)
-            if label in ("部门名称", "部门", "单位名称", "填报单位", "预算部门", "主管部门", "编制单位") and value:
-                info["department"] = info["department"] or value
-            elif label in ("单位", "金额单位", "计量单位", "货币单位") and value in ("万元", "元"):
-                info["unit"] = value
-            else:
-                unit = re.search(r"(?:金额)?单位\s*:\s*(万元|元)", cell)
-                if unit:
-                    info["unit"] = unit.group(1)
-                if not info["title"] and not label:
-                    info["title"] = cell
-            year = re.search(r"((?:19|20)\d{2})\s*年", cell)
-            if year and info["year"] is None:
-                info["year"] = int(year.group(1))
-    return info
 
 
 def find_header(rows: list[tuple[int, list[str]]]) -> int | None:
@@ -118,12 +90,15 @@ def merge_header(upper: list[str], lower: list[str]) -> list[str]:
 
 
 def is_subheader(header: list[str], cells: list[str]) -> bool:
+    """A second header row names only columns the first leaves open or groups (资金来源, 指标值); a data
+    row fills a column the header names (the project's name), whether or not it holds a number."""
     if not any(cells) or any(AMOUNT_RE.fullmatch(c.replace(",", "")) for c in cells if c):
         return False
-    filled_under_gap = [
-        c for i, c in enumerate(cells) if c and (i >= len(header) or not header[i] or header_key(header[i]) in SOURCE_GROUP_WORDS | {"指标值", "目标值"})
-    ]
-    return bool(filled_under_gap)
+    groups = SOURCE_GROUP_WORDS | {"指标值", "目标值"}
+    return all(
+        i >= len(header) or not header[i] or header_key(header[i]) in groups or header_key(c) in SYNONYM_ROLE
+        for i, c in enumerate(cells) if c
+    )
 
 
 def map_columns(header: list[str], reader: Reader, header_row: int) -> Columns:
@@ -183,18 +158,20 @@ def parse_table(
         raise ImportFailed(reader.problems)
     body = _chain(rest, rows)
     layout = "project-per-row" if "indicators" in columns.roles else "indicator-per-row"
-    state = LayoutReader(reader, columns, lenient, progress, preamble["department"])
+    state = LayoutReader(reader, columns, lenient, progress, department or preamble["department"])
     if layout == "project-per-row":
         state.read_project_rows(body)
     else:
         state.read_indicator_rows(body)
 
-    table_year = preamble["year"] or year
-    if table_year is None:
-        reader.problem(None, None, None, "无法从标题或表头前的文字中确定预算年度,请用 --year 指定(如 --year 2024)")
-    dept_name = preamble["department"] or state.first_total_name or department
+    table_year = resolve_year(preamble["year"], year, preamble["year_row"], reader.problem)
+    found_name = preamble["department"] or state.first_total_name
+    dept_name = department or found_name
     if not dept_name:
         reader.problem(None, None, None, "无法确定部门名称(没有「部门名称:」行或合计行),请用 --department 指定")
+    note = department_note(preamble["department"], department)
+    if note:
+        state.flags.append(ParsedFlag("info", "department-differs", note))
     dept_code, dept_name = grammar.split_code(dept_name or "")
     state.finish(dept_name)
     if reader.problems:

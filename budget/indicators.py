@@ -54,6 +54,10 @@ class IndicatorItem:
     library_code: str | None
     period_value: str | None
     annual_value: str | None
+    # What this system's own table export adds after the values (";权重:20;目标:≥90%"), so that a
+    # weight and a target read from other columns survive the round trip.
+    weight_text: str | None = None
+    target_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,27 @@ def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
         head = _trim(rest[: ordered[0].start()])
         period, annual = values.get(_PERIOD), values.get(_ANNUAL)
     level2_code, level2, library_code, name = _read_head(head)
+    extras: dict[str, str] = {}
+    if annual is not None:
+        annual, extras = _split_extras(annual)
+    elif period is not None:
+        period, extras = _split_extras(period)
     if annual == period:
         annual = period  # most items repeat the value: one string, not two, for a national table
     return IndicatorItem(int(start.group(1)), start.group(3).strip(), start.group(2), level2, level2_code, name,
-                         library_code, period, annual)
+                         library_code, period, annual, extras.get("权重"), extras.get("目标"))
+
+
+_EXTRAS = re.compile(r";(权重|目标):([^;。]*)")
+
+
+def _split_extras(value: str) -> tuple[str | None, dict[str, str]]:
+    """The value without the ";权重:…;目标:…" the table export writes after it."""
+    extras = {}
+    while (match := re.search(_EXTRAS.pattern + r"$", value)) and match.group(1) not in extras:
+        extras[match.group(1)] = match.group(2).strip()
+        value = value[: match.start()]
+    return (_trim(value) or None) if extras else value, extras
 
 
 @lru_cache(maxsize=65536)
@@ -179,13 +200,15 @@ _DECORATIONS = "★☆▲*"
 _LABEL = re.compile(r"指标\s*[0-9]+\s*[:.、]\s*")
 # Template residue is a parenthesis holding the template's * placeholders ("( ≥**个 )").
 _RESIDUE = re.compile(r"\s*\([^()]*\*[^()]*\)")
+# ... or a bare comparator and placeholder at the end ("受益人口数≥**人").
+_BARE_RESIDUE = re.compile(r"\s*[≥≤<>=]+\s*\*+[^\s()*0-9]{0,6}$")
 
 
 def clean_name(text: str) -> str:
     name = normalize(text)
     while True:
         before = name
-        name = _RESIDUE.sub("", name).strip().strip(_DECORATIONS).strip()
+        name = _BARE_RESIDUE.sub("", _RESIDUE.sub("", name)).strip().strip(_DECORATIONS).strip()
         label = _LABEL.match(name)
         if label:
             name = name[label.end() :]

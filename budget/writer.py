@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from budget import indicators as grammar
 from budget import review
+from budget.reading import department_lock
 from budget.records import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
@@ -69,7 +70,7 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
     with transaction.atomic():
         with connection.cursor() as cursor:
             # Two imports of the same department and year queue here instead of racing.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{parsed.department}|{parsed.year}"])
+            department_lock(cursor, parsed.department, parsed.year)
         existing = (
             BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year).first()
         )

@@ -211,7 +211,7 @@ def test_nothing_is_written_when_only_the_last_row_is_bad(reference_table, write
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"year": None}, "a.csv: 无法从标题或表头前的文字中确定年度,请用 --year 指定(如 --year 2021)"),
+    ({"year": None}, "a.csv: 无法从标题或表头前的文字中确定预算年度,请用 --year 指定(如 --year 2024)"),
     ({"department": None}, "a.csv: 无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定"),
     ({"year": 2022}, f"a.csv: 没有「{DEPARTMENT}」2022年的绩效目标表,请先导入绩效目标表"),
 ])
