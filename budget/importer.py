@@ -17,35 +17,14 @@ from budget import indicators as grammar
 from budget.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Reader
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
-from budget.reading import department_note, read_preamble, resolve_year, split_label  # noqa: F401 (re-exported)
+from budget.reading import (  # noqa: F401 (header_key and split_label are re-exported)
+    ROLE_SYNONYMS, SYNONYM_ROLE, department_note, header_key, read_preamble, resolve_year, split_label,
+)
 from budget.records import ImportResult, ParsedFlag, ParsedTable
 
 HEADER_SCAN_ROWS = 30
 
-# Column roles, recognised by meaning: header text (spaces and a trailing "(万元)" removed) → role.
-ROLE_SYNONYMS = {
-    "project": ["项目名称(资金使用单位)", "项目名称(单位名称)", "项目(单位)名称", "项目名称", "项目"],
-    "unit": ["单位名称", "资金使用单位", "预算单位", "预算单位名称", "部门(单位)名称", "单位"],
-    "total": ["总计", "合计", "预算数", "预算金额", "资金总额", "项目金额", "金额", "年度预算数", "预算资金", "资金合计"],
-    "goal": ["绩效目标", "年度目标", "年度绩效目标", "项目绩效目标", "总体目标", "年度总体目标", "绩效目标内容"],
-    "indicators": ["绩效指标"],
-    "level1": ["一级指标"],
-    "level2": ["二级指标"],
-    "level3": ["三级指标", "指标名称", "绩效指标名称"],
-    "nature": ["指标性质"],
-    "value": ["指标值", "目标值", "年度指标值", "指标值及单位", "年度目标值", "预期实现值"],
-    "period_value": ["实施周期指标值", "长期指标值", "中长期指标值", "实施周期目标值", "长期目标值"],
-    "measure": ["度量单位", "计量单位"],
-    "weight": ["权重", "分值", "指标权重", "权重(%)"],
-    "direction": ["指标方向性", "指标方向"],
-}
-SYNONYM_ROLE = {word: role for role, words in ROLE_SYNONYMS.items() for word in words}
 SOURCE_GROUP_WORDS = {"资金来源", "其中"}
-
-
-def header_key(text: str) -> str:
-    key = re.sub(r"\s+", "", grammar.normalize(text))
-    return re.sub(r"\((万元|元|万)\)$", "", key)
 
 
 def find_header(rows: list[tuple[int, list[str]]]) -> int | None:
