@@ -52,6 +52,8 @@ def table_document(table) -> dict:
                 "source_row": p.source_row,
                 "funding": funding_dict(p.total, by_source),
                 "goal": p.goal,
+                "period_goal": p.period_goal or None,
+                "attributes": p.attributes or {},
                 "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)} for s in evaluation.indicators],
                 "unparsed_indicator_text": p.unparsed_indicator_text or None,
                 "review": review.project_review_dict(p),
@@ -66,7 +68,11 @@ def table_document(table) -> dict:
             "projects": projects,
         })
     imported_at = timezone.localtime(table.imported_at).isoformat(timespec="seconds") if table.imported_at else None
+    overall = None
+    if table.kind == "department-targets":
+        overall, units = overall_dict(table, units, table_by_source), []
     return {
+        "kind": table.kind,
         "department": table.department.name,
         "department_code": table.department.code or None,
         "year": table.year,
@@ -76,12 +82,27 @@ def table_document(table) -> dict:
         "source": {"filename": table.source_filename, "sha256": table.source_sha256, "imported_at": imported_at},
         "funding": funding_dict(table.total, table_by_source),
         "units": units,
+        **({"overall": overall} if overall is not None else {}),
         "review": review.table_review_dict(table),
         "flags": [
             {"severity": f.severity, "code": f.code, "row": f.row,
              "project": f.project.name if f.project_id else None, "message": f.message}
             for f in table.flags.all()
         ],
+    }
+
+
+def overall_dict(table, units, by_source) -> dict:
+    """A department-wide table keeps its goal, funding and indicators on one project (OVERALL_PROJECT)."""
+    projects = [p for u in units for p in u["projects"]]
+    whole = projects[0] if projects else {"goal": "", "period_goal": None, "indicators": []}
+    details = table.details or {}
+    return {
+        "goal": whole["goal"],
+        "period_goal": whole["period_goal"],
+        "funding": funding_dict(table.total, by_source) | {"by_purpose": details.get("by_purpose", {})},
+        "duties": details.get("duties", []),
+        "indicators": whole["indicators"],
     }
 
 
@@ -100,7 +121,7 @@ def indicator_dict(i) -> dict:
         "annual_value": i.annual_value,
         "target": target,
         "weight": number(i.weight),
-    }
+    } | ({"extra": i.extra} if i.extra else {})
 
 
 def json_document(*, year=None, department=None) -> dict:

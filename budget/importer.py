@@ -8,12 +8,15 @@ upload, the admin and the command line all call `import_table`.
 import gc
 import hashlib
 import io
+import itertools
 import re
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from budget import indicators as grammar
+from budget.form_tables import FormTables
+from budget.forms_layout import FormSplitter, looks_like_form
 from budget.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Reader
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
@@ -23,6 +26,8 @@ from budget.reading import (  # noqa: F401 (header_key and split_label are re-ex
 from budget.records import ImportResult, ParsedFlag, ParsedTable
 
 HEADER_SCAN_ROWS = 30
+TARGETS_NEED = ("需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
+                "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头")
 
 SOURCE_GROUP_WORDS = {"资金来源", "其中"}
 
@@ -46,8 +51,25 @@ def locate_header(table_rows, finder, needs: str):
             break
     found = finder(head)
     if found is None:
-        raise ImportFailed([Problem(table_rows.filename, None, None, None, f"前{HEADER_SCAN_ROWS}行中找不到表头:{needs}")])
+        raise ImportFailed([header_not_found(table_rows.filename, head, needs)])
     return head, found, rows
+
+
+def header_not_found(filename, head, needs) -> Problem:
+    """What the clerk needs to change: what was looked for, and what the first rows actually hold."""
+    shown = "; ".join(f"第{row}行「{' | '.join(c for c in cells if c)[:60]}」" for row, cells in head[:5])
+    return Problem(filename, None, None, None, f"前{HEADER_SCAN_ROWS}行中找不到表头:{needs}。"
+                   + (f"文件开头是:{shown}" if shown else "文件中没有任何内容"))
+
+
+def parse_forms(rows, name, sha256, *, year, department, lenient) -> ParsedTable:
+    """Layouts 3 and 4: one or more forms, each with labels and an indicator grid."""
+    reader = Reader(name, Decimal(1))
+    forms = FormSplitter(reader.problem).split(rows)
+    table = FormTables(reader, lenient).build(forms, filename=name, sha256=sha256, year=year, department=department)
+    if reader.problems or table is None:
+        raise ImportFailed(reader.problems)
+    return table
 
 
 def merge_header(upper: list[str], lower: list[str]) -> list[str]:
@@ -120,8 +142,13 @@ def parse_table(
     sha256 = file_sha256(source)
     table_rows = open_table(source, filename=display)
     name = table_rows.filename
-    head, found, rows = locate_header(
-        table_rows, find_header, "需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列")
+    rows = iter(table_rows.rows)
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+    found = find_header(head)
+    if found is None and looks_like_form(head):
+        return parse_forms(_chain(head, rows), name, sha256, year=year, department=department, lenient=lenient)
+    if found is None:
+        raise ImportFailed([header_not_found(name, head, TARGETS_NEED)])
     preamble = read_preamble(head[:found])
     header_row, header = head[found]
     rest = head[found + 1:]

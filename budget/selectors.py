@@ -16,7 +16,7 @@ ZERO = Value(Decimal(0))
 
 def tables_for_export(*, year=None, department=None):
     """Tables with everything the exports need, in a constant number of queries per call."""
-    tables = BudgetTable.objects.select_related("department").order_by("department__name", "year")
+    tables = BudgetTable.objects.select_related("department").order_by("department__name", "year", "-kind")
     if year:
         tables = tables.filter(year=year)
     if department:

@@ -221,7 +221,8 @@ def test_the_department_and_year_must_name_an_imported_table(reference_table, wr
 
 def test_a_file_without_the_needed_columns_is_refused(reference_table, write_file):
     assert problems(write_file("a.csv", "项目名称,指标值\n区长专线日常经费,1\n")) == [
-        "a.csv: 前30行中找不到表头:需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)"
+        "a.csv: 前30行中找不到表头:需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)。"
+        "文件开头是:第1行「项目名称 | 指标值」; 第2行「区长专线日常经费 | 1」"
     ]
 
 

@@ -254,7 +254,10 @@ def test_a_table_without_a_year_asks_for_one(db):
 
 def test_a_file_without_a_header_says_what_it_looked_for(db, write_file):
     errors = failure(write_file("prose.txt", "这不是一张表\n只有几行文字\n"), year=2021)
-    assert errors == ["prose.txt: 前30行中找不到表头:需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列"]
+    assert errors == [
+        "prose.txt: 前30行中找不到表头:需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
+        "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头。"
+        "文件开头是:第1行「这不是一张表」; 第2行「只有几行文字」"]
 
 
 # -- replacing, idempotence, dry runs, round trip ---------------------------------------

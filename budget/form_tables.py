@@ -1,0 +1,177 @@
+"""Forms (layouts 3 and 4) → the validated table records the writer takes.
+
+forms_layout.py splits rows into forms and reads their labels; this turns each form into a
+project (or, for a 部门整体支出绩效目标表, the department's overall targets) and checks that the
+forms of one file agree on department and year. Problems are collected, never raised midway.
+"""
+
+import re
+from decimal import Decimal
+
+from budget.forms_layout import (
+    DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Form, form_amount, split_form_code,
+)
+from budget.layouts import Columns, LayoutReader, cell, continued
+from budget.reading import SYNONYM_ROLE, department_note, header_key, is_blank, read_preamble, resolve_year
+from budget.records import ParsedFlag, ParsedProject, ParsedTable, ParsedUnit
+
+OVERALL_PROJECT = "部门整体支出"
+
+
+def is_department_form(form: Form, title: str) -> bool:
+    return "整体" in title or bool(form.duties_header) or ("purpose" in form.facts and not form.first("project"))
+
+
+class FormTables:
+    def __init__(self, reader, lenient: bool):
+        self.reader = reader
+        self.layout = LayoutReader(reader, Columns([], {}, [], []), lenient, None, "")
+        self.sources: list[str] = []
+
+    def build(self, forms: list[Form], *, filename, sha256, year, department) -> ParsedTable | None:
+        infos = [read_preamble(form.preamble) for form in forms]
+        for form, info in zip(forms, infos):
+            if not info["title"] and form.preamble:
+                info["title"] = " ".join(c for c in form.preamble[0][1] if c)
+        table_year = self.one_year(infos, year)
+        found_department, code = self.one_department(forms, infos)
+        dept_name = department or found_department
+        if not dept_name:
+            self.reader.problem(None, None, None, "表中没有「主管部门」或「预算部门」,请用 --department 指定部门名称")
+        note = department_note(found_department, department)
+        if note:
+            self.layout.flags.append(ParsedFlag("info", "department-differs", note))
+        department_kind = is_department_form(forms[0], infos[0]["title"])
+        units: dict[str, ParsedUnit] = {}
+        details = {}
+        for form, info in zip(forms, infos):
+            project = self.project(form, info, department_kind)
+            if department_kind:
+                details = self.overall(form)
+                unit_name, unit_code = "", ""
+            else:
+                unit_fact = form.first("unit")
+                unit_code, unit_name = split_form_code(unit_fact.value) if unit_fact else ("", "")
+            unit = units.setdefault(unit_name, ParsedUnit(unit_name, unit_code, None, None))
+            unit.projects.append(project)
+        self.layout.units = list(units.values())
+        self.layout.finish(dept_name or "")
+        if self.reader.problems:
+            return None
+        kind = "department-targets" if department_kind else "project-targets"
+        return ParsedTable(
+            filename=filename, sha256=sha256, department=dept_name, department_code=code, year=table_year,
+            title=infos[0]["title"], amount_unit="万元", layout="department-targets" if department_kind else "single-project-form",
+            sources=self.sources, total=sum((p.total for u in units.values() for p in u.projects), Decimal(0)),
+            units=self.layout.units, flags=self.layout.flags, kind=kind, details=details,
+        )
+
+    def one_year(self, infos, given):
+        years = {(i["year"], i["year_row"]) for i in infos if i["year"]}
+        distinct = sorted({y for y, _ in years})
+        if len(distinct) > 1:
+            where = "、".join(f"第{row}行 {y}年" for y, row in sorted(years, key=lambda x: x[1]))
+            self.reader.problem(None, None, None, f"同一文件中的表单写了不同的年度({where}),请分开导入")
+        found = next(iter(sorted(years, key=lambda x: x[1])), (None, None))
+        return resolve_year(found[0], given, found[1], self.reader.problem)
+
+    def one_department(self, forms, infos) -> tuple[str, str]:
+        seen: list[tuple[str, str, int]] = []
+        for form, info in zip(forms, infos):
+            fact = form.first("department")
+            text = fact.value if fact else info["department"]
+            if not text:
+                continue
+            code, name = split_form_code(text)
+            code_fact = form.first("department_code")
+            seen.append((name, code_fact.value if code_fact else code, fact.row if fact else form.first_row))
+        for name, _, row in seen[1:]:
+            if name != seen[0][0]:
+                self.reader.problem(row, "主管部门", name, f"与第{seen[0][2]}行的「{seen[0][0]}」不同:一个文件只能是同一部门的表单")
+        return (seen[0][0], seen[0][1]) if seen else ("", "")
+
+    def project(self, form: Form, info, department_kind) -> ParsedProject:
+        unit_word = form.first("unit_word")
+        factor = Decimal(10000) if (unit_word.value if unit_word else info["unit"]) == "元" else Decimal(1)
+        name_fact = form.first("project")
+        if name_fact is None and not department_kind:
+            self.reader.problem(form.first_row, "项目名称", None, "这张表单没有「项目名称」")
+        row = name_fact.row if name_fact else form.first_row
+        name = self.layout.clean(name_fact.value, row, None, "项目名称") if name_fact else OVERALL_PROJECT
+        code, name = split_form_code(name)
+        total_fact = form.first("total")
+        total, note = form_amount(total_fact, factor, self.reader.problem) if total_fact else (Decimal(0), "")
+        funding = {}
+        for fact in form.facts.get("source", []):
+            funding[fact.label], _ = form_amount(fact, factor, self.reader.problem)
+            if fact.label not in self.sources:
+                self.sources.append(fact.label)
+        goal, period = form.first("goal"), form.first("period_goal")
+        project = ParsedProject(name, code, row, total, funding, goal=goal.value if goal else "",
+                                period_goal=period.value if period else "",
+                                attributes={f.label: f.value for f in form.facts.get("attribute", [])})
+        if note:
+            self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{total_fact.label}」{total_fact.value}: 金额读作 "
+                                                f"{total:f} 万元,说明文字保留为「{note}」", total_fact.row, name))
+        if total_fact is None and not department_kind:
+            self.reader.problem(row, "年度资金总额", None, "这张表单没有资金总额(年度资金总额 / 项目金额 …)")
+        self.check_sources(project, total_fact, form)
+        self.read_grid(form, project)
+        for row_number, text in form.footers:
+            self.layout.flags.append(ParsedFlag("info", "footer-row", text, row_number, name))
+        for row_number, text in form.notes:
+            self.layout.flags.append(ParsedFlag("info", "note-row", text, row_number, name))
+        return project
+
+    def check_sources(self, project, total_fact, form):
+        """Sources written as 其中 are parts of the total and must add up to it."""
+        parts = form.facts.get("source", [])
+        if not parts or total_fact is None or not form.parts_of_total:
+            return
+        given = sum(project.funding.values(), Decimal(0))
+        if given != project.total:
+            self.layout.mismatch(total_fact.row, total_fact.label, total_fact.value,
+                                 f"与{'+'.join(project.funding)}之和 {given:f} 不一致", project.name)
+
+    def read_grid(self, form: Form, project: ParsedProject):
+        if form.grid_header is None:
+            self.reader.problem(form.first_row, None, None, "这张表单没有绩效指标表头(一级指标、二级指标、三级指标、指标值)")
+            return
+        header_row, header = form.grid_header
+        roles, extra = {}, []
+        for index, text in enumerate(header):
+            key = header_key(text)
+            role = SYNONYM_ROLE.get(key)
+            if role in ("level1", "level2", "level3", "value", "period_value", "measure", "nature", "weight", "direction") \
+                    and role not in roles:
+                roles[role] = index
+            elif text and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group") and role != "indicators":
+                extra.append((text, index))
+        if "value" not in roles and "period_value" not in roles:
+            self.reader.problem(header_row, None, None, "指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)")
+            return
+        self.layout.columns = Columns(header, roles, [], [])
+        level1 = level2 = ""
+        for row, cells in form.grid:
+            level1, level2 = continued(level1, level2, cell(cells, roles.get("level1")), cell(cells, roles.get("level2")))
+            name, value = cell(cells, roles.get("level3")), cell(cells, roles.get("value"))
+            if is_blank(name) and is_blank(value) and is_blank(cell(cells, roles.get("period_value"))):
+                continue  # a category row with no indicator under it
+            indicator = self.layout.indicator_from_row(project, cells, row, level1, level2)
+            indicator.extra = {re.sub(r"\s+", "", text): cell(cells, i) for text, i in extra if cell(cells, i)} or None
+            project.indicators.append(indicator)
+
+    def overall(self, form: Form) -> dict:
+        by_purpose = {}
+        for fact in form.facts.get("purpose", []):
+            by_purpose[fact.label], _ = form_amount(fact, Decimal(1), self.reader.problem)
+        duties = []
+        if form.duties_header:
+            _, header = form.duties_header
+            columns = {DUTY_COLUMNS[header_key(t)]: i for i, t in enumerate(header) if header_key(t) in DUTY_COLUMNS}
+            for row, cells in form.duties:
+                duty = {key: cell(cells, i) for key, i in columns.items()}
+                if any(duty.values()):
+                    duties.append(duty)
+        return {"by_purpose": {k: f"{v.normalize():f}" for k, v in by_purpose.items()}, "duties": duties}
+

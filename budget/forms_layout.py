@@ -1,0 +1,262 @@
+"""Layouts 3 and 4: forms. Labels with their values beside or under them, then an indicator grid.
+
+A single-project form (项目支出绩效目标申报表 / 批复表) holds one project; a file may hold one
+form, several stacked down a sheet, or one per sheet. A department-wide form (部门整体支出
+绩效目标表) holds the department's total, its split, goal, duties and grid. Labels are read by
+meaning wherever the value sits: in the label's own cell after a colon, in the next filled cell
+of the row (one or two columns over, past merged blanks), or under the label in the next row.
+
+A label the reader does not know is refused with its row and column: a form whose facts may sit
+anywhere cannot be read by guessing.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from budget.reading import STAMP, SYNONYM_ROLE, header_key, is_footer, label_value, split_label
+
+FORM_LABELS = {
+    "project": ["项目名称", "项目支出名称"],
+    "department": ["主管部门", "预算部门", "主管部门及其编码", "主管部门及代码", "部门(单位)名称", "项目主管部门", "部门名称",
+                   "填报单位", "主管预算部门", "单位名称"],
+    "department_code": ["部门预算编码", "部门编码", "预算部门编码", "单位编码"],
+    "unit": ["实施单位", "项目实施单位", "项目单位"],
+    "total": ["年度资金总额", "资金总额", "项目金额", "年度本级预算金额", "当年资金总额", "项目资金总额", "年度预算金额",
+              "项目总金额", "预算金额", "年度预算总额"],
+    "goal": ["年度目标", "本年度绩效目标", "年度绩效目标", "年度绩效目标(文字)", "年度总体目标", "年度总体绩效目标",
+             "本年度目标", "年度总体目标(预期目标)"],
+    "period_goal": ["实施期目标", "长期目标", "实施期绩效目标", "中长期目标", "实施期总体目标", "长期绩效目标", "项目实施期目标",
+                    "中长期绩效目标"],
+    "purpose": ["基本支出", "项目支出"],
+    # Headings over a block of labels; they hold no value of their own.
+    "group": ["资金情况", "总体目标", "项目资金", "资金来源", "年度预算安排", "绩效指标", "本年度绩效指标", "年度绩效指标",
+              "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标"],
+    "unit_word": ["单位", "金额单位"],
+    "attribute": ["项目负责人及电话", "项目负责人", "联系电话", "联系人", "项目属性", "实施期", "项目支出实施期", "项目类别",
+                  "项目类型", "项目期限", "起止时间", "项目实施期", "项目编码", "项目代码", "项目起止时间", "资金性质",
+                  "项目概况", "立项依据", "实施期限", "年度总体目标完成情况", "项目实施内容", "项目起止年限",
+                  "项目设立依据", "预算部门编码", "项目支出类型"],
+}
+LABEL_ROLE = {word: role for role, words in FORM_LABELS.items() for word in words}
+# A label in the money block naming a source of funds: 财政拨款, 其他资金, 上年结转资金, 该项目支出上级资金 …
+SOURCE_LABEL = re.compile(r".{0,12}(?:拨款|资金|结转|自筹|收入)")
+DUTY_WORDS = {"部门职能", "履职目标", "职能"}
+GRID_EXTRA_NAMES = {"绩效标准", "指标标准或依据", "备注", "指标解释", "评(扣)分标准", "评分标准", "指标值类型"}
+AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*:\s*(万元|元)\s*$")
+TITLE = re.compile(r"绩效目标.{0,12}表|整体支出.{0,8}表|申报表|批复表")
+
+
+def label_key(text: str) -> str:
+    key = STAMP.sub("", header_key(text)).rstrip(":")
+    return re.sub(r"^其中:?", "", key)
+
+
+def label_of(text: str) -> tuple[str, str, str] | None:
+    """(role, label as written, value in the same cell) when the cell is a label the form reader knows."""
+    text = text.strip()
+    for candidate, value in ((text, ""), split_label(re.sub(r"^其中\s*:?\s*", "", text))):
+        key = label_key(candidate)
+        role = LABEL_ROLE.get(key)
+        if role is None and key and SOURCE_LABEL.fullmatch(key) and value == "" and key not in SYNONYM_ROLE:
+            role = "source"
+        if role:
+            return role, key, value
+    return None
+
+
+def is_grid_header(cells: list[str]) -> bool:
+    roles = {SYNONYM_ROLE.get(header_key(c)) for c in cells if c}
+    return "level3" in roles and bool({"level1", "level2"} & roles)
+
+
+def is_duties_header(cells: list[str]) -> bool:
+    return any(header_key(c) in DUTY_WORDS for c in cells if c)
+
+
+def is_title(cells: list[str]) -> bool:
+    filled = [c for c in cells if c]
+    return len(filled) == 1 and bool(TITLE.search(filled[0]) or re.fullmatch(r"\(?\s*(19|20)\d{2}\s*年度?\s*\)?", filled[0]))
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass
+class Fact:
+    label: str
+    value: str
+    row: int
+    column: int
+
+
+@dataclass
+class Form:
+    """What one form says, as written; forms.py turns it into records."""
+
+    first_row: int
+    preamble: list = field(default_factory=list)  # (row, cells) above the first label
+    facts: dict = field(default_factory=dict)  # role -> [Fact]
+    grid_header: tuple | None = None  # (row, cells)
+    grid: list = field(default_factory=list)  # (row, cells)
+    duties_header: tuple | None = None
+    duties: list = field(default_factory=list)
+    footers: list = field(default_factory=list)  # (row, text)
+    notes: list = field(default_factory=list)
+    parts_of_total: bool = False  # a source written "其中:…" is a part of the total
+
+    def put(self, role, label, value, row, column):
+        self.facts.setdefault(role, []).append(Fact(label, value, row, column))
+
+    def first(self, role) -> Fact | None:
+        found = self.facts.get(role)
+        return found[0] if found else None
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.facts or self.grid)
+
+
+def looks_like_form(rows) -> bool:
+    """A form has a project or department label with its value, and an indicator grid below."""
+    labelled = any(
+        (found := label_of(c)) and found[0] in ("project", "department", "total") for _, cells in rows for c in cells if c
+    )
+    return labelled and any(is_grid_header(cells) for _, cells in rows)
+
+
+class FormSplitter:
+    """Rows → forms. States: preamble (titles), labels, duties, grid, footer."""
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.forms: list[Form] = []
+        self.form: Form | None = None
+        self.state = "preamble"
+        self.pending: dict[int, tuple[str, str]] = {}
+
+    def split(self, rows) -> list[Form]:
+        for row, cells in rows:
+            if not any(cells):
+                continue
+            self.read(row, cells)
+        return [f for f in self.forms if f.has_content]
+
+    def start(self, row):
+        self.form = Form(row)
+        self.forms.append(self.form)
+        self.state, self.pending = "preamble", {}
+
+    def starts_new_form(self, cells) -> bool:
+        first = next(c for c in cells if c)
+        found = label_of(first)
+        if found and found[0] == "project" and self.form.first("project"):
+            return True
+        return self.state in ("grid", "footer") and (is_title(cells) or bool(found and found[0] in ("project", "department")))
+
+    def read(self, row, cells):
+        if self.form is None or self.starts_new_form(cells):
+            self.start(row)
+        first = next(c for c in cells if c)
+        if self.state in ("grid", "footer") and (is_footer(first) or self.state == "footer"):
+            self.state = "footer"
+            self.form.footers.append((row, " | ".join(c for c in cells if c)))
+        elif first.startswith(("注:", "注:", "说明:", "填表说明")):
+            self.form.notes.append((row, first))
+        elif is_grid_header(cells):
+            self.form.grid_header, self.state = (row, cells), "grid"
+        elif self.state == "grid":
+            self.form.grid.append((row, cells))
+        elif is_duties_header(cells) and self.state != "preamble":
+            self.form.duties_header, self.state = (row, cells), "duties"
+        elif self.state == "duties":
+            self.form.duties.append((row, cells))
+        elif self.state == "preamble" and not any(label_of(c) for c in cells if c) or is_title(cells):
+            self.form.preamble.append((row, cells))
+        else:
+            self.state = "labels"
+            self.read_labels(row, cells)
+
+    def read_labels(self, row, cells):
+        """Each label takes the next filled cell to its right unless that is a label too; a label left
+        without a value takes the cell under it in the next row."""
+        claimed, pending = set(), {}
+        for index, text in enumerate(cells):
+            if not text or index in claimed or (found := label_of(text)) is None:
+                continue
+            claimed.add(index)
+            role, label, value = found
+            if role == "source" and text.startswith("其中"):
+                self.form.parts_of_total = True
+            if not value:
+                after = next((j for j in range(index + 1, len(cells)) if cells[j]), None)
+                if after is not None and label_of(cells[after]) is None:
+                    value = cells[after]
+                    claimed.add(after)
+            unit = AMOUNT_UNIT.search(text)
+            if unit:
+                self.form.put("unit_word", "单位", unit.group(1), row, index)
+            value = label_value(value) if role != "unit_word" else value
+            if value or role == "source":  # a source left blank is nothing from that source
+                self.form.put(role, label, value, row, index)
+            elif role not in ("group", "unit_word"):
+                pending[index] = (role, label)
+        for index, text in enumerate(cells):
+            if not text or index in claimed:
+                continue
+            if index in self.pending:
+                role, label = self.pending[index]
+                self.form.put(role, label, text, row, index)
+            else:
+                known = "、".join(FORM_LABELS["project"] + FORM_LABELS["department"][:3] + FORM_LABELS["total"][:3])
+                self.problem(row, column_letter(index), text, f"不是认识的表单标签,无法确定它是什么(认识的标签如:{known}……)")
+        self.pending = pending
+
+
+# -- forms → records ------------------------------------------------------------------------------
+
+AMOUNT_TEXT = re.compile(r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)?(.*)", re.S)
+BRACKET_CODE = re.compile(r"[\[(【]\s*([0-9A-Za-z]{2,})\s*[\])】]\s*(.+)", re.S)
+TRAILING_CODE = re.compile(r"(.+?)\s+([0-9]{4,})")
+DUTY_COLUMNS = {"部门职能": "name", "职能": "name", "履职目标": "name", "年度目标任务": "tasks", "履职目标任务": "tasks",
+                "任务": "tasks", "支出项目名称": "project", "项目名称": "project", "预算金额": "amount", "金额": "amount"}
+
+
+def split_form_code(text: str) -> tuple[str, str]:
+    """`[610001]某公司`, `(433)某局(部门)`, `某局 308001`, `308001-某局` → (code, name)."""
+    text = text.strip()
+    for pattern, code_group, name_group in ((BRACKET_CODE, 1, 2), (TRAILING_CODE, 2, 1)):
+        match = pattern.fullmatch(text)
+        if match:
+            return match.group(code_group), re.sub(r"\((部门|单位)\)$", "", match.group(name_group).strip())
+    match = re.fullmatch(r"([0-9A-Z]{4,})\s*-\s*([^0-9].*)", text, re.S)
+    if match:
+        return match.group(1), match.group(2).strip()
+    return "", text
+
+
+def form_amount(fact: Fact, factor, problem) -> tuple:
+    """(amount in 万元, note): `250万` → 250; `854万(…)` → 854 with "(…)" kept as the note."""
+    from decimal import Decimal, InvalidOperation
+
+    from budget.reading import is_blank
+
+    text = fact.value.strip()
+    if is_blank(text):
+        return Decimal(0), ""
+    match = AMOUNT_TEXT.fullmatch(text.replace(" ", ""))
+    try:
+        number = Decimal(match.group(1).replace(",", "")) if match else None
+    except InvalidOperation:
+        number = None
+    if number is None:
+        problem(fact.row, fact.label, text, "不是能读懂的金额(应为数字,如 250、250万、164万元)")
+        return Decimal(0), ""
+    unit = match.group(2)
+    scale = Decimal(1) if unit in ("万", "万元") else Decimal(10000) if unit == "元" else factor
+    return number / scale, match.group(3).strip()
