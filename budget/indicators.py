@@ -273,6 +273,9 @@ _UNIT_END = ";。,、!?"
 _PERCENT_UNITS = ("%", "百分比")
 
 
+_DATE_UNIT = re.compile(r"月(?:底|末|份|初|中旬|上旬|下旬|前|[0-9]+日)|日前|号前")
+
+
 def parse_target(
     value: str | None,
     *,
@@ -299,6 +302,9 @@ def parse_target(
         return None
     number = Decimal(written.replace(",", ""))
     unit, after_comparator = _unit_and_comparator(after)
+    if _DATE_UNIT.match(unit):
+        # "每年12月底前", "6月30日前": a point in the year, not a quantity of months.
+        return None
 
     before = before.rstrip(" \t:")
     comparator = _comparator_before(before) or after_comparator
