@@ -161,7 +161,8 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         with connection.cursor() as cursor:
             # The target importer's lock: a table replaced between reading and writing would lose these rows.
             department_lock(cursor, dept_name, table_year)
-        table = BudgetTable.objects.filter(department__name=dept_name, year=table_year).first()
+        table = BudgetTable.objects.filter(department__name=dept_name, year=table_year,
+                                           kind=BudgetTable.Kind.PROJECT_TARGETS).first()
         if table is None:
             raise ImportFailed([Problem(name, None, None, None,
                                         f"没有「{dept_name}」{table_year}年的绩效目标表,请先导入绩效目标表")])

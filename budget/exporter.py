@@ -190,7 +190,7 @@ def write_xlsx(rows, out, header=ROW_HEADER, title="绩效指标"):
 def table_text(table) -> str:
     """The project-per-row layout as tab-separated text, as the importer reads it back."""
     if not hasattr(table, "unit_list"):
-        (table,) = selectors.tables_for_export(year=table.year, department=table.department.name)
+        (table,) = selectors.tables_for_export(year=table.year, department=table.department.name, kind=table.kind)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     sources = table.source_names

@@ -33,18 +33,18 @@ class FormTables:
         for form, info in zip(forms, infos):
             if not info["title"] and form.preamble:
                 info["title"] = " ".join(c for c in form.preamble[0][1] if c)
-        table_year = self.one_year(infos, year)
-        found_department, code = self.one_department(forms, infos)
+        table_year = self.one_year(forms, infos, year)
+        self.reader.filename = filename
+        found_department, code = self.one_department(forms, infos, department)
+        self.reader.filename = filename
         dept_name = department or found_department
         if not dept_name:
             self.reader.problem(None, None, None, "表中没有「主管部门」或「预算部门」,请用 --department 指定部门名称")
-        note = department_note(found_department, department)
-        if note:
-            self.layout.flags.append(ParsedFlag("info", "department-differs", note))
         department_kind = is_department_form(forms[0], infos[0]["title"])
         units: dict[str, ParsedUnit] = {}
         details = {}
         for form, info in zip(forms, infos):
+            self.reader.filename = form.source
             project = self.project(form, info, department_kind)
             if department_kind:
                 details = self.overall(form)
@@ -54,6 +54,7 @@ class FormTables:
                 unit_code, unit_name = split_form_code(unit_fact.value) if unit_fact else ("", "")
             unit = units.setdefault(unit_name, ParsedUnit(unit_name, unit_code, None, None))
             unit.projects.append(project)
+        self.reader.filename = filename
         self.layout.units = list(units.values())
         self.layout.finish(dept_name or "")
         if self.reader.problems:
@@ -66,17 +67,21 @@ class FormTables:
             units=self.layout.units, flags=self.layout.flags, kind=kind, details=details,
         )
 
-    def one_year(self, infos, given):
-        years = {(i["year"], i["year_row"]) for i in infos if i["year"]}
-        distinct = sorted({y for y, _ in years})
-        if len(distinct) > 1:
-            where = "、".join(f"第{row}行 {y}年" for y, row in sorted(years, key=lambda x: x[1]))
-            self.reader.problem(None, None, None, f"同一文件中的表单写了不同的年度({where}),请分开导入")
-        found = next(iter(sorted(years, key=lambda x: x[1])), (None, None))
-        return resolve_year(found[0], given, found[1], self.reader.problem)
+    def one_year(self, forms, infos, given):
+        """The budget year the forms' titles state (one for all of them), checked against --year."""
+        stated = [(info["year"], info["year_row"], form.source) for form, info in zip(forms, infos) if info["year"]]
+        if len({year for year, *_ in stated}) > 1:
+            where = "、".join(f"{source} 第{row}行 {year}年" for year, row, source in stated)
+            self.reader.problem(None, None, None, f"文件中的表单写了不同的预算年度({where}),请按年度分开导入")
+            return given
+        year, row, source = stated[0] if stated else (None, None, self.reader.filename)
+        self.reader.filename = source
+        return resolve_year(year, given, row, self.reader.problem)
 
-    def one_department(self, forms, infos) -> tuple[str, str]:
-        seen: list[tuple[str, str, int]] = []
+    def one_department(self, forms, infos, given) -> tuple[str, str]:
+        """The department the forms name. Forms naming different departments are refused unless
+        --department says which department the file is for (it always wins, with a note)."""
+        seen: list[tuple[str, str, int, str]] = []
         for form, info in zip(forms, infos):
             fact = form.first("department")
             text = fact.value if fact else info["department"]
@@ -84,10 +89,21 @@ class FormTables:
                 continue
             code, name = split_form_code(text)
             code_fact = form.first("department_code")
-            seen.append((name, code_fact.value if code_fact else code, fact.row if fact else form.first_row))
-        for name, _, row in seen[1:]:
-            if name != seen[0][0]:
-                self.reader.problem(row, "主管部门", name, f"与第{seen[0][2]}行的「{seen[0][0]}」不同:一个文件只能是同一部门的表单")
+            seen.append((name, code_fact.value if code_fact else code, fact.row if fact else form.first_row, form.source))
+        names = list(dict.fromkeys(name for name, *_ in seen))
+        if given:
+            for name in names:
+                note = department_note(name, given)
+                if note:
+                    self.layout.flags.append(ParsedFlag("info", "department-differs", note))
+        elif len(names) > 1:
+            first_name, _, first_row, first_source = seen[0]
+            for name, _, row, source in seen[1:]:
+                if name != first_name:
+                    self.reader.filename = source
+                    where = "" if source == first_source else first_source + " "
+                    self.reader.problem(row, "主管部门", name, f"与{where}第{first_row}行的「{first_name}」不是同一个部门:"
+                                        "一个文件中的表单应属于同一部门,或用 --department 指定部门")
         return (seen[0][0], seen[0][1]) if seen else ("", "")
 
     def project(self, form: Form, info, department_kind) -> ParsedProject:

@@ -100,6 +100,7 @@ class Form:
     """What one form says, as written; forms.py turns it into records."""
 
     first_row: int
+    source: str  # the file, or the file and sheet, the form stands on
     preamble: list = field(default_factory=list)  # (row, cells) above the first label
     facts: dict = field(default_factory=dict)  # role -> [Fact]
     grid_header: tuple | None = None  # (row, cells)
@@ -133,8 +134,9 @@ def looks_like_form(rows) -> bool:
 class FormSplitter:
     """Rows → forms. States: preamble (titles), labels, duties, grid, footer."""
 
-    def __init__(self, problem):
+    def __init__(self, problem, source: str):
         self.problem = problem
+        self.source = source
         self.forms: list[Form] = []
         self.form: Form | None = None
         self.state = "preamble"
@@ -148,7 +150,7 @@ class FormSplitter:
         return [f for f in self.forms if f.has_content]
 
     def start(self, row):
-        self.form = Form(row)
+        self.form = Form(row, self.source)
         self.forms.append(self.form)
         self.state, self.pending = "preamble", {}
 

@@ -62,10 +62,14 @@ def header_not_found(filename, head, needs) -> Problem:
                    + (f"文件开头是:{shown}" if shown else "文件中没有任何内容"))
 
 
-def parse_forms(rows, name, sha256, *, year, department, lenient) -> ParsedTable:
-    """Layouts 3 and 4: one or more forms, each with labels and an indicator grid."""
+def parse_forms(sheets, name, sha256, *, year, department, lenient) -> ParsedTable:
+    """Layouts 3 and 4: forms, each with labels and an indicator grid, stacked down a sheet or one per sheet."""
     reader = Reader(name, Decimal(1))
-    forms = FormSplitter(reader.problem).split(rows)
+    forms = []
+    for sheet_name, rows in sheets:
+        reader.filename = sheet_name  # problems name the sheet they were found on
+        forms += FormSplitter(reader.problem, sheet_name).split(rows)
+    reader.filename = name
     table = FormTables(reader, lenient).build(forms, filename=name, sha256=sha256, year=year, department=department)
     if reader.problems or table is None:
         raise ImportFailed(reader.problems)
@@ -146,7 +150,8 @@ def parse_table(
     head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     found = find_header(head)
     if found is None and looks_like_form(head):
-        return parse_forms(_chain(head, rows), name, sha256, year=year, department=department, lenient=lenient)
+        sheets = [(name, _chain(head, rows))] + [(more.filename, more.rows) for more in table_rows.more_sheets()]
+        return parse_forms(sheets, name, sha256, year=year, department=department, lenient=lenient)
     if found is None:
         raise ImportFailed([header_not_found(name, head, TARGETS_NEED)])
     preamble = read_preamble(head[:found])

@@ -19,7 +19,7 @@ import os
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -57,6 +57,9 @@ class SourceRows:
     encoding: str | None  # "utf-8", "utf-8-sig" or "gb18030" for text; None for xlsx
     # (row number, cells), lazily: the physical line a text record starts on, or the spreadsheet row
     rows: Iterator[tuple[int, list[str]]]
+    # A workbook's further sheets, each as its own SourceRows named "book.xlsx 工作表「项目2」", for the
+    # readers of forms (one form per sheet); the table importers read the first sheet only.
+    more_sheets: Callable[[], list["SourceRows"]] = lambda: []
 
 
 def open_table(source: str | os.PathLike | BinaryIO, *, filename: str | None = None) -> SourceRows:
@@ -74,7 +77,8 @@ def open_table(source: str | os.PathLike | BinaryIO, *, filename: str | None = N
             )
         if head.startswith(XLSX_MAGIC):
             _check_zip(f, name)
-            return SourceRows(name, "xlsx", None, _xlsx_rows(source, name))
+            return SourceRows(name, "xlsx", None, _xlsx_rows(source, name),
+                              more_sheets=lambda: _further_sheets(source, name))
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise _failed(name, None, "这是 UTF-16 编码的文本(Excel 的“Unicode 文本”)；请另存为 CSV UTF-8 后再导入")
         f.seek(0)
@@ -248,14 +252,26 @@ def _check_zip(f, name: str) -> None:
         raise _failed(name, None, "压缩比异常，疑似恶意构造的压缩包(zip 炸弹)，拒绝读取")
 
 
-def _xlsx_rows(source, name: str) -> Iterator[tuple[int, list[str]]]:
+def _further_sheets(source, name: str) -> list[SourceRows]:
+    with _binary(source, name) as f:
+        try:
+            book = openpyxl.load_workbook(f, read_only=True, data_only=True)
+            titles = book.sheetnames
+            book.close()
+        except Exception as exc:
+            raise _xlsx_failure(name, exc) from exc
+    return [SourceRows(f"{name} 工作表「{title}」", "xlsx", None, _xlsx_rows(source, name, index))
+            for index, title in enumerate(titles) if index]
+
+
+def _xlsx_rows(source, name: str, index: int = 0) -> Iterator[tuple[int, list[str]]]:
     with _binary(source, name) as f:
         try:
             book = openpyxl.load_workbook(f, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises anything from KeyError to zlib.error on a bad file
             raise _xlsx_failure(name, exc) from exc
         try:
-            sheet = book.worksheets[0]
+            sheet = book.worksheets[index]
             # Some writers declare a wrong <dimension>; read-only mode would silently cut the sheet to it.
             sheet.reset_dimensions()
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):

@@ -148,6 +148,19 @@ class _DepartmentSections:
         return charts.funding_per_project(top, self.sources, rest=rest)
 
     @cached_property
+    def overall(self):
+        """The department-wide targets of the same year (部门整体支出绩效目标表), shown beside the projects."""
+        table = selectors.department_targets(year=self.table.year, department=self.dept)
+        if table is None:
+            return None
+        whole = table.project_list[0] if table.project_list else None
+        details = table.details or {}
+        return {"table": table, "goal": whole.goal if whole else "", "period_goal": whole.period_goal if whole else "",
+                "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
+                "by_purpose": list(details.get("by_purpose", {}).items()), "duties": details.get("duties", []),
+                "indicators": list(whole.indicators.all()) if whole else []}
+
+    @cached_property
     def mix(self):
         return selectors.indicators_mix(year=self.table.year, department=self.dept, version=self.version)
 
