@@ -116,6 +116,7 @@ class FormTables:
         name = self.layout.clean(name_fact.value, row, None, "项目名称") if name_fact else OVERALL_PROJECT
         code, name = split_form_code(name)
         total_fact = form.first("total")
+        known_problems = len(self.reader.problems)
         total, note = form_amount(total_fact, factor, self.reader.problem) if total_fact else (Decimal(0), "")
         funding = {}
         for fact in form.facts.get("source", []):
@@ -131,7 +132,8 @@ class FormTables:
                                                 f"{total:f} 万元,说明文字保留为「{note}」", total_fact.row, name))
         if total_fact is None and not department_kind:
             self.reader.problem(row, "年度资金总额", None, "这张表单没有资金总额(年度资金总额 / 项目金额 …)")
-        self.check_sources(project, total_fact, form)
+        if len(self.reader.problems) == known_problems:  # an amount that could not be read adds up to nothing
+            self.check_sources(project, total_fact, form)
         self.read_grid(form, project)
         for row_number, text in form.footers:
             self.layout.flags.append(ParsedFlag("info", "footer-row", text, row_number, name))
