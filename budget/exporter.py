@@ -249,7 +249,8 @@ def indicator_cell(project) -> str:
         # A weight, and a target read with another column's help (指标性质 ≥, 计量单位 %), would be lost.
         if i.weight is not None:
             values.append(f"权重:{number(i.weight)}")
-        if values and target_of(i) != grammar.parse_target(i.annual_value if i.annual_value is not None else i.period_value):
+        written = i.annual_value if i.annual_value is not None else i.period_value
+        if values and target_of(i) != grammar.parse_target(written):
             values.append(f"目标:{i.target_display or '无'}")
         parts.append(item + (f"{name};" if name else "") + ";".join(values) + "。")
     text = "".join(parts)

@@ -16,6 +16,7 @@ from budget.reading import SYNONYM_ROLE, department_note, header_key, is_blank, 
 from budget.records import ParsedFlag, ParsedProject, ParsedTable, ParsedUnit
 
 OVERALL_PROJECT = "部门整体支出"
+GRID_ROLES = ("level1", "level2", "level3", "value", "period_value", "measure", "nature", "weight", "direction")
 
 
 def is_department_form(form: Form, title: str) -> bool:
@@ -62,7 +63,8 @@ class FormTables:
         kind = "department-targets" if department_kind else "project-targets"
         return ParsedTable(
             filename=filename, sha256=sha256, department=dept_name, department_code=code, year=table_year,
-            title=infos[0]["title"], amount_unit="万元", layout="department-targets" if department_kind else "single-project-form",
+            title=infos[0]["title"], amount_unit="万元",
+            layout="department-targets" if department_kind else "single-project-form",
             sources=self.sources, total=sum((p.total for u in units.values() for p in u.projects), Decimal(0)),
             units=self.layout.units, flags=self.layout.flags, kind=kind, details=details,
         )
@@ -89,7 +91,8 @@ class FormTables:
                 continue
             code, name = split_form_code(text)
             code_fact = form.first("department_code")
-            seen.append((name, code_fact.value if code_fact else code, fact.row if fact else form.first_row, form.source))
+            row = fact.row if fact else form.first_row
+            seen.append((name, code_fact.value if code_fact else code, row, form.source))
         names = list(dict.fromkeys(name for name, *_ in seen))
         if given:
             for name in names:
@@ -160,8 +163,7 @@ class FormTables:
         for index, text in enumerate(header):
             key = header_key(text)
             role = SYNONYM_ROLE.get(key)
-            if role in ("level1", "level2", "level3", "value", "period_value", "measure", "nature", "weight", "direction") \
-                    and role not in roles:
+            if role in GRID_ROLES and role not in roles:
                 roles[role] = index
             elif text and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group") and role != "indicators":
                 extra.append((text, index))
@@ -171,7 +173,7 @@ class FormTables:
         self.layout.columns = Columns(header, roles, [], [])
         level1 = level2 = ""
         for row, cells in form.grid:
-            level1, level2 = continued(level1, level2, cell(cells, roles.get("level1")), cell(cells, roles.get("level2")))
+            level1, level2 = continued(level1, level2, *(cell(cells, roles.get(r)) for r in ("level1", "level2")))
             name, value = cell(cells, roles.get("level3")), cell(cells, roles.get("value"))
             if is_blank(name) and is_blank(value) and is_blank(cell(cells, roles.get("period_value"))):
                 continue  # a category row with no indicator under it

@@ -43,6 +43,7 @@ SOURCE_LABEL = re.compile(r".{0,12}(?:拨款|资金|结转|自筹|收入)")
 DUTY_WORDS = {"部门职能", "履职目标", "职能"}
 GRID_EXTRA_NAMES = {"绩效标准", "指标标准或依据", "备注", "指标解释", "评(扣)分标准", "评分标准", "指标值类型"}
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*:\s*(万元|元)\s*$")
+YEAR_LINE = re.compile(r"\(?\s*(19|20)\d{2}\s*年度?\s*\)?")  # "(2023年度)" under the title
 TITLE = re.compile(r"绩效目标.{0,12}表|整体支出.{0,8}表|申报表|批复表")
 
 
@@ -75,7 +76,7 @@ def is_duties_header(cells: list[str]) -> bool:
 
 def is_title(cells: list[str]) -> bool:
     filled = [c for c in cells if c]
-    return len(filled) == 1 and bool(TITLE.search(filled[0]) or re.fullmatch(r"\(?\s*(19|20)\d{2}\s*年度?\s*\)?", filled[0]))
+    return len(filled) == 1 and bool(TITLE.search(filled[0]) or YEAR_LINE.fullmatch(filled[0]))
 
 
 def column_letter(index: int) -> str:
@@ -125,9 +126,8 @@ class Form:
 
 def looks_like_form(rows) -> bool:
     """A form has a project or department label with its value, and an indicator grid below."""
-    labelled = any(
-        (found := label_of(c)) and found[0] in ("project", "department", "total") for _, cells in rows for c in cells if c
-    )
+    strong = ("project", "department", "total")
+    labelled = any((found := label_of(c)) and found[0] in strong for _, cells in rows for c in cells if c)
     return labelled and any(is_grid_header(cells) for _, cells in rows)
 
 
@@ -159,7 +159,8 @@ class FormSplitter:
         found = label_of(first)
         if found and found[0] == "project" and self.form.first("project"):
             return True
-        return self.state in ("grid", "footer") and (is_title(cells) or bool(found and found[0] in ("project", "department")))
+        names_one = bool(found and found[0] in ("project", "department"))
+        return self.state in ("grid", "footer") and (is_title(cells) or names_one)
 
     def read(self, row, cells):
         if self.form is None or self.starts_new_form(cells):

@@ -139,13 +139,15 @@ def test_the_grid_reads_long_term_and_annual_values_side_by_side_with_unit_natur
     ]
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     road, people = Indicator.objects.order_by("position")
-    assert (road.period_value, road.annual_value, road.target_display, road.extra) == ("360", "120公里", "≥120公里", {"备注": "核心指标"})
+    assert (road.period_value, road.annual_value, road.target_display, road.extra) == (
+        "360", "120公里", "≥120公里", {"备注": "核心指标"})
     assert (people.annual_value, people.target_display, people.extra) == ("90%", "≥90%", None)
 
 
 def test_forms_stacked_down_a_sheet_and_one_per_sheet_of_one_department_form_one_table(db, tmp_path):
     tourism, assets = real_rows("hn-nanyue-2018-tourism"), real_rows("hn-nanyue-2018-asset-income")
-    for path in (workbook(tmp_path / "stacked.xlsx", tourism + [[""]] + assets), workbook(tmp_path / "sheets.xlsx", tourism, assets)):
+    stacked = workbook(tmp_path / "stacked.xlsx", tourism + [[""]] + assets)
+    for path in (stacked, workbook(tmp_path / "sheets.xlsx", tourism, assets)):
         BudgetTable.objects.all().delete()
         import_table(path, filename=path.name, year=2018, department="南岳镇人民政府")
         table = BudgetTable.objects.get()

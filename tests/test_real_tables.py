@@ -33,7 +33,7 @@ def cases():
         for ext in ("xlsx", "csv"):
             marks = []
             if ext == "xlsx" and path.stem in PERCENT_AS_NUMBER and not READS_NUMBER_FORMATS:
-                marks.append(pytest.mark.xfail(reason="percent number formats are read in branch containers", strict=True))
+                marks.append(pytest.mark.xfail(reason="percent formats are read in branch containers", strict=True))
             if ext == "xlsx" and path.stem in FORMULA_IN_FIXTURE:
                 marks.append(pytest.mark.xfail(reason="the fixture stores =10个 as a formula", strict=True))
             yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
@@ -97,7 +97,8 @@ def test_every_fact_of_a_real_table_is_imported(db, slug, ext):
             assert any(f["code"] == "amount-note" and want["total_note"] in f["message"] for f in flags)
         for item in want["indicators"]:
             if item.get("removed"):  # "*" or "* and (≥**人)": each part is named on the name's flag
-                cleaned = [f["message"] for f in flags if f["code"] == "name-cleaned" and f"存为「{item['name']}」" in f["message"]]
+                cleaned = [f["message"] for f in flags
+                           if f["code"] == "name-cleaned" and f"存为「{item['name']}」" in f["message"]]
                 assert len(cleaned) == 1, item["name"]
                 removed = cleaned[0].split("去掉了模板占位符或标记", 1)[1]
                 assert all(part in removed for part in item["removed"].split(" and ")), (removed, item["removed"])
