@@ -5,6 +5,7 @@ project (or, for a 部门整体支出绩效目标表, the department's overall t
 forms of one file agree on department and year. Problems are collected, never raised midway.
 """
 
+import hashlib
 import re
 from decimal import Decimal
 
@@ -195,3 +196,43 @@ class FormTables:
                     duties.append(duty)
         return {"by_purpose": {k: f"{v.normalize():f}" for k, v in by_purpose.items()}, "duties": duties}
 
+
+
+def merge_forms(tables: list[ParsedTable]) -> list[ParsedTable]:
+    """Forms of one department and year brought in one upload of several files make one table: a
+    second file must not replace the first one's projects. Other tables pass through unchanged."""
+    groups: dict[tuple, list[ParsedTable]] = {}
+    out = []
+    for table in tables:
+        if table.layout != "single-project-form":
+            out.append(table)
+            continue
+        group = groups.setdefault((table.department, table.year, table.kind), [])
+        if not group:
+            out.append(table)
+        group.append(table)
+    for first, *more in groups.values():
+        if more:
+            _join(first, more)
+    return out
+
+
+def _join(into: ParsedTable, tables: list[ParsedTable]) -> None:
+    names = [into.filename] + [t.filename for t in tables]
+    for table in [into] + tables:
+        for flag in table.flags:  # a row number now needs its file
+            flag.message = f"{table.filename}: {flag.message}"
+    units = {u.name: u for u in into.units}
+    for table in tables:
+        for unit in table.units:
+            if unit.name in units:
+                units[unit.name].projects += unit.projects
+            else:
+                into.units.append(unit)
+                units[unit.name] = unit
+        into.sources += [s for s in table.sources if s not in into.sources]
+        into.total += table.total
+        into.flags += table.flags
+        into.department_code = into.department_code or table.department_code
+    into.sha256 = hashlib.sha256("".join(t.sha256 for t in [into] + tables).encode()).hexdigest()
+    into.filename = "、".join(names)

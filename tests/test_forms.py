@@ -201,3 +201,25 @@ def test_a_department_wide_table_stands_beside_the_project_table_of_its_year(db,
     assert "道路养护" not in section
     overview = exporter.json_document(year=2019)["tables"]
     assert [t["kind"] for t in overview] == ["project-targets", "department-targets"]
+
+
+def test_several_form_files_of_one_department_in_one_run_make_one_table(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first = workbook(tmp_path / "a.xlsx", real_rows("hn-nanyue-2018-tourism"))
+    rows = real_rows("hn-nanyue-2018-asset-income")
+    rows[2][1] = "南岳镇政府"  # the same department as the first form names
+    second = workbook(tmp_path / "b.xlsx", rows)
+    out = StringIO()
+    call_command("import_targets", str(first), str(second), "--year", "2018", stdout=out)
+    assert out.getvalue().startswith("a.xlsx、b.xlsx: 南岳镇政府 2018年 单位2个 项目2个 指标27个")
+    table = BudgetTable.objects.get()
+    assert list(table.projects.order_by("position").values_list("name", flat=True)) == [
+        "2018年市级专项扶贫资金基础设施(人大代表扶贫基地)", "2018年南岳镇资产收益扶贫项目"]
+    footers = sorted(table.flags.filter(code="footer-row").values_list("message", flat=True))
+    assert footers[0] == "a.xlsx: 区扶贫办审核意见 | (盖章)" and footers[3] == "b.xlsx: 区扶贫办审核意见 | (盖章)"
+    out = StringIO()
+    call_command("import_targets", str(first), str(second), "--year", "2018", stdout=out)
+    assert "(无变化)" in out.getvalue()
