@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
 from budget import indicators as grammar
+from budget import self_evaluation
 from budget.caching import bump_data_version
 from budget.importer import header_key, locate_header
 from budget.reading import department_lock, read_preamble, resolve_year
@@ -140,6 +141,11 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
     head, found, rows = locate_header(
         table_rows, find_header, "需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)")
     preamble = read_preamble(head[:found])
+    form_problems = []
+    form = self_evaluation.read_form(name, head[:found], form_problems)
+    if form:  # a 绩效自评表: the project and department are labels above the grid
+        preamble["project"] = preamble["project"] or form["project"]
+        preamble["department"] = preamble["department"] or form["department"]
     header_row, header = head[found]
     roles: dict[str, int] = {}
     for index, text in enumerate(header):
@@ -147,6 +153,7 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         if role and role not in roles:
             roles[role] = index
     check = _Check(name, header)
+    check.problems += form_problems
     if "project" not in roles and not preamble["project"]:
         check.problem(header_row, "项目名称", None, "表头中找不到「项目名称」列,表头前也没有「项目名称:」行")
 
@@ -161,8 +168,10 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         with connection.cursor() as cursor:
             # The target importer's lock: a table replaced between reading and writing would lose these rows.
             department_lock(cursor, dept_name, table_year)
-        table = BudgetTable.objects.filter(department__name=dept_name, year=table_year,
-                                           kind=BudgetTable.Kind.PROJECT_TARGETS).first()
+        table = _targets(dept_name, table_year)
+        if table is None and form:
+            self_evaluation.bring_targets(source, name, year=table_year, department=dept_name, user=user)
+            table = _targets(dept_name, table_year)
         if table is None:
             raise ImportFailed([Problem(name, None, None, None,
                                         f"没有「{dept_name}」{table_year}年的绩效目标表,请先导入绩效目标表")])
@@ -171,6 +180,7 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
             projects.setdefault(name_key(p.name), []).append(p)
         result = ActualsResult(name, dept_name, table_year)
         updates = _validate(check, roles, preamble["project"], head[found + 1:], rows, projects, table_year, result)
+        money_fields = _form_money(check, form, projects, updates, result)
         if check.problems:
             raise ImportFailed(check.problems)
 
@@ -181,11 +191,35 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         if updates["indicators"]:
             bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
         if updates["projects"]:
-            bulk_update_with_history(updates["projects"], Project, ["executed"], **history)
+            bulk_update_with_history(updates["projects"], Project, list(dict.fromkeys(["executed", *money_fields])),
+                                     **history)
         # Bulk updates send no signals, and the history rows' ids alone may not move the data version:
         # another writer can commit a later id first. The bump runs after this commit.
         bump_data_version(Indicator)
     return result
+
+
+def _targets(department, year):
+    from budget.models import BudgetTable
+
+    return BudgetTable.objects.filter(department__name=department, year=year,
+                                      kind=BudgetTable.Kind.PROJECT_TARGETS).first()
+
+
+def _form_money(check, form, projects, updates, result) -> list[str]:
+    """The money block of a 绩效自评表 (年初预算数, 全年预算数, 全年执行数) goes to its project."""
+    if not form or not form["money"] or not form["project"]:
+        return []
+    project = _match_project(check, None, None, form["project"], projects, result, result.year)
+    if project is None:
+        return []
+    fields = self_evaluation.apply_money(project, form["money"])
+    if "executed" in fields:
+        result.executed += 1
+    if project not in updates["projects"]:
+        updates["projects"].append(project)
+    result.projects.add(project.pk)
+    return fields
 
 
 def _validate(check, roles, default_project, first_rows, more_rows, projects, year, result) -> dict:

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from budget.forms_layout import (
-    DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Form, form_amount, split_form_code,
+    DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, money_columns, split_form_code,
 )
 from budget.layouts import Columns, LayoutReader, cell, continued
 from budget.reading import SYNONYM_ROLE, department_note, header_key, is_blank, read_preamble, resolve_year
@@ -123,6 +123,15 @@ class FormTables:
         known_problems = len(self.reader.problems)
         total, note = form_amount(total_fact, factor, self.reader.problem) if total_fact else (Decimal(0), "")
         funding = {}
+        if form.money_header:  # a self-evaluation form: the budget is the money block's (adjusted) budget
+            money = read_money(form, factor, self.reader.problem)
+            whole = money.get(TOTAL_ROW, {})
+            total = whole.get("adjusted") or whole.get("initial") or Decimal(0)
+            total_fact = Fact("年度预算数", f"{total:f}", form.money_header[0], 0)
+            for source, amounts in money.items():
+                if source != TOTAL_ROW:
+                    funding[source] = amounts.get("adjusted") or amounts.get("initial") or Decimal(0)
+                    self.sources += [source] if source not in self.sources else []
         for fact in form.facts.get("source", []):
             funding[fact.label], _ = form_amount(fact, factor, self.reader.problem)
             if fact.label not in self.sources:
@@ -166,7 +175,8 @@ class FormTables:
             role = SYNONYM_ROLE.get(key)
             if role in GRID_ROLES and role not in roles:
                 roles[role] = index
-            elif text and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group") and role != "indicators":
+            elif text and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group") and role != "indicators" \
+                    and re.sub(r"\(.*\)$", "", key) not in ACTUAL_COLUMNS:
                 extra.append((text, index))
         if "value" not in roles and "period_value" not in roles:
             self.reader.problem(header_row, None, None, "指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)")
@@ -196,6 +206,32 @@ class FormTables:
                     duties.append(duty)
         return {"by_purpose": {k: f"{v.normalize():f}" for k, v in by_purpose.items()}, "duties": duties}
 
+
+
+TOTAL_ROW = "总额"
+TOTAL_ROW_NAMES = {"总额", "年度资金总额", "资金总额", "合计", "总计", "年度预算数"}
+ACTUAL_COLUMNS = {"实际完成值", "完成值", "全年实际值", "实际值", "得分", "偏差原因分析及改进措施", "未完成原因分析",
+                  "偏差原因", "未完成原因", "偏差原因及改进措施"}
+
+
+def read_money(form: Form, factor, problem) -> dict[str, dict[str, Decimal]]:
+    """A self-evaluation's money block: {row name (总额 or a source): {"initial", "adjusted", "executed"}}."""
+    header_row, header = form.money_header
+    columns = {role: i for role, i in money_columns(header).items() if role in ("initial", "adjusted", "executed")}
+    first_amount = min(columns.values())
+    out = {}
+    for row, cells in form.money:
+        name = next((c for c in cells[:first_amount] if c), "")
+        name = re.sub(r"^其中\s*:?", "", re.sub(r"\s+", "", name))
+        if not name:
+            continue
+        key = TOTAL_ROW if name in TOTAL_ROW_NAMES else name
+        out[key] = {}
+        for role, index in columns.items():
+            text = cells[index] if index < len(cells) else ""
+            if text and not is_blank(text):
+                out[key][role], _ = form_amount(Fact(header[index], text, row, index), factor, problem)
+    return out
 
 
 def merge_forms(tables: list[ParsedTable]) -> list[ParsedTable]:

@@ -23,19 +23,20 @@ FORM_LABELS = {
     "unit": ["实施单位", "项目实施单位", "项目单位"],
     "total": ["年度资金总额", "资金总额", "项目金额", "年度本级预算金额", "当年资金总额", "项目资金总额", "年度预算金额",
               "项目总金额", "预算金额", "年度预算总额"],
-    "goal": ["年度目标", "本年度绩效目标", "年度绩效目标", "年度绩效目标(文字)", "年度总体目标", "年度总体绩效目标",
+    "goal": ["年度目标", "项目年度目标", "本年度绩效目标", "年度绩效目标", "年度绩效目标(文字)", "年度总体目标", "年度总体绩效目标",
              "本年度目标", "年度总体目标(预期目标)"],
     "period_goal": ["实施期目标", "长期目标", "实施期绩效目标", "中长期目标", "实施期总体目标", "长期绩效目标", "项目实施期目标",
                     "中长期绩效目标"],
     "purpose": ["基本支出", "项目支出"],
     # Headings over a block of labels; they hold no value of their own.
     "group": ["资金情况", "总体目标", "项目资金", "资金来源", "年度预算安排", "绩效指标", "本年度绩效指标", "年度绩效指标",
-              "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标"],
+              "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标", "项目年度目标完成情况"],
     "unit_word": ["单位", "金额单位"],
     "attribute": ["项目负责人及电话", "项目负责人", "联系电话", "联系人", "项目属性", "实施期", "项目支出实施期", "项目类别",
                   "项目类型", "项目期限", "起止时间", "项目实施期", "项目编码", "项目代码", "项目起止时间", "资金性质",
                   "项目概况", "立项依据", "实施期限", "年度总体目标完成情况", "项目实施内容", "项目起止年限",
-                  "项目设立依据", "预算部门编码", "项目支出类型"],
+                  "项目设立依据", "预算部门编码", "项目支出类型", "报表编号", "年度目标完成情况", "项目实施内容及过程概述",
+                  "实际完成情况", "预期目标", "填报日期", "填报时间", "发布时间", "评价日期"],
 }
 LABEL_ROLE = {word: role for role, words in FORM_LABELS.items() for word in words}
 # A label in the money block naming a source of funds: 财政拨款, 其他资金, 上年结转资金, 该项目支出上级资金 …
@@ -44,11 +45,12 @@ DUTY_WORDS = {"部门职能", "履职目标", "职能"}
 GRID_EXTRA_NAMES = {"绩效标准", "指标标准或依据", "备注", "指标解释", "评(扣)分标准", "评分标准", "指标值类型"}
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*:\s*(万元|元)\s*$")
 YEAR_LINE = re.compile(r"\(?\s*(19|20)\d{2}\s*年度?\s*\)?")  # "(2023年度)" under the title
-TITLE = re.compile(r"绩效目标.{0,12}表|整体支出.{0,8}表|申报表|批复表")
+TITLE = re.compile(r"绩效目标.{0,12}表|整体支出.{0,8}表|申报表|批复表|自评表|绩效.{0,10}表$")
 
 
 def label_key(text: str) -> str:
-    key = STAMP.sub("", header_key(text)).rstrip(":")
+    # "1.项目年度目标完成情况": a numbered heading reads as its words.
+    key = re.sub(r"^[0-9一二三四五六七八九十]+[.、]", "", STAMP.sub("", header_key(text)).rstrip(":"))
     return re.sub(r"^其中:?", "", key)
 
 
@@ -68,6 +70,28 @@ def label_of(text: str) -> tuple[str, str, str] | None:
 def is_grid_header(cells: list[str]) -> bool:
     roles = {SYNONYM_ROLE.get(header_key(c)) for c in cells if c}
     return "level3" in roles and bool({"level1", "level2"} & roles)
+
+
+# The money block of a self-evaluation form (绩效自评表): amounts per row under these columns.
+MONEY_COLUMNS = {
+    "initial": ["年初预算数", "年初预算"],
+    "adjusted": ["全年预算数", "调整后预算数", "全年预算数(调整后预算数)", "调整后预算"],
+    "executed": ["全年执行数", "预算执行数", "全年执行数(预算执行数)", "执行数"],
+    "rate": ["执行率", "预算执行率"],
+    "max_points": ["分值", "权重"],
+    "points": ["得分"],
+}
+MONEY_ROLE = {word: role for role, words in MONEY_COLUMNS.items() for word in words}
+
+
+def money_columns(cells: list[str]) -> dict[str, int]:
+    """{role: column} of a money block's header, or {} when the row is none."""
+    roles: dict[str, int] = {}
+    for index, text in enumerate(cells):
+        role = MONEY_ROLE.get(header_key(text)) if text else None
+        if role and role not in roles:
+            roles[role] = index
+    return roles if {"executed", "initial"} <= set(roles) or {"executed", "adjusted"} <= set(roles) else {}
 
 
 def is_duties_header(cells: list[str]) -> bool:
@@ -108,6 +132,8 @@ class Form:
     grid: list = field(default_factory=list)  # (row, cells)
     duties_header: tuple | None = None
     duties: list = field(default_factory=list)
+    money_header: tuple | None = None  # a self-evaluation's 年初预算数 | 全年预算数 | 全年执行数 … block
+    money: list = field(default_factory=list)
     footers: list = field(default_factory=list)  # (row, text)
     notes: list = field(default_factory=list)
     parts_of_total: bool = False  # a source written "其中:…" is a part of the total
@@ -175,6 +201,10 @@ class FormSplitter:
             self.form.grid_header, self.state = (row, cells), "grid"
         elif self.state == "grid":
             self.form.grid.append((row, cells))
+        elif money_columns(cells) and self.state != "preamble":
+            self.form.money_header, self.state = (row, cells), "money"
+        elif self.state == "money":
+            self.form.money.append((row, cells))
         elif is_duties_header(cells) and self.state != "preamble":
             self.form.duties_header, self.state = (row, cells), "duties"
         elif self.state == "duties":

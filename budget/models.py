@@ -131,6 +131,9 @@ class Project(models.Model):
     unparsed_indicator_text = models.TextField(_("未能识别的指标文本"), blank=True)
     # Self-evaluation (绩效自评): 全年执行数 in 万元.
     executed = models.DecimalField(_("全年执行数(万元)"), **AMOUNT, null=True, blank=True)
+    # A 绩效自评表's money block: 年初预算数 and 全年预算数 (调整后预算数), in 万元.
+    budget_initial = models.DecimalField(_("年初预算数(万元)"), **AMOUNT, null=True, blank=True)
+    budget_adjusted = models.DecimalField(_("全年预算数(万元)"), **AMOUNT, null=True, blank=True)
     # Target review (绩效目标审核), recomputed on import and after every edit (budget/review.py).
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     review_findings = models.JSONField(_("审核发现"), default=list, blank=True)

@@ -220,7 +220,7 @@ def projects_for_review(*, table_id, version):
         return []
     projects = list(
         Project.objects.filter(pk__in=ids)
-        .only("position", "name", "total", "executed", "review_score", "review_findings")
+        .only("position", "name", "total", "executed", "budget_adjusted", "review_score", "review_findings")
         .annotate(evaluated=ExpressionWrapper(Value(True), BooleanField()))
         .order_by("position")
     )

@@ -1,5 +1,6 @@
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -259,3 +260,71 @@ def test_a_corrected_edition_of_the_targets_keeps_the_self_evaluation_already_en
 def test_an_indicator_whose_name_ends_in_brackets_is_matched(reference_table, write_file, written):
     run(write_file("a.csv", HEADER + f"花都区人才管家线上服务平台建设,{written},86%,,\n"))
     assert indicator("花都区人才管家线上服务平台建设", "目标群体满意度(%)").actual_value == "86%"
+
+
+# --- the 绩效自评表 form (labels and a money block above the grid) ------------------------------------
+
+REAL = Path(__file__).resolve().parent / "data" / "real"
+QINGSHEN = "sc-qingshen-2023-self-eval"
+
+
+def qingshen_rows(fill=None) -> list[list[str]]:
+    rows = [[c for c in line.split("|")] for line in (REAL / f"{QINGSHEN}.txt").read_text(encoding="utf-8").splitlines()]
+    for (row, column), text in (fill or {}).items():
+        rows[row - 1][column] = text
+    return rows
+
+
+def qingshen_book(path, fill=None):
+    book = openpyxl.Workbook()
+    for row in qingshen_rows(fill):
+        book.active.append([c or None for c in row])
+    book.save(path)
+    return path
+
+
+def test_a_self_evaluation_form_for_a_project_without_targets_brings_them(db):
+    out, _ = run(REAL / f"{QINGSHEN}.csv", year=None, department=None)
+    assert out == f"{QINGSHEN}.csv: 青神县发展和改革局本级 2023年 项目1个 实际完成值2条 全年执行数1条\n"
+    project = Project.objects.get()
+    assert (project.table.department.name, project.table.year, project.unit.name, project.code, project.name) == (
+        "青神县发展和改革局本级", 2023, "青神县发展和改革局", "51000021R000000019951", "工资性支出")
+    assert (project.total, project.budget_initial, project.budget_adjusted, project.executed) == (
+        Decimal("251.89"), Decimal("238.93"), Decimal("251.89"), Decimal("251.89"))
+    assert {f.source.name: f.amount for f in project.funding.all()} == {
+        "财政资金": Decimal("251.89"), "财政专户管理资金": 0, "单位资金": 0, "其他资金": 0}
+    assert list(project.indicators.values_list("name", "target_value", "target_unit", "weight")) == [
+        ("发放(缴纳)覆盖率", Decimal(100), "%", Decimal(60)), ("足额保障率(参保率)", Decimal(100), "%", Decimal(30))]
+
+
+def test_a_filled_self_evaluation_form_sets_results_points_reasons_and_money(db, tmp_path):
+    run(REAL / f"{QINGSHEN}.csv", year=None, department=None)
+    path = qingshen_book(tmp_path / "自评.xlsx", {
+        (9, 5): "250", (9, 4): "250", (15, 7): "100%", (15, 9): "60", (16, 7): "96%", (16, 9): "27",
+        (16, 10): "部分人员年中调入,次月参保"})
+    out, _ = run(path, year=None, department=None)
+    assert out == "自评.xlsx: 青神县发展和改革局本级 2023年 项目1个 实际完成值2条 全年执行数1条\n"
+    project = Project.objects.get()
+    assert (project.budget_adjusted, project.executed) == (Decimal(250), Decimal(250))
+    assert list(project.indicators.values_list("actual_value", "actual_points", "deviation_reason")) == [
+        ("100%", Decimal(60), ""), ("96%", Decimal(27), "部分人员年中调入,次月参保")]
+
+
+def test_a_self_evaluation_form_with_a_label_it_does_not_know_is_refused(db, tmp_path):
+    path = qingshen_book(tmp_path / "s.xlsx", {(3, 3): "资金用途", (3, 4): "工资"})
+    assert problems(path, year=None, department=None) == [
+        "s.xlsx 第3行 「D」列: 值“资金用途”不是认识的表单标签,无法确定它是什么(认识的标签如:项目名称、项目支出名称、主管部门、"
+        "预算部门、主管部门及其编码、年度资金总额、资金总额、项目金额……)",
+        "s.xlsx 第3行 「E」列: 值“工资”不是认识的表单标签,无法确定它是什么(认识的标签如:项目名称、项目支出名称、主管部门、"
+        "预算部门、主管部门及其编码、年度资金总额、资金总额、项目金额……)"]
+    assert not Project.objects.exists()
+
+
+def test_the_execution_rate_is_executed_over_the_adjusted_budget_of_the_form(db, tmp_path):
+    from budget import exporter
+
+    path = qingshen_book(tmp_path / "自评.xlsx", {(9, 4): "200", (9, 5): "167"})
+    run(path, year=None, department=None)
+    evaluation = exporter.json_document()["tables"][0]["units"][0]["projects"][0]["self_evaluation"]
+    assert (evaluation["budget_initial"], evaluation["budget_adjusted"], evaluation["executed"],
+            evaluation["budget_execution_rate"]) == ("238.93", "200.00", "167.00", "83.50")
