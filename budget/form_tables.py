@@ -132,17 +132,20 @@ class FormTables:
                 if source != TOTAL_ROW:
                     funding[source] = amounts.get("adjusted") or amounts.get("initial") or Decimal(0)
                     self.sources += [source] if source not in self.sources else []
+        notes = [(total_fact, total, note)] if note else []
         for fact in form.facts.get("source", []):
-            funding[fact.label], _ = form_amount(fact, factor, self.reader.problem)
+            funding[fact.label], source_note = form_amount(fact, factor, self.reader.problem)
+            if source_note:
+                notes.append((fact, funding[fact.label], source_note))
             if fact.label not in self.sources:
                 self.sources.append(fact.label)
         goal, period = form.first("goal"), form.first("period_goal")
         project = ParsedProject(name, code, row, total, funding, goal=goal.value if goal else "",
                                 period_goal=period.value if period else "",
                                 attributes={f.label: f.value for f in form.facts.get("attribute", [])})
-        if note:
-            self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{total_fact.label}」{total_fact.value}: 金额读作 "
-                                                f"{total:f} 万元,说明文字保留为「{note}」", total_fact.row, name))
+        for fact, amount, text in notes:
+            self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{fact.label}」{fact.value}: 金额读作 "
+                                                f"{amount:f} 万元,说明文字保留为「{text}」", fact.row, name))
         if total_fact is None and not department_kind:
             self.reader.problem(row, "年度资金总额", None, "这张表单没有资金总额(年度资金总额 / 项目金额 …)")
         if len(self.reader.problems) == known_problems:  # an amount that could not be read adds up to nothing
@@ -169,6 +172,9 @@ class FormTables:
             self.reader.problem(form.first_row, None, None, "这张表单没有绩效指标表头(一级指标、二级指标、三级指标、指标值)")
             return
         header_row, header = form.grid_header
+        grid = form.grid
+        if grid and is_value_subheader(grid[0][1]):
+            header, grid = merge_value_header(header, grid[0][1]), grid[1:]
         roles, extra = {}, []
         for index, text in enumerate(header):
             key = header_key(text)
@@ -183,7 +189,7 @@ class FormTables:
             return
         self.layout.columns = Columns(header, roles, [], [])
         level1 = level2 = ""
-        for row, cells in form.grid:
+        for row, cells in grid:
             level1, level2 = continued(level1, level2, *(cell(cells, roles.get(r)) for r in ("level1", "level2")))
             name, value = cell(cells, roles.get("level3")), cell(cells, roles.get("value"))
             if is_blank(name) and is_blank(value) and is_blank(cell(cells, roles.get("period_value"))):
@@ -212,6 +218,24 @@ TOTAL_ROW = "总额"
 TOTAL_ROW_NAMES = {"总额", "年度资金总额", "资金总额", "合计", "总计", "年度预算数"}
 ACTUAL_COLUMNS = {"实际完成值", "完成值", "全年实际值", "实际值", "得分", "偏差原因分析及改进措施", "未完成原因分析",
                   "偏差原因", "未完成原因", "偏差原因及改进措施"}
+
+
+VALUE_SUBHEADER = {"长期": "长期指标值", "中长期": "长期指标值", "实施期": "长期指标值", "实施周期": "长期指标值",
+                   "年度": "年度指标值", "本年度": "年度指标值", "当年": "年度指标值"}
+
+
+def is_value_subheader(cells: list[str]) -> bool:
+    """指标值 over 长期 | 年度: a second grid header row naming only the value columns."""
+    filled = [re.sub(r"(指标值|目标值|目标)$", "", header_key(c)) for c in cells if c]
+    return bool(filled) and all(f in VALUE_SUBHEADER for f in filled)
+
+
+def merge_value_header(header: list[str], lower: list[str]) -> list[str]:
+    merged = list(header) + [""] * max(0, len(lower) - len(header))
+    for index, text in enumerate(lower):
+        if text:
+            merged[index] = VALUE_SUBHEADER[re.sub(r"(指标值|目标值|目标)$", "", header_key(text))]
+    return merged
 
 
 def read_money(form: Form, factor, problem) -> dict[str, dict[str, Decimal]]:

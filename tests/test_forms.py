@@ -223,3 +223,22 @@ def test_several_form_files_of_one_department_in_one_run_make_one_table(db, tmp_
     out = StringIO()
     call_command("import_targets", str(first), str(second), "--year", "2018", stdout=out)
     assert "(无变化)" in out.getvalue()
+
+
+def test_a_two_row_value_header_puts_long_term_and_annual_values_apart(db, write_file):
+    rows = [r[:] for r in SPEC_FORM[:8]] + [["总体目标", "年度目标", "养护道路"]] + [
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["", "", "", "", "长期", "年度"],
+        ["", "产出指标", "数量指标", "养护里程", "≥360公里", "≥120公里"],
+    ]
+    import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
+    road = Indicator.objects.get()
+    assert (road.period_value, road.annual_value, road.target_display) == ("≥360公里", "≥120公里", "≥120公里")
+
+
+def test_a_note_after_a_source_amount_is_kept(db, write_file):
+    rows = [r[:] for r in SPEC_FORM]
+    rows[6] = ["", "其中:财政拨款", "", "480万480万(省级补助)"]
+    import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
+    assert list(Flag.objects.filter(code="amount-note").values_list("row", "message")) == [
+        (7, "「财政拨款」480万480万(省级补助): 金额读作 480 万元,说明文字保留为「480万(省级补助)」")]
