@@ -21,6 +21,7 @@ Run: /work/main/.venv/bin/python tests/data/real/build.py
 import csv
 import io
 import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -79,18 +80,94 @@ LAYOUT = {
                  17: "8 1 1 1"},
         "ranges": ["A5:A7", "B5:C6", "A8:A13", "J9:K13"],
     },
+    "he-langfang-2019-self-eval": {
+        "grid": (13, 38, 2),
+        "rows": {5: "1 3 1 3", 6: "1 1 1 1 1 1 1 1", 7: "1 1 1 1 1 1 1 1",
+                 8: "1 1 1 1 1 1 1 1", 9: "1 1 1 1 1 1 1 1",
+                 10: "1 1 1 1 1 1 1 1", 11: "1 4 3", 12: "1 4 3"},
+        "vmerge": [(1, 6, 10), (1, 11, 12)],
+    },
+    "ah-chizhou-2022-self-eval": {
+        "grid": (13, 23, 3),
+        "rows": {5: "1 3 1 4", 6: "1 2 1 1 1 1 1 1", 7: "1 2 1 1 1 1 1 1",
+                 8: "1 2 1 1 1 1 1 1", 9: "1 2 1 1 1 1 1 1",
+                 10: "1 2 1 1 1 1 1 1", 11: "1 4 4", 12: "1 4 4"},
+        "vmerge": [(1, 6, 10), (1, 11, 12)],
+    },
+    "gd-dongguan-2019-approval": {
+        "grid": (7, 12, 3),
+        "rows": {4: "1 2 1 1 2 1", 5: "1 4 3", 6: "1 4 3"},
+        "vmerge": [(1, 5, 6)],
+    },
+    "cq-fengjie-2023-approval": {
+        "grid": (15, 18, 3),
+        "rows": {4: "1 3 1 2", 5: "1 3 1 2", 6: "1 2 1 1 1 1",
+                 10: "1 1 1 2 2", 11: "1 1 1 2 2", 12: "1 1 1 2 2",
+                 13: "1 1 1 2 2", 14: "1 1 1 2 2"},
+        "vmerge": [(1, 10, 14)],
+    },
+    "hb-qingshan-2020-education-infra": {
+        "grid": (12, 19, 0),
+        "rows": {4: "1 3 1 2", 5: "1 3 1 2", 6: "1 1 2 2 1", 7: "1 1 2 2 1",
+                 8: "1 1 2 2 1", 9: "1 3 3", 10: "1 3 3"},
+        "vmerge": [(1, 6, 8), (1, 9, 10)],
+    },
+    "hb-qingshan-2020-rural-schools": {
+        "grid": (9, 18, 3),
+        "rows": {4: "1 2 1 1", 5: "1 2 2", 6: "1 2 2", 7: "1 4", 8: "1 4"},
+        "vmerge": [(1, 5, 6), (1, 7, 8)],
+    },
+    "sc-zhongjiang-2022-self-eval": {
+        "grid": (10, 21, 3),
+        "rows": {2: "1 4 2 2", 3: "1 4 2 2", 4: "1 3 1 1 1 1 1",
+                 5: "1 3 1 1 1 1 1", 6: "1 3 1 1 1 1 1", 7: "1 3 1 1 1 1 1",
+                 8: "1 4 4", 9: "1 4 4", 22: "4 1 1 1 1 1"},
+        "vmerge": [(1, 4, 7), (1, 8, 9)],
+    },
+    "sn-chencang-2020-water": {
+        "grid": (10, 15, 3),
+        "rows": {4: "1 2 1 1", 5: "1 2 1 1", 6: "1 2 2", 7: "1 2 2", 8: "1 2 2"},
+        "vmerge": [(1, 6, 8)],
+    },
+    "sc-zhaohua-2021-family-aid": {
+        "grid": (16, 25, 3),
+        "rows": {5: "1 3 1", 6: "1 3 1", 7: "1 3 1", 8: "1 3 1", 9: "1 3 1",
+                 10: "1 3 1", 11: "1 3 1", 12: "1 3 1", 13: "1 3 1", 14: "1 4", 15: "1 4"},
+        "vmerge": [(1, 5, 13), (1, 14, 15)],
+    },
+    "ah-mengcheng-2024-public-health": {
+        "grid": (10, 12, 3),
+        "rows": {4: "1 2 1 1", 5: "1 2 1 1", 6: "1 2 2", 7: "1 2 2", 8: "1 2 2"},
+        "vmerge": [(1, 6, 8)],
+    },
+    "ah-suixi-2019-self-eval": {
+        "grid": (10, 19, 3),
+        "rows": {4: "1 1 1 1 1 1 1 2", 5: "1 1 1 1 1 1 1 2", 6: "1 1 1 1 1 1 1 2",
+                 7: "1 1 1 1 1 1 1 2", 8: "1 4 4", 9: "1 4 4"},
+        "vmerge": [(1, 4, 7), (1, 8, 9)],
+    },
+    "sc-jingyan-2023-indicator-rows": {
+        # one row per indicator: unit, project, amount and goal merged down their rows
+        "grid": (3, 16, 0),
+        "ranges": ["A4:B4", "A5:A16", "B5:B12", "C5:C12", "D5:D12",
+                   "B13:B16", "C13:C16", "D13:D16"],
+    },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
 PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets",
-                     "sc-qingshen-2023-self-eval"}
+                     "sc-qingshen-2023-self-eval", "he-langfang-2019-self-eval",
+                     "cq-fengjie-2023-approval", "hb-qingshan-2020-rural-schools",
+                     "sc-zhongjiang-2022-self-eval", "ah-suixi-2019-self-eval"}
 
-STACKED = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
-           "hn-xiangtan-2023-wupaoche"]
-SHEET_PER_FORM = ["hn-nanyue-2018-tourism", "hn-nanyue-2018-asset-income",
-                  "hn-yueyang-2022-farmland"]
+# Three 2020 forms (the year is in each title, so one --year fits them all):
+# two templates of one district bureau and a third from another province.
+STACKED = ["hb-qingshan-2020-education-infra", "hb-qingshan-2020-rural-schools",
+           "sn-chencang-2020-water"]
+SHEET_PER_FORM = STACKED
 
 NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,9})(?:\.(\d+))?$")
+THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})+(?:\.(\d+))?$")
 PERCENT = re.compile(r"^(\d+)(?:\.(\d+))?%$")
 
 
@@ -184,6 +261,10 @@ def put(ws, r, c, text, percent):
     if m:
         cell.value = float(text) if m.group(1) else int(text)
         cell.number_format = "0." + "0" * len(m.group(1)) if m.group(1) else "General"
+    elif THOUSANDS.match(text):
+        decimals = THOUSANDS.match(text).group(1) or ""
+        cell.value = float(text.replace(",", ""))
+        cell.number_format = "#,##0" + ("." + "0" * len(decimals) if decimals else "")
     elif p:
         decimals = len(p.group(2) or "")
         cell.value = float(text[:-1]) / 100
@@ -202,12 +283,30 @@ def write_form(ws, slug, offset=0):
         for c, text in enumerate(row, start=1):
             put(ws, r + offset, c, text, percent)
     for r1, c1, r2, c2 in spans(slug, rows):
+        covered = [rows[r - 1][c - 1] for r in range(r1, r2 + 1)
+                   for c in range(c1, c2 + 1) if (r, c) != (r1, c1)]
+        assert not any(covered), (slug, r1, c1, r2, c2, covered)  # a merge hides no text
         ws.merge_cells(start_row=r1 + offset, start_column=c1,
                        end_row=r2 + offset, end_column=c2)
     ws.cell(row=offset + 1, column=1).font = Font(bold=True, size=14)
     for c in range(1, len(rows[0]) + 1):
         ws.column_dimensions[get_column_letter(c)].width = 18
     return len(rows)
+
+
+def save(wb, name):
+    """Save wb under name with fixed timestamps, so a rebuild changes no committed byte."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2020-01-01T00:00:00Z", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    (HERE / name).write_bytes(out.getvalue())
 
 
 def write_csv(slug):
@@ -222,7 +321,7 @@ def write_xlsx(slug):
     ws = wb.active
     ws.title = "Sheet1"
     write_form(ws, slug)
-    wb.save(HERE / f"{slug}.xlsx")
+    save(wb, f"{slug}.xlsx")
 
 
 def write_stacked():
@@ -232,7 +331,7 @@ def write_stacked():
     offset = 0
     for slug in STACKED:
         offset += write_form(ws, slug, offset) + 1  # one blank row between
-    wb.save(HERE / "stacked-forms.xlsx")
+    save(wb, "stacked-forms.xlsx")
 
 
 def write_sheet_per_form():
@@ -240,7 +339,7 @@ def write_sheet_per_form():
     wb.remove(wb.active)
     for n, slug in enumerate(SHEET_PER_FORM, start=1):
         write_form(wb.create_sheet(f"项目{n}"), slug)
-    wb.save(HERE / "sheet-per-form.xlsx")
+    save(wb, "sheet-per-form.xlsx")
 
 
 def main():
