@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from budget.forms_layout import (
-    DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, money_columns, split_form_code,
+    HALF, DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, money_columns, split_form_code,
 )
 from budget.layouts import Columns, LayoutReader, cell, continued
 from budget.reading import SYNONYM_ROLE, department_note, header_key, is_blank, read_preamble, resolve_year
@@ -54,6 +54,8 @@ class FormTables:
             else:
                 unit_fact = form.first("unit")
                 unit_code, unit_name = split_form_code(unit_fact.value) if unit_fact else ("", "")
+            # A form without 实施单位 is the department's own project: it joins a unit named after the department.
+            unit_name = unit_name or dept_name or ""
             unit = units.setdefault(unit_name, ParsedUnit(unit_name, unit_code, None, None))
             unit.projects.append(project)
         self.reader.filename = filename
@@ -111,38 +113,18 @@ class FormTables:
         return (seen[0][0], seen[0][1]) if seen else ("", "")
 
     def project(self, form: Form, info, department_kind) -> ParsedProject:
-        unit_word = form.first("unit_word")
-        factor = Decimal(10000) if (unit_word.value if unit_word else info["unit"]) == "元" else Decimal(1)
         name_fact = form.first("project")
         if name_fact is None and not department_kind:
             self.reader.problem(form.first_row, "项目名称", None, "这张表单没有「项目名称」")
         row = name_fact.row if name_fact else form.first_row
         name = self.layout.clean(name_fact.value, row, None, "项目名称") if name_fact else OVERALL_PROJECT
         code, name = split_form_code(name)
-        total_fact = form.first("total")
         known_problems = len(self.reader.problems)
-        total, note = form_amount(total_fact, factor, self.reader.problem) if total_fact else (Decimal(0), "")
-        funding = {}
-        if form.money_header:  # a self-evaluation form: the budget is the money block's (adjusted) budget
-            money = read_money(form, factor, self.reader.problem)
-            whole = money.get(TOTAL_ROW, {})
-            total = whole.get("adjusted") or whole.get("initial") or Decimal(0)
-            total_fact = Fact("年度预算数", f"{total:f}", form.money_header[0], 0)
-            for source, amounts in money.items():
-                if source != TOTAL_ROW:
-                    funding[source] = amounts.get("adjusted") or amounts.get("initial") or Decimal(0)
-                    self.sources += [source] if source not in self.sources else []
-        notes = [(total_fact, total, note)] if note else []
-        for fact in form.facts.get("source", []):
-            funding[fact.label], source_note = form_amount(fact, factor, self.reader.problem)
-            if source_note:
-                notes.append((fact, funding[fact.label], source_note))
-            if fact.label not in self.sources:
-                self.sources.append(fact.label)
+        total_fact, total, funding, notes, others = self.funding(form, info)
         goal, period = form.first("goal"), form.first("period_goal")
+        attributes = {f.label: f.value for f in form.facts.get("attribute", [])} | {f.written: f.value for f in others if f.value}
         project = ParsedProject(name, code, row, total, funding, goal=goal.value if goal else "",
-                                period_goal=period.value if period else "",
-                                attributes={f.label: f.value for f in form.facts.get("attribute", [])})
+                                period_goal=period.value if period else "", attributes=attributes)
         for fact, amount, text in notes:
             self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{fact.label}」{fact.value}: 金额读作 "
                                                 f"{amount:f} 万元,说明文字保留为「{text}」", fact.row, name))
@@ -156,6 +138,42 @@ class FormTables:
         for row_number, text in form.notes:
             self.layout.flags.append(ParsedFlag("info", "note-row", text, row_number, name))
         return project
+
+    def funding(self, form: Form, info):
+        """(total fact, total, {source: amount}, notes, facts kept as attributes) of one form.
+
+        A form with two totals side by side (资金总额 | 当年资金总额) is read by the first; the second and
+        the sources in its column are kept as attributes. A total heading a column of sources (资金总额 over
+        其中:财政拨款 500) is their sum. A self-evaluation's money block gives the adjusted budget."""
+        unit_word = form.first("unit_word")
+        factor = Decimal(10000) if (unit_word.value if unit_word else info["unit"]) == "元" else Decimal(1)
+        totals, sources = form.facts.get("total", []), form.facts.get("source", [])
+        total_fact = totals[0] if totals else None
+        others = totals[1:]
+        if len(totals) > 1:
+            others += [f for f in sources if f.column != total_fact.column]
+            sources = [f for f in sources if f.column == total_fact.column]
+        funding, notes = {}, []
+        for fact in sources:
+            funding[fact.label], note = form_amount(fact, factor, self.reader.problem)
+            notes += [(fact, funding[fact.label], note)] if note else []
+        total, note = form_amount(total_fact, factor, self.reader.problem) if total_fact else (Decimal(0), "")
+        if total_fact is None and form.total_column is not None:
+            total = sum(funding.values(), Decimal(0))
+            total_fact = Fact(form.total_column.label, f"{total:f}", form.total_column.row, form.total_column.column)
+            self.layout.flags.append(ParsedFlag("info", "total-from-sources", f"「{total_fact.label}」一栏没有合计数,"
+                                                f"按其下各资金来源之和读作 {total:f} 万元", total_fact.row))
+        notes = ([(total_fact, total, note)] if note else []) + notes
+        if total_fact is not None and total_fact.column in {f.column for f in sources} and not form.parts_of_total:
+            total = sum(funding.values(), Decimal(0))  # the total's column holds the sources' amounts
+        if form.money_header:  # a self-evaluation form: the budget is the money block's (adjusted) budget
+            money = read_money(form, factor, self.reader.problem)
+            whole = money.pop(TOTAL_ROW, {})
+            total = whole.get("adjusted") or whole.get("initial") or Decimal(0)
+            total_fact = Fact("年度预算数", f"{total:f}", form.money_header[0], 0)
+            funding |= {source: a.get("adjusted") or a.get("initial") or Decimal(0) for source, a in money.items()}
+        self.sources += [source for source in funding if source not in self.sources]
+        return total_fact, total, funding, notes, others
 
     def check_sources(self, project, total_fact, form):
         """Sources written as 其中 are parts of the total and must add up to it."""
@@ -175,15 +193,7 @@ class FormTables:
         grid = form.grid
         if grid and is_value_subheader(grid[0][1]):
             header, grid = merge_value_header(header, grid[0][1]), grid[1:]
-        roles, extra = {}, []
-        for index, text in enumerate(header):
-            key = header_key(text)
-            role = SYNONYM_ROLE.get(key)
-            if role in GRID_ROLES and role not in roles:
-                roles[role] = index
-            elif text and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group") and role != "indicators" \
-                    and re.sub(r"\(.*\)$", "", key) not in ACTUAL_COLUMNS:
-                extra.append((text, index))
+        roles, extra, long_half = grid_columns(header)
         if "value" not in roles and "period_value" not in roles:
             self.reader.problem(header_row, None, None, "指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)")
             return
@@ -192,11 +202,25 @@ class FormTables:
         for row, cells in grid:
             level1, level2 = continued(level1, level2, *(cell(cells, roles.get(r)) for r in ("level1", "level2")))
             name, value = cell(cells, roles.get("level3")), cell(cells, roles.get("value"))
+            cells = self.long_half(cells, long_half, name, row, project.name)
             if is_blank(name) and is_blank(value) and is_blank(cell(cells, roles.get("period_value"))):
                 continue  # a category row with no indicator under it
             indicator = self.layout.indicator_from_row(project, cells, row, level1, level2)
             indicator.extra = {re.sub(r"\s+", "", text): cell(cells, i) for text, i in extra if cell(cells, i)} or None
             project.indicators.append(indicator)
+
+    def long_half(self, cells, long_half, name, row, project):
+        """A grid with 长期 and 年度 halves side by side: the long-term value is the annual indicator's period value
+        when the halves name the same indicator (or the long half none); another one is kept on a flag."""
+        long_name = cell(cells, long_half.get("level3"))
+        if not long_name or long_name == name:
+            return cells
+        text = " | ".join(cell(cells, i) for i in long_half.values() if cell(cells, i))
+        self.layout.flags.append(ParsedFlag("warning", "long-term-indicator", f"长期指标与年度指标不同,已原样保留: {text}",
+                                            row, project))
+        cells = list(cells)
+        cells[long_half["value"]] = ""
+        return cells
 
     def overall(self, form: Form) -> dict:
         by_purpose = {}
@@ -218,6 +242,25 @@ TOTAL_ROW = "总额"
 TOTAL_ROW_NAMES = {"总额", "年度资金总额", "资金总额", "合计", "总计", "年度预算数"}
 ACTUAL_COLUMNS = {"实际完成值", "完成值", "全年实际值", "实际值", "得分", "偏差原因分析及改进措施", "未完成原因分析",
                   "偏差原因", "未完成原因", "偏差原因及改进措施"}
+
+
+def grid_columns(header: list[str]) -> tuple[dict, list, dict]:
+    """(roles, extra columns, long-term half's roles) of an indicator grid's header."""
+    roles, extra, long_half = {}, [], {}
+    for index, text in enumerate(header):
+        key = header_key(text)
+        half = HALF.search(key)
+        role = SYNONYM_ROLE.get(HALF.sub("", key))
+        if half and half.group(1) != "年度" and role in ("level2", "level3", "value"):
+            long_half.setdefault(role, index)
+            if role == "value":
+                roles.setdefault("period_value", index)
+        elif role in GRID_ROLES and role not in roles:
+            roles[role] = index
+        elif text and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group") and role != "indicators" \
+                and re.sub(r"\(.*\)$", "", key) not in ACTUAL_COLUMNS:
+            extra.append((text, index))
+    return roles, extra, long_half
 
 
 VALUE_SUBHEADER = {"长期": "长期指标值", "中长期": "长期指标值", "实施期": "长期指标值", "实施周期": "长期指标值",

@@ -16,31 +16,38 @@ from dataclasses import dataclass, field
 from budget.reading import STAMP, SYNONYM_ROLE, header_key, is_footer, label_value, split_label
 
 FORM_LABELS = {
-    "project": ["项目名称", "项目支出名称"],
-    "department": ["主管部门", "预算部门", "主管部门及其编码", "主管部门及代码", "部门(单位)名称", "项目主管部门", "部门名称",
-                   "填报单位", "主管预算部门", "单位名称"],
+    "project": ["项目名称", "项目支出名称", "专项(项目)名称", "专项名称"],
+    "department": ["主管部门", "预算部门", "主管部门及其编码", "主管部门及代码", "主管部门及编码", "部门(单位)名称", "项目主管部门",
+                   "部门名称", "填报单位", "主管预算部门", "单位名称", "预算单位", "区级主管部门", "县级主管部门"],
     "department_code": ["部门预算编码", "部门编码", "预算部门编码", "单位编码"],
-    "unit": ["实施单位", "项目实施单位", "项目单位"],
+    "unit": ["实施单位", "项目实施单位", "项目单位", "项目执行单位", "执行单位"],
     "total": ["年度资金总额", "资金总额", "项目金额", "年度本级预算金额", "当年资金总额", "项目资金总额", "年度预算金额",
-              "项目总金额", "预算金额", "年度预算总额"],
+              "项目总金额", "预算金额", "年度预算总额", "当年年度预算", "年度预算"],
     "goal": ["年度目标", "项目年度目标", "本年度绩效目标", "年度绩效目标", "年度绩效目标(文字)", "年度总体目标", "年度总体绩效目标",
-             "本年度目标", "年度总体目标(预期目标)"],
-    "period_goal": ["实施期目标", "长期目标", "实施期绩效目标", "中长期目标", "实施期总体目标", "长期绩效目标", "项目实施期目标",
+             "本年度目标", "年度总体目标(预期目标)", "年度主要目标和成果"],
+    "period_goal": ["实施期目标", "中期目标", "中期滚动目标", "长期目标", "实施期绩效目标", "中长期目标", "实施期总体目标", "长期绩效目标", "项目实施期目标",
                     "中长期绩效目标"],
     "purpose": ["基本支出", "项目支出"],
     # Headings over a block of labels; they hold no value of their own.
     "group": ["资金情况", "总体目标", "项目资金", "资金来源", "年度预算安排", "绩效指标", "本年度绩效指标", "年度绩效指标",
-              "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标", "项目年度目标完成情况"],
+              "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标", "项目年度目标完成情况",
+              "项目资金预算执行", "预算执行情况", "年度绩效目标"],
     "unit_word": ["单位", "金额单位"],
     "attribute": ["项目负责人及电话", "项目负责人", "联系电话", "联系人", "项目属性", "实施期", "项目支出实施期", "项目类别",
                   "项目类型", "项目期限", "起止时间", "项目实施期", "项目编码", "项目代码", "项目起止时间", "资金性质",
                   "项目概况", "立项依据", "实施期限", "年度总体目标完成情况", "项目实施内容", "项目起止年限",
                   "项目设立依据", "预算部门编码", "项目支出类型", "报表编号", "年度目标完成情况", "项目实施内容及过程概述",
-                  "实际完成情况", "预期目标", "填报日期", "填报时间", "发布时间", "评价日期"],
+                  "实际完成情况", "预期目标", "填报日期", "填报时间", "发布时间", "评价日期", "项目期", "项目分类",
+                  "建设周期", "业务主管部门", "项目审批", "项目总体概况", "项目总预算", "财政资金预算分类", "财政资金科目代码",
+                  "年度预算执行率", "分值", "中期市财政预算", "中期滚动目标期间", "市级财政部门", "市级主管部门", "区级财政部门",
+                  "县级财政部门"],
 }
 LABEL_ROLE = {word: role for role, words in FORM_LABELS.items() for word in words}
 # A label in the money block naming a source of funds: 财政拨款, 其他资金, 上年结转资金, 该项目支出上级资金 …
-SOURCE_LABEL = re.compile(r".{0,12}(?:拨款|资金|结转|自筹|收入)")
+SOURCE_LABEL = re.compile(r".{0,12}(?:拨款|投款|资金|结转|自筹|收入)")
+# A heading that holds a value itself ("总体目标 | 完成…" without a 年度目标 label between) stands for this role.
+GROUP_VALUE_ROLE = {"总体目标": "goal", "绩效目标": "goal", "项目绩效目标": "goal"}
+SCORE_SUFFIX = re.compile(r"\(?[0-9]+(?:-[0-9]+)?\)?分\)?$|\([0-9]+分\)$")
 DUTY_WORDS = {"部门职能", "履职目标", "职能"}
 GRID_EXTRA_NAMES = {"绩效标准", "指标标准或依据", "备注", "指标解释", "评(扣)分标准", "评分标准", "指标值类型"}
 AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*:\s*(万元|元)\s*$")
@@ -48,9 +55,14 @@ YEAR_LINE = re.compile(r"\(?\s*(19|20)\d{2}\s*年度?\s*\)?")  # "(2023年度)" 
 TITLE = re.compile(r"绩效目标.{0,12}表|整体支出.{0,8}表|申报表|批复表|自评表|绩效.{0,10}表$")
 
 
+KNOWN_SHOWN = "、".join(["项目名称", "主管部门", "预算部门", "实施单位", "年度资金总额", "其中:财政拨款", "年度目标", "实施期目标"])
+
+
 def label_key(text: str) -> str:
     # "1.项目年度目标完成情况": a numbered heading reads as its words.
     key = re.sub(r"^[0-9一二三四五六七八九十]+[.、]", "", STAMP.sub("", header_key(text)).rstrip(":"))
+    # "项目资金预算执行10分", "年度绩效目标(90分)": the points a template gives a block are no part of its name.
+    key = SCORE_SUFFIX.sub("", key) if LABEL_ROLE.get(SCORE_SUFFIX.sub("", key)) else key
     return re.sub(r"^其中:?", "", key)
 
 
@@ -67,8 +79,11 @@ def label_of(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+HALF = re.compile(r"\((长期|中期|实施期|年度)\)$")  # 二级指标(长期) | … | 二级指标(年度): two halves side by side
+
+
 def is_grid_header(cells: list[str]) -> bool:
-    roles = {SYNONYM_ROLE.get(header_key(c)) for c in cells if c}
+    roles = {SYNONYM_ROLE.get(HALF.sub("", header_key(c))) for c in cells if c}
     return "level3" in roles and bool({"level1", "level2"} & roles)
 
 
@@ -118,6 +133,7 @@ class Fact:
     value: str
     row: int
     column: int
+    written: str = ""  # the label as the form writes it ("其中:当年财政拨款"), blanks removed
 
 
 @dataclass
@@ -136,10 +152,11 @@ class Form:
     money: list = field(default_factory=list)
     footers: list = field(default_factory=list)  # (row, text)
     notes: list = field(default_factory=list)
+    total_column: Fact | None = None  # a total label over a column of source amounts
     parts_of_total: bool = False  # a source written "其中:…" is a part of the total
 
-    def put(self, role, label, value, row, column):
-        self.facts.setdefault(role, []).append(Fact(label, value, row, column))
+    def put(self, role, label, value, row, column, written=""):
+        self.facts.setdefault(role, []).append(Fact(label, value, row, column, written or label))
 
     def first(self, role) -> Fact | None:
         found = self.facts.get(role)
@@ -166,7 +183,7 @@ class FormSplitter:
         self.forms: list[Form] = []
         self.form: Form | None = None
         self.state = "preamble"
-        self.pending: dict[int, tuple[str, str]] = {}
+        self.pending: dict[int, tuple[str, str, str]] = {}
 
     def split(self, rows) -> list[Form]:
         for row, cells in rows:
@@ -224,6 +241,7 @@ class FormSplitter:
                 continue
             claimed.add(index)
             role, label, value = found
+            written = re.sub(r"\s+", "", split_label(text)[0] if value else text).rstrip(":")
             if role == "source" and text.startswith("其中"):
                 self.form.parts_of_total = True
             if not value:
@@ -235,19 +253,29 @@ class FormSplitter:
             if unit:
                 self.form.put("unit_word", "单位", unit.group(1), row, index)
             value = label_value(value) if role != "unit_word" else value
+            if value and role == "group" and label in GROUP_VALUE_ROLE:
+                role = GROUP_VALUE_ROLE[label]
+            if role == "attribute":  # kept under the label as written
+                label = written
             if value or role == "source":  # a source left blank is nothing from that source
-                self.form.put(role, label, value, row, index)
+                self.form.put(role, label, value, row, index, written)
             elif role not in ("group", "unit_word"):
-                pending[index] = (role, label)
-        for index, text in enumerate(cells):
-            if not text or index in claimed:
-                continue
+                pending[index] = (role, label, written)
+        for index, (role, label, written) in self.pending.items():
+            if role == "total" and index in claimed and self.form.total_column is None:
+                # 资金总额 heads a column whose cells are the amounts of the sources named on their rows.
+                self.form.total_column = Fact(label, "", row, index, written)
+        rest = [i for i, text in enumerate(cells) if text and i not in claimed]
+        for index in rest:
             if index in self.pending:
-                role, label = self.pending[index]
-                self.form.put(role, label, text, row, index)
-            else:
-                known = "、".join(FORM_LABELS["project"] + FORM_LABELS["department"][:3] + FORM_LABELS["total"][:3])
-                self.problem(row, column_letter(index), text, f"不是认识的表单标签,无法确定它是什么(认识的标签如:{known}……)")
+                role, label, written = self.pending[index]
+                self.form.put(role, label, cells[index], row, index, written)
+            elif index not in claimed:  # an unknown label; the next cell is its value: one problem for both
+                value = next((j for j in rest if j > index and j not in self.pending), None)
+                claimed.add(value)
+                shown = f"(其值为“{cells[value][:30]}”)" if value is not None else ""
+                self.problem(row, column_letter(index), cells[index],
+                             f"不是认识的表单标签{shown},无法确定它是什么;认识的标签如:{KNOWN_SHOWN}……")
         self.pending = pending
 
 

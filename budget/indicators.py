@@ -204,8 +204,12 @@ _RESIDUE = re.compile(r"\s*\([^()]*\*[^()]*\)")
 _BARE_RESIDUE = re.compile(r"\s*[≥≤<>=]+\s*\*+[^\s()*0-9]{0,6}$")
 
 
+# A blank between Chinese characters (or a digit and one) is a wrapped cell or PDF spacing, not part of the name.
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff0-9])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=[0-9])")
+
+
 def clean_name(text: str) -> str:
-    name = normalize(text)
+    name = _CJK_GAP.sub("", normalize(text))
     while True:
         before = name
         name = _BARE_RESIDUE.sub("", _RESIDUE.sub("", name)).strip().strip(_DECORATIONS).strip()

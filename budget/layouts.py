@@ -16,6 +16,7 @@ ZERO = Decimal(0)  # shared: half the amount cells of a national table are empty
 TOTAL_WORDS = {"合计", "总计", "合 计", "总 计"}
 NOTE_PREFIXES = ("注:", "注 :", "说明:", "备注:", "注1", "注:")
 AMOUNT_RE = re.compile(r"\d+(\.\d+)?")
+CATEGORY_SCORE = re.compile(r"\(?[0-9]+(?:-[0-9]+)?\)?分\)?$|\([0-9]+(?:-[0-9]+)?分\)$")
 
 
 class Reader:
@@ -130,7 +131,7 @@ class LayoutReader:
     def clean(self, text, row, project, what) -> str:
         """The name without template residue; what was taken out is kept on a flag."""
         clean = grammar.clean_name(text)
-        if clean != grammar.normalize(text):
+        if re.sub(r"\s+", "", clean) != re.sub(r"\s+", "", grammar.normalize(text)):
             self.flags.append(ParsedFlag("info", "name-cleaned", f"{what}「{text}」存为「{clean}」,去掉了模板占位符或标记"
                                          f"「{removed_part(text, clean)}」", row, project or clean))
         return clean
@@ -252,6 +253,11 @@ class LayoutReader:
         header = self.columns.header
         # A category name wrapped in its cell ("经济效益\n指标") is one name.
         code1, name1 = grammar.split_code(re.sub(r"\s+", "", level1))
+        if CATEGORY_SCORE.search(name1):  # "产出指标(50分)": the template's points are kept on a flag
+            written, name1 = name1, CATEGORY_SCORE.sub("", name1)
+            if written not in self.strings:
+                self.strings[written] = written
+                self.flags.append(ParsedFlag("info", "category-score", f"一级指标「{written}」存为「{name1}」", row))
         code2, name2 = grammar.split_code(re.sub(r"\s+", "", level2))
         library_code, name = grammar.split_code(self.clean(cell(cells, self.col("level3")), row, project.name, "指标名称"))
         if not name2 and self.col("level2") is not None:

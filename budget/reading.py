@@ -18,7 +18,7 @@ ROLE_SYNONYMS = {
     "indicators": ["绩效指标"],
     "level1": ["一级指标"],
     "level2": ["二级指标"],
-    "level3": ["三级指标", "指标名称", "绩效指标名称"],
+    "level3": ["三级指标", "指标名称", "绩效指标名称", "指标内容"],
     "nature": ["指标性质"],
     "value": ["指标值", "目标值", "年度指标值", "指标值及单位", "年度目标值", "预期实现值"],
     "period_value": ["实施周期指标值", "长期指标值", "中长期指标值", "实施周期目标值", "长期目标值", "实施期指标值"],
@@ -41,7 +41,7 @@ UNIT_LABELS = {"单位", "金额单位", "计量单位", "货币单位"}
 # Template words that stand where a name should be: "填报单位:(盖章)".
 STAMP = re.compile(r"\((?:盖章|公章|签章|单位盖章|签字|章)\)|盖章|签章")
 TRAILING_UNIT = re.compile(r"\s*(?:金额)?单位\s*:\s*(?:万元|元)\s*$")
-YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*\)?\s*年")  # "2023年", "(2020)年度"
 # Footer and signature rows of a form or table: neither projects nor indicators.
 FOOTER = re.compile(
     r"^(?:填表人|填报人|制表人|审核人|经办人|联系人|联系电话|填报日期|单位负责人|财务负责人|项目负责人签字"

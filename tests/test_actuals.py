@@ -313,10 +313,8 @@ def test_a_filled_self_evaluation_form_sets_results_points_reasons_and_money(db,
 def test_a_self_evaluation_form_with_a_label_it_does_not_know_is_refused(db, tmp_path):
     path = qingshen_book(tmp_path / "s.xlsx", {(3, 3): "资金用途", (3, 4): "工资"})
     assert problems(path, year=None, department=None) == [
-        "s.xlsx 第3行 「D」列: 值“资金用途”不是认识的表单标签,无法确定它是什么(认识的标签如:项目名称、项目支出名称、主管部门、"
-        "预算部门、主管部门及其编码、年度资金总额、资金总额、项目金额……)",
-        "s.xlsx 第3行 「E」列: 值“工资”不是认识的表单标签,无法确定它是什么(认识的标签如:项目名称、项目支出名称、主管部门、"
-        "预算部门、主管部门及其编码、年度资金总额、资金总额、项目金额……)"]
+        "s.xlsx 第3行 「D」列: 值“资金用途”不是认识的表单标签(其值为“工资”),无法确定它是什么;认识的标签如:"
+        "项目名称、主管部门、预算部门、实施单位、年度资金总额、其中:财政拨款、年度目标、实施期目标……"]
     assert not Project.objects.exists()
 
 

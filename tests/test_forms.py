@@ -125,10 +125,8 @@ def test_a_label_it_does_not_know_is_refused_with_row_column_and_value(db, write
     rows = [r[:] for r in SPEC_FORM]
     rows.insert(5, ["资金用途", "道路日常养护"])
     assert failure(write_file("f.txt", tsv(*rows))) == [
-        "f.txt 第6行 「A」列: 值“资金用途”不是认识的表单标签,无法确定它是什么(认识的标签如:项目名称、项目支出名称、主管部门、"
-        "预算部门、主管部门及其编码、年度资金总额、资金总额、项目金额……)",
-        "f.txt 第6行 「B」列: 值“道路日常养护”不是认识的表单标签,无法确定它是什么(认识的标签如:项目名称、项目支出名称、主管部门、"
-        "预算部门、主管部门及其编码、年度资金总额、资金总额、项目金额……)"]
+        "f.txt 第6行 「A」列: 值“资金用途”不是认识的表单标签(其值为“道路日常养护”),无法确定它是什么;认识的标签如:"
+        "项目名称、主管部门、预算部门、实施单位、年度资金总额、其中:财政拨款、年度目标、实施期目标……"]
 
 
 def test_the_grid_reads_long_term_and_annual_values_side_by_side_with_unit_nature_and_remarks(db, write_file):
@@ -159,16 +157,31 @@ def test_forms_stacked_down_a_sheet_and_one_per_sheet_of_one_department_form_one
             "文件中的部门名称「南岳镇政府」与指定的部门「南岳镇人民政府」不同,已按指定的部门导入"]
 
 
-def test_forms_of_different_departments_or_years_in_one_file_are_refused_naming_each(db):
-    path = REAL / "sheet-per-form.xlsx"
-    assert failure(path, year=2018) == [
-        "sheet-per-form.xlsx 工作表「项目3」 第2行: 标题中的预算年度 2022 与指定的 --year 2018 不一致,请核对后重新指定",
-        "sheet-per-form.xlsx 工作表「项目2」 第3行 「主管部门」列: 值“南岳镇人民政府”与sheet-per-form.xlsx 第3行的「南岳镇政府」"
+def test_forms_of_different_departments_in_one_file_are_refused_unless_the_department_is_given(db):
+    path = REAL / "sheet-per-form.xlsx"  # 武汉市青山区教育局, 青山区教育局 and 陈仓区水利局, all 2020
+    assert failure(path, year=2020) == [
+        "sheet-per-form.xlsx 工作表「项目2」 第4行 「主管部门」列: 值“青山区教育局”与sheet-per-form.xlsx 第4行的「武汉市青山区教育局」"
         "不是同一个部门:一个文件中的表单应属于同一部门,或用 --department 指定部门",
-        "sheet-per-form.xlsx 工作表「项目3」 第4行 「主管部门」列: 值“岳阳县农业农村局”与sheet-per-form.xlsx 第3行的「南岳镇政府」"
+        "sheet-per-form.xlsx 工作表「项目3」 第5行 「主管部门」列: 值“陈仓区水利局”与sheet-per-form.xlsx 第4行的「武汉市青山区教育局」"
         "不是同一个部门:一个文件中的表单应属于同一部门,或用 --department 指定部门",
     ]
     assert BudgetTable.objects.count() == 0
+    import_table(path, filename=path.name, year=2020, department="武汉市青山区教育局")
+    table = BudgetTable.objects.get()
+    assert [(p.unit.name, p.name, p.total) for p in table.projects.order_by("position")] == [
+        ("武汉市青山区教育局", "教育系统基础设施建设和设备购置", Decimal(10000)),
+        ("武汉市青山区教育局", "农村饮水安全巩固提升工程专项", Decimal(500)),
+        ("化工区学校", "农村义务教育薄弱学校改造补助资金", Decimal(16))]
+    assert sorted(table.flags.filter(code="department-differs").values_list("message", flat=True)) == [
+        "文件中的部门名称「陈仓区水利局」与指定的部门「武汉市青山区教育局」不同,已按指定的部门导入",
+        "文件中的部门名称「青山区教育局」与指定的部门「武汉市青山区教育局」不同,已按指定的部门导入"]
+
+
+def test_forms_of_different_years_in_one_file_are_refused_naming_each(db, tmp_path):
+    forms = real_rows("hn-xiangtan-2023-wupaoche") + [[""]] + real_rows("hn-yueyang-2022-farmland")
+    path = workbook(tmp_path / "years.xlsx", forms)
+    assert failure(path, department="某县") == [
+        "years.xlsx: 文件中的表单写了不同的预算年度(years.xlsx 第1行 2023年、years.xlsx 第23行 2022年),请按年度分开导入"]
 
 
 def test_the_template_line_and_a_filing_date_change_neither_department_nor_year(db, tmp_path):

@@ -11,18 +11,32 @@ from pathlib import Path
 import pytest
 
 from budget import exporter
+from budget.forms_layout import FORM_LABELS
 from budget.importer import import_table
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
-TARGET_LAYOUTS = {"single-project-form", "department-targets"}
+TARGET_LAYOUTS = {"single-project-form", "department-targets", "indicator-per-row", "project-per-row"}
 # Clerks' percent cells (1 shown as 100%) are read as Excel shows them once the readers honour number
 # formats (budget/readers numfmt, branch containers); until then the spreadsheet edition reads 1.
 READS_NUMBER_FORMATS = importlib.util.find_spec("budget.readers.numfmt") is not None if importlib.util.find_spec(
     "budget.readers").submodule_search_locations else False
-PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets"}
+PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets", "cq-fengjie-2023-approval",
+                     "hb-qingshan-2020-rural-schools"}
 # The corpus's xlsx stores the published text "=10个" as a formula without a cached value (tests/data/real/build.py);
 # the CSV edition holds the text.
 FORMULA_IN_FIXTURE = {"hn-nanyue-2018-asset-income"}
+# Shapes the form reader does not read yet (it refuses them with the row and label it did not know).
+NOT_READ_YET = {
+    "gd-dongguan-2019-approval": "period and annual grid halves without (长期)/(年度) in their headings",
+    "sc-zhaohua-2021-family-aid": "nested, numbered sources under a 金额(万元) column with no total figure",
+    # The facts keep 指标值 as written with 指标性质 / 度量单位 as extra columns; layout 2 joins a bare number
+    # and its unit (95 + % → 95%) and reads 指标性质 as the comparator, as tests/test_importer.py specifies.
+    "sc-jingyan-2023-indicator-rows": "layout 2 joins 指标值 and 度量单位 where the facts keep them apart",
+}
+
+
+STRUCTURED_LABELS = {label for role, labels in FORM_LABELS.items() if role != "attribute" for label in labels} | {
+    f"其中:{label}" for label in ("当年财政拨款", "财政拨款", "其他资金")}
 
 
 def cases():
@@ -34,6 +48,8 @@ def cases():
             marks = []
             if ext == "xlsx" and path.stem in PERCENT_AS_NUMBER and not READS_NUMBER_FORMATS:
                 marks.append(pytest.mark.xfail(reason="percent formats are read in branch containers", strict=True))
+            if path.stem in NOT_READ_YET:
+                marks.append(pytest.mark.xfail(reason=NOT_READ_YET[path.stem], strict=True))
             if ext == "xlsx" and path.stem in FORMULA_IN_FIXTURE:
                 marks.append(pytest.mark.xfail(reason="the fixture stores =10个 as a formula", strict=True))
             yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
@@ -47,14 +63,24 @@ def target(t):
     return None if t is None else (t["comparator"], Decimal(t["value"]), t["unit"])
 
 
-def indicators(items):
-    return [(i["level1"], i["level2"], i["name"], i["period_value"], i["annual_value"], target(i["target"]),
-             i.get("extra") or {}) for i in items]
+def indicators(items, expected=None):
+    """What is compared of each indicator; a target the facts mark ambiguous is not pinned."""
+    ambiguous = [i.get("target_ambiguous", False) for i in (expected or items)]
+    return [(i["level1"], i["level2"], i["name"], i["period_value"], i["annual_value"],
+             None if vague else target(i["target"]), i.get("extra") or {}) for i, vague in zip(items, ambiguous)]
+
+
+def department_given(facts):
+    """--department only where the form names none: the publisher's name."""
+    return None if facts["department"] else facts["publisher"].split(" (")[0]
 
 
 def imported(slug, ext, facts):
     path = REAL / f"{slug}.{ext}"
-    options = {"year": facts["year"] or facts["year_hint"]}
+    # A transcription cut short (truncated) cannot reconcile its declared totals: imported leniently, the
+    # difference is a flag.
+    options = {"year": facts["year"] or facts["year_hint"], "department": department_given(facts),
+               "lenient": "truncated" in facts}
     import_table(path, filename=path.name, **options)
     (table,) = exporter.json_document()["tables"]
     return table
@@ -65,7 +91,8 @@ def test_every_fact_of_a_real_table_is_imported(db, slug, ext):
     facts = json.loads((REAL / f"{slug}.json").read_text(encoding="utf-8"))
     table = imported(slug, ext, facts)
     assert (table["department"], table["department_code"], table["year"], table["layout"]) == (
-        facts["department"], facts["department_code"], facts["year"] or facts["year_hint"], facts["layout"])
+        facts["department"] or department_given(facts), facts["department_code"], facts["year"] or facts["year_hint"],
+        facts["layout"])
     if facts["layout"] == "department-targets":
         assert table["kind"] == "department-targets" and table["units"] == []
         expected, overall = facts["overall"], table["overall"]
@@ -77,7 +104,7 @@ def test_every_fact_of_a_real_table_is_imported(db, slug, ext):
         assert {k: amount(v) for k, v in funding["by_purpose"].items()} == {
             k: amount(v) for k, v in expected["funding"]["by_purpose"].items()}
         assert overall["duties"] == expected["duties"]
-        assert indicators(overall["indicators"]) == indicators(expected["indicators"])
+        assert indicators(overall["indicators"], expected["indicators"]) == indicators(expected["indicators"])
         return
     assert table["kind"] == "project-targets"
     got = [(u, p) for u in table["units"] for p in u["projects"]]
@@ -90,9 +117,13 @@ def test_every_fact_of_a_real_table_is_imported(db, slug, ext):
         assert amount(project["funding"]["total"]) == amount(want["total"])
         assert {k: amount(v) for k, v in project["funding"]["by_source"].items()} == {
             k: amount(v) for k, v in want["by_source"].items()}
-        assert (project["goal"], project["period_goal"], project["attributes"]) == (
-            want["goal"], want["period_goal"], want["attributes"])
-        assert indicators(project["indicators"]) == indicators(want["indicators"])
+        assert (project["goal"], project["period_goal"]) == (want["goal"], want["period_goal"])
+        # Every attribute is as written; the facts may list as attributes labels the importer structures
+        # (当年年度预算 is the total), never the other way round.
+        assert {k: project["attributes"][k] for k in project["attributes"]} == {
+            k: v for k, v in want["attributes"].items() if k in project["attributes"]}
+        assert not set(want["attributes"]) - set(project["attributes"]) - STRUCTURED_LABELS, want["attributes"]
+        assert indicators(project["indicators"], want["indicators"]) == indicators(want["indicators"])
         if want.get("total_note"):
             assert any(f["code"] == "amount-note" and want["total_note"] in f["message"] for f in flags)
         for item in want["indicators"]:
