@@ -29,7 +29,7 @@ from budget import indicators as grammar
 from budget import self_evaluation
 from budget.caching import bump_data_version
 from budget.importer import header_key, locate_header
-from budget.reading import department_lock, read_preamble, resolve_year
+from budget.reading import department_lock, is_blank, read_preamble, resolve_year
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
 
@@ -241,6 +241,8 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
         key = bare_key(name_key(label))  # 全年执行数(万元) is 全年执行数
         if key in SKIPPED_NAMES or key in TOTAL_WORDS:
             continue
+        if is_blank(grammar.clean_name(indicator_name)) and not (actual or points_text or reason):
+            continue  # a template's empty row ("指标2", "……")
         if not indicator_name and key not in EXECUTED_NAMES:
             if actual or points_text or reason:
                 check.problem(row, col("indicator"), None, "缺少三级指标名称")

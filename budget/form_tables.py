@@ -12,6 +12,7 @@ from decimal import Decimal
 from budget.forms_layout import (
     HALF, DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, money_columns, split_form_code,
 )
+from budget.indicators import clean_name
 from budget.layouts import Columns, LayoutReader, cell, continued
 from budget.reading import SYNONYM_ROLE, department_note, header_key, is_blank, read_preamble, resolve_year
 from budget.records import ParsedFlag, ParsedProject, ParsedTable, ParsedUnit
@@ -172,6 +173,11 @@ class FormTables:
             total = whole.get("adjusted") or whole.get("initial") or Decimal(0)
             total_fact = Fact("年度预算数", f"{total:f}", form.money_header[0], 0)
             funding |= {source: a.get("adjusted") or a.get("initial") or Decimal(0) for source, a in money.items()}
+            parts = sum(funding.values(), Decimal(0))
+            if money and parts != total:  # kept as published, and flagged
+                self.layout.flags.append(ParsedFlag(
+                    "warning", "reconciliation", f"预算数合计 {total:f} 与各资金来源之和 {parts:f} 不一致,相差 {total - parts:f} 万元",
+                    form.money_header[0]))
         self.sources += [source for source in funding if source not in self.sources]
         return total_fact, total, funding, notes, others
 
@@ -203,8 +209,8 @@ class FormTables:
             level1, level2 = continued(level1, level2, *(cell(cells, roles.get(r)) for r in ("level1", "level2")))
             name, value = cell(cells, roles.get("level3")), cell(cells, roles.get("value"))
             cells = self.long_half(cells, long_half, name, row, project.name)
-            if is_blank(name) and is_blank(value) and is_blank(cell(cells, roles.get("period_value"))):
-                continue  # a category row with no indicator under it
+            if is_blank(clean_name(name)) and is_blank(value) and is_blank(cell(cells, roles.get("period_value"))):
+                continue  # a category row with no indicator under it, or a template's empty "指标2" / "……" row
             indicator = self.layout.indicator_from_row(project, cells, row, level1, level2)
             indicator.extra = {re.sub(r"\s+", "", text): cell(cells, i) for text, i in extra if cell(cells, i)} or None
             project.indicators.append(indicator)
@@ -289,7 +295,7 @@ def read_money(form: Form, factor, problem) -> dict[str, dict[str, Decimal]]:
     out = {}
     for row, cells in form.money:
         name = next((c for c in cells[:first_amount] if c), "")
-        name = re.sub(r"^其中\s*:?", "", re.sub(r"\s+", "", name))
+        name = re.sub(r"^其中\s*:?", "", re.sub(r"\s+", "", name)).rstrip(":")
         if not name:
             continue
         key = TOTAL_ROW if name in TOTAL_ROW_NAMES else name

@@ -37,7 +37,7 @@ FORM_LABELS = {
                   "项目类型", "项目期限", "起止时间", "项目实施期", "项目编码", "项目代码", "项目起止时间", "资金性质",
                   "项目概况", "立项依据", "实施期限", "年度总体目标完成情况", "项目实施内容", "项目起止年限",
                   "项目设立依据", "预算部门编码", "项目支出类型", "报表编号", "年度目标完成情况", "项目实施内容及过程概述",
-                  "实际完成情况", "预期目标", "填报日期", "填报时间", "发布时间", "评价日期", "项目期", "项目分类",
+                  "实际完成情况", "预期目标", "年初设定目标", "年度总体目标完成情况综述", "填报日期", "填报时间", "发布时间", "评价日期", "项目期", "项目分类",
                   "建设周期", "业务主管部门", "项目审批", "项目总体概况", "项目总预算", "财政资金预算分类", "财政资金科目代码",
                   "年度预算执行率", "分值", "中期市财政预算", "中期滚动目标期间", "市级财政部门", "市级主管部门", "区级财政部门",
                   "县级财政部门"],
@@ -103,10 +103,17 @@ def money_columns(cells: list[str]) -> dict[str, int]:
     """{role: column} of a money block's header, or {} when the row is none."""
     roles: dict[str, int] = {}
     for index, text in enumerate(cells):
-        role = MONEY_ROLE.get(header_key(text)) if text else None
+        # 全年预算数(A) | 全年执行数(B) | 执行率(B/A): the letters of the template's formula are no part of the name
+        role = MONEY_ROLE.get(re.sub(r"\([A-Z/]+\)$", "", header_key(text))) if text else None
         if role and role not in roles:
             roles[role] = index
     return roles if {"executed", "initial"} <= set(roles) or {"executed", "adjusted"} <= set(roles) else {}
+
+
+def ends_money(first: str) -> bool:
+    """A goal, heading or attribute label after the money rows ends the money block."""
+    found = label_of(first)
+    return bool(found and found[0] in ("goal", "period_goal", "group", "attribute", "project", "department", "unit"))
 
 
 def is_duties_header(cells: list[str]) -> bool:
@@ -220,7 +227,7 @@ class FormSplitter:
             self.form.grid.append((row, cells))
         elif money_columns(cells) and self.state != "preamble":
             self.form.money_header, self.state = (row, cells), "money"
-        elif self.state == "money":
+        elif self.state == "money" and not ends_money(first):
             self.form.money.append((row, cells))
         elif is_duties_header(cells) and self.state != "preamble":
             self.form.duties_header, self.state = (row, cells), "duties"

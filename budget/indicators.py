@@ -197,7 +197,8 @@ def split_code(text: str) -> tuple[str | None, str]:
 
 
 _DECORATIONS = "★☆▲*"
-_LABEL = re.compile(r"指标\s*[0-9]+\s*[:.、]\s*")
+# "指标1:", "指标2、", and "指标1工程…" with the separator left out.
+_LABEL = re.compile(r"指标\s*[0-9]{1,2}\s*(?:[:.、]\s*|(?=[^0-9.:、])|$)")
 # Template residue is a parenthesis holding the template's * placeholders ("( ≥**个 )").
 _RESIDUE = re.compile(r"\s*\([^()]*\*[^()]*\)")
 # ... or a bare comparator and placeholder at the end ("受益人口数≥**人").
