@@ -140,20 +140,14 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
     name = table_rows.filename
     head, found, rows = locate_header(
         table_rows, find_header, "需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)")
-    preamble = read_preamble(head[:found])
-    form_problems = []
-    form = self_evaluation.read_form(name, head[:found], form_problems)
-    if form:  # a 绩效自评表: the project and department are labels above the grid
-        preamble["project"] = preamble["project"] or form["project"]
-        preamble["department"] = preamble["department"] or form["department"]
     header_row, header = head[found]
+    check = _Check(name, header)
+    preamble, form = _above_header(name, head[:found], check)
     roles: dict[str, int] = {}
     for index, text in enumerate(header):
         role = column_role(text)
         if role and role not in roles:
             roles[role] = index
-    check = _Check(name, header)
-    check.problems += form_problems
     if "project" not in roles and not preamble["project"]:
         check.problem(header_row, "项目名称", None, "表头中找不到「项目名称」列,表头前也没有「项目名称:」行")
 
@@ -197,6 +191,16 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         # another writer can commit a later id first. The bump runs after this commit.
         bump_data_version(Indicator)
     return result
+
+
+def _above_header(name, rows, check) -> tuple[dict, dict | None]:
+    """The preamble, and the 绩效自评表's labels and money block when the rows above the grid are a form."""
+    preamble = read_preamble(rows)
+    form = self_evaluation.read_form(name, rows, check.problems)
+    if form:  # the project and department are labels above the grid
+        preamble["project"] = preamble["project"] or form["project"]
+        preamble["department"] = preamble["department"] or form["department"]
+    return preamble, form
 
 
 def _targets(department, year):
