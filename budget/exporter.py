@@ -189,9 +189,12 @@ def write_xlsx(rows, out, header=ROW_HEADER, title="绩效指标"):
 # -- the original layout ---------------------------------------------------------------
 
 def table_text(table) -> str:
-    """The project-per-row layout as tab-separated text, as the importer reads it back."""
+    """The project-per-row layout as tab-separated text, as the importer reads it back; a department-wide
+    table as its own form."""
     if not hasattr(table, "unit_list"):
         (table,) = selectors.tables_for_export(year=table.year, department=table.department.name, kind=table.kind)
+    if table.kind == "department-targets":
+        return department_form_text(table)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     sources = table.source_names
@@ -219,6 +222,39 @@ def table_text(table) -> str:
         for p in unit.project_list:
             by_source = {f.source.name: f.amount for f in p.funding.all()}
             writer.writerow([_coded(p.name, p.code), *amounts(p.total, by_source), p.goal or "", indicator_cell(p)])
+    return out.getvalue()
+
+
+def department_form_text(table) -> str:
+    """部门整体支出绩效目标表 as tab-separated text in the shape the form reader reads back (layout 4)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    whole = next((p for u in table.unit_list for p in u.project_list), None)
+    details = table.details or {}
+    writer.writerow([table.title or "部门整体支出绩效目标表"])
+    writer.writerow([f"({table.year}年度)"] if str(table.year) not in (table.title or "") else [])
+    code = ["部门预算编码", table.department.code] if table.department.code else []
+    writer.writerow(["部门名称", table.department.name, *code])
+    writer.writerow(["年度预算安排(万元)", "资金总额", amount(table.total)])
+    for name, value in details.get("by_purpose", {}).items():
+        writer.writerow(["", name, value])
+    for f in whole.funding.all() if whole else []:
+        writer.writerow(["", f"其中:{f.source.name}", amount(f.amount)])
+    writer.writerow(["年度总体目标", whole.goal if whole else ""])
+    if whole and whole.period_goal:
+        writer.writerow(["实施期目标", whole.period_goal])
+    if details.get("duties"):
+        writer.writerow(["年度履职目标", "部门职能", "年度目标任务", "支出项目名称", "预算金额(万元)"])
+        for duty in details["duties"]:
+            writer.writerow(["", *(duty.get(key, "") for key in ("name", "tasks", "project", "amount"))])
+    indicators = list(whole.indicators.all()) if whole else []
+    extra = list(dict.fromkeys(k for i in indicators for k in (i.extra or {})))
+    periods = any(i.period_value is not None for i in indicators)
+    writer.writerow(["一级指标", "二级指标", "三级指标", *(["长期指标值"] if periods else []), "指标值", *extra])
+    for i in indicators:
+        writer.writerow([i.level1_label, i.level2_label, _coded(i.name, i.library_code),
+                         *([i.period_value or ""] if periods else []), i.annual_value or "",
+                         *[(i.extra or {}).get(k, "") for k in extra]])
     return out.getvalue()
 
 

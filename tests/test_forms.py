@@ -255,3 +255,27 @@ def test_a_note_after_a_source_amount_is_kept(db, write_file):
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     assert list(Flag.objects.filter(code="amount-note").values_list("row", "message")) == [
         (7, "「财政拨款」480万480万(省级补助): 金额读作 480 万元,说明文字保留为「480万(省级补助)」")]
+
+
+def test_the_table_export_of_a_department_wide_table_imports_back_as_one(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    import_table(REAL / "fj-ningde-2019-dept-targets.csv", filename="ningde.csv", year=2019)
+    before = exporter.json_document()
+    out = StringIO()
+    call_command("export_targets", "--year", "2019", "--format", "table", "--kind", "department-targets", stdout=out)
+    BudgetTable.objects.all().delete()
+    path = tmp_path / "ningde.txt"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    import_table(path, filename="ningde.csv")
+    after = exporter.json_document()
+    for doc in (before, after):
+        for table in doc["tables"]:
+            table.pop("source")
+            table.pop("flags")
+            table["units"] = [{**u, "projects": [{k: v for k, v in p.items() if k != "source_row"} for p in u["projects"]]}
+                              for u in table["units"]]
+    assert after == before
+    assert after["tables"][0]["kind"] == "department-targets"
