@@ -174,11 +174,14 @@ class Form:
         return bool(self.facts or self.grid)
 
 
+def has_form_labels(rows) -> bool:
+    strong = ("project", "department", "total")
+    return any((found := label_of(c)) and found[0] in strong for _, cells in rows for c in cells if c)
+
+
 def looks_like_form(rows) -> bool:
     """A form has a project or department label with its value, and an indicator grid below."""
-    strong = ("project", "department", "total")
-    labelled = any((found := label_of(c)) and found[0] in strong for _, cells in rows for c in cells if c)
-    return labelled and any(is_grid_header(cells) for _, cells in rows)
+    return has_form_labels(rows) and any(is_grid_header(cells) for _, cells in rows)
 
 
 class FormSplitter:

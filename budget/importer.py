@@ -16,7 +16,7 @@ from pathlib import Path
 
 from budget import indicators as grammar
 from budget.form_tables import FormTables
-from budget.forms_layout import FormSplitter, looks_like_form
+from budget.forms_layout import FormSplitter, has_form_labels, looks_like_form
 from budget.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Reader
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
@@ -26,6 +26,7 @@ from budget.reading import (  # noqa: F401 (header_key and split_label are re-ex
 from budget.records import ImportResult, ParsedFlag, ParsedTable
 
 HEADER_SCAN_ROWS = 30
+FORM_SCAN_ROWS = 200
 TARGETS_NEED = ("需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
                 "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头")
 
@@ -149,6 +150,9 @@ def parse_table(
     rows = iter(table_rows.rows)
     head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     found = find_header(head)
+    if found is None and has_form_labels(head):
+        # A form's labels may run on past the first rows (a long list of duties) before its grid.
+        head += itertools.islice(rows, FORM_SCAN_ROWS - len(head))
     if found is None and looks_like_form(head):
         sheets = [(name, _chain(head, rows))] + [(more.filename, more.rows) for more in table_rows.more_sheets()]
         return parse_forms(sheets, name, sha256, year=year, department=department, lenient=lenient)

@@ -279,3 +279,9 @@ def test_the_table_export_of_a_department_wide_table_imports_back_as_one(db, tmp
                               for u in table["units"]]
     assert after == before
     assert after["tables"][0]["kind"] == "department-targets"
+
+
+def test_a_form_whose_grid_starts_after_many_label_rows_is_still_a_form(db, tmp_path):
+    rows = [r[:] for r in SPEC_FORM[:10]] + [["项目实施内容", f"第{n}项工作"] for n in range(40)] + SPEC_FORM[10:]
+    import_table(workbook(tmp_path / "long.xlsx", rows), filename="long.xlsx")
+    assert Indicator.objects.count() == 5
