@@ -123,8 +123,11 @@ class FormTables:
         known_problems = len(self.reader.problems)
         total_fact, total, funding, notes, others = self.funding(form, info)
         goal, period = form.first("goal"), form.first("period_goal")
-        attributes = {f.label: f.value for f in form.facts.get("attribute", [])}
-        attributes |= {f.written: f.value for f in others if f.value}
+        attributes: dict[str, str] = {}
+        for label, value in [(f.label, f.value) for f in form.facts.get("attribute", [])] + [
+                (f.written, f.value) for f in others if f.value]:
+            # A label written twice keeps both values, one a line.
+            attributes[label] = f"{attributes[label]}\n{value}" if label in attributes else value
         project = ParsedProject(name, code, row, total, funding, goal=goal.value if goal else "",
                                 period_goal=period.value if period else "", attributes=attributes)
         for fact, amount, text in notes:

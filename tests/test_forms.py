@@ -285,3 +285,4 @@ def test_a_form_whose_grid_starts_after_many_label_rows_is_still_a_form(db, tmp_
     rows = [r[:] for r in SPEC_FORM[:10]] + [["项目实施内容", f"第{n}项工作"] for n in range(40)] + SPEC_FORM[10:]
     import_table(workbook(tmp_path / "long.xlsx", rows), filename="long.xlsx")
     assert Indicator.objects.count() == 5
+    assert the_project().attributes["项目实施内容"] == "\n".join(f"第{n}项工作" for n in range(40))
