@@ -122,14 +122,13 @@ class FormTables:
         code, name = split_form_code(name)
         known_problems = len(self.reader.problems)
         total_fact, total, funding, notes, others = self.funding(form, info)
-        goal, period = form.first("goal"), form.first("period_goal")
+        goal, period = ("\n".join(f.value for f in form.facts.get(role, [])) for role in ("goal", "period_goal"))
         attributes: dict[str, str] = {}
         for label, value in [(f.label, f.value) for f in form.facts.get("attribute", [])] + [
                 (f.written, f.value) for f in others if f.value]:
             # A label written twice keeps both values, one a line.
             attributes[label] = f"{attributes[label]}\n{value}" if label in attributes else value
-        project = ParsedProject(name, code, row, total, funding, goal=goal.value if goal else "",
-                                period_goal=period.value if period else "", attributes=attributes)
+        project = ParsedProject(name, code, row, total, funding, goal=goal, period_goal=period, attributes=attributes)
         for fact, amount, text in notes:
             self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{fact.label}」{fact.value}: 金额读作 "
                                                 f"{amount:f} 万元,说明文字保留为「{text}」", fact.row, name))
