@@ -161,6 +161,10 @@ class FormTables:
         for fact in sources:
             funding[fact.label], note = form_amount(fact, factor, self.reader.problem)
             notes += [(fact, funding[fact.label], note)] if note else []
+        for fact in form.facts.get("source_detail", []):
+            detail, _ = form_amount(fact, factor, self.reader.problem)
+            self.layout.flags.append(ParsedFlag("info", "source-detail", f"资金来源明细「{fact.written}」{detail:f} 万元",
+                                                fact.row))
         total, note = form_amount(total_fact, factor, self.reader.problem) if total_fact else (Decimal(0), "")
         if total_fact is None and form.total_column is not None:
             total = sum(funding.values(), Decimal(0))
@@ -258,6 +262,8 @@ def grid_columns(header: list[str]) -> tuple[dict, list, dict]:
     roles, extra, long_half = {}, [], {}
     for index, text in enumerate(header):
         key = header_key(text)
+        if not HALF.search(key) and SYNONYM_ROLE.get(key) is None and SYNONYM_ROLE.get(re.sub(r"\(.*\)$", "", key)):
+            key = re.sub(r"\(.*\)$", "", key)  # 指标值(包含数字及文字描述) is 指标值
         half = HALF.search(key)
         role = SYNONYM_ROLE.get(HALF.sub("", key))
         if half and half.group(1) != "年度" and role in ("level2", "level3", "value"):

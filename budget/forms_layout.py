@@ -33,6 +33,8 @@ FORM_LABELS = {
               "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标", "项目年度目标完成情况",
               "项目资金预算执行", "预算执行情况", "年度绩效目标"],
     "unit_word": ["单位", "金额单位"],
+    # A column heading over the amounts of the rows below it ("年度资金总额 | … | 金额(万元)").
+    "amount_column": ["金额", "金额(万元)", "资金数额"],
     "attribute": ["项目负责人及电话", "项目负责人", "联系电话", "联系人", "项目属性", "实施期", "项目支出实施期", "项目类别",
                   "项目类型", "项目期限", "起止时间", "项目实施期", "项目编码", "项目代码", "项目起止时间", "资金性质",
                   "项目概况", "立项依据", "实施期限", "年度总体目标完成情况", "项目实施内容", "项目起止年限",
@@ -55,12 +57,16 @@ YEAR_LINE = re.compile(r"\(?\s*(19|20)\d{2}\s*年度?\s*\)?")  # "(2023年度)" 
 TITLE = re.compile(r"绩效目标.{0,12}表|整体支出.{0,8}表|申报表|批复表|自评表|绩效.{0,10}表$")
 
 
+# "1.项目年度目标完成情况", "一、", "(一)": a numbered heading reads as its words.
+NUMBERING = re.compile(r"^(?:\([0-9一二三四五六七八九十]+\)|[0-9一二三四五六七八九十]+[.、])")
+SOURCE_DETAIL = re.compile(r"^[0-9]+、")  # "1、一般公共预算" under "(一)财政拨款小计"
 KNOWN_SHOWN = "、".join(["项目名称", "主管部门", "预算部门", "实施单位", "年度资金总额", "其中:财政拨款", "年度目标", "实施期目标"])
 
 
 def label_key(text: str) -> str:
     # "1.项目年度目标完成情况": a numbered heading reads as its words.
-    key = re.sub(r"^[0-9一二三四五六七八九十]+[.、]", "", STAMP.sub("", header_key(text)).rstrip(":"))
+    key = re.sub(NUMBERING, "", STAMP.sub("", header_key(text)).rstrip(":"))
+    key = re.sub(r"(?<=.)小计$", "", key)  # "(一)财政拨款小计" is the source 财政拨款
     # "项目资金预算执行10分", "年度绩效目标(90分)": the points a template gives a block are no part of its name.
     key = SCORE_SUFFIX.sub("", key) if LABEL_ROLE.get(SCORE_SUFFIX.sub("", key)) else key
     return re.sub(r"^其中:?", "", key)
@@ -194,6 +200,7 @@ class FormSplitter:
         self.form: Form | None = None
         self.state = "preamble"
         self.pending: dict[int, tuple[str, str, str]] = {}
+        self.last_row_sources = False  # the label row before named a source (its details may follow)
 
     def split(self, rows) -> list[Form]:
         for row, cells in rows:
@@ -246,12 +253,20 @@ class FormSplitter:
         """Each label takes the next filled cell to its right unless that is a label too; a label left
         without a value takes the cell under it in the next row."""
         claimed, pending = set(), {}
+        in_sources = self.last_row_sources
+        self.last_row_sources = False
         for index, text in enumerate(cells):
-            if not text or index in claimed or (found := label_of(text)) is None:
+            found = label_of(text) if text else None
+            if text and in_sources and SOURCE_DETAIL.match(text) and (found is None or found[0] == "source"):
+                # "1、一般公共预算" under "(一)财政拨款小计": a part of the source above, kept but not counted twice
+                found = ("source_detail", label_key(text), "")
+            if not text or index in claimed or found is None:
                 continue
+            self.last_row_sources = self.last_row_sources or found[0] in ("source", "source_detail")
             claimed.add(index)
             role, label, value = found
             written = re.sub(r"\s+", "", split_label(text)[0] if value else text).rstrip(":")
+
             if role == "source" and text.startswith("其中"):
                 self.form.parts_of_total = True
             if not value:
@@ -269,7 +284,7 @@ class FormSplitter:
                 label = written
             if value or role == "source":  # a source left blank is nothing from that source
                 self.form.put(role, label, value, row, index, written)
-            elif role not in ("group", "unit_word"):
+            elif role not in ("group", "unit_word", "amount_column"):
                 pending[index] = (role, label, written)
         for index, (role, label, written) in self.pending.items():
             if role == "total" and index in claimed and self.form.total_column is None:

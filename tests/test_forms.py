@@ -286,3 +286,15 @@ def test_a_form_whose_grid_starts_after_many_label_rows_is_still_a_form(db, tmp_
     import_table(workbook(tmp_path / "long.xlsx", rows), filename="long.xlsx")
     assert Indicator.objects.count() == 5
     assert the_project().attributes["项目实施内容"] == "\n".join(f"第{n}项工作" for n in range(40))
+
+
+def test_a_numbered_goal_is_a_value_and_numbered_source_parts_are_kept_apart(db, tmp_path):
+    rows = [r[:] for r in SPEC_FORM]
+    rows[6:8] = [["", "(一)财政拨款小计", "", "480"], ["", "1、一般公共预算", "", "480"], ["", "(二)其他资金", "", "20"]]
+    rows[10] = ["", "1、完成干线公路养护120公里;2、桥梁检测12座", "", "", "三年内全县干线公路优良路率达到90%"]
+    import_table(workbook(tmp_path / "n.xlsx", rows), filename="n.xlsx")
+    project = the_project()
+    assert project.goal == "1、完成干线公路养护120公里;2、桥梁检测12座"
+    assert {f.source.name: f.amount for f in project.funding.all()} == {"财政拨款": Decimal(480), "其他资金": Decimal(20)}
+    assert list(Flag.objects.filter(code="source-detail").values_list("row", "message")) == [
+        (8, "资金来源明细「1、一般公共预算」480 万元")]

@@ -28,7 +28,6 @@ FORMULA_IN_FIXTURE = {"hn-nanyue-2018-asset-income"}
 # Shapes the form reader does not read yet (it refuses them with the row and label it did not know).
 NOT_READ_YET = {
     "gd-dongguan-2019-approval": "period and annual grid halves without (长期)/(年度) in their headings",
-    "sc-zhaohua-2021-family-aid": "nested, numbered sources under a 金额(万元) column with no total figure",
     # The facts keep 指标值 as written with 指标性质 / 度量单位 as extra columns; layout 2 joins a bare number
     # and its unit (95 + % → 95%) and reads 指标性质 as the comparator, as tests/test_importer.py specifies.
     "sc-jingyan-2023-indicator-rows": "layout 2 joins 指标值 and 度量单位 where the facts keep them apart",
