@@ -212,12 +212,12 @@ def _targets(department, year):
 
 def _form_money(check, form, projects, updates, result) -> list[str]:
     """The money block of a 绩效自评表 (年初预算数, 全年预算数, 全年执行数) goes to its project."""
-    if not form or not form["money"] or not form["project"]:
+    if not form or not (form["money"] or form["results"]) or not form["project"]:
         return []
     project = _match_project(check, None, None, form["project"], projects, result, result.year)
     if project is None:
         return []
-    fields = self_evaluation.apply_money(project, form["money"])
+    fields = self_evaluation.apply_money(project, form["money"], form["results"])
     if "executed" in fields:
         result.executed += 1
     if project not in updates["projects"]:

@@ -57,8 +57,8 @@ def table_document(table) -> dict:
                 "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)} for s in evaluation.indicators],
                 "unparsed_indicator_text": p.unparsed_indicator_text or None,
                 "review": review.project_review_dict(p),
-                "self_evaluation": {"budget_initial": amount(p.budget_initial), "budget_adjusted": amount(p.budget_adjusted)}
-                | scoring.self_evaluation_dict(evaluation),
+                "self_evaluation": {"budget_initial": amount(p.budget_initial),
+                                    "budget_adjusted": amount(p.budget_adjusted)} | scoring.self_evaluation_dict(evaluation),
             })
         for k, v in unit_by_source.items():
             table_by_source[k] += v

@@ -13,6 +13,8 @@ from budget.forms_layout import FormSplitter, label_of, split_form_code
 from budget.problems import Problem
 
 MONEY_FIELDS = {"initial": "budget_initial", "adjusted": "budget_adjusted", "executed": "executed"}
+# The goal block's result column: kept on the project as written, under its label.
+RESULT_LABELS = {"实际完成情况", "年度总体目标完成情况", "年度总体目标完成情况综述", "年度目标完成情况"}
 
 
 def read_form(filename: str, rows_above, problems: list) -> dict | None:
@@ -34,12 +36,17 @@ def read_form(filename: str, rows_above, problems: list) -> dict | None:
         "project": split_form_code(project.value)[1] if project else "",
         "department": split_form_code(department.value)[1] if department else "",
         "money": money,
+        "results": {f.label: f.value for f in form.facts.get("attribute", []) if f.label in RESULT_LABELS},
     }
 
 
-def apply_money(project, money: dict) -> list[str]:
-    """Set the project's budget and executed amounts from the money block; the fields it set."""
+def apply_money(project, money: dict, results: dict | None = None) -> list[str]:
+    """Set the project's budget and executed amounts from the money block, and the goal block's result;
+    the fields it set."""
     changed = []
+    if results:
+        project.attributes = {**(project.attributes or {}), **results}
+        changed.append("attributes")
     for role, field in MONEY_FIELDS.items():
         if role in money:
             setattr(project, field, money[role])

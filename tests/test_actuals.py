@@ -269,7 +269,8 @@ QINGSHEN = "sc-qingshen-2023-self-eval"
 
 
 def qingshen_rows(fill=None) -> list[list[str]]:
-    rows = [[c for c in line.split("|")] for line in (REAL / f"{QINGSHEN}.txt").read_text(encoding="utf-8").splitlines()]
+    lines = (REAL / f"{QINGSHEN}.txt").read_text(encoding="utf-8").splitlines()
+    rows = [line.split("|") for line in lines]
     for (row, column), text in (fill or {}).items():
         rows[row - 1][column] = text
     return rows
@@ -301,11 +302,13 @@ def test_a_filled_self_evaluation_form_sets_results_points_reasons_and_money(db,
     run(REAL / f"{QINGSHEN}.csv", year=None, department=None)
     path = qingshen_book(tmp_path / "自评.xlsx", {
         (9, 5): "250", (9, 4): "250", (15, 7): "100%", (15, 9): "60", (16, 7): "96%", (16, 9): "27",
+        (6, 7): "工资按月足额发放,社保按时缴纳",
         (16, 10): "部分人员年中调入,次月参保"})
     out, _ = run(path, year=None, department=None)
     assert out == "自评.xlsx: 青神县发展和改革局本级 2023年 项目1个 实际完成值2条 全年执行数1条\n"
     project = Project.objects.get()
     assert (project.budget_adjusted, project.executed) == (Decimal(250), Decimal(250))
+    assert project.attributes["年度目标完成情况"] == "工资按月足额发放,社保按时缴纳"
     assert list(project.indicators.values_list("actual_value", "actual_points", "deviation_reason")) == [
         ("100%", Decimal(60), ""), ("96%", Decimal(27), "部分人员年中调入,次月参保")]
 
