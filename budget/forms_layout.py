@@ -226,7 +226,9 @@ class FormSplitter:
         if self.form is None or self.starts_new_form(cells):
             self.start(row)
         first = next(c for c in cells if c)
-        if self.state in ("grid", "footer") and (is_footer(first) or self.state == "footer"):
+        # A footer starts in the first column; a grid row whose merged category cells are blank starts
+        # with its indicator, which may end in 意见 too.
+        if self.state in ("grid", "footer") and (is_footer(cells[0]) or self.state == "footer"):
             self.state = "footer"
             self.form.footers.append((row, " | ".join(c for c in cells if c)))
         elif first.startswith(("注:", "注:", "说明:", "填表说明")):

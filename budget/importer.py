@@ -153,6 +153,7 @@ def parse_table(
     if found is None and has_form_labels(head):
         # A form's labels may run on past the first rows (a long list of duties) before its grid.
         head += itertools.islice(rows, FORM_SCAN_ROWS - len(head))
+        found = find_header(head)
     if found is None and looks_like_form(head):
         sheets = [(name, _chain(head, rows))] + [(more.filename, more.rows) for more in table_rows.more_sheets()]
         return parse_forms(sheets, name, sha256, year=year, department=department, lenient=lenient)

@@ -123,7 +123,8 @@ class LayoutReader:
     def footer(self, first, cells, row) -> bool:
         """Signature and review rows (审核意见, 填表人 …) are kept as flags, never read as data."""
         amount_cells = [cell(cells, self.col("total"))] + [cell(cells, i) for _, i in self.columns.sources]
-        if not is_footer(first) or any(AMOUNT_RE.fullmatch(c.replace(",", "")) for c in amount_cells if c):
+        has_amount = any(AMOUNT_RE.fullmatch(c.replace(",", "")) for c in amount_cells if c)
+        if not (cells and is_footer(cells[0])) or has_amount:
             return False
         self.flags.append(ParsedFlag("info", "footer-row", " | ".join(c for c in cells if c), row))
         return True

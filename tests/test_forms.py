@@ -299,3 +299,11 @@ def test_a_numbered_goal_is_a_value_and_numbered_source_parts_are_kept_apart(db,
     assert {f.source.name: f.amount for f in project.funding.all()} == {"财政拨款": Decimal(480), "其他资金": Decimal(20)}
     assert list(Flag.objects.filter(code="source-detail").values_list("row", "message")) == [
         (8, "资金来源明细「1、一般公共预算」480 万元")]
+
+
+def test_an_indicator_ending_in_yijian_under_merged_categories_is_no_footer(db, tmp_path):
+    rows = [r[:] for r in SPEC_FORM]
+    rows.insert(13, ["", "", "", "征求沿线群众意见", "≥2次"])
+    import_table(workbook(tmp_path / "y.xlsx", rows), filename="y.xlsx")
+    assert "征求沿线群众意见" in Indicator.objects.values_list("name", flat=True)
+    assert Indicator.objects.count() == 6
