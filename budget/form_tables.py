@@ -266,6 +266,12 @@ def grid_columns(header: list[str]) -> tuple[dict, list, dict]:
             key = re.sub(r"\(.*\)$", "", key)  # 指标值(包含数字及文字描述) is 指标值
         half = HALF.search(key)
         role = SYNONYM_ROLE.get(HALF.sub("", key))
+        if not half and role in ("level2", "level3") and role in roles and not long_half:
+            # 二级 | 三级 | 指标值 written twice without (长期)/(年度): the left half is the period's, as templates
+            # put 中期/长期 before 年度.
+            long_half = {r: roles.pop(r) for r in ("level2", "level3", "value") if r in roles}
+            if "value" in long_half:
+                roles["period_value"] = long_half["value"]
         if half and half.group(1) != "年度" and role in ("level2", "level3", "value"):
             long_half.setdefault(role, index)
             if role == "value":

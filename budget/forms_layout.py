@@ -21,7 +21,7 @@ FORM_LABELS = {
                    "部门名称", "填报单位", "主管预算部门", "单位名称", "预算单位", "区级主管部门", "县级主管部门"],
     "department_code": ["部门预算编码", "部门编码", "预算部门编码", "单位编码"],
     "unit": ["实施单位", "项目实施单位", "项目单位", "项目执行单位", "执行单位"],
-    "total": ["年度资金总额", "资金总额", "项目金额", "年度本级预算金额", "当年资金总额", "项目资金总额", "年度预算金额",
+    "total": ["年度资金总额", "资金总额", "项目金额", "年度本级预算金额", "本年度申请市财政预算资金", "当年资金总额", "项目资金总额", "年度预算金额",
               "项目总金额", "预算金额", "年度预算总额", "当年年度预算", "年度预算"],
     "goal": ["年度目标", "项目年度目标", "本年度绩效目标", "年度绩效目标", "年度绩效目标(文字)", "年度总体目标", "年度总体绩效目标",
              "本年度目标", "年度总体目标(预期目标)", "年度主要目标和成果"],
@@ -69,7 +69,20 @@ def label_key(text: str) -> str:
     key = re.sub(r"(?<=.)小计$", "", key)  # "(一)财政拨款小计" is the source 财政拨款
     # "项目资金预算执行10分", "年度绩效目标(90分)": the points a template gives a block are no part of its name.
     key = SCORE_SUFFIX.sub("", key) if LABEL_ROLE.get(SCORE_SUFFIX.sub("", key)) else key
+    # "中期滚动目标(2019年--2021年)": a known label with a qualifier in brackets (kept: see read_labels).
+    key = re.sub(r"\([^()]*\)$", "", key) if key not in LABEL_ROLE and LABEL_ROLE.get(re.sub(r"\([^()]*\)$", "", key)) \
+        else key
     return re.sub(r"^其中:?", "", key)
+
+
+def qualifier_of(written: str) -> str | None:
+    """The bracketed qualifier of a known label ("中期滚动目标(2019年--2021年)" → "2019年--2021年"): not
+    part of the label's name, but a fact of its own. Units and points are no qualifier."""
+    match = re.search(r"\(([^()]*)\)$", written)
+    if not match or re.fullmatch(r"万元|元|万|%|[0-9-]+分|文字", match.group(1)):
+        return None
+    whole = re.sub(r"\s+", "", written)
+    return match.group(1) if whole not in LABEL_ROLE and LABEL_ROLE.get(whole[: match.start()]) else None
 
 
 def label_of(text: str) -> tuple[str, str, str] | None:
@@ -265,6 +278,10 @@ class FormSplitter:
             if not text or index in claimed or found is None:
                 continue
             self.last_row_sources = self.last_row_sources or found[0] in ("source", "source_detail")
+            qualifier = qualifier_of(text.strip())
+            if qualifier:  # kept as a fact of its own: a period when it names years, else a note
+                kind = "期间" if re.search(r"(?:19|20)[0-9]{2}", qualifier) else "说明"
+                self.form.put("attribute", f"{found[1]}{kind}", qualifier, row, index)
             claimed.add(index)
             role, label, value = found
             written = re.sub(r"\s+", "", split_label(text)[0] if value else text).rstrip(":")
