@@ -43,7 +43,10 @@ class FormTables:
         dept_name = department or found_department
         if not dept_name:
             self.reader.problem(None, None, None, "表中没有「主管部门」或「预算部门」,请用 --department 指定部门名称")
-        department_kind = is_department_form(forms[0], infos[0]["title"])
+        kinds = [is_department_form(form, info["title"]) for form, info in zip(forms, infos)]
+        department_kind = kinds[0]
+        if len(set(kinds)) > 1 or (department_kind and len(forms) > 1):
+            self.reader.problem(None, None, None, "文件中既有部门整体支出绩效目标表又有其他表单(或有多张部门整体表),请分开导入")
         units: dict[str, ParsedUnit] = {}
         details = {}
         for form, info in zip(forms, infos):

@@ -307,3 +307,11 @@ def test_an_indicator_ending_in_yijian_under_merged_categories_is_no_footer(db, 
     import_table(workbook(tmp_path / "y.xlsx", rows), filename="y.xlsx")
     assert "征求沿线群众意见" in Indicator.objects.values_list("name", flat=True)
     assert Indicator.objects.count() == 6
+
+
+def test_a_department_wide_form_and_a_project_form_in_one_file_are_refused(db, tmp_path):
+    rows = real_rows("fj-ningde-2019-dept-targets") + [[""]] + [r[:] for r in SPEC_FORM]
+    rows[-17] = ["(2019年度)"]
+    path = workbook(tmp_path / "mixed.xlsx", rows)
+    assert failure(path, department="中共宁德市委党史和地方志研究室") == [
+        "mixed.xlsx: 文件中既有部门整体支出绩效目标表又有其他表单(或有多张部门整体表),请分开导入"]
