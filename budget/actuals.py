@@ -134,7 +134,7 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
     An explicit year or department wins over what the file says. Every changed indicator and
     project gets a history record naming the file, so a score can be traced to its source.
     """
-    from budget.models import BudgetTable, Indicator, Project
+    from budget.models import Indicator, Project
 
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
@@ -178,19 +178,26 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         if check.problems:
             raise ImportFailed(check.problems)
 
-        fields = ["actual_value"] + [f for role, f in (("reason", "deviation_reason"), ("points", "actual_points"))
-                                     if role in roles]
-        history = {"default_user": user if user and user.is_authenticated else None,
-                   "default_change_reason": f"导入绩效自评数据 {name}"[:100]}
-        if updates["indicators"]:
-            bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
-        if updates["projects"]:
-            bulk_update_with_history(updates["projects"], Project, list(dict.fromkeys(["executed", *money_fields])),
-                                     **history)
+        _save(updates, roles, money_fields, name, user)
         # Bulk updates send no signals, and the history rows' ids alone may not move the data version:
         # another writer can commit a later id first. The bump runs after this commit.
         bump_data_version(Indicator)
     return result
+
+
+def _save(updates, roles, money_fields, name, user):
+    """Every changed indicator and project with a history record naming the file."""
+    from budget.models import Indicator, Project
+
+    fields = ["actual_value"] + [f for role, f in (("reason", "deviation_reason"), ("points", "actual_points"))
+                                 if role in roles]
+    history = {"default_user": user if user and user.is_authenticated else None,
+               "default_change_reason": f"导入绩效自评数据 {name}"[:100]}
+    if updates["indicators"]:
+        bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
+    if updates["projects"]:
+        bulk_update_with_history(updates["projects"], Project, list(dict.fromkeys(["executed", *money_fields])),
+                                 **history)
 
 
 def _above_header(name, rows, check) -> tuple[dict, dict | None]:

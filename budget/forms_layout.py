@@ -31,7 +31,7 @@ FORM_LABELS = {
     # Headings over a block of labels; they hold no value of their own.
     "group": ["资金情况", "总体目标", "项目资金", "资金来源", "年度预算安排", "绩效指标", "本年度绩效指标", "年度绩效指标",
               "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标", "项目年度目标完成情况",
-              "项目资金预算执行", "预算执行情况", "年度绩效目标"],
+              "项目资金预算执行", "预算执行情况"],
     "unit_word": ["单位", "金额单位"],
     # A column heading over the amounts of the rows below it ("年度资金总额 | … | 金额(万元)").
     "amount_column": ["金额", "金额(万元)", "资金数额"],
@@ -285,7 +285,6 @@ class FormSplitter:
             claimed.add(index)
             role, label, value = found
             written = re.sub(r"\s+", "", split_label(text)[0] if value else text).rstrip(":")
-
             if role == "source" and text.startswith("其中"):
                 self.form.parts_of_total = True
             if not value:
@@ -296,9 +295,11 @@ class FormSplitter:
             unit = AMOUNT_UNIT.search(text)
             if unit:
                 self.form.put("unit_word", "单位", unit.group(1), row, index)
-            value = label_value(value) if role != "unit_word" else value
-            if value and role == "group" and label in GROUP_VALUE_ROLE:
-                role = GROUP_VALUE_ROLE[label]
+            if role in ("department", "unit", "department_code"):
+                value = label_value(value)  # "填报单位:(盖章) 单位:万元" names no department
+            if value and role == "group":
+                # A heading with a value of its own: the goal for 总体目标, else kept as a labelled fact.
+                role = GROUP_VALUE_ROLE.get(label, "attribute")
             if role == "attribute":  # kept under the label as written
                 label = written
             if value or role == "source":  # a source left blank is nothing from that source

@@ -63,6 +63,17 @@ def header_not_found(filename, head, needs) -> Problem:
                    + (f"文件开头是:{shown}" if shown else "文件中没有任何内容"))
 
 
+def _head(rows) -> tuple[list, int | None]:
+    """The first rows and the index of the header among them; a form's labels may run on past the first
+    rows (a long list of duties) before its grid, so a file with form labels is read further."""
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+    found = find_header(head)
+    if found is None and has_form_labels(head):
+        head += itertools.islice(rows, FORM_SCAN_ROWS - len(head))
+        found = find_header(head)
+    return head, found
+
+
 def parse_forms(sheets, name, sha256, *, year, department, lenient) -> ParsedTable:
     """Layouts 3 and 4: forms, each with labels and an indicator grid, stacked down a sheet or one per sheet."""
     reader = Reader(name, Decimal(1))
@@ -148,12 +159,7 @@ def parse_table(
     table_rows = open_table(source, filename=display)
     name = table_rows.filename
     rows = iter(table_rows.rows)
-    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
-    found = find_header(head)
-    if found is None and has_form_labels(head):
-        # A form's labels may run on past the first rows (a long list of duties) before its grid.
-        head += itertools.islice(rows, FORM_SCAN_ROWS - len(head))
-        found = find_header(head)
+    head, found = _head(rows)
     if found is None and looks_like_form(head):
         sheets = [(name, _chain(head, rows))] + [(more.filename, more.rows) for more in table_rows.more_sheets()]
         return parse_forms(sheets, name, sha256, year=year, department=department, lenient=lenient)
