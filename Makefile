@@ -25,7 +25,7 @@ test: install
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn budget.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile -
+	$(BIN)/gunicorn budget.wsgi -c budget/gunicorn_conf.py --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-$$(( $$(nproc) * 2 + 1 ))} --access-logfile -
 
 bench: install
 	$(BIN)/python -m tests.bench $(ARGS)

@@ -29,8 +29,8 @@ from budget import indicators as grammar
 from budget import self_evaluation
 from budget.caching import bump_data_version
 from budget.importer import header_key, locate_header
+from budget.problems import ImportFailed, Problem, ProblemList
 from budget.reading import department_lock, is_blank, read_preamble, resolve_year
-from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
 
 WAN = Decimal(10000)
@@ -111,7 +111,7 @@ class _Check:
     def __init__(self, filename: str, header: list[str]):
         self.filename = filename
         self.header = header
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = ProblemList()
 
     def problem(self, row, index_or_name, value, reason):
         column = self.header[index_or_name] if isinstance(index_or_name, int) else index_or_name

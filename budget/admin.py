@@ -1,4 +1,5 @@
 import secrets
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budget import review
+from budget import review, security
 from budget.importer import import_table
 from budget.layouts import fmt
 from budget.models import (
@@ -57,9 +58,29 @@ class DepartmentScoped:
 
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the history rows of an object the queryset hides.
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
-            raise Http404
+        self._reachable(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version, to read only. simple-history's revert form saves whatever is POSTed, for an object
+        outside the user's departments and without the change permission, even with reverting switched off
+        (it only hides the button). Reverting stays off altogether (SIMPLE_HISTORY_REVERT_DISABLED): it
+        restores one row without its funding, indicators or totals, past the checks an import or a change
+        form makes; a correction goes through the change form or a new import."""
+        if request.method not in ("GET", "HEAD"):
+            security.denied(request, "history revert")
+            raise PermissionDenied
+        obj = self._reachable(request, object_id)
+        if not self.has_view_permission(request, obj):
+            security.denied(request, "history view")
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _reachable(self, request, object_id):
+        obj = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        if obj is None:
+            raise Http404
+        return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
@@ -175,10 +196,22 @@ class ImportForm(forms.Form):
         return upload
 
 
+PROBLEMS_SHOWN = 100  # the preview lists the first problems and says how many there are
+
+
 def pending_dir() -> Path:
+    """Where an upload waits between its preview and its confirmation. Files older than UPLOADS_KEPT_HOURS
+    (previewed, never confirmed) are deleted whenever someone uploads."""
     folder = Path(settings.BASE_DIR) / "var" / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def forget_stale_uploads() -> None:
+    cutoff = time.time() - settings.UPLOADS_KEPT_HOURS * 3600
+    for path in pending_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 def import_view(request):
@@ -190,6 +223,7 @@ def import_view(request):
         return _confirm_import(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        forget_stale_uploads()
         token = secrets.token_hex(16)
         saved = pending_dir() / token
         with saved.open("wb") as out:
@@ -198,11 +232,12 @@ def import_view(request):
         options = {k: form.cleaned_data[k] for k in ("year", "department", "lenient")}
         name = Path(form.cleaned_data["file"].name).name
         try:
-            result = import_table(saved, filename=name, dry_run=True, **options)
+            with security.unbounded_statements():
+                result = import_table(saved, filename=name, dry_run=True, **options)
             check_department(request.user, result.table.department, name)
         except ImportFailed as failed:
             saved.unlink()
-            context.update(form=form, problems=failed.problems)
+            context.update(form=form, problems=failed.problems[:PROBLEMS_SHOWN], problem_count=failed.total)
         else:
             request.session[f"import-{token}"] = {"name": name, **options}
             context.update(form=form, preview=result, token=token)
@@ -225,14 +260,17 @@ def _confirm_import(request):
         return redirect("admin:budget_import")
     name = options.pop("name")
     try:
-        preview = import_table(saved, filename=name, dry_run=True, **options)
-        check_department(request.user, preview.table.department, name)
-        result = import_table(saved, filename=name, user=request.user, **options)
+        with security.unbounded_statements():
+            preview = import_table(saved, filename=name, dry_run=True, **options)
+            check_department(request.user, preview.table.department, name)
+            result = import_table(saved, filename=name, user=request.user, **options)
     except ImportFailed as failed:
+        security.event("import-refused", request, file=name, problems=failed.total)
         messages.error(request, "\n".join(str(p) for p in failed.problems[:20]))
         return redirect("admin:budget_import")
     finally:
         saved.unlink(missing_ok=True)
+    security.event("import", request, file=name, department=preview.table.department, year=preview.table.year)
     messages.success(request, _("导入完成: ") + result.summary())
     return redirect(reverse("admin:budget_budgettable_changelist"))
 

@@ -30,6 +30,7 @@ class BudgetConfig(AppConfig):
         from django.conf import settings
         from django.db.backends.signals import connection_created
 
+        from budget import middleware, security  # noqa: F401 - their signal receivers: the security log, the web statement timeout
         from budget.caching import bump_data_version
         from budget.selectors import forget_trigram_indexes, trigram_indexes
 

@@ -3,13 +3,16 @@ project-per-row layout as text that imports back to the same data."""
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal
+from functools import partial
 
 from django.utils import timezone
 
 from budget import indicators as grammar
 from budget import review, scoring, selectors
+from budget.models import BudgetTable
 
 FORMAT = "budget-performance-targets/1"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,36 +36,22 @@ def funding_dict(total, by_source: dict) -> dict:
     return {"total": amount(total), "by_source": {k: amount(v) for k, v in by_source.items()}}
 
 
-def table_document(table) -> dict:
-    """One table as the export format describes it; `table` comes from selectors.tables_for_export."""
+def table_document(table, units=None, by_source=None) -> dict:
+    """One table as the export format describes it; `table` comes from selectors.tables_for_export (or, with
+    `units` and `by_source` given, from selectors.export_tables: json_stream writes the units itself)."""
     sources = table.source_names
-    units, table_by_source = [], dict.fromkeys(sources, Decimal(0))
-    for unit in table.unit_list:
+    table_by_source = dict.fromkeys(sources, Decimal(0)) if by_source is None else by_source
+    built = []
+    for unit in table.unit_list if units is None else []:
         unit_by_source = dict.fromkeys(sources, Decimal(0))
         projects = []
         for p in unit.project_list:
-            by_source = dict.fromkeys(sources, Decimal(0))
             for f in p.funding.all():
-                by_source[f.source.name] = f.amount
                 unit_by_source[f.source.name] += f.amount
-            evaluation = scoring.score_project(p)
-            projects.append({
-                "name": p.name,
-                "code": p.code or None,
-                "source_row": p.source_row,
-                "funding": funding_dict(p.total, by_source),
-                "goal": p.goal,
-                "period_goal": p.period_goal or None,
-                "attributes": p.attributes or {},
-                "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)} for s in evaluation.indicators],
-                "unparsed_indicator_text": p.unparsed_indicator_text or None,
-                "review": review.project_review_dict(p),
-                "self_evaluation": {"budget_initial": amount(p.budget_initial),
-                                    "budget_adjusted": amount(p.budget_adjusted)} | scoring.self_evaluation_dict(evaluation),
-            })
+            projects.append(project_dict(p, sources))
         for k, v in unit_by_source.items():
             table_by_source[k] += v
-        units.append({
+        built.append({
             "name": unit.name,
             "code": unit.code or None,
             "funding": funding_dict(unit.total, unit_by_source),
@@ -71,7 +60,7 @@ def table_document(table) -> dict:
     imported_at = timezone.localtime(table.imported_at).isoformat(timespec="seconds") if table.imported_at else None
     overall = None
     if table.kind == "department-targets":
-        overall, units = overall_dict(table, units, table_by_source), []
+        overall, built = overall_dict(table, built, table_by_source), []
     return {
         "kind": table.kind,
         "department": table.department.name,
@@ -82,7 +71,7 @@ def table_document(table) -> dict:
         "layout": table.layout,
         "source": {"filename": table.source_filename, "sha256": table.source_sha256, "imported_at": imported_at},
         "funding": funding_dict(table.total, table_by_source),
-        "units": units,
+        "units": built if units is None else units,
         **({"overall": overall} if overall is not None else {}),
         "review": review.table_review_dict(table),
         "flags": [
@@ -90,6 +79,28 @@ def table_document(table) -> dict:
              "project": f.project.name if f.project_id else None, "message": f.message}
             for f in table.flags.all()
         ],
+    }
+
+
+def project_dict(p, sources) -> dict:
+    """One project of the export; `p` carries its funding (with sources) and indicators, prefetched."""
+    by_source = dict.fromkeys(sources, Decimal(0))
+    for f in p.funding.all():
+        by_source[f.source.name] = f.amount
+    evaluation = scoring.score_project(p)
+    return {
+        "name": p.name,
+        "code": p.code or None,
+        "source_row": p.source_row,
+        "funding": funding_dict(p.total, by_source),
+        "goal": p.goal,
+        "period_goal": p.period_goal or None,
+        "attributes": p.attributes or {},
+        "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)} for s in evaluation.indicators],
+        "unparsed_indicator_text": p.unparsed_indicator_text or None,
+        "review": review.project_review_dict(p),
+        "self_evaluation": {"budget_initial": amount(p.budget_initial),
+                            "budget_adjusted": amount(p.budget_adjusted)} | scoring.self_evaluation_dict(evaluation),
     }
 
 
@@ -138,31 +149,77 @@ ROW_HEADER = [
 ]
 
 
+# Comparators as a spreadsheet shows them: "=" would start a formula, "＝" (NFKC: "=") cannot.
+SHEET_COMPARATORS = {">=": "≥", "<=": "≤", "=": "＝", ">": ">", "<": "<"}
+
+ROWS_SQL = """
+WITH funding AS (
+    SELECT f.project_id, array_agg(s.name ORDER BY s.position, s.name) AS names,
+           array_agg(f.amount ORDER BY s.position, s.name) AS amounts
+    FROM budget_projectfunding f JOIN budget_fundingsource s ON s.id = f.source_id
+    JOIN budget_project p ON p.id = f.project_id
+    WHERE p.table_id = %(table)s GROUP BY f.project_id)
+SELECT u.name, p.name, p.code, p.source_row, p.total, funding.names, funding.amounts, p.goal,
+       i.id, i.seq, COALESCE(NULLIF(i.level1_label, ''), l1.name), COALESCE(NULLIF(i.level2_label, ''), l2.name),
+       i.name, i.library_code, i.period_value, i.annual_value, i.comparator, i.target_value, i.target_unit, i.weight
+FROM budget_project p JOIN budget_fundingunit u ON u.id = p.unit_id
+LEFT JOIN funding ON funding.project_id = p.id
+LEFT JOIN budget_indicator i ON i.project_id = p.id
+LEFT JOIN budget_level2category l2 ON l2.id = i.level2_id
+LEFT JOIN budget_level1category l1 ON l1.id = l2.level1_id
+WHERE p.table_id = %(table)s
+ORDER BY u.position, p.position, i.position
+"""
+
+
 def inert(value):
-    """A text cell starting with = + - @ or a tab would run as a formula in a spreadsheet."""
+    """A text cell starting with = + - @ or a tab would run as a formula in a spreadsheet; numbers stay numbers."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
 
 def indicator_rows(*, year=None, department=None):
-    """One row per indicator (a project without indicators still gets one row)."""
-    for table in selectors.tables_for_export(year=year, department=department):
-        for unit in table.unit_list:
-            for p in unit.project_list:
-                by_source = "; ".join(f"{f.source.name}={amount(f.amount)}" for f in p.funding.all())
-                base = [table.department.name, table.year, unit.name, p.name, p.code, p.source_row,
-                        amount(p.total), by_source, p.goal]
-                inds = list(p.indicators.all()) or [None]
-                for i in inds:
-                    if i is None:
-                        yield base + [""] * 11
-                        continue
-                    d = indicator_dict(i)
-                    t = d["target"] or {}
-                    yield base + [d["seq"], d["level1"], d["level2"], d["name"], d["library_code"] or "",
-                                  d["period_value"] or "", d["annual_value"] or "", t.get("comparator", ""),
-                                  t.get("value", ""), t.get("unit", ""), d["weight"] or ""]
+    """One row per indicator (a project without indicators still gets one row), read through one server-side
+    cursor per table: a 20,000-project table streams in constant memory. Amounts, targets and weights are
+    Decimals, so that a spreadsheet gets numbers."""
+    from django.db import connection
+
+    tables = BudgetTable.objects.select_related("department").order_by("department__name", "year")
+    if year:
+        tables = tables.filter(year=year)
+    if department:
+        tables = tables.filter(department__name=department)
+    for table in tables:
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(ROWS_SQL, {"table": table.pk})
+            while batch := cursor.fetchmany(2000):
+                for row in batch:
+                    yield _sheet_row(table, row)
+
+
+def _sheet_row(table, row) -> list:
+    (unit, name, code, source_row, total, names, amounts, goal, indicator, seq, level1, level2, ind_name,
+     library_code, period_value, annual_value, comparator, target, target_unit, weight) = row
+    by_source = "; ".join(f"{n}={amount(a)}" for n, a in zip(names or [], amounts or []))
+    base = [table.department.name, table.year, unit, name, code, source_row, Decimal(amount(total)), by_source, goal]
+    if indicator is None:
+        return base + [""] * 11
+    return base + [seq, level1, level2, ind_name, library_code or "", period_value or "", annual_value or "",
+                   SHEET_COMPARATORS.get(comparator, "") if target is not None else "",
+                   _number(target), target_unit if target is not None else "", _number(weight)]
+
+
+def _number(value):
+    return "" if value is None else Decimal(number(value))
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return inert(value) if isinstance(value, str) else str(value)
 
 
 def write_csv(rows, out, header=ROW_HEADER):
@@ -171,17 +228,30 @@ def write_csv(rows, out, header=ROW_HEADER):
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([inert("" if v is None else v) for v in row])
+        writer.writerow([_cell_text(v) for v in row])
+
+
+class _Line:
+    def write(self, text):
+        return text
+
+
+def csv_lines(rows, header=ROW_HEADER):
+    """write_csv as a stream of lines, for a StreamingHttpResponse."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([_cell_text(v) for v in row])
 
 
 def write_xlsx(rows, out, header=ROW_HEADER, title="绩效指标"):
+    """Write-only (streamed) workbook: numbers as numbers, text as text, no text a formula."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append(header)
     for row in rows:
-        # Strings stay strings (no formula evaluation); numbers become numbers only where they are.
         sheet.append([inert(v) if isinstance(v, str) else v for v in row])
     book.save(out)
 
@@ -191,38 +261,44 @@ def write_xlsx(rows, out, header=ROW_HEADER, title="绩效指标"):
 def table_text(table) -> str:
     """The project-per-row layout as tab-separated text, as the importer reads it back; a department-wide
     table as its own form."""
-    if not hasattr(table, "unit_list"):
+    if not hasattr(table, "unit_list") or (table.unit_list and not hasattr(table.unit_list[0], "project_list")):
         (table,) = selectors.tables_for_export(year=table.year, department=table.department.name, kind=table.kind)
     if table.kind == "department-targets":
         return department_form_text(table)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     sources = table.source_names
-    writer.writerow([table.title or f"{table.year}年项目支出绩效目标表"])
-    writer.writerow([f"部门名称: {_coded(table.department.name, table.department.code)}"])
-    writer.writerow([f"{table.year}年度"] if str(table.year) not in (table.title or "") else [])
-    writer.writerow(["单位: 万元"])
-    writer.writerow(["项目名称(资金使用单位)", "总计", *sources, "绩效目标", "绩效指标"])
-    doc_units = table.unit_list
-
-    def amounts(total, by_source):
-        return [amount(total), *[amount(by_source.get(s, Decimal(0))) for s in sources]]
-
     unit_sums = []
-    for unit in doc_units:
+    for unit in table.unit_list:
         sums = dict.fromkeys(sources, Decimal(0))
         for p in unit.project_list:
             for f in p.funding.all():
                 sums[f.source.name] += f.amount
         unit_sums.append(sums)
-    grand = {s: sum(u[s] for u in unit_sums) for s in sources}
-    writer.writerow(["合计", *amounts(table.total, grand), "", ""])
-    for unit, sums in zip(doc_units, unit_sums):
-        writer.writerow([_coded(unit.name, unit.code), *amounts(unit.total, sums), "", ""])
+    _text_head(writer, table, sources, {s: sum(u[s] for u in unit_sums) for s in sources})
+    for unit, sums in zip(table.unit_list, unit_sums):
+        writer.writerow([_coded(unit.name, unit.code), *_amounts(unit.total, sums, sources), "", ""])
         for p in unit.project_list:
-            by_source = {f.source.name: f.amount for f in p.funding.all()}
-            writer.writerow([_coded(p.name, p.code), *amounts(p.total, by_source), p.goal or "", indicator_cell(p)])
+            _project_line(writer, p, sources)
     return out.getvalue()
+
+
+def _text_head(writer, table, sources, grand):
+    writer.writerow([table.title or f"{table.year}年项目支出绩效目标表"])
+    writer.writerow([f"部门名称: {_coded(table.department.name, table.department.code)}"])
+    writer.writerow([f"{table.year}年度"] if str(table.year) not in (table.title or "") else [])
+    writer.writerow(["单位: 万元"])
+    writer.writerow(["项目名称(资金使用单位)", "总计", *sources, "绩效目标", "绩效指标"])
+    writer.writerow(["合计", *_amounts(table.total, grand, sources), "", ""])
+
+
+def _amounts(total, by_source, sources):
+    return [amount(total), *[amount(by_source.get(s, Decimal(0))) for s in sources]]
+
+
+def _project_line(writer, p, sources):
+    by_source = {f.source.name: f.amount for f in p.funding.all()}
+    writer.writerow([_coded(p.name, p.code), *_amounts(p.total, by_source, sources), p.goal or "", indicator_cell(p)])
 
 
 def department_form_text(table) -> str:
@@ -294,3 +370,83 @@ def indicator_cell(project) -> str:
     if project.unparsed_indicator_text:
         text = (text + "\n" if text else "") + project.unparsed_indicator_text
     return text
+
+
+# -- streamed: a table of any size in bounded memory --------------------------------------------
+# The same dictionaries as table_document, written a unit and a chunk of projects at a time: a 20,000-project
+# table held whole took 840 MB. Sums that come before the projects in the document are summed in SQL.
+
+CHUNK = 500
+
+
+def json_stream(*, year=None, department=None):
+    """json_document as compact JSON text, piece by piece (what the download writes to its file)."""
+    dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    yield dumps({"format": FORMAT})[:-1] + ',"tables":['
+    for n, table in enumerate(selectors.export_tables(year=year, department=department)):
+        if table.kind == "department-targets":  # one project: written whole, in its own shape
+            (whole,) = selectors.tables_for_export(year=table.year, department=table.department.name, kind=table.kind)
+            yield ("," if n else "") + dumps(table_document(whole))
+            continue
+        sources = table.source_names
+        unit_sums, table_sums = selectors.unit_source_sums(table_id=table.pk, sources=sources)
+        head, tail = _around(dumps, table_document(table, units=[], by_source=table_sums), "units")
+        yield ("," if n else "") + head
+        for m, (unit, projects) in enumerate(_units_with_projects(table)):
+            unit_doc = {"name": unit.name, "code": unit.code or None,
+                        "funding": funding_dict(unit.total, unit_sums[unit.pk]), "projects": []}
+            unit_head, unit_tail = _around(dumps, unit_doc, "projects")
+            yield ("," if m else "") + unit_head
+            for k, p in enumerate(projects):
+                yield ("," if k else "") + dumps(project_dict(p, sources))
+            yield unit_tail
+        yield tail
+    yield "]}\n"
+
+
+def _units_with_projects(table):
+    """(unit, iterator of its projects) in order, the projects read a chunk at a time across units."""
+    projects = (p for chunk in selectors.projects_by_unit(table_id=table.pk, size=CHUNK) for p in chunk)
+    pending = next(projects, None)
+    for unit in table.unit_list:
+        def own():
+            nonlocal pending
+            while pending is not None and pending.unit_id == unit.pk:
+                yield pending
+                pending = next(projects, None)
+        yield unit, own()
+
+
+def _around(dumps, document: dict, key: str) -> tuple[str, str]:
+    """The JSON text of `document` split where its empty list `key` opens and closes."""
+    text = dumps(document)
+    marker = dumps(key) + ":[]"
+    at = text.index(marker) + len(marker) - 1  # an escaped key inside a string value cannot match: its quotes are escaped
+    return text[:at], text[at:]
+
+
+def text_stream(table):
+    """table_text line by line, its units' sums from SQL and its projects a chunk at a time."""
+    if table.kind == "department-targets":
+        yield table_text(table)
+        return
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    sources = table.source_names
+    unit_sums, table_sums = selectors.unit_source_sums(table_id=table.pk, sources=sources)
+
+    def flush():
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    _text_head(writer, table, sources, table_sums)
+    yield flush()
+    for unit, projects in _units_with_projects(table):
+        writer.writerow([_coded(unit.name, unit.code), *_amounts(unit.total, unit_sums[unit.pk], sources), "", ""])
+        for n, p in enumerate(projects, 1):
+            _project_line(writer, p, sources)
+            if n % CHUNK == 0:
+                yield flush()
+        yield flush()

@@ -56,8 +56,23 @@ def _unit_choices():
     return [(unit, unit) for unit in selectors.target_units()]
 
 
+# A search is bounded: each word adds a LIKE over five columns, and a URL of thousands of words once held a
+# database process for minutes.
+SEARCH_MAX_WORDS = 8
+SEARCH_MAX_CHARS = 100
+
+
+def bounded_search(value: str) -> str:
+    words = normalize(value).split()
+    if len(value) > SEARCH_MAX_CHARS:
+        raise forms.ValidationError(_("搜索内容最多 %(limit)s 个字符。"), params={"limit": SEARCH_MAX_CHARS})
+    if len(words) > SEARCH_MAX_WORDS:
+        raise forms.ValidationError(_("搜索词最多 %(limit)s 个,请减少搜索词。"), params={"limit": SEARCH_MAX_WORDS})
+    return value
+
+
 class IndicatorFilter(filters.FilterSet):
-    q = filters.CharFilter(label=_("搜索"), method="search")
+    q = filters.CharFilter(label=_("搜索"), method="search", validators=[bounded_search])
     department = filters.ChoiceFilter(label=_("部门"), field_name="project__table__department",
                                       choices=_department_choices, empty_label=_("全部部门"), widget=PlainSelect)
     year = filters.ChoiceFilter(label=_("年度"), field_name="project__table__year", choices=_year_choices,
@@ -71,6 +86,12 @@ class IndicatorFilter(filters.FilterSet):
                                 empty_label=_("全部"), widget=PlainSelect)
     kind = filters.ChoiceFilter(label=_("目标类型"), method="by_kind", empty_label=_("全部"),
                                 choices=[("numeric", _("数值目标")), ("qualitative", _("定性目标"))])
+
+    def filter_queryset(self, queryset):
+        # A search refused as too long finds nothing, rather than everything with its words ignored.
+        if "q" in self.form.errors:
+            return queryset.none()
+        return super().filter_queryset(queryset)
 
     def search(self, queryset, name, value):
         # LIKE, not PostgreSQL's text search: that one does not split Chinese into words. Projects are

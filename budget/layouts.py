@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from budget import indicators as grammar
-from budget.problems import Problem
+from budget.problems import Problem, ProblemList
 from budget.reading import is_blank, is_footer, removed_part
 from budget.records import ParsedFlag, ParsedIndicator, ParsedProject, ParsedUnit
 
@@ -25,7 +25,7 @@ class Reader:
     def __init__(self, filename: str, unit_factor: Decimal):
         self.filename = filename
         self.unit_factor = unit_factor
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = ProblemList()
 
     def problem(self, row, column, value, reason):
         self.problems.append(Problem(self.filename, row, column, value, reason))

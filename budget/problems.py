@@ -27,9 +27,28 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
+MAX_KEPT = 1000  # a file of a million bad rows is reported by its first problems and a count, not held in memory
+
+
+class ProblemList(list):
+    """The problems of one file: every one is counted, the first MAX_KEPT are kept."""
+
+    total = 0
+
+    def append(self, problem: Problem) -> None:
+        self.total += 1
+        if len(self) < MAX_KEPT:
+            super().append(problem)
+
+
 class ImportFailed(Exception):
-    """Raised with every problem found; nothing has been written when it is raised."""
+    """Raised with every problem found (the first MAX_KEPT of them, and their total); nothing has been
+    written when it is raised."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        self.total = max(getattr(problems, "total", 0), len(self.problems))
+        lines = [str(p) for p in self.problems]
+        if self.total > len(lines):
+            lines.append(f"……另有 {self.total - len(lines)} 处问题未列出(共 {self.total} 处)")
+        super().__init__("\n".join(lines))

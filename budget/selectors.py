@@ -31,8 +31,17 @@ def department_targets(*, year, department):
             .first())
 
 
-def tables_for_export(*, year=None, department=None, kind=None):
-    """Tables with everything the exports need, in a constant number of queries per call."""
+def _export_projects():
+    return Project.objects.order_by("position").prefetch_related(
+        Prefetch("funding", ProjectFunding.objects.select_related("source").order_by("source__position", "source__name")),
+        Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")),
+    )
+
+
+def tables_for_export(*, year=None, department=None, with_projects=True, kind=None):
+    """Tables with everything the exports need, in a constant number of queries per call. Without projects,
+    the units come bare: the streamed exports read their projects a chunk at a time (project_chunks). A
+    department's project table comes before its department-wide table of the same year."""
     tables = BudgetTable.objects.select_related("department").order_by("department__name", "year", "-kind")
     if kind:
         tables = tables.filter(kind=kind)
@@ -40,13 +49,11 @@ def tables_for_export(*, year=None, department=None, kind=None):
         tables = tables.filter(year=year)
     if department:
         tables = tables.filter(department__name=department)
-    projects = Project.objects.order_by("position").prefetch_related(
-        Prefetch("funding", ProjectFunding.objects.select_related("source").order_by("source__position", "source__name")),
-        Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")),
-    )
+    units = FundingUnit.objects.order_by("position")
+    if with_projects:
+        units = units.prefetch_related(Prefetch("projects", _export_projects(), to_attr="project_list"))
     tables = tables.prefetch_related(
-        Prefetch("units", FundingUnit.objects.order_by("position").prefetch_related(
-            Prefetch("projects", projects, to_attr="project_list")), to_attr="unit_list"),
+        Prefetch("units", units, to_attr="unit_list"),
         Prefetch("flags", Flag.objects.select_related("project").order_by("row", "id")),
     )
     tables = list(tables)
@@ -54,6 +61,34 @@ def tables_for_export(*, year=None, department=None, kind=None):
     for t in tables:
         t.source_names = sources.get(t.id, [])
     return tables
+
+
+def export_tables(*, year=None, department=None):
+    return tables_for_export(year=year, department=department, with_projects=False)
+
+
+def projects_by_unit(*, table_id, size):
+    """{unit id: [its projects]} for a table's units in order, filled `size` projects at a time (each chunk read
+    with its funding and indicators): one unit's list at a time is held, and a few queries per chunk."""
+    ids = list(Project.objects.filter(table_id=table_id).order_by("unit__position", "position")
+               .values_list("id", "unit_id"))
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        projects = {p.id: p for p in _export_projects().filter(id__in=[i for i, _ in chunk])}
+        yield [projects[i] for i, _ in chunk]
+
+
+def unit_source_sums(*, table_id, sources) -> tuple[dict[int, dict[str, Decimal]], dict[str, Decimal]]:
+    """({unit id: {source: sum of its projects}}, {source: sum of the table}), every source present, in SQL."""
+    rows = (ProjectFunding.objects.filter(project__table_id=table_id)
+            .values_list("project__unit_id", "source__name").annotate(total=Sum("amount")).order_by())
+    units = {u: dict.fromkeys(sources, Decimal(0)) for u in FundingUnit.objects.filter(table_id=table_id)
+             .values_list("id", flat=True)}
+    table = dict.fromkeys(sources, Decimal(0))
+    for unit, source, total in rows:
+        units[unit][source] += total
+        table[source] += total
+    return units, table
 
 
 def table_sources(table_ids) -> dict[int, list[str]]:

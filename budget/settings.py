@@ -3,6 +3,9 @@
 from pathlib import Path
 
 import plotly
+from datetime import timedelta
+
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +31,8 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", n
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
-if env_bool("DJANGO_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -44,21 +48,28 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "axes",
     "budget",
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversized body before anything reads it, and bounds each request's SQL.
+    "budget.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "budget.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "budget.middleware.SessionTimeoutMiddleware",
     "budget.middleware.PublicReadMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "budget.root_urls"
@@ -99,6 +110,11 @@ else:
 # page; the health check reconnects after a database restart instead of failing the next request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No JIT: the app's queries are short, and a crafted search made PostgreSQL spend 16 s compiling one plan.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = " ".join(filter(None, [_options.get("options"), "-c jit=off"]))
+# Every SQL statement run for a web request stops after this long (0: no limit); commands and imports have none.
+WEB_STATEMENT_TIMEOUT_MS = env_int("BUDGET_WEB_STATEMENT_TIMEOUT_MS", 5000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Per process, in memory: every entry is keyed on the data version read from the database (budget/caching.py),
@@ -112,9 +128,51 @@ CACHES = {
 }
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Sessions end 8 hours after signing in, and after an hour without a request (budget.middleware).
+SESSION_COOKIE_AGE = env_int("BUDGET_SESSION_HOURS", 8) * 3600
+SESSION_IDLE_SECONDS = env_int("BUDGET_SESSION_IDLE_MINUTES", 60) * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Login throttling (django-axes): 10 failures for one user name or from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = env_int("BUDGET_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("BUDGET_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "budget.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "budget.security.locked_out"
+AXES_VERBOSE = False  # the security log says it once, in our format
+
+# A strict Content-Security-Policy: scripts and styles from our own static files only; chart data travels in
+# json_script blocks, which are data, not script. plotly.js creates <style> elements empty and fills them through
+# the CSSOM (which CSP does not govern): the one hash admits an empty element, never styles written into a page.
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [SELF, EMPTY_STYLE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "payment=(), usb=(), interest-cohort=()")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -130,17 +188,33 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every requ
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
 
 LOGIN_URL = "admin:login"
+# Past versions can be read in the admin but not restored: see DepartmentScoped.history_form_view.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# Imports: an upload larger than this is refused before it is read.
+# Imports: an upload larger than this is refused before it is read; so is any request whose body is larger than
+# this plus the form around the file (RequestLimitsMiddleware answers 413 from its Content-Length).
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+MAX_REQUEST_BYTES = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+EXPORT_DIR = BASE_DIR / "var" / "exports"  # whole-table downloads, kept per data version (budget/downloads.py)
+UPLOADS_KEPT_HOURS = 24  # an import previewed but never confirmed: its file is deleted after this
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
+SECURITY_LOG_FILE = env_str("BUDGET_SECURITY_LOG")  # unset: the security log goes to standard error
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"pgserver": {"handlers": ["console"], "level": "WARNING"}},
+    "formatters": {"line": {"format": "%(asctime)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.FileHandler", "filename": SECURITY_LOG_FILE, "formatter": "line"}
+        if SECURITY_LOG_FILE else {"class": "logging.StreamHandler", "formatter": "line"},
+    },
+    "loggers": {
+        "pgserver": {"handlers": ["console"], "level": "WARNING"},
+        "budget.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "ERROR"},
+    },
 }

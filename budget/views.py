@@ -1,21 +1,19 @@
 """The public pages. Queries live in selectors, figures in charts, downloads in exporter."""
 
-import io
-import json
-
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, exporter, scoring, selectors
+from budget import caching, charts, downloads, exporter, scoring, selectors
 from budget.filters import IndicatorFilter, ProjectFilter
-from budget.models import Department
+from budget.models import BudgetTable, Department
 from budget.tables import IndicatorTable, ProjectTable
 
 TABLES_PER_PAGE = 50
@@ -25,12 +23,8 @@ PROJECTS_PER_PAGE = 20
 REVIEW_LISTED = 20  # the weakest projects named on the department page; the project table sorts the rest
 INDICATORS_PER_PAGE = 50
 EXPLORER_COUNT_CAP = 1000
-DOWNLOADS = {
-    "json": "application/json; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "txt": "text/plain; charset=utf-8",
-}
+EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bulk files' job, not a request's
+MAX_PER_PAGE = 100  # ?per_page= asks for more rows: at 20,000 one page took 29 s to render
 
 
 def _year(request, years):
@@ -40,6 +34,22 @@ def _year(request, years):
     except ValueError:
         year = None
     return year if year in years else (years[0] if years else None)
+
+
+class BoundedRequestConfig(RequestConfig):
+    """django-tables2's RequestConfig, with ?per_page= held to 1..MAX_PER_PAGE."""
+
+    def configure(self, table):
+        field = table.prefixed_per_page_field
+        try:
+            asked = int(self.request.GET.get(field, ""))
+        except ValueError:
+            asked = None
+        if asked is not None and not 1 <= asked <= MAX_PER_PAGE:
+            query = self.request.GET.copy()
+            query[field] = str(min(max(asked, 1), MAX_PER_PAGE))
+            self.request.GET = query
+        return super().configure(table)
 
 
 class CountedPaginator(Paginator):
@@ -110,7 +120,7 @@ def department(request, pk, year):
     narrowed = filterset.is_bound and (not filterset.is_valid() or any(filterset.form.cleaned_data.values()))
     if not narrowed:
         paginate.update(paginator_class=CountedPaginator, count=table.project_count)
-    RequestConfig(request, paginate=paginate).configure(project_table)
+    BoundedRequestConfig(request, paginate=paginate).configure(project_table)
     return render(request, "budget/department.html", {
         "department": dept, "table": table, "version": version,
         "filter": filterset, "project_table": project_table,
@@ -133,7 +143,7 @@ class _DepartmentSections:
 
     @cached_property
     def downloads(self):
-        return [(fmt, reverse("budget:download", args=[self.dept.pk, self.table.year, fmt])) for fmt in DOWNLOADS]
+        return [(fmt, reverse("budget:download", args=[self.dept.pk, self.table.year, fmt])) for fmt in downloads.FORMATS]
 
     @cached_property
     def funding_chart(self):
@@ -210,30 +220,14 @@ class _DepartmentSections:
 
 @require_safe
 def department_download(request, pk, year, fmt):
-    """This table in one of the exporter's formats."""
-    if fmt not in DOWNLOADS:
+    """This table in one of the exporter's formats, streamed from the file kept for this data version."""
+    if fmt not in downloads.FORMATS:
         raise Http404
-    dept = get_object_or_404(Department, pk=pk)
-    if fmt == "json":
-        document = exporter.json_document(year=year, department=dept.name)
-        if not document["tables"]:
-            raise Http404
-        body = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    else:
-        tables = selectors.tables_for_export(year=year, department=dept.name)
-        if not tables:
-            raise Http404
-        if fmt == "txt":
-            body = exporter.table_text(tables[0])
-        elif fmt == "csv":
-            body = io.StringIO()
-            exporter.write_csv(exporter.indicator_rows(year=year, department=dept.name), body)
-            body = body.getvalue()
-        else:
-            body = io.BytesIO()
-            exporter.write_xlsx(exporter.indicator_rows(year=year, department=dept.name), body)
-            body = body.getvalue()
-    return _attachment(body, fmt, f"{dept.name}-{year}.{fmt}")
+    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year)
+    path = downloads.table_file(table, fmt, caching.data_version())
+    response = FileResponse(open(path, "rb"), content_type=downloads.FORMATS[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, f"{table.department.name}-{year}.{fmt}")
+    return response
 
 
 @require_safe
@@ -322,7 +316,9 @@ def _grouped(indicators):
 def explorer(request):
     filterset = IndicatorFilter(request.GET or None, queryset=selectors.indicators_explorer())
     if request.GET.get("format") == "csv":
-        return _attachment(_explorer_csv(filterset.qs), "csv", "indicators.csv")
+        response = StreamingHttpResponse(_explorer_csv(filterset.qs), content_type=downloads.FORMATS["csv"])
+        response["Content-Disposition"] = content_disposition_header(True, "indicators.csv")
+        return response
     return _explorer_page(request, filterset)
 
 
@@ -334,7 +330,7 @@ def _explorer_page(request, filterset):
     # every indicator to find, is searched for once and not again for the page.
     rows = filterset.qs if count > EXPLORER_COUNT_CAP else selectors.indicators_explorer().filter(pk__in=ids)
     indicator_table = IndicatorTable(rows)
-    RequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
+    BoundedRequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
                                      "count": min(count, EXPLORER_COUNT_CAP)}).configure(indicator_table)
     return render(request, "budget/explorer.html", {
         "filter": filterset, "indicator_table": indicator_table,
@@ -346,17 +342,25 @@ EXPLORER_HEADER = ["部门", "年度", "项目名称", "一级指标", "二级�
                    "比较符", "目标值", "计量单位"]
 
 
-def _explorer_csv(indicators) -> str:
-    """The filtered set in the exporter's CSV dialect (BOM for Excel, formulas made inert)."""
+def _explorer_csv(indicators):
+    """The filtered set in the exporter's CSV dialect (BOM for Excel, formulas made inert), streamed row by row
+    from a server-side cursor, at most EXPLORER_CSV_ROWS rows (a last line says when more were left out)."""
     rows = (
         [i.project.table.department.name, i.project.table.year, i.project.name, i.level2.level1.name,
-         i.level2.name, i.name, i.period_value, i.annual_value, i.comparator,
-         exporter.number(i.target_value), i.target_unit]
-        for i in indicators.iterator(chunk_size=2000)
+         i.level2.name, i.name, i.period_value, i.annual_value,
+         exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
+         exporter._number(i.target_value), i.target_unit]
+        for i in indicators[:EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
     )
-    out = io.StringIO()
-    exporter.write_csv(rows, out, header=EXPLORER_HEADER)
-    return out.getvalue()
+    return exporter.csv_lines(_capped(rows), header=EXPLORER_HEADER)
+
+
+def _capped(rows):
+    for n, row in enumerate(rows):
+        if n == EXPLORER_CSV_ROWS:
+            yield [gettext("……超过 {n} 行,其余未列出;请按部门或年度筛选后分别下载。").format(n=EXPLORER_CSV_ROWS)]
+            return
+        yield row
 
 
 @require_safe
@@ -373,10 +377,4 @@ def language(request, code):
                         path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
                         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                         samesite=settings.LANGUAGE_COOKIE_SAMESITE)
-    return response
-
-
-def _attachment(body, fmt, filename) -> HttpResponse:
-    response = HttpResponse(body, content_type=DOWNLOADS[fmt])
-    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -58,3 +58,9 @@ def data_changed(db):
     from budget import caching
 
     return lambda: caching._bump("default")
+
+
+@pytest.fixture(autouse=True)
+def kept_downloads(settings, tmp_path):
+    """Downloads are kept per data version, which repeats between tests whose rows were rolled back."""
+    settings.EXPORT_DIR = tmp_path / "exports"

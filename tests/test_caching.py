@@ -74,7 +74,8 @@ def test_downloads_are_not_kept(client, pages, reference_table, django_assert_nu
     csv_url = reverse("budget:explorer") + "?q=满意度&format=csv"
     client.get(csv_url)
     with django_assert_num_queries(1):  # the CSV's own query, and no data version
-        assert client.get(csv_url)["Content-Disposition"].startswith("attachment")
+        response = client.get(csv_url)
+        assert response["Content-Disposition"].startswith("attachment") and response.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,68 @@
+"""A department's table as a download, built once per data version and kept on disk.
+
+A 20,000-project table takes seconds to write in any format; built for every request, a few anonymous
+clients could keep every server process busy. So each file is written once per data version into
+var/exports (under a lock, so that simultaneous requests wait for one build rather than start several),
+streamed from disk to every client after that, and removed when a newer version of it is written.
+"""
+
+import fcntl
+import io
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from budget import exporter, selectors
+
+FORMATS = {
+    "json": "application/json; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "txt": "text/plain; charset=utf-8",
+}
+
+
+def export_dir() -> Path:
+    # Per database: the development and the test database share var/ and may have the same ids and versions.
+    folder = Path(settings.EXPORT_DIR) / connection.settings_dict["NAME"]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def table_file(table, fmt: str, version: str) -> Path:
+    """The kept file of `table` (a BudgetTable with its department) in `fmt` for this data version."""
+    folder = export_dir()
+    stem = f"{table.pk}-{fmt}"
+    path = folder / f"{stem}-{version}.{fmt}"
+    if path.exists():
+        return path
+    with open(folder / f"{stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            with open(partial, "wb") as out:
+                _write(table, fmt, out)
+            os.replace(partial, path)
+            for old in folder.glob(f"{stem}-*.{fmt}"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+    return path
+
+
+def _write(table, fmt: str, out) -> None:
+    year, department = table.year, table.department.name
+    if fmt == "xlsx":
+        exporter.write_xlsx(exporter.indicator_rows(year=year, department=department), out)
+        return
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    if fmt == "csv":
+        exporter.write_csv(exporter.indicator_rows(year=year, department=department), text)
+    elif fmt == "json":
+        text.writelines(exporter.json_stream(year=year, department=department))
+    else:
+        (bare,) = selectors.export_tables(year=year, department=department)
+        text.writelines(exporter.text_stream(bare))
+    text.flush()
+    text.detach()
