@@ -62,7 +62,7 @@ def _write(table, fmt: str, out) -> None:
     elif fmt == "json":
         text.writelines(exporter.json_stream(year=year, department=department))
     else:
-        (bare,) = selectors.export_tables(year=year, department=department)
+        (bare,) = selectors.export_tables(year=year, department=department, kind=table.kind)
         text.writelines(exporter.text_stream(bare))
     text.flush()
     text.detach()

@@ -63,8 +63,8 @@ def tables_for_export(*, year=None, department=None, with_projects=True, kind=No
     return tables
 
 
-def export_tables(*, year=None, department=None):
-    return tables_for_export(year=year, department=department, with_projects=False)
+def export_tables(*, year=None, department=None, kind=None):
+    return tables_for_export(year=year, department=department, with_projects=False, kind=kind)
 
 
 def projects_by_unit(*, table_id, size):

@@ -223,7 +223,9 @@ def department_download(request, pk, year, fmt):
     """This table in one of the exporter's formats, streamed from the file kept for this data version."""
     if fmt not in downloads.FORMATS:
         raise Http404
-    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year)
+    # The department page's table: its project targets (the department-wide table is in the JSON beside it).
+    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year,
+                              kind=BudgetTable.Kind.PROJECT_TARGETS)
     path = downloads.table_file(table, fmt, caching.data_version())
     response = FileResponse(open(path, "rb"), content_type=downloads.FORMATS[fmt])
     response["Content-Disposition"] = content_disposition_header(True, f"{table.department.name}-{year}.{fmt}")

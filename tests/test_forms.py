@@ -315,3 +315,21 @@ def test_a_department_wide_form_and_a_project_form_in_one_file_are_refused(db, t
     path = workbook(tmp_path / "mixed.xlsx", rows)
     assert failure(path, department="中共宁德市委党史和地方志研究室") == [
         "mixed.xlsx: 文件中既有部门整体支出绩效目标表又有其他表单(或有多张部门整体表),请分开导入"]
+
+
+def test_the_downloads_of_a_department_with_both_tables(db, client, tmp_path):
+    import json
+
+    department = "中共宁德市委党史和地方志研究室"
+    import_table(REAL / "fj-ningde-2019-dept-targets.csv", filename="ningde.csv", year=2019)
+    form = [r[:] for r in SPEC_FORM]
+    form[1], form[4][1] = ["(2019年度)"], department
+    import_table(workbook(tmp_path / "p.xlsx", form), filename="p.xlsx")
+    pk = BudgetTable.objects.first().department_id
+    body = b"".join(client.get(reverse("budget:download", args=[pk, 2019, "json"])).streaming_content)
+    tables = json.loads(body)["tables"]
+    assert [(t["kind"], t["funding"]["total"]) for t in tables] == [
+        ("project-targets", "500.00"), ("department-targets", "171.41")]
+    assert tables[1]["overall"]["funding"]["by_purpose"] == {"项目支出": "60.8", "基本支出": "110.61"}
+    text = b"".join(client.get(reverse("budget:download", args=[pk, 2019, "txt"])).streaming_content).decode()
+    assert "道路养护" in text and "部门整体支出" not in text
