@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from budget import review, security
+from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
 from budget.importer import import_table
 from budget.layouts import fmt
 from budget.models import (
@@ -33,6 +34,7 @@ from budget.models import (
     ProjectFunding,
 )
 from budget.problems import ImportFailed, Problem
+from budget.review_admin import lock_approved
 
 admin.site.site_header = _("预算绩效目标看板 · 管理")
 ALL_DEPARTMENTS = "budget.view_all_departments"
@@ -182,7 +184,7 @@ class FundingUnitInline(admin.TabularInline):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("绩效目标表文件"), help_text=_("TSV/文本、CSV 或 XLSX;UTF-8 或 GBK 编码"))
+    file = forms.FileField(label=_("绩效目标表文件"), help_text=_("PDF(有文字层)、Word .docx、Excel .xlsx/.xls、CSV 或 TSV 文本;文本为 UTF-8 或 GBK 编码"))
     year = forms.IntegerField(label=_("预算年度"), required=False, min_value=1990, max_value=2100,
                               help_text=_("表题中没有年份时填写"))
     department = forms.CharField(label=_("部门名称"), required=False, help_text=_("表中没有「部门名称」行时填写"))
@@ -374,3 +376,7 @@ SCOPE_PATHS = {
     FundingUnit: "table__department",
     Project: "table__department",
 }
+
+
+# Approved tables are locked (budget/workflow.py): their admin saves and deletes are refused with who approved.
+lock_approved(admin.site, [BudgetTable, FundingUnit, Project, Indicator, Flag])

@@ -31,10 +31,11 @@ def export_dir() -> Path:
     return folder
 
 
-def table_file(table, fmt: str, version: str) -> Path:
-    """The kept file of `table` (a BudgetTable with its department) in `fmt` for this data version."""
+def table_file(table, fmt: str, version: str, *, opinions: bool = False) -> Path:
+    """The kept file of `table` (a BudgetTable with its department) in `fmt` for this data version; the JSON
+    with the review opinions (for the bureau and the department) is a file of its own."""
     folder = export_dir()
-    stem = f"{table.pk}-{fmt}"
+    stem = f"{table.pk}-{fmt}" + ("-opinions" if opinions and fmt == "json" else "")
     path = folder / f"{stem}-{version}.{fmt}"
     if path.exists():
         return path
@@ -43,7 +44,7 @@ def table_file(table, fmt: str, version: str) -> Path:
         if not path.exists():
             partial = path.with_suffix(f".{os.getpid()}.partial")
             with open(partial, "wb") as out:
-                _write(table, fmt, out)
+                _write(table, fmt, out, opinions)
             os.replace(partial, path)
             for old in folder.glob(f"{stem}-*.{fmt}"):
                 if old != path:
@@ -51,7 +52,7 @@ def table_file(table, fmt: str, version: str) -> Path:
     return path
 
 
-def _write(table, fmt: str, out) -> None:
+def _write(table, fmt: str, out, opinions: bool) -> None:
     year, department = table.year, table.department.name
     if fmt == "xlsx":
         exporter.write_xlsx(exporter.indicator_rows(year=year, department=department), out)
@@ -60,7 +61,7 @@ def _write(table, fmt: str, out) -> None:
     if fmt == "csv":
         exporter.write_csv(exporter.indicator_rows(year=year, department=department), text)
     elif fmt == "json":
-        text.writelines(exporter.json_stream(year=year, department=department))
+        text.writelines(exporter.json_stream(year=year, department=department, opinions=opinions))
     else:
         (bare,) = selectors.export_tables(year=year, department=department, kind=table.kind)
         text.writelines(exporter.text_stream(bare))

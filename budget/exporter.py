@@ -11,7 +11,7 @@ from functools import partial
 from django.utils import timezone
 
 from budget import indicators as grammar
-from budget import review, scoring, selectors
+from budget import review, scoring, selectors, workflow
 from budget.models import BudgetTable
 
 FORMAT = "budget-performance-targets/1"
@@ -36,7 +36,7 @@ def funding_dict(total, by_source: dict) -> dict:
     return {"total": amount(total), "by_source": {k: amount(v) for k, v in by_source.items()}}
 
 
-def table_document(table, units=None, by_source=None) -> dict:
+def table_document(table, units=None, by_source=None, *, opinions: bool = True) -> dict:
     """One table as the export format describes it; `table` comes from selectors.tables_for_export (or, with
     `units` and `by_source` given, from selectors.export_tables: json_stream writes the units itself)."""
     sources = table.source_names
@@ -73,7 +73,7 @@ def table_document(table, units=None, by_source=None) -> dict:
         "funding": funding_dict(table.total, table_by_source),
         "units": built if units is None else units,
         **({"overall": overall} if overall is not None else {}),
-        "review": review.table_review_dict(table),
+        "review": review.table_review_dict(table) | workflow.export_section(table, opinions=opinions),
         "flags": [
             {"severity": f.severity, "code": f.code, "row": f.row,
              "project": f.project.name if f.project_id else None, "message": f.message}
@@ -136,8 +136,9 @@ def indicator_dict(i) -> dict:
     } | ({"extra": i.extra} if i.extra else {})
 
 
-def json_document(*, year=None, department=None) -> dict:
-    return {"format": FORMAT, "tables": [table_document(t) for t in selectors.tables_for_export(year=year, department=department)]}
+def json_document(*, year=None, department=None, opinions=True) -> dict:
+    tables = workflow.attach(selectors.tables_for_export(year=year, department=department))
+    return {"format": FORMAT, "tables": [table_document(t, opinions=opinions) for t in tables]}
 
 
 # -- rows for CSV and XLSX ---------------------------------------------------------------
@@ -379,18 +380,20 @@ def indicator_cell(project) -> str:
 CHUNK = 500
 
 
-def json_stream(*, year=None, department=None):
+def json_stream(*, year=None, department=None, opinions=True):
     """json_document as compact JSON text, piece by piece (what the download writes to its file)."""
     dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
     yield dumps({"format": FORMAT})[:-1] + ',"tables":['
-    for n, table in enumerate(selectors.export_tables(year=year, department=department)):
+    for n, table in enumerate(workflow.attach(selectors.export_tables(year=year, department=department))):
         if table.kind == "department-targets":  # one project: written whole, in its own shape
-            (whole,) = selectors.tables_for_export(year=table.year, department=table.department.name, kind=table.kind)
-            yield ("," if n else "") + dumps(table_document(whole))
+            (whole,) = workflow.attach(selectors.tables_for_export(
+                year=table.year, department=table.department.name, kind=table.kind))
+            yield ("," if n else "") + dumps(table_document(whole, opinions=opinions))
             continue
         sources = table.source_names
         unit_sums, table_sums = selectors.unit_source_sums(table_id=table.pk, sources=sources)
-        head, tail = _around(dumps, table_document(table, units=[], by_source=table_sums), "units")
+        document = table_document(table, units=[], by_source=table_sums, opinions=opinions)
+        head, tail = _around(dumps, document, "units")
         yield ("," if n else "") + head
         for m, (unit, projects) in enumerate(_units_with_projects(table)):
             unit_doc = {"name": unit.name, "code": unit.code or None,

@@ -10,8 +10,9 @@ from django.template.response import SimpleTemplateResponse
 
 from budget import security
 
-# Paths a visitor needs even when browsing is restricted: logging in, static files, language.
-OPEN_PREFIXES = ("/admin/", "/static/", "/i18n/")
+# Paths a visitor needs even when browsing is restricted: logging in, static files, language; and the API,
+# which checks its own access (a session or an API token) and answers 401 rather than a login page.
+OPEN_PREFIXES = ("/admin/", "/static/", "/i18n/", "/api/")
 _in_request = contextvars.ContextVar("budget_in_request", default=False)
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "ninja",  # the API (budget/api/); its Swagger UI files are served from our own static files
     "budget",
 ]
 
@@ -125,6 +126,9 @@ CACHES = {
                 "OPTIONS": {"MAX_ENTRIES": 1000}},
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
               "OPTIONS": {"MAX_ENTRIES": env_int("BUDGET_PAGE_CACHE_ENTRIES", 300)}},
+    # The API's request counts per client, apart, so that many clients cannot push figures or pages out.
+    "api": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api",
+            "OPTIONS": {"MAX_ENTRIES": 10000}},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,6 +205,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
+
+# The API (budget/api/): requests per client (a user, or an address for visitors), and how long a public
+# response may be kept by browsers and proxies.
+API_RATE = env_str("BUDGET_API_RATE") or "300/m"
+API_MAX_AGE = env_int("BUDGET_API_MAX_AGE", 60)
 
 SECURITY_LOG_FILE = env_str("BUDGET_SECURITY_LOG")  # unset: the security log goes to standard error
 LOGGING = {

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from budget import views
+from budget import review_views, views
+from budget.api import pages
 
 app_name = "budget"
 
@@ -10,5 +11,10 @@ urlpatterns = [
     path("departments/<int:pk>/<int:year>/download.<str:fmt>", views.department_download, name="download"),
     path("projects/<int:pk>/", views.project, name="project"),
     path("indicators/", views.explorer, name="explorer"),
+    path("open-data/", pages.open_data, name="open_data"),
     path("i18n/<str:code>/", views.language, name="language"),
+    path("review/", review_views.worklist_view, name="review"),
+    path("review/<int:pk>/<int:year>/", review_views.table_view, name="review_table"),
+    path("review/<int:pk>/<int:year>/opinion/", review_views.opinion_view, name="review_opinion"),
+    path("review/<int:pk>/<int:year>/opinion.xlsx", review_views.opinion_xlsx, name="review_opinion_xlsx"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, downloads, exporter, scoring, selectors
+from budget import caching, charts, downloads, exporter, scoring, selectors, workflow
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department
 from budget.tables import IndicatorTable, ProjectTable
@@ -226,7 +226,9 @@ def department_download(request, pk, year, fmt):
     # The department page's table: its project targets (the department-wide table is in the JSON beside it).
     table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year,
                               kind=BudgetTable.Kind.PROJECT_TARGETS)
-    path = downloads.table_file(table, fmt, caching.data_version())
+    # The review opinions go to the bureau and the department only (budget/workflow.py).
+    opinions = fmt == "json" and workflow.can_view(request.user, table.department_id)
+    path = downloads.table_file(table, fmt, caching.data_version(), opinions=opinions)
     response = FileResponse(open(path, "rb"), content_type=downloads.FORMATS[fmt])
     response["Content-Disposition"] = content_disposition_header(True, f"{table.department.name}-{year}.{fmt}")
     return response

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from budget import indicators as grammar
-from budget import review
+from budget import review, workflow
 from budget.reading import department_lock
 from budget.records import ImportResult, ParsedTable
 from budget.models import (
@@ -71,6 +71,7 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
         with connection.cursor() as cursor:
             # Two imports of the same department and year queue here instead of racing.
             department_lock(cursor, parsed.department, parsed.year)
+        workflow.refuse_if_approved(parsed)  # an approved table is locked until a reviewer reopens it
         existing = (
             BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year, kind=parsed.kind).first()
         )

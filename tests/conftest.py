@@ -46,7 +46,7 @@ def empty_caches():
     from them; a later test whose data happens to give the same data version must not be served those."""
     from django.core.cache import caches
 
-    for alias in ("default", "pages"):
+    for alias in ("default", "pages", "api"):
         caches[alias].clear()
 
 

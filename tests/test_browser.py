@@ -288,3 +288,17 @@ def test_hostile_names_show_as_text_and_run_nothing(visit, tmp_path):
     # Hovering the table cells themselves fires nothing either.
     page.locator("#indicators tbody td", has_text="onmouseover").first.hover()
     visit.assert_clean()
+
+
+def test_the_api_documentation_renders_under_the_content_security_policy(visit):
+    """Swagger UI from our own static files: every operation listed, no request elsewhere, no CSP refusal."""
+    page = visit.open("/api/v1/docs")
+    for path in ["/api/v1/tables/", "/api/v1/tables/{table_id}/", "/api/v1/indicators/", "/api/v1/datapackage.json"]:
+        sync_api.expect(page.locator(".opblock-summary-path", has_text=path).first).to_be_visible()
+    page.locator(".opblock-summary-path", has_text="/api/v1/departments/").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    live = page.locator(".live-responses-table tbody .response-col_status")
+    sync_api.expect(live).to_have_text("200")
+    sync_api.expect(page.locator(".live-responses-table")).to_contain_text("广州市花都区政务服务和数据管理局")
+    visit.assert_clean()

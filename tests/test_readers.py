@@ -222,9 +222,9 @@ def test_empty_rows_are_skipped_and_trailing_empty_cells_dropped(tmp_path):
         (2616.61, "2616.61"),
         (-3.5, "-3.5"),
         (1e-07, "0.0000001"),
-        (datetime(2021, 12, 31), "2021-12-31"),
+        (datetime(2021, 12, 31), "2021-12-31 0:00:00"),  # openpyxl stores it as yyyy-mm-dd h:mm:ss
         (date(2021, 12, 31), "2021-12-31"),
-        (datetime(2021, 12, 31, 8, 30), "2021-12-31 08:30:00"),
+        (datetime(2021, 12, 31, 8, 30), "2021-12-31 8:30:00"),
         (True, "TRUE"),
         (False, "FALSE"),
         ("=1+1", None),  # a formula with no cached value, as openpyxl saves it: nothing to read
@@ -287,6 +287,12 @@ def not_a_workbook_zip(path):
     return path
 
 
+def neither_workbook_nor_document_zip(path):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", b"application/zip")
+    return path
+
+
 def bytes_file(data: bytes):
     def write(path):
         path.write_bytes(data)
@@ -306,13 +312,13 @@ NOT_XLSX = "不是有效的 .xlsx 文件(无法读取工作表)；请在 Excel �
         (
             "旧表.xls",
             bytes_file(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)),
-            "旧表.xls: 这是旧版 Excel 97-2003 (.xls) 文件，无法读取；请在 Excel 中另存为 .xlsx 或 CSV UTF-8 后再导入",
+            "旧表.xls: 不是有效的 .xls 文件(无法读取工作表)；请在 Excel 中重新保存或另存为 .xlsx 后再导入",
         ),
         ("空.csv", bytes_file(b""), "空.csv: 文件是空的"),
         (
             "乱码.bin",
             bytes_file(bytes(range(256)) * 8),
-            "乱码.bin: 这不是表格文件；请上传 .xlsx、CSV 或制表符分隔的文本",
+            "乱码.bin: 这不是表格文件；请上传 .xlsx、.xls、.docx、PDF、CSV 或制表符分隔的文本",
         ),
         (
             "u16.txt",
@@ -345,7 +351,8 @@ NOT_XLSX = "不是有效的 .xlsx 文件(无法读取工作表)；请在 Excel �
             "大.xlsx: 解压后超过 200 MB，拒绝读取；请删去无关的工作表或另存为 CSV",
         ),
         ("炸弹.xlsx", ratio_bomb_zip, "炸弹.xlsx: 压缩比异常，疑似恶意构造的压缩包(zip 炸弹)，拒绝读取"),
-        ("文档.xlsx", not_a_workbook_zip, f"文档.xlsx: {NOT_XLSX}"),
+        ("文档.xlsx", not_a_workbook_zip, "文档.xlsx: 不是有效的 .docx 文件(无法读取文档)；请在 Word 中重新保存后再导入"),
+        ("空包.xlsx", neither_workbook_nor_document_zip, f"空包.xlsx: {NOT_XLSX}"),
         (
             "笑.xlsx",
             lambda p: replace_member(write_source_xlsx(p), "xl/worksheets/sheet1.xml", billion_laughs("worksheet")),

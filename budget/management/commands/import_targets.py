@@ -7,8 +7,8 @@ from budget.management.importing import FileImportCommand
 
 
 class Command(FileImportCommand):
-    help = ("导入项目支出绩效目标表 (TSV/CSV/XLSX:每行一个项目、每行一个指标、每个项目一张表单) 和部门整体支出绩效目标表。"
-            "每个文件全部校验通过才写入;同一部门同一年度的多个表单文件合为一张表。")
+    help = ("导入项目支出绩效目标表 (PDF/DOCX/XLSX/XLS/CSV/TSV:每行一个项目、每行一个指标、每个项目一张表单) "
+            "和部门整体支出绩效目标表。每个文件全部校验通过才写入;同一部门同一年度的多个表单文件合为一张表。")
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
