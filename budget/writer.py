@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from budget import indicators as grammar
 from budget import review, workflow
+from budget.reading import department_lock
 from budget.records import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
@@ -69,10 +70,10 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
     with transaction.atomic():
         with connection.cursor() as cursor:
             # Two imports of the same department and year queue here instead of racing.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{parsed.department}|{parsed.year}"])
+            department_lock(cursor, parsed.department, parsed.year)
         workflow.refuse_if_approved(parsed)  # an approved table is locked until a reviewer reopens it
         existing = (
-            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year).first()
+            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year, kind=parsed.kind).first()
         )
         if existing:
             new, old = parsed_fingerprints(parsed), stored_fingerprints(existing)
@@ -191,16 +192,18 @@ def _insert(parsed: ParsedTable, user):
         level2_ids = {key: category.id for key, (category, _) in level2.items()}
         _copy(cursor, Indicator, ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code",
                                   "name", "library_code", "period_value", "annual_value", "comparator", "target_value",
-                                  "target_unit", "weight"], (
+                                  "target_unit", "weight", "extra"], (
             (project_id, i, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100],
              (ind.level2_code or "")[:10], ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
              ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
-             ind.target.unit[:50] if ind.target else "", ind.weight)
+             ind.target.unit[:50] if ind.target else "", ind.weight,
+             json.dumps(ind.extra, ensure_ascii=False) if ind.extra else None)
             for project_id, (_, p) in zip(ids, pairs) for i, ind in enumerate(p.indicators)
         ))
         reviews, table_score = reviewed.result()
         table = BudgetTable.objects.create(
-            department=department, year=parsed.year, title=parsed.title[:300], amount_unit=parsed.amount_unit,
+            department=department, year=parsed.year, kind=parsed.kind, details=parsed.details,
+            title=parsed.title[:300], amount_unit=parsed.amount_unit,
             layout=parsed.layout, total=parsed.total, has_source_breakdown=bool(parsed.sources),
             source_filename=parsed.filename[:300], source_sha256=parsed.sha256, imported_at=timezone.now(),
             imported_by=user if user and user.is_authenticated else None, review_score=table_score,
@@ -214,9 +217,11 @@ def _insert(parsed: ParsedTable, user):
         # Rows go in through COPY rather than model instances: a national table has a hundred
         # thousand indicators, and building that many objects costs more than the database's work.
         _copy(cursor, Project, ["id", "table", "unit", "position", "name", "code", "goal", "total", "source_row",
-                                "indicator_text", "unparsed_indicator_text", "review_score", "review_findings"], (
+                                "indicator_text", "unparsed_indicator_text", "review_score", "review_findings",
+                                "period_goal", "attributes"], (
             (project_id, table.id, units[unit_index].id, position, p.name[:500], p.code, p.goal, p.total,
-             p.source_row, p.indicator_text, p.unparsed or "", score, findings)
+             p.source_row, p.indicator_text, p.unparsed or "", score, findings, p.period_goal,
+             json.dumps(p.attributes, ensure_ascii=False))
             for position, (project_id, (unit_index, p), (score, findings)) in enumerate(zip(ids, pairs, reviews))
         ))
         del reviews
