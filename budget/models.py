@@ -437,3 +437,6 @@ class DataVersionSeen(models.Model):
 
     version = models.CharField(max_length=300, primary_key=True)
     seen_at = models.DateTimeField(default=timezone.now)
+
+
+from budget.monitoring_models import IndicatorProgress, MonitoringReport  # noqa: E402,F401 - registered with the app

@@ -1,0 +1,98 @@
+"""import_monitoring: both layouts, XLSX with merged cells and GB18030 CSV, matched to the
+reference department's 2021 targets; lights and warnings as expected.json works them out by hand."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from budget.models import IndicatorProgress, MonitoringReport
+from budget.monitoring_import import import_monitoring
+from budget.problems import ImportFailed
+
+DATA = Path(__file__).parent / "data" / "monitoring"
+EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
+
+
+def outcome(month):
+    return {r.project.name: {"light": r.light, "rate": r.execution_rate,
+                             "warnings": [[w["code"], w["severity"], w["indicator"]] for w in r.warnings]}
+            for r in MonitoringReport.objects.filter(month=month).select_related("project")}
+
+
+def expected(key):
+    return {name: {"light": e["light"], "rate": e["rate"], "warnings": e["warnings"]} for name, e in EXPECTED[key].items()}
+
+
+@pytest.mark.parametrize("name", ["huadu-2021-06-rows.xlsx", "huadu-2021-06-rows.csv", "huadu-2021-06-forms.xlsx"])
+def test_each_layout_gives_the_lights_worked_out_by_hand(reference_table, name):
+    result = import_monitoring(DATA / name, year=2021)
+    assert (result.department, result.year, result.month) == ("广州市花都区政务服务和数据管理局", 2021, 6)
+    assert outcome(6) == expected("month_6")
+    assert IndicatorProgress.objects.count() == 19
+
+
+def test_indicator_rows_keep_what_the_clerk_wrote(reference_table):
+    import_monitoring(DATA / "huadu-2021-06-forms.xlsx", year=2021)
+    row = IndicatorProgress.objects.get(indicator__name="服务事项", report__project__name="新政务中心大楼后勤保障经费")
+    assert (row.value, row.forecast, row.likelihood) == ("1909项", "1850项", "有可能")
+    assert (row.deviation_causes, row.deviation_note, row.measures) == (["制度保障"], "部分事项上级尚未下放", "跟进市级下放进度")
+    report = row.report
+    assert (str(report.budget_initial), str(report.executed), str(report.forecast)) == (
+        "814.960000", "480.000000", "814.960000")
+    blank = IndicatorProgress.objects.get(indicator__name="服务对象满意度", report=report)
+    assert blank.value == ""  # "/" is the template's empty
+
+
+def test_a_second_month_is_kept_beside_the_first_and_a_repeat_replaces(reference_table):
+    import_monitoring(DATA / "huadu-2021-06-rows.csv", year=2021)
+    import_monitoring(DATA / "huadu-2021-10-form.csv", year=2021)
+    assert outcome(10) == expected("month_10")
+    assert outcome(6) == expected("month_6")
+    import_monitoring(DATA / "huadu-2021-06-rows.xlsx", year=2021)
+    assert MonitoringReport.objects.filter(month=6).count() == 4
+    assert MonitoringReport.objects.count() == 5
+
+
+def test_an_indicator_never_set_is_refused_with_its_row_and_changes_nothing(reference_table):
+    import_monitoring(DATA / "huadu-2021-06-rows.csv", year=2021)
+    before = list(MonitoringReport.objects.values_list("pk", "light"))
+    with pytest.raises(ImportFailed) as failed:
+        import_monitoring(DATA / "huadu-2021-06-unknown-indicator.csv", year=2021)
+    assert [str(p) for p in failed.value.problems] == [
+        "huadu-2021-06-unknown-indicator.csv 第24行 「三级指标」列: 值“工作时长”不是项目「区长专线日常经费」的三级指标"
+        "(可能是:12345热线工单办结量、疑难工单现场协调量、12345工单办结率、12345热线满意度)"]
+    assert list(MonitoringReport.objects.values_list("pk", "light")) == before
+
+
+def test_an_unknown_project_names_the_close_ones(reference_table, write_file):
+    path = write_file("m.csv", "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
+                      "项目名称,年初预算数,1-6月执行数,全年预计执行数\n办证大厅服务经费,199,80,199\n")
+    with pytest.raises(ImportFailed) as failed:
+        import_monitoring(path, year=2021)
+    assert str(failed.value) == ("m.csv 第4行 「项目名称」列: 值“办证大厅服务经费”不是「广州市花都区政务服务和数据管理局」"
+                                 "2021年绩效目标表中的项目(可能是:办证大厅窗口服务经费)")
+
+
+def test_month_from_the_option_when_the_title_has_none(reference_table, write_file):
+    path = write_file("m.csv", "项目名称,年初预算数,执行数,全年预计执行数\n区长专线日常经费,1,0.2,1\n")
+    with pytest.raises(ImportFailed, match="无法从标题中确定监控月份"):
+        import_monitoring(path, year=2021)
+    result = import_monitoring(path, year=2021, month=5)
+    # May uses April's 25%: 20% is behind.
+    assert [w["code"] for w in result.reports[0].warnings] == ["execution-behind"]
+    assert result.reports[0].warnings[0]["params"] == {"rate": "20", "threshold": "25", "month": 5}
+
+
+def test_command_and_dry_run(reference_table, capsys):
+    call_command("import_monitoring", str(DATA / "huadu-2021-06-rows.xlsx"), "--year", "2021", "--dry-run")
+    assert MonitoringReport.objects.count() == 0
+    out = capsys.readouterr().out
+    assert "项目4个 红灯2 黄灯1 绿灯1" in out and "新政务中心大楼后勤保障经费: red" in out
+    with pytest.raises(CommandError):
+        call_command("import_monitoring", str(DATA / "huadu-2021-06-unknown-indicator.csv"), "--year", "2021")
+    assert "第24行" in capsys.readouterr().err
+    call_command("import_monitoring", str(DATA / "huadu-2021-06-rows.xlsx"), "--year", "2021")
+    assert MonitoringReport.objects.count() == 4
