@@ -11,7 +11,7 @@ from functools import partial
 from django.utils import timezone
 
 from budget import indicators as grammar
-from budget import review, scoring, selectors, workflow
+from budget import monitoring_text, review, scoring, selectors, workflow
 from budget.models import BudgetTable
 
 FORMAT = "budget-performance-targets/1"
@@ -88,6 +88,7 @@ def project_dict(p, sources) -> dict:
     for f in p.funding.all():
         by_source[f.source.name] = f.amount
     evaluation = scoring.score_project(p)
+    progress = monitoring_text.indicator_monitoring(p)
     return {
         "name": p.name,
         "code": p.code or None,
@@ -96,11 +97,14 @@ def project_dict(p, sources) -> dict:
         "goal": p.goal,
         "period_goal": p.period_goal or None,
         "attributes": p.attributes or {},
-        "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)} for s in evaluation.indicators],
+        "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s),
+                                                      "monitoring": progress.get(s.indicator.pk, [])}
+                       for s in evaluation.indicators],
         "unparsed_indicator_text": p.unparsed_indicator_text or None,
         "review": review.project_review_dict(p),
         "self_evaluation": {"budget_initial": amount(p.budget_initial),
                             "budget_adjusted": amount(p.budget_adjusted)} | scoring.self_evaluation_dict(evaluation),
+        "monitoring": monitoring_text.project_monitoring(p),
     }
 
 
@@ -146,7 +150,7 @@ def json_document(*, year=None, department=None, opinions=True) -> dict:
 ROW_HEADER = [
     "部门", "年度", "资金使用单位", "项目名称", "项目编码", "源表行号", "项目总计(万元)", "资金来源明细(万元)",
     "绩效目标", "序号", "一级指标", "二级指标", "三级指标", "指标库编码", "实施周期指标值", "年度指标值",
-    "比较符", "目标值", "计量单位", "权重",
+    "比较符", "目标值", "计量单位", "权重", *monitoring_text.LATEST_HEADER,
 ]
 
 
@@ -162,12 +166,17 @@ WITH funding AS (
     WHERE p.table_id = %(table)s GROUP BY f.project_id)
 SELECT u.name, p.name, p.code, p.source_row, p.total, funding.names, funding.amounts, p.goal,
        i.id, i.seq, COALESCE(NULLIF(i.level1_label, ''), l1.name), COALESCE(NULLIF(i.level2_label, ''), l2.name),
-       i.name, i.library_code, i.period_value, i.annual_value, i.comparator, i.target_value, i.target_unit, i.weight
+       i.name, i.library_code, i.period_value, i.annual_value, i.comparator, i.target_value, i.target_unit, i.weight,
+       m.month, m.budget_initial, m.budget_adjusted, m.executed, m.forecast, m.light,
+       (SELECT string_agg(w->>'code', '; ') FROM jsonb_array_elements(m.warnings) w), ip.value, ip.likelihood
 FROM budget_project p JOIN budget_fundingunit u ON u.id = p.unit_id
+LEFT JOIN LATERAL (SELECT * FROM budget_monitoringreport r WHERE r.project_id = p.id ORDER BY r.month DESC LIMIT 1) m
+    ON true
 LEFT JOIN funding ON funding.project_id = p.id
 LEFT JOIN budget_indicator i ON i.project_id = p.id
 LEFT JOIN budget_level2category l2 ON l2.id = i.level2_id
 LEFT JOIN budget_level1category l1 ON l1.id = l2.level1_id
+LEFT JOIN budget_indicatorprogress ip ON ip.report_id = m.id AND ip.indicator_id = i.id
 WHERE p.table_id = %(table)s
 ORDER BY u.position, p.position, i.position
 """
@@ -201,14 +210,15 @@ def indicator_rows(*, year=None, department=None):
 
 def _sheet_row(table, row) -> list:
     (unit, name, code, source_row, total, names, amounts, goal, indicator, seq, level1, level2, ind_name,
-     library_code, period_value, annual_value, comparator, target, target_unit, weight) = row
+     library_code, period_value, annual_value, comparator, target, target_unit, weight, *latest) = row
     by_source = "; ".join(f"{n}={amount(a)}" for n, a in zip(names or [], amounts or []))
     base = [table.department.name, table.year, unit, name, code, source_row, Decimal(amount(total)), by_source, goal]
     if indicator is None:
-        return base + [""] * 11
+        return base + [""] * 11 + monitoring_text.latest_cells(latest)
     return base + [seq, level1, level2, ind_name, library_code or "", period_value or "", annual_value or "",
                    SHEET_COMPARATORS.get(comparator, "") if target is not None else "",
-                   _number(target), target_unit if target is not None else "", _number(weight)]
+                   _number(target), target_unit if target is not None else "", _number(weight),
+                   *monitoring_text.latest_cells(latest)]
 
 
 def _number(value):

@@ -9,7 +9,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from budget.caching import cached, data_version
-from budget.models import BudgetTable, Flag, FundingSource, FundingUnit, Indicator, Project, ProjectFunding
+from budget.models import (BudgetTable, Flag, FundingSource, FundingUnit, Indicator, MonitoringReport, Project,
+                           ProjectFunding)
 
 ZERO = Value(Decimal(0))
 
@@ -35,6 +36,7 @@ def _export_projects():
     return Project.objects.order_by("position").prefetch_related(
         Prefetch("funding", ProjectFunding.objects.select_related("source").order_by("source__position", "source__name")),
         Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")),
+        Prefetch("monitoring", MonitoringReport.objects.order_by("month").prefetch_related("indicators")),
     )
 
 

@@ -202,10 +202,11 @@ def test_lists_cost_the_same_queries_whatever_the_data(client, db, django_assert
     project = Project.objects.order_by("pk").first()
     table = project.table
     # The data version (and, once, when it was first seen), then: count and page (and the page's funding for
-    # tables); the project and its funding, indicators, flags and source columns; the table and the export's
-    # seven and its review state, then the table alone while its kept file serves.
+    # tables); the project and its funding, indicators, monitoring, flags and source columns; the table and the
+    # export's eight (monitoring reports: none, so no query for their indicator rows) and its review state, then
+    # the table alone while its kept file serves.
     for path, queries in [("tables/?year=2023", 5), ("indicators/?q=满意度&year=2023", 3), ("departments/", 3),
-                          (f"projects/{project.pk}/", 6), (f"tables/{table.pk}/", 10), (f"tables/{table.pk}/", 2)]:
+                          (f"projects/{project.pk}/", 8), (f"tables/{table.pk}/", 11), (f"tables/{table.pk}/", 2)]:
         with django_assert_num_queries(queries):
             assert client.get(API + path).status_code == 200, path
     _, page = get(client, "tables/?year=2023&page_size=5")

@@ -80,7 +80,9 @@ def test_the_export_of_the_reference_table_has_the_documented_shape(reference_ta
         "target": {"comparator": "=", "value": "22", "unit": "天"}, "weight": None,
         # 产出 50 plus 效益's 30 shared in proportion (no 效益 indicator), over three 产出 indicators
         "actual": {"value": None, "points": None, "max_points": "25.00", "deviation_reason": None},
+        "monitoring": [],  # no monitoring table imported
     }
+    assert first["monitoring"] == []
 
 
 # -- containers and encodings: the same table however it arrives ---------------------------
