@@ -17,7 +17,9 @@ from django.utils.translation import get_language
 _VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("budget_project", "id"),
                    ("budget_flag", "id"), ("budget_historicalbudgettable", "history_id"),
                    ("budget_historicalfundingunit", "history_id"), ("budget_historicalproject", "history_id"),
-                   ("budget_historicalprojectfunding", "history_id"), ("budget_historicalindicator", "history_id")]
+                   ("budget_historicalprojectfunding", "history_id"), ("budget_historicalindicator", "history_id"),
+                   # A monitoring import replaces a month's reports: new rows, a larger id.
+                   ("budget_monitoringreport", "id")]
 VERSION_SEQUENCE = "budget_data_version"
 TIMEOUT = 24 * 3600  # an entry nobody asked for in a day goes, whatever the version
 PAGE_MAX_BYTES = 512 * 1024  # larger pages are rendered each time: 300 kept pages stay under 150 MB a process

@@ -9,8 +9,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from budget.caching import cached, data_version
-from budget.models import (BudgetTable, Flag, FundingSource, FundingUnit, Indicator, MonitoringReport, Project,
-                           ProjectFunding)
+from budget.models import (BudgetTable, Flag, FundingSource, FundingUnit, Indicator, IndicatorProgress, MonitoringReport,
+                           Project, ProjectFunding)
 
 ZERO = Value(Decimal(0))
 
@@ -343,6 +343,9 @@ def project_detail(*, pk):
             Prefetch("funding", ProjectFunding.objects.select_related("source").order_by("source__position")),
             Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")),
             Prefetch("flags", Flag.objects.order_by("row", "id")),
+            Prefetch("monitoring", MonitoringReport.objects.order_by("month").prefetch_related(
+                Prefetch("indicators", IndicatorProgress.objects.select_related("indicator")
+                         .order_by("indicator__position")))),
         )
         .filter(pk=pk)
         .first()

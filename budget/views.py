@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, downloads, exporter, scoring, selectors, workflow
+from budget import caching, charts, downloads, exporter, monitoring_pages, scoring, selectors, workflow
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department
 from budget.tables import IndicatorTable, ProjectTable
@@ -85,8 +85,10 @@ def overview(request):
                          lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources))
     used = [n for n, s in enumerate(sources) if any(t.by_source[n] is not None for t in tables)
             or any(s in t["by_source"] for t in top)]
+    lights = monitoring_pages.lights_by_table([t.pk for t in tables])
     for t in tables:
         t.by_source = [t.by_source[n] for n in used]
+        t.lights = lights.get(t.pk)
     sources = [sources[n] for n in used]
     rest = None
     if summary["count"] > len(top):
@@ -169,6 +171,10 @@ class _DepartmentSections:
                 "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
                 "by_purpose": list(details.get("by_purpose", {}).items()), "duties": details.get("duties", []),
                 "indicators": list(whole.indicators.all()) if whole else []}
+
+    @cached_property
+    def monitoring(self):
+        return monitoring_pages.department_monitoring(self.table)
 
     @cached_property
     def mix(self):
@@ -255,6 +261,7 @@ def project(request, pk):
         "groups": _grouped(indicators),
         "target_panels": charts.numeric_targets(targets),
         "evaluation": _self_evaluation(project, indicators),
+        "monitoring": monitoring_pages.project_months(project),
         "edit_url": reverse("admin:budget_project_change", args=[project.pk]) if request.user.is_staff else None,
     })
 

@@ -9,8 +9,8 @@ from budget.models import BudgetTable, Department
 from tests.conftest import REFERENCE
 from tests.ui_helpers import figure, grow, table_rows
 
-QUERIES = 6  # years, the year's count and sum, funding sources, data version; on a cache miss a page of tables
-# with counts and sums, and the largest tables
+QUERIES = 7  # years, the year's count and sum, funding sources, data version; on a cache miss a page of tables
+# with counts and sums, the largest tables, and the page's latest monitoring months
 
 
 def test_it_lists_each_department_with_its_funding_projects_indicators_and_flags(client, reference_table):
@@ -19,9 +19,9 @@ def test_it_lists_each_department_with_its_funding_projects_indicators_and_flags
     text = response.content.decode()
     department_url = reverse("budget:department", args=[reference_table.department_id, 2021])
     assert f'<a href="{department_url}">广州市花都区政务服务和数据管理局</a>' in text
-    # department, year, total, 财政拨款, 财政专户拨款, 其他资金, projects, indicators, numeric targets, flags
+    # department, year, total, 财政拨款, 财政专户拨款, 其他资金, projects, indicators, numeric targets, flags, monitoring
     assert table_rows(response, "tables") == [["广州市花都区政务服务和数据管理局", "2021", "2,616.61", "2,616.61", "0.00", "0.00",
-                     "13", "63", "51", "1"]]
+                     "13", "63", "51", "1", "—"]]
 
 
 def test_it_charts_funding_by_department_stacked_by_source_in_fixed_colours(client, reference_table):

@@ -8,10 +8,10 @@ from django.utils import translation
 from budget.models import Indicator, Level2Category, Project
 from tests.ui_helpers import WORKED_EXAMPLE, figure, import_actuals, table_rows
 
-# project with table, department and unit; funding; indicators; flags; department funding; for a visitor the
-# data version the page cache is keyed on
-QUERIES = 6
-STAFF_QUERIES = 7  # no page cache, but the session and the user behind the edit link
+# project with table, department and unit; funding; indicators; flags; monitoring reports; department funding; for a
+# visitor the data version the page cache is keyed on
+QUERIES = 7
+STAFF_QUERIES = 8  # no page cache, but the session and the user behind the edit link
 
 
 def url_of(name):
