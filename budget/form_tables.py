@@ -114,7 +114,11 @@ class FormTables:
                     where = "" if source == first_source else first_source + " "
                     self.reader.problem(row, "主管部门", name, f"与{where}第{first_row}行的「{first_name}」不是同一个部门:"
                                         "一个文件中的表单应属于同一部门,或用 --department 指定部门")
-        return (seen[0][0], seen[0][1]) if seen else ("", "")
+        if not seen:
+            return "", ""
+        name, code = seen[0][0], seen[0][1]
+        # The code belongs to the department the form names: not to another one --department gives.
+        return name, code if not given or department_note(name, given) is None else ""
 
     def project(self, form: Form, info, department_kind) -> ParsedProject:
         name_fact = form.first("project")

@@ -333,3 +333,11 @@ def test_the_downloads_of_a_department_with_both_tables(db, client, tmp_path):
     assert tables[1]["overall"]["funding"]["by_purpose"] == {"项目支出": "60.8", "基本支出": "110.61"}
     text = b"".join(client.get(reverse("budget:download", args=[pk, 2019, "txt"])).streaming_content).decode()
     assert "道路养护" in text and "部门整体支出" not in text
+
+
+def test_a_given_department_does_not_take_the_code_of_the_department_the_form_names(db, tmp_path):
+    import_table(workbook(tmp_path / "f.xlsx", SPEC_FORM), filename="f.xlsx", department="某县交通局")
+    table = BudgetTable.objects.get()
+    assert (table.department.name, table.department.code) == ("某县交通局", "")
+    assert table.flags.get(code="department-differs").message == (
+        "文件中的部门名称「某县交通运输局」与指定的部门「某县交通局」不同,已按指定的部门导入")
