@@ -28,7 +28,7 @@ PROJECTS_SHOWN = 300  # a review page lists the projects with most findings firs
 Status = TableReview.Status
 COLUMNS = [("department", gettext_lazy("部门")), ("status", gettext_lazy("审核状态")),
            ("score", gettext_lazy("审核得分")), ("errors", gettext_lazy("错误")), ("warnings", gettext_lazy("警告")),
-           ("last", gettext_lazy("最近操作"))]
+           ("red", gettext_lazy("红灯项目")), ("last", gettext_lazy("最近操作"))]
 
 
 def signed_in(view):
@@ -58,12 +58,12 @@ def worklist_view(request):
         return redirect_to_login(request.get_full_path())
     years = selectors.table_years()
     year = _year(request, years)
-    params = {k: request.GET.get(k, "") for k in ("status", "finding", "q", "sort")}
+    params = {k: request.GET.get(k, "") for k in ("status", "finding", "q", "sort", "monitoring")}
     context = {"years": years, "year": year, "params": params, "statuses": Status.choices,
                "findings": list(worklist.FINDING_LABELS.items())}
     if year is not None:
         rows, order = worklist.tables(year=year, status=params["status"], finding=params["finding"], q=params["q"],
-                                      order=params["sort"] or "department")
+                                      order=params["sort"] or "department", red=params["monitoring"] == "red")
         page = Paginator(rows, TABLES_PER_PAGE).get_page(request.GET.get("page"))
         for t in page:
             t.grade = worklist.grade(t.review_score)

@@ -37,7 +37,12 @@ ORDERS = {
     "department": ("department__name",), "status": ("status_order", "department__name"),
     "score": ("review_score", "department__name"), "errors": ("errors", "department__name"),
     "warnings": ("warnings", "department__name"), "last": ("last_at", "department__name"),
+    "red": ("red", "department__name"),
 }
+# Projects of the table whose latest monitoring month (绩效运行监控) is a red light.
+RED_COUNT = ("SELECT count(*) FROM budget_project p JOIN LATERAL (SELECT r.light FROM budget_monitoringreport r "
+             "WHERE r.project_id = p.id ORDER BY r.month DESC LIMIT 1) m ON true "
+             "WHERE p.table_id = budget_budgettable.id AND m.light = 'red'")
 
 # One count per severity over the findings of the table's projects, in the database.
 FINDINGS_COUNT = ("SELECT count(*) FROM budget_project p CROSS JOIN LATERAL jsonb_array_elements(p.review_findings) f "
@@ -55,7 +60,7 @@ def finding_filter(choice: str) -> dict | None:
 
 
 def tables(*, year: int, status: str = "", finding: str = "", q: str = "", order: str = "department",
-           department_ids=None):
+           department_ids=None, red: bool = False):
     """The year's tables annotated with status, last action, error and warning counts; filtered and sorted."""
     state = TableReview.objects.filter(department_id=OuterRef("department_id"), year=OuterRef("year"))
     last = ReviewEvent.objects.filter(review__department_id=OuterRef("department_id"),
@@ -68,7 +73,7 @@ def tables(*, year: int, status: str = "", finding: str = "", q: str = "", order
                       last_by=Subquery(last.values("by")[:1]),
                       last_at=Coalesce(Subquery(last.values("at")[:1]), "imported_at", output_field=DateTimeField()),
                       errors=RawSQL(FINDINGS_COUNT, ["error"]),
-                      warnings=RawSQL(FINDINGS_COUNT, ["warning"])))
+                      warnings=RawSQL(FINDINGS_COUNT, ["warning"]), red=RawSQL(RED_COUNT, [])))
     # The round's order (草稿, 待审, 已退回, 已通过), not the codes' alphabet.
     rows = rows.annotate(status_order=Case(*(When(status=s, then=Value(n)) for n, s in enumerate(Status.values))))
     if department_ids is not None:
@@ -80,6 +85,8 @@ def tables(*, year: int, status: str = "", finding: str = "", q: str = "", order
         rows = rows.filter(Exists(Project.objects.filter(table_id=OuterRef("pk"), review_findings__contains=[wanted])))
     if q.strip():
         rows = rows.filter(department__name__icontains=q.strip())
+    if red:
+        rows = rows.filter(red__gt=0)
     descending = order.startswith("-")
     fields = ORDERS.get(order.lstrip("-"), ORDERS["department"])
     first = fields[0]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from budget import exporter
 from budget.models import MonitoringReport, Project
 from budget.monitoring_import import import_monitoring
+from tests.test_workflow import people  # noqa: F401 (fixture)
 from tests.ui_helpers import figure, table_rows
 
 DATA = Path(__file__).parent / "data" / "monitoring"
@@ -159,3 +160,20 @@ def test_the_pages_cost_a_fixed_number_of_queries(client, reference_table, data_
     data_changed()
     # Without reports: the department asks for the latest month only; overview and project one query less.
     assert counts(client, reference_table) == [16, 7, 7]
+
+
+def test_the_worklist_counts_red_projects_and_filters_by_them(client, june, people):
+    from tests.ui_helpers import table_rows as rows_of
+
+    client.force_login(people["reviewer"])
+    BudgetTable = type(june)
+    quiet = BudgetTable.objects.create(department=type(june.department).objects.create(name="没有监控的部门"), year=2021)
+    rows = rows_of(client.get("/review/?year=2021"), "worklist")
+    assert sorted((r[0], r[6]) for r in rows) == sorted([(quiet.department.name, "0"), (NAME, "2")])
+    rows = rows_of(client.get("/review/?year=2021&monitoring=red"), "worklist")
+    assert [(r[0], r[6]) for r in rows] == [(NAME, "2")]
+    rows = rows_of(client.get("/review/?year=2021&sort=-red"), "worklist")
+    assert rows[0][0] == NAME
+    # October: the one project reported is green; its June red no longer counts, the other June red does.
+    import_monitoring(DATA / "huadu-2021-10-form.csv", year=2021)
+    assert [(r[0], r[6]) for r in rows_of(client.get("/review/?year=2021&monitoring=red"), "worklist")] == [(NAME, "1")]

@@ -93,7 +93,7 @@ def test_the_worklist_shows_status_score_grade_counts_and_last_action(client, ta
     event = ReviewEvent.objects.get()
     when = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
     assert table_rows(body, "worklist") == [
-        [NAME, "已退回", f"{score:.2f}", grade, str(errors), str(warnings), f"退回修改 · reviewer · {when}"]]
+        [NAME, "已退回", f"{score:.2f}", grade, str(errors), str(warnings), "0", f"退回修改 · reviewer · {when}"]]
     assert f'href="{page_url(table)}"' in body.content.decode()
 
 
@@ -197,7 +197,7 @@ def test_the_worklist_sorts_by_each_column(reviewer_client):
     rows = table_rows(reviewer_client.get(f"{WORKLIST}?sort=-errors"), "worklist")
     assert rows[0][0] == "测试部门0000" and rows[0][4] == "2"  # n % 21 == 0: both projects lack a category
     rows = table_rows(reviewer_client.get(f"{WORKLIST}?sort=-last&status=approved"), "worklist")
-    assert rows[0][0] == "测试部门0298" and rows[0][6].startswith("通过 · reviewer")
+    assert rows[0][0] == "测试部门0298" and rows[0][7].startswith("通过 · reviewer")
     rows = table_rows(reviewer_client.get(f"{WORKLIST}?sort=department"), "worklist")
     assert [r[0] for r in rows[:2]] == ["测试部门0000", "测试部门0001"] and rows[1][1] == "已退回"
 
@@ -380,7 +380,7 @@ def test_the_review_pages_speak_english_when_asked(reviewer_client, table, peopl
     opinion(people["reviewer"], table, "补充质量指标")
     reviewer_client.get(f"/i18n/en/?next={WORKLIST}")
     rows = table_rows(reviewer_client.get(WORKLIST), "worklist")
-    assert rows[0][:2] == [NAME, "Submitted"] and rows[0][6].startswith("Import")
+    assert rows[0][:2] == [NAME, "Submitted"] and rows[0][7].startswith("Import")
     body = reviewer_client.get(page_url(table)).content.decode()
     assert ">Return for revision</button>" in body and ">Approve</button>" in body and "Opinion on the whole table" in body
     response = reviewer_client.post(page_url(table), {"action": "approve"}, follow=True)
