@@ -380,3 +380,5 @@ SCOPE_PATHS = {
 
 # Approved tables are locked (budget/workflow.py): their admin saves and deletes are refused with who approved.
 lock_approved(admin.site, [BudgetTable, FundingUnit, Project, Indicator, Flag])
+
+from budget import monitoring_admin  # noqa: E402,F401 - registers the monitoring pages

@@ -4,7 +4,8 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 EDITORS = "部门填报员"
 REVIEWERS = "审核员"
 # Editors import and correct their own departments' data; the category lists are shared by all.
-EDITOR_MODELS = ["budgettable", "fundingunit", "project", "projectfunding", "indicator", "flag"]
+EDITOR_MODELS = ["budgettable", "fundingunit", "project", "projectfunding", "indicator", "flag", "monitoringreport",
+                 "indicatorprogress"]
 SHARED_MODELS = ["department", "fundingsource", "level1category", "level2category", "importlog"]
 
 

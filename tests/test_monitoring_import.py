@@ -96,3 +96,71 @@ def test_command_and_dry_run(reference_table, capsys):
     assert "第24行" in capsys.readouterr().err
     call_command("import_monitoring", str(DATA / "huadu-2021-06-rows.xlsx"), "--year", "2021")
     assert MonitoringReport.objects.count() == 4
+
+
+# -- the admin: upload with preview and confirm, department scope, edits recompute --------------
+
+from tests.test_workflow import people, table  # noqa: E402,F401 (fixtures)
+
+UPLOAD = "/admin/budget/monitoringreport/import/"
+
+
+def upload(client, name, **fields):
+    with open(DATA / name, "rb") as f:
+        return client.post(UPLOAD, {"file": f, "year": "2021", **fields})
+
+
+def test_the_upload_previews_then_confirms(client, table, people):
+    client.force_login(people["editor"])
+    response = upload(client, "huadu-2021-06-forms.xlsx")
+    text = response.content.decode()
+    assert "项目4个 红灯2 黄灯1 绿灯1" in text and "指标「服务人员」可能无法完成,但未填写偏差原因" in text
+    assert MonitoringReport.objects.count() == 0
+    response = client.post(UPLOAD, {"token": response.context["token"]})
+    assert response.status_code == 302 and MonitoringReport.objects.count() == 4
+
+
+def test_the_upload_lists_the_problems_and_writes_nothing(client, table, people):
+    client.force_login(people["editor"])
+    text = upload(client, "huadu-2021-06-unknown-indicator.csv").content.decode()
+    assert "第24行" in text and "工作时长" in text and MonitoringReport.objects.count() == 0
+
+
+def test_another_departments_editor_is_refused(client, table, people):
+    client.force_login(people["other"])
+    text = upload(client, "huadu-2021-06-rows.csv").content.decode()
+    assert "不是您负责的部门,您只能导入本部门的数据" in text and MonitoringReport.objects.count() == 0
+    import_monitoring(DATA / "huadu-2021-06-rows.csv", year=2021)
+    report = MonitoringReport.objects.first()
+    assert client.get(f"/admin/budget/monitoringreport/{report.pk}/change/").status_code in (302, 404)
+    assert "办证大厅" not in client.get("/admin/budget/monitoringreport/").content.decode()
+
+
+def test_monitoring_of_an_approved_table_is_allowed(table, people):
+    from budget import workflow
+
+    workflow.transition(people["reviewer"], table.department, 2021, "approve", "")
+    assert len(import_monitoring(DATA / "huadu-2021-06-rows.csv", year=2021).reports) == 4
+
+
+def test_an_edit_in_the_admin_recomputes_the_light(client, table, people):
+    import_monitoring(DATA / "huadu-2021-06-rows.csv", year=2021)
+    report = MonitoringReport.objects.get(project__name="办证大厅窗口服务经费")
+    client.force_login(people["editor"])
+    url = f"/admin/budget/monitoringreport/{report.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    rows = list(report.indicators.order_by("indicator__position"))
+    data.update({"executed": "79.6", "indicators-TOTAL_FORMS": len(rows), "indicators-INITIAL_FORMS": len(rows),
+                 "indicators-MIN_NUM_FORMS": 0, "indicators-MAX_NUM_FORMS": 1000})
+    for n, row in enumerate(rows):
+        data.update({f"indicators-{n}-id": row.pk, f"indicators-{n}-report": report.pk, f"indicators-{n}-value": row.value,
+                     f"indicators-{n}-forecast": row.forecast, f"indicators-{n}-likelihood": row.likelihood,
+                     f"indicators-{n}-deviation_causes": json.dumps(row.deviation_causes),
+                     f"indicators-{n}-deviation_note": "", f"indicators-{n}-measures": ""})
+    data["indicators-0-value"] = "8天"  # 8 of 22 days: progress (36.4 + 100 + 100) / 3 = 78.8, 38.8 from 40%
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    report.refresh_from_db()
+    # 79.6 / 199 = 40%: no longer behind; progress still apart.
+    assert (report.light, [w["code"] for w in report.warnings]) == ("yellow", ["progress-gap"])

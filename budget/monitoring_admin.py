@@ -1,0 +1,132 @@
+"""Monitoring in the admin: the upload page (preview, then confirm) and the reports, edited with their
+indicator rows; every edit recomputes the warnings and the light.
+
+The upload goes through the targets import's cap and pending-upload folder; an editor may import and edit
+only the monitoring of departments they belong to. Monitoring of an approved table is allowed: it reports
+against the approved targets and changes none of them (budget/monitoring_import.py).
+"""
+
+import secrets
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from budget import security
+from budget.admin import (PROBLEMS_SHOWN, DepartmentScoped, ImportForm, check_department, forget_stale_uploads,
+                          pending_dir)
+from budget.models import IndicatorProgress, MonitoringReport
+from budget.monitoring_import import import_monitoring, refresh
+from budget.monitoring_text import message
+from budget.problems import ImportFailed
+
+OPTIONS = ("year", "month", "department")
+
+
+class MonitoringForm(forms.Form):
+    file = forms.FileField(label=_("绩效运行监控表文件"),
+                           help_text=_("Excel .xlsx/.xls、CSV、PDF(有文字层)或 Word .docx;一个项目一张表,或一行一个指标"))
+    year = forms.IntegerField(label=_("预算年度"), required=False, min_value=1990, max_value=2100,
+                              help_text=_("表题中没有年份时填写"))
+    month = forms.IntegerField(label=_("截至月份"), required=False, min_value=1, max_value=12,
+                               help_text=_("表题中没有「1-M月」或「截至M月底」时填写"))
+    department = forms.CharField(label=_("部门名称"), required=False, help_text=_("表中没有「部门名称」行时填写"))
+
+    clean_file = ImportForm.clean_file  # the same upload cap as the targets import
+
+
+def monitoring_import_view(request):
+    """Upload → preview (a dry run: each project's light and warnings) → confirm → import."""
+    if not request.user.has_perm("budget.add_monitoringreport"):
+        raise PermissionDenied
+    context = {**admin.site.each_context(request), "title": _("导入绩效运行监控表")}
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm(request)
+    form = MonitoringForm(request.POST or None, request.FILES or None)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        forget_stale_uploads()
+        token = secrets.token_hex(16)
+        saved = pending_dir() / token
+        with saved.open("wb") as out:
+            for chunk in form.cleaned_data["file"].chunks():
+                out.write(chunk)
+        options = {k: form.cleaned_data[k] for k in OPTIONS}
+        name = Path(form.cleaned_data["file"].name).name
+        try:
+            with security.unbounded_statements():
+                result = import_monitoring(saved, filename=name, dry_run=True, **options)
+            check_department(request.user, result.department, name)
+        except ImportFailed as failed:
+            saved.unlink()
+            context.update(problems=failed.problems[:PROBLEMS_SHOWN], problem_count=failed.total)
+        else:
+            request.session[f"monitoring-{token}"] = {"name": name, **options}
+            rows = [{"project": r.project.name, "light": r.get_light_display(), "code": r.light,
+                     "messages": [message(w) for w in r.warnings]} for r in result.reports]
+            context.update(preview=result, rows=rows, token=token)
+    return TemplateResponse(request, "admin/budget/monitoring_import.html", context)
+
+
+def _confirm(request):
+    token = request.POST["token"]
+    options = request.session.pop(f"monitoring-{token}", None)
+    saved = pending_dir() / token
+    if options is None or not token.isalnum() or not saved.exists():
+        messages.error(request, _("预览已过期,请重新上传"))
+        return redirect("admin:budget_monitoring_import")
+    name = options.pop("name")
+    try:
+        with security.unbounded_statements():
+            preview = import_monitoring(saved, filename=name, dry_run=True, **options)
+            check_department(request.user, preview.department, name)
+            result = import_monitoring(saved, filename=name, **options)
+    except ImportFailed as failed:
+        security.event("import-refused", request, file=name, problems=failed.total)
+        messages.error(request, "\n".join(str(p) for p in failed.problems[:20]))
+        return redirect("admin:budget_monitoring_import")
+    finally:
+        saved.unlink(missing_ok=True)
+    security.event("import", request, file=name, department=result.department, year=result.year)
+    messages.success(request, _("导入完成: ") + result.summary())
+    return redirect(reverse("admin:budget_monitoringreport_changelist"))
+
+
+class IndicatorProgressInline(admin.TabularInline):
+    model = IndicatorProgress
+    fields = ["indicator", "value", "forecast", "likelihood", "deviation_causes", "deviation_note", "measures"]
+    readonly_fields = ["indicator"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # rows come with the report's import; an indicator is one the targets set
+
+
+@admin.register(MonitoringReport)
+class MonitoringReportAdmin(DepartmentScoped, admin.ModelAdmin):
+    department_path = "project__table__department"
+    list_display = ["project", "month", "light", "executed", "forecast", "source_filename"]
+    list_select_related = ["project__table__department"]
+    list_filter = ["light", "month", "project__table__year"]
+    search_fields = ["project__name", "project__table__department__name"]
+    fields = ["project", "month", "budget_initial", "budget_adjustment", "budget_adjusted", "executed", "forecast",
+              "light", "warnings", "source_filename", "imported_at"]
+    readonly_fields = ["project", "month", "light", "warnings", "source_filename", "imported_at"]
+    inlines = [IndicatorProgressInline]
+
+    def has_add_permission(self, request):
+        return False  # a report comes from a monitoring table (the import page)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        refresh(form.instance)  # the warnings and the light follow every edit
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(monitoring_import_view)
+        return [path("import/", view, name="budget_monitoring_import")] + super().get_urls()
