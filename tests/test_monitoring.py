@@ -75,3 +75,15 @@ def test_progress_gap_lower_is_better_and_without_numeric_targets():
     assert codes(spent(6, "50", indicators=[slow])) == [("progress-gap", "yellow", "")]
     words = IndicatorFigures("q", target=None, value=None)
     assert codes(spent(6, "50", indicators=[words])) == []
+
+
+def test_warnings_are_codes_and_parameters_rendered_in_the_readers_language():
+    from django.utils import translation
+
+    from budget.monitoring_text import message
+
+    (behind,) = evaluate(spent(6, "30"))
+    assert set(behind) == {"code", "severity", "indicator", "params"}
+    assert message(behind) == "1-6月执行率 30% 低于时间进度要求 40%"
+    with translation.override("en"):
+        assert message(behind) == "Execution rate for months 1-6 is 30%, below the time threshold of 40%"

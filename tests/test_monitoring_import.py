@@ -164,3 +164,13 @@ def test_an_edit_in_the_admin_recomputes_the_light(client, table, people):
     report.refresh_from_db()
     # 79.6 / 199 = 40%: no longer behind; progress still apart.
     assert (report.light, [w["code"] for w in report.warnings]) == ("yellow", ["progress-gap"])
+
+
+def test_every_threshold_is_a_setting(reference_table, settings):
+    settings.BUDGET_MONITORING = {"execution_thresholds": {6: 30}, "forecast_min": 80, "progress_gap": 75}
+    result = import_monitoring(DATA / "huadu-2021-06-rows.csv", year=2021, dry_run=True)
+    lights = {r.project.name: (r.light, [w["code"] for w in r.warnings]) for r in result.reports}
+    # 30% meets a 30% threshold; 280 of 340 (82%) meets 80%; a 70-point gap is within 75.
+    assert lights["办证大厅窗口服务经费"] == ("green", [])
+    assert lights["基层服务平台示范点建设经费"] == ("green", [])
+    assert MonitoringReport.objects.count() == 0
