@@ -65,6 +65,7 @@ def import_monitoring(source, *, filename=None, year=None, month=None, departmen
         with connection.cursor() as cursor:
             department_lock(cursor, table.department.name, table_year)
         reports = [_report(block, table, table_month, problem) for block in reading.blocks]
+        _no_repeats(reports, problem)
         if problems:
             raise ImportFailed(problems)
         result = MonitoringResult(name, table.department.name, table_year, table_month)
@@ -125,14 +126,48 @@ def _report(block, table, month, problem):
                 file=block.source)
         return None, []
     report = MonitoringReport(project=project, month=month, source_filename=block.source[:300], source_row=block.row)
+    for row, column, text, first in block.conflicts:
+        problem(row, column, text, f"与第{first}行填写的同一项目的金额不一致", file=block.source)
     for role, (row, column, text) in block.money.items():
         if role in AMOUNT_FIELDS and not is_blank(text):
             setattr(report, "budget_adjustment" if role == "adjustment" else role,
                     _amount(text, row, column, problem, block.source))
     if report.budget_adjusted is None and report.budget_initial is not None and report.budget_adjustment is not None:
         report.budget_adjusted = report.budget_initial + report.budget_adjustment
+    if report.executed is None and "rate" in block.money and not is_blank(block.money["rate"][2]):
+        _executed_from_rate(report, block.money, problem, block.source)
     rows = [_progress(project, row, cells, problem, block.source) for row, cells in block.indicators]
     return report, [r for r in rows if r is not None]
+
+
+def _no_repeats(reports, problem):
+    """A project twice in one file, or an indicator twice in one project, would be two answers for one month."""
+    seen = {}
+    for report, rows in reports:
+        if report is None:
+            continue
+        first = seen.setdefault(report.project.pk, report)
+        if first is not report:
+            problem(report.source_row, "项目名称", report.project.name,
+                    f"与第{first.source_row}行重复:同一项目在一个文件中只能填报一次", file=report.source_filename)
+        indicators = {}
+        for row in rows:
+            earlier = indicators.setdefault(row.indicator.pk, row.source_row)
+            if earlier != row.source_row:
+                problem(row.source_row, "三级指标", row.indicator.name,
+                        f"与第{earlier}行重复:同一项目的同一指标只能填写一次", file=report.source_filename)
+
+
+def _executed_from_rate(report, money, problem, source):
+    """1-M月执行率 without 1-M月执行数: the amount is the rate of the budget."""
+    budget = report.budget_adjusted if report.budget_adjusted is not None else report.budget_initial
+    row, column, text = money["rate"]
+    raw = text.replace(" ", "")
+    number = parse_number(raw.removesuffix("%"))
+    if number is None or not raw.endswith("%"):
+        problem(row, column, text, "不是有效的执行率(应为百分数,如 37.5%)", file=source)
+    elif budget is not None:
+        report.executed = budget * number / 100
 
 
 def _amount(text, row, column, problem, source) -> Decimal | None:

@@ -60,6 +60,8 @@ class Block:
     source: str
     money: dict = field(default_factory=dict)  # role → (row, column header, text)
     indicators: list = field(default_factory=list)  # (row, {role: (column header, text)})
+    # Money cells repeated on a later row of the project with another figure: (row, column, text, first row).
+    conflicts: list = field(default_factory=list)
 
 
 @dataclass
@@ -133,7 +135,7 @@ class MonitoringReader:
             return
         if "indicator" in self.columns:
             self.indicator_row(row, cells)
-        if MONEY & self.columns.keys() and not self.block.money:
+        if MONEY & self.columns.keys():
             self.money_row(row, cells)
 
     @staticmethod
@@ -170,8 +172,13 @@ class MonitoringReader:
     def money_row(self, row, cells):
         found = {role: (row, self.header[i], cells[i]) for role, i in self.columns.items()
                  if role in MONEY and i < len(cells) and cells[i]}
-        if found:
+        if not self.block.money:
             self.block.money = found
+            return
+        for role, (_, column, text) in found.items():  # a name repeated on each row repeats its money too
+            first = self.block.money.get(role)
+            if first is None or first[2] != text:
+                self.block.conflicts.append((row, column, text, first[0] if first else self.block.row))
 
     def indicator_row(self, row, cells):
         name = self.cell(cells, "indicator")

@@ -206,7 +206,7 @@ def test_lists_cost_the_same_queries_whatever_the_data(client, db, django_assert
     # export's eight (monitoring reports: none, so no query for their indicator rows) and its review state, then
     # the table alone while its kept file serves.
     for path, queries in [("tables/?year=2023", 5), ("indicators/?q=满意度&year=2023", 3), ("departments/", 3),
-                          (f"projects/{project.pk}/", 8), (f"tables/{table.pk}/", 11), (f"tables/{table.pk}/", 2)]:
+                          (f"projects/{project.pk}/", 7), (f"tables/{table.pk}/", 11), (f"tables/{table.pk}/", 2)]:
         with django_assert_num_queries(queries):
             assert client.get(API + path).status_code == 200, path
     _, page = get(client, "tables/?year=2023&page_size=5")

@@ -174,3 +174,34 @@ def test_every_threshold_is_a_setting(reference_table, settings):
     assert lights["办证大厅窗口服务经费"] == ("green", [])
     assert lights["基层服务平台示范点建设经费"] == ("green", [])
     assert MonitoringReport.objects.count() == 0
+
+
+def test_a_project_or_indicator_twice_is_refused(reference_table, write_file):
+    path = write_file("m.csv", "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
+                      "项目名称,年初预算数,1-6月执行数,三级指标,1-6月完成值,完成可能性\n"
+                      "区长专线日常经费,1,0.5,疑难工单现场协调量,10次,确定能\n"
+                      ",,,疑难工单现场协调量,11次,确定能\n"
+                      "区长专线日常经费,1,0.6,12345热线满意度,80%,确定能\n"
+                      "办证大厅窗口服务经费,199,80,工作天数,22天,确定能\n"
+                      "区长专线日常经费,1,0.5,12345工单办结率,99%,确定能\n")
+    with pytest.raises(ImportFailed) as failed:
+        import_monitoring(path, year=2021)
+    # The name repeated on the next rows continues the project (its money must repeat alike); after another
+    # project it is the same project a second time.
+    assert [str(p) for p in failed.value.problems] == [
+        "m.csv 第6行 「1-6月执行数」列: 值“0.6”与第4行填写的同一项目的金额不一致",
+        "m.csv 第5行 「三级指标」列: 值“疑难工单现场协调量”与第4行重复:同一项目的同一指标只能填写一次",
+        "m.csv 第8行 「项目名称」列: 值“区长专线日常经费”与第4行重复:同一项目在一个文件中只能填报一次"]
+    assert MonitoringReport.objects.count() == 0
+
+
+def test_the_amount_spent_from_the_rate_when_only_the_rate_is_given(reference_table, write_file):
+    path = write_file("m.csv", "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
+                      "项目名称,调整后预算数,1-6月执行率\n办证大厅窗口服务经费,199,39.5%\n区长专线日常经费,1,半数\n")
+    with pytest.raises(ImportFailed) as failed:
+        import_monitoring(path, year=2021)
+    assert str(failed.value) == "m.csv 第5行 「1-6月执行率」列: 值“半数”不是有效的执行率(应为百分数,如 37.5%)"
+    path.write_text(path.read_text().replace("半数", "50%"))
+    result = import_monitoring(path, year=2021)
+    behind = next(r for r in result.reports if r.project.name == "办证大厅窗口服务经费")
+    assert (str(behind.executed), behind.light) == ("78.605", "red")
