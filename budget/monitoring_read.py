@@ -184,6 +184,6 @@ class MonitoringReader:
         name = self.cell(cells, "indicator")
         filled = {role: (self.header[i], cells[i]) for role, i in self.columns.items()
                   if role not in MONEY and role != "project" and i < len(cells) and cells[i]}
-        if not name and not (filled.keys() - {"level1", "level2"}):
-            return  # a 一级/二级 heading row, or an empty template row
+        if not (filled.keys() - {"level1", "level2", "indicator"}):
+            return  # a 一级/二级 heading row, or a template row naming a category with nothing filled in
         self.block.indicators.append((row, filled))

@@ -87,3 +87,28 @@ def test_warnings_are_codes_and_parameters_rendered_in_the_readers_language():
     assert message(behind) == "1-6月执行率 30% 低于时间进度要求 40%"
     with translation.override("en"):
         assert message(behind) == "Execution rate for months 1-6 is 30%, below the time threshold of 40%"
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "csv"])
+def test_the_real_huangshi_monitoring_form_reads_as_its_facts_say(ext):
+    """tests/data/real/hb-huangshi-2019-monitoring: a published 项目支出绩效监控表 (one form, 1-6月)."""
+    import json
+    from pathlib import Path
+
+    from budget.monitoring_read import MonitoringReader
+    from budget.readers import open_table
+
+    real = Path(__file__).parent / "data" / "real"
+    facts = json.loads((real / "hb-huangshi-2019-monitoring.json").read_text(encoding="utf-8"))
+    reading = MonitoringReader().read([open_table(real / f"hb-huangshi-2019-monitoring.{ext}")])
+    assert (reading.department, reading.year) == (facts["department"], facts["year"])
+    (project,) = facts["projects"]
+    (block,) = reading.blocks
+    (month,) = project["monitoring"]
+    assert (block.project, reading.month) == (project["name"], month["month"])
+    assert {role: cell[2] for role, cell in block.money.items()} == {
+        "budget_initial": month["budget_initial"], "executed": month["executed"]}
+    read = [(cells["indicator"][1], cells.get("value", ("", None))[1], cells["likelihood"][1])
+            for _, cells in block.indicators]
+    assert read == [(i["name"], i["monitoring"][0]["value"], i["monitoring"][0]["likelihood"])
+                    for i in project["indicators"]]
