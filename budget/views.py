@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 
 from budget import caching, charts, exporter, scoring, selectors
 from budget.filters import IndicatorFilter, ProjectFilter
-from budget.models import Department
+from budget.models import Department, RemovedProject
 from budget.tables import IndicatorTable, ProjectTable
 
 TABLES_PER_PAGE = 50
@@ -367,3 +367,40 @@ def _attachment(body, fmt, filename) -> HttpResponse:
     response = HttpResponse(body, content_type=DOWNLOADS[fmt])
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+# -- project links that survive editions --------------------------------------------------------
+
+@require_safe
+def project_page(request, pk):
+    """A project by id, as every page links it; one a re-import dropped answers 410 saying which edition did."""
+    try:
+        return project(request, pk)
+    except Http404:
+        gone = RemovedProject.objects.select_related("department", "removed_by").filter(project_id=pk).first()
+        if gone is None:
+            raise
+        return _gone(request, gone)
+
+
+@require_safe
+def project_by_ref(request, pk, year, ref):
+    """The same page at a path that reads: department / year / project code (or name, ~2 for a second namesake)."""
+    from budget.identity import find_project
+
+    found = find_project(pk, year, ref)
+    if found is not None:
+        return project(request, found)
+    gone = (RemovedProject.objects.select_related("department", "removed_by")
+            .filter(department_id=pk, year=year, ref=ref).order_by("-removed_at").first())
+    if gone is None:
+        raise Http404
+    return _gone(request, gone)
+
+
+def _gone(request, gone):
+    still = gone.department.tables.filter(year=gone.year).exists()
+    return render(request, "budget/gone.html", {
+        "gone": gone,
+        "department_url": reverse("budget:department", args=[gone.department_id, gone.year]) if still else None,
+    }, status=410)
