@@ -13,7 +13,9 @@ data give the same hash: a re-import compares hashes, never model instances.
 import hashlib
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-PROJECT_COLUMNS = ("code", "goal", "total", "indicator_text", "unparsed_indicator_text")
+# The source's raw indicator text is not compared: an export writes the same indicators in its own words
+# ("。年度指标值" becomes ";年度指标值"). A re-import still stores the new text with the project's row.
+PROJECT_COLUMNS = ("code", "goal", "total", "unparsed_indicator_text")
 INDICATOR_COLUMNS = ("seq", "level1_label", "level2_label", "level2_code", "name", "library_code", "period_value",
                      "annual_value", "comparator", "target_value", "target_unit", "weight")
 PLACES = {"total": 6, "amount": 6, "target_value": 8, "weight": 4}
@@ -67,7 +69,7 @@ def fingerprint(project: tuple, funding, indicators) -> str:
 
 def parsed_project_values(p) -> tuple:
     """A parsed project's PROJECT_COLUMNS as the writer stores them."""
-    return (p.code, p.goal, stored(p.total, 6), p.indicator_text, p.unparsed or "")
+    return (p.code, p.goal, stored(p.total, 6), p.unparsed or "")
 
 
 def parsed_indicator_values(ind) -> tuple:
