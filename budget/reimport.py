@@ -108,8 +108,11 @@ def update(table: BudgetTable, parsed, plan: Plan, user, log) -> None:
     sources = writer._sources(parsed.sources)
     pairs = writer.project_pairs(parsed)
     level2 = writer.categories(pairs)
+    # The review reads a project's indicators and amounts, and whether the table uses the newer framework:
+    # when no project was added, changed or dropped, every stored review stands.
+    review = bool(plan.added or plan.changed_ids or plan.dropped)
     with ThreadPoolExecutor(max_workers=1) as pool, connection.cursor() as cursor:
-        reviewed = pool.submit(writer._reviews, parsed, pairs, level2)
+        reviewed = pool.submit(writer._reviews, parsed, pairs, level2) if review else None
         _drop_projects(table, plan, log)
         unit_ids = _write_units(cursor, table, parsed)
         fresh = iter(writer.new_ids(cursor, Project, plan.ids.count(None)))
@@ -123,10 +126,12 @@ def update(table: BudgetTable, parsed, plan: Plan, user, log) -> None:
         writer._copy(cursor, Indicator, writer.INDICATOR_FIELDS, (
             writer.indicator_row(project_id, i, ind, level2_ids) for project_id, p in new
             for i, ind in enumerate(p.indicators)))
-        reviews, table_score = reviewed.result()
+        reviews, table_score = reviewed.result() if review else ([(None, None)] * len(pairs), table.review_score)
         rows = list(writer.project_rows(table.id, ids, pairs, unit_ids, reviews, plan.prints))
         kept = {i for i in plan.ids if i is not None}
-        update_rows(cursor, Project, writer.PROJECT_FIELDS, [r for r in rows if r[0] in kept])
+        fields = writer.PROJECT_FIELDS if review else [f for f in writer.PROJECT_FIELDS if not f.startswith("review_")]
+        columns = [writer.PROJECT_FIELDS.index(f) for f in fields]
+        update_rows(cursor, Project, fields, [tuple(r[i] for i in columns) for r in rows if r[0] in kept])
         writer._copy(cursor, Project, writer.PROJECT_FIELDS, (r for r in rows if r[0] not in kept))
         Flag.objects.filter(table_id=table.id)._raw_delete(connection.alias)
         writer.write_flags(cursor, parsed, table.id, ids, pairs)
