@@ -148,3 +148,25 @@ def test_deleting_a_project_in_the_admin_moves_the_totals(staff):
     # 2,616.61 − 30.00
     assert FundingUnit.objects.get().total == Decimal("2586.61")
     assert BudgetTable.objects.get().total == Decimal("2586.61")
+
+
+def test_adding_a_project_in_the_admin_moves_the_totals(staff):
+    from budget.models import FundingSource, FundingUnit
+
+    table, unit = BudgetTable.objects.get(), FundingUnit.objects.get()
+    sources = list(FundingSource.objects.order_by("position"))
+    data = {
+        "table": table.pk, "unit": unit.pk, "position": 99, "name": "新增的项目", "code": "", "goal": "",
+        "total": "5.00", "source_row": "",
+        "funding-TOTAL_FORMS": len(sources), "funding-INITIAL_FORMS": 0, "funding-MIN_NUM_FORMS": 0,
+        "funding-MAX_NUM_FORMS": 1000,
+        "indicators-TOTAL_FORMS": 0, "indicators-INITIAL_FORMS": 0, "indicators-MIN_NUM_FORMS": 0,
+        "indicators-MAX_NUM_FORMS": 1000,
+    }
+    for i, source in enumerate(sources):
+        data.update({f"funding-{i}-source": source.pk, f"funding-{i}-amount": "5.00" if i == 0 else "0"})
+    response = staff.post(reverse("admin:budget_project_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    # 2,616.61 + 5.00
+    assert FundingUnit.objects.get().total == Decimal("2621.61")
+    assert BudgetTable.objects.get().total == Decimal("2621.61")
