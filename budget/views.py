@@ -380,6 +380,12 @@ def project_page(request, pk):
         gone = RemovedProject.objects.select_related("department", "removed_by").filter(project_id=pk).first()
         if gone is None:
             raise
+        # Dropped, then back in a later edition (under a new id): the old link leads to it.
+        from budget.identity import find_project
+
+        back = find_project(gone.department_id, gone.year, gone.ref)
+        if back is not None:
+            return HttpResponseRedirect(reverse("budget:project", args=[back]))
         return _gone(request, gone)
 
 

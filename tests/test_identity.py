@@ -251,3 +251,17 @@ def test_the_review_written_in_place_is_the_one_a_refresh_computes(reference_tab
     review.refresh_table(BudgetTable.objects.get())
     assert list(Project.objects.order_by("position").values_list("name", "review_score", "review_findings")) == written
     assert BudgetTable.objects.get().review_score == table_score
+
+
+def test_a_project_dropped_then_back_in_a_later_edition_is_reached_by_its_old_link(client, db, write_file):
+    import_table(write_file("v1.txt", small_table([("设备维护经费", "10.00", "维护次数"), ("培训经费", "5.00", "培训人次")],
+                                                  total="15.00")), year=2022)
+    old = Project.objects.get(name="培训经费").pk
+    import_table(write_file("v2.txt", small_table([("设备维护经费", "10.00", "维护次数")], total="10.00")), year=2022)
+    assert client.get(f"/projects/{old}/").status_code == 410
+    import_table(write_file("v3.txt", small_table([("设备维护经费", "10.00", "维护次数"), ("培训经费", "6.00", "培训人次")],
+                                                  total="16.00")), year=2022)
+    back = Project.objects.get(name="培训经费").pk
+    assert back != old
+    response = client.get(f"/projects/{old}/")
+    assert response.status_code == 302 and response["Location"] == f"/projects/{back}/"
