@@ -114,10 +114,9 @@ class FundingFormSet(forms.BaseInlineFormSet):
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         )
         if parts != project.total:
-            amounts = "、".join(
-                f"{f.cleaned_data['source']} {fmt(f.cleaned_data.get('amount') or Decimal(0))}"
-                for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")
-            )
+            kept = [f.cleaned_data for f in self.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")]
+            amounts = "、".join(f"{d['source']} {fmt(d.get('amount') or Decimal(0))}" for d in kept)
             raise ValidationError([reconciliation_message(project.total, parts),
                                    _("各资金来源:{amounts}").format(amounts=amounts or "—")])
 

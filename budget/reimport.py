@@ -95,7 +95,8 @@ def match_indicators(projects) -> tuple[dict, list[int]]:
     for project_id, p in projects:
         old = stored[project_id]
         unmatched = dict(zip(with_occurrence(base for _, base in old), (i for i, _ in old)))
-        keys = with_occurrence(indicator_base(i.level1[:100], i.level2[:100], i.name[:500], i.seq) for i in p.indicators)
+        keys = with_occurrence(indicator_base(i.level1[:100], i.level2[:100], i.name[:500], i.seq)
+                               for i in p.indicators)
         for position, key in enumerate(keys):
             if key in unmatched:
                 matched[project_id, position] = unmatched.pop(key)

@@ -139,7 +139,8 @@ def new_ids(cursor, model, count: int) -> list[int]:
 
 def funding_rows(parsed: ParsedTable, sources: dict, projects):
     """projects: (project id, parsed project) pairs."""
-    return ((project_id, sources[name].id, p.funding.get(name, 0)) for project_id, p in projects for name in parsed.sources)
+    return ((project_id, sources[name].id, p.funding.get(name, 0))
+            for project_id, p in projects for name in parsed.sources)
 
 
 def indicator_row(project_id: int, position: int, ind, level2_ids: dict) -> tuple:
@@ -201,7 +202,8 @@ def _insert(parsed: ParsedTable, user):
         ])
         # Rows go in through COPY rather than model instances: a national table has a hundred
         # thousand indicators, and building that many objects costs more than the database's work.
-        _copy(cursor, Project, PROJECT_FIELDS, project_rows(table.id, ids, pairs, [u.id for u in units], reviews, prints))
+        _copy(cursor, Project, PROJECT_FIELDS,
+              project_rows(table.id, ids, pairs, [u.id for u in units], reviews, prints))
         del reviews
         write_flags(cursor, parsed, table.id, ids, pairs)
     return table

@@ -67,7 +67,8 @@ def main():
     ids = set(Project.objects.values_list("id", flat=True))
     timed("re-import, unchanged", first, lambda r: r.unchanged and not r.written)
     timed("re-import, another file", first + b"\n", lambda r: not (r.added or r.changed or r.removed))
-    timed("re-import, corrected", second, lambda r: len(r.added) == 1 and r.removed == [dropped] and len(r.changed) == 1)
+    timed("re-import, corrected", second,
+          lambda r: len(r.added) == 1 and r.removed == [dropped] and len(r.changed) == 1)
     kept = ids & set(Project.objects.values_list("id", flat=True))
     print(f"projects that kept their id: {len(kept):,} of {len(ids):,}")
 
