@@ -255,6 +255,10 @@ class BudgetTableAdmin(DepartmentScoped, SimpleHistoryAdmin):
     def get_urls(self):
         return [path("import/", self.admin_site.admin_view(import_view), name="budget_import")] + super().get_urls()
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        totals.refresh(table_ids=[form.instance.pk])  # a unit deleted inline takes its projects with it
+
 
 @admin.register(FundingUnit)
 class FundingUnitAdmin(DepartmentScoped, SimpleHistoryAdmin):
@@ -263,6 +267,10 @@ class FundingUnitAdmin(DepartmentScoped, SimpleHistoryAdmin):
     list_filter = ["table__year", ("table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
     readonly_fields = ["total"]  # the sum of its projects (budget/totals.py)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its projects belong to its table: a unit cannot move to another one.
+        return [*super().get_readonly_fields(request, obj), *(["table"] if obj else [])]
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -170,3 +170,12 @@ def test_adding_a_project_in_the_admin_moves_the_totals(staff):
     # 2,616.61 + 5.00
     assert FundingUnit.objects.get().total == Decimal("2621.61")
     assert BudgetTable.objects.get().total == Decimal("2621.61")
+
+
+def test_deleting_a_unit_in_the_admin_moves_the_table_total(staff):
+    from budget.models import FundingUnit
+
+    unit = FundingUnit.objects.get()
+    response = staff.post(reverse("admin:budget_fundingunit_delete", args=[unit.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert BudgetTable.objects.get().total == Decimal("0") and not Project.objects.exists()
