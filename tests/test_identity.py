@@ -265,3 +265,24 @@ def test_a_project_dropped_then_back_in_a_later_edition_is_reached_by_its_old_li
     assert back != old
     response = client.get(f"/projects/{old}/")
     assert response.status_code == 302 and response["Location"] == f"/projects/{back}/"
+
+
+def test_indicators_are_matched_within_their_project(db, write_file):
+    def edition(cell):
+        return "\n".join(["项目支出绩效目标表", "部门名称: 测试区设备管理中心", "单位: 万元",
+                          "项目名称(资金使用单位)\t总计\t财政拨款\t财政专户拨款\t其他资金\t绩效目标\t绩效指标",
+                          "合计\t10.00\t10.00\t\t\t\t", "测试区设备管理中心\t10.00\t10.00\t\t\t\t",
+                          f"设备维护经费\t10.00\t10.00\t\t\t保障设备正常运行。\t{cell}"])
+
+    a = "1.1-产出指标:11-数量指标:维护次数;实施周期指标值:10次;年度指标值:10次。"
+    b = "2.1-产出指标:12-质量指标:设备完好率;实施周期指标值:≥95%;年度指标值:≥95%。"
+    c = "2.3-满意度指标:31-服务对象满意度:使用人员满意度;实施周期指标值:≥90%;年度指标值:≥90%。"
+    import_table(write_file("v1.txt", edition(a + b)), year=2022)
+    kept = Indicator.objects.get(name="设备完好率")
+    Indicator.objects.filter(pk=kept.pk).update(actual_value="97%")
+    # The second edition drops 维护次数, renumbers 设备完好率 to 1 and adds a 满意度 indicator.
+    result = import_table(write_file("v2.txt", edition(b.replace("2.1-", "1.1-", 1) + c)), year=2022)
+    assert result.changed == ["设备维护经费"]
+    assert list(Indicator.objects.order_by("position").values_list("name", "seq", "actual_value")) == [
+        ("设备完好率", 1, "97%"), ("使用人员满意度", 2, "")]
+    assert Indicator.objects.get(name="设备完好率").pk == kept.pk
