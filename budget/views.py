@@ -394,6 +394,8 @@ def project_by_ref(request, pk, year, ref):
     """The same page at a path that reads: department / year / project code (or name, ~2 for a second namesake)."""
     from budget.identity import find_project
 
+    if "\x00" in ref or len(ref) > 600:  # no project has such a name, and PostgreSQL refuses NUL in text
+        raise Http404
     found = find_project(pk, year, ref)
     if found is not None:
         return project(request, found)

@@ -286,3 +286,9 @@ def test_indicators_are_matched_within_their_project(db, write_file):
     assert list(Indicator.objects.order_by("position").values_list("name", "seq", "actual_value")) == [
         ("设备完好率", 1, "97%"), ("使用人员满意度", 2, "")]
     assert Indicator.objects.get(name="设备完好率").pk == kept.pk
+
+
+@pytest.mark.parametrize("ref", ["%00", "a%00b", "x" * 3000, "~2", "~", "..", "设备~99999999999999999999"])
+def test_a_stable_path_that_names_nothing_is_not_found(client, reference_table, ref):
+    assert client.get(f"/departments/{reference_table.department_id}/2021/projects/{ref}/").status_code == 404
+    assert client.get(f"/departments/999999/2021/projects/{ref}/").status_code == 404
