@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budget import review, totals
+from budget import identity, review, totals
 from budget.importer import import_table
 from budget.layouts import fmt
 from budget.models import (
@@ -325,15 +325,19 @@ class ProjectAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
         project = form.instance
         unit, table = getattr(project, "budget_before", (None, None))
         totals.refresh(unit_ids=[project.unit_id, unit], table_ids=[project.table_id, table])
+        identity.refresh_refs(project.table_id)  # a new name or code is a new stable path
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         totals.refresh(unit_ids=[obj.unit_id], table_ids=[obj.table_id])
+        identity.refresh_refs(obj.table_id)
 
     def delete_queryset(self, request, queryset):
         touched = list(queryset.values_list("unit_id", "table_id"))
         super().delete_queryset(request, queryset)
         totals.refresh(unit_ids=[u for u, _ in touched], table_ids=[t for _, t in touched])
+        for table in {t for _, t in touched}:
+            identity.refresh_refs(table)
 
     @admin.display(description=_("部门"), ordering="table__department__name")
     def department(self, obj):

@@ -136,27 +136,19 @@ def project_refs(rows) -> list[str]:
 
 
 def find_project(department_id: int, year: int, ref: str) -> int | None:
-    """The id of the live project a stable path names, or None."""
-    from django.db.models import Q
-
+    """The id of the live project a stable path names, or None (an index lookup on (table, ref))."""
     from budget.models import Project
 
-    for base, occurrence in dict.fromkeys([ref_parts(ref), (ref, 1)]):
-        rows = (Project.objects.filter(table__department_id=department_id, table__year=year)
-                .filter(Q(code=base) | Q(code="", name__in={base, base.replace("／", "/")}))
-                .order_by("position").values_list("id", "name", "code"))
-        same = [project_id for project_id, name, code in rows if ref_base(name, code) == base]
-        if len(same) >= occurrence:
-            return same[occurrence - 1]
-    return None
+    return (Project.objects.filter(table__department_id=department_id, table__year=year, ref=ref)
+            .values_list("id", flat=True).first())
 
 
-def stable_path(project) -> str:
-    """/departments/<id>/<year>/projects/<ref>/ of a stored project (one query for its namesakes)."""
-    from django.urls import reverse
+def refresh_refs(table_id: int) -> None:
+    """After an edit of names, codes or positions in the admin: the refs of the table's projects again."""
+    from budget.models import Project
 
-    base = ref_base(project.name, project.code)
-    before = type(project).objects.filter(table_id=project.table_id, position__lt=project.position)
-    before = before.filter(code=base) if project.code else before.filter(code="", name=project.name)
-    ref = base if not before.exists() else f"{base}~{before.count() + 1}"
-    return reverse("budget:project_by_ref", args=[project.table.department_id, project.table.year, ref])
+    rows = list(Project.objects.filter(table_id=table_id).order_by("position")
+                .values_list("id", "name", "code", "ref"))
+    for (project_id, *_, old), new in zip(rows, project_refs((name, code) for _, name, code, _ in rows)):
+        if old != new:
+            Project.objects.filter(pk=project_id).update(ref=new)

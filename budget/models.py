@@ -125,7 +125,9 @@ class Project(models.Model):
     # What the project's rows held when imported (budget/identity.py): a re-import compares it, not the rows.
     # Empty once edited elsewhere; the next import then computes it from the rows.
     fingerprint = models.CharField(max_length=32, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["review_score", "review_findings", "fingerprint"])
+    # The last part of the project's stable path: its code, or its name (~2 for a second namesake).
+    ref = models.CharField(_("固定链接标识"), max_length=520, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["review_score", "review_findings", "fingerprint", "ref"])
 
     class Meta:
         verbose_name = _("项目")
@@ -138,7 +140,7 @@ class Project(models.Model):
                 condition=Q(executed__isnull=True) | Q(executed__gte=0), name="project_executed_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "position"])]
+        indexes = [models.Index(fields=["unit", "position"]), models.Index(fields=["table", "ref"])]
 
     def __str__(self):
         return self.name

@@ -46,11 +46,10 @@ class Plan:
 def compare(table_id: int, parsed, prints: list[str]) -> Plan:
     """Match the parsed projects with the stored ones on their keys; changed = a different fingerprint."""
     stored = list(Project.objects.filter(table_id=table_id).order_by("position")
-                  .values_list("id", "unit__name", "name", "code", "fingerprint"))
+                  .values_list("id", "unit__name", "name", "code", "fingerprint", "ref"))
     computed = identity.stored_fingerprints(row[0] for row in stored if not row[4])
-    refs = identity.project_refs((name, code) for _, _, name, code, _ in stored)
-    stored_keys = with_occurrence(project_base(unit, name, code) for _, unit, name, code, _ in stored)
-    unmatched = {key: (row, ref) for key, row, ref in zip(stored_keys, stored, refs)}
+    stored_keys = with_occurrence(project_base(unit, name, code) for _, unit, name, code, *_ in stored)
+    unmatched = {key: (row, row[5]) for key, row in zip(stored_keys, stored)}
     pairs = [(u, p) for u in parsed.units for p in u.projects]
     plan = Plan(ids=[], prints=prints)
     for key, (_, p), fingerprint in zip(

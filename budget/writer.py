@@ -96,7 +96,7 @@ def _delete_table(table_id: int):
 
 
 PROJECT_FIELDS = ["id", "table", "unit", "position", "name", "code", "goal", "total", "source_row", "indicator_text",
-                  "unparsed_indicator_text", "review_score", "review_findings", "fingerprint"]
+                  "unparsed_indicator_text", "review_score", "review_findings", "fingerprint", "ref"]
 FUNDING_FIELDS = ["project", "source", "amount"]
 # The indicator columns an import writes; the self-evaluation columns are the staff's, never the file's.
 INDICATOR_FIELDS = ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code", "name",
@@ -152,11 +152,12 @@ def indicator_row(project_id: int, position: int, ind, level2_ids: dict) -> tupl
 
 def project_rows(table_id: int, ids, pairs, unit_ids, reviews, prints):
     """Rows of PROJECT_FIELDS, in table order: the position is the index."""
+    refs = identity.project_refs((p.name[:500], p.code) for _, p in pairs)
     return (
         (project_id, table_id, unit_ids[unit_index], position, p.name[:500], p.code, p.goal, p.total, p.source_row,
-         p.indicator_text, p.unparsed or "", score, findings, fingerprint)
-        for position, (project_id, (unit_index, p), (score, findings), fingerprint)
-        in enumerate(zip(ids, pairs, reviews, prints))
+         p.indicator_text, p.unparsed or "", score, findings, fingerprint, ref)
+        for position, (project_id, (unit_index, p), (score, findings), fingerprint, ref)
+        in enumerate(zip(ids, pairs, reviews, prints, refs))
     )
 
 

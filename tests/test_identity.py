@@ -292,3 +292,37 @@ def test_indicators_are_matched_within_their_project(db, write_file):
 def test_a_stable_path_that_names_nothing_is_not_found(client, reference_table, ref):
     assert client.get(f"/departments/{reference_table.department_id}/2021/projects/{ref}/").status_code == 404
     assert client.get(f"/departments/999999/2021/projects/{ref}/").status_code == 404
+
+
+def test_the_project_page_links_its_stable_path_and_it_follows_an_admin_rename(client, admin_client, db, write_file):
+    twins = [("设备维护/保养经费", "10.00", "维护次数"), ("设备维护/保养经费", "20.00", "巡检次数")]
+    import_table(write_file("v1.txt", small_table(twins, total="30.00")), year=2022)
+    one, two = Project.objects.order_by("position")
+    table = one.table
+    for project, ref in ((one, "设备维护／保养经费"), (two, "设备维护／保养经费~2")):
+        path = reverse("budget:project_by_ref", args=[table.department_id, 2022, ref])
+        assert f'href="{path}"' in client.get(f"/projects/{project.pk}/").content.decode()
+        page = client.get(path).content.decode()
+        assert f'href="{path}"' in page and f"{project.total:,.2f}" in page
+    data = project_post_data(one, "10.00", {})
+    data["name"] = "设备保养经费"
+    assert admin_client.post(reverse("admin:budget_project_change", args=[one.pk]), data).status_code == 302
+    assert list(Project.objects.order_by("position").values_list("ref", flat=True)) == ["设备保养经费", "设备维护／保养经费"]
+    renamed = reverse("budget:project_by_ref", args=[table.department_id, 2022, "设备保养经费"])
+    assert "<h1>设备保养经费</h1>" in client.get(renamed).content.decode()
+
+
+def test_the_migration_gives_existing_projects_the_refs_the_writer_gives(db, write_file):
+    import importlib
+
+    # The SQL that fills the refs of projects stored before the migration, run again over fresh imports.
+    migration = importlib.import_module("budget.migrations.0008_stable_identity").Migration
+    fill = migration.operations[-1].sql
+    import_table(write_file("t.txt", generate.text(generate.table(projects=400, seed=8, year=2023,
+                                                                   layout="indicator-per-row"))))
+    written = dict(Project.objects.values_list("id", "ref"))
+    assert len(set(written.values())) == len(written)
+    Project.objects.update(ref="")
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+    assert dict(Project.objects.values_list("id", "ref")) == written
