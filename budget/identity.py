@@ -11,13 +11,19 @@ data give the same hash: a re-import compares hashes, never model instances.
 """
 
 import hashlib
+import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # The source's raw indicator text is not compared: an export writes the same indicators in its own words
 # ("。年度指标值" becomes ";年度指标值"). A re-import still stores the new text with the project's row.
-PROJECT_COLUMNS = ("code", "goal", "total", "unparsed_indicator_text")
+PROJECT_COLUMNS = ("code", "goal", "total", "unparsed_indicator_text", "period_goal", "attributes")
 INDICATOR_COLUMNS = ("seq", "level1_label", "level2_label", "level2_code", "name", "library_code", "period_value",
-                     "annual_value", "comparator", "target_value", "target_unit", "weight")
+                     "annual_value", "comparator", "target_value", "target_unit", "weight", "extra")
+
+
+def canonical(value):
+    """A JSON column's value as one text whatever the key order: jsonb gives keys back in its own order."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, (dict, list)) else value
 
 
 def with_occurrence(bases) -> list[tuple]:
@@ -67,7 +73,7 @@ def fingerprint(project: tuple, funding, indicators) -> str:
 
 def parsed_project_values(p) -> tuple:
     """A parsed project's PROJECT_COLUMNS as the writer stores them."""
-    return (p.code, p.goal, stored(p.total, 6), p.unparsed or "")
+    return (p.code, p.goal, stored(p.total, 6), p.unparsed or "", p.period_goal or "", canonical(p.attributes))
 
 
 def parsed_indicator_values(ind) -> tuple:
@@ -75,7 +81,8 @@ def parsed_indicator_values(ind) -> tuple:
     target = ind.target
     return (ind.seq, ind.level1[:100], ind.level2[:100], (ind.level2_code or "")[:10], ind.name[:500],
             ind.library_code or "", ind.period_value, ind.annual_value, target.comparator if target else "",
-            stored(target.value, 8) if target else None, target.unit[:50] if target else "", stored(ind.weight, 4))
+            stored(target.value, 8) if target else None, target.unit[:50] if target else "", stored(ind.weight, 4),
+            canonical(ind.extra) if ind.extra else None)
 
 
 def parsed_fingerprint(p, sources) -> str:
@@ -98,9 +105,9 @@ def stored_fingerprints(project_ids) -> dict[int, str]:
     indicators: dict[int, list] = {i: [] for i in ids}
     for project_id, *values in Indicator.objects.filter(project_id__in=ids).order_by(
             "project_id", "position").values_list("project_id", *INDICATOR_COLUMNS):
-        indicators[project_id].append(tuple(values))
+        indicators[project_id].append(tuple(map(canonical, values)))
     return {
-        project_id: fingerprint(tuple(values), funding[project_id], indicators[project_id])
+        project_id: fingerprint(tuple(map(canonical, values)), funding[project_id], indicators[project_id])
         for project_id, *values in Project.objects.filter(id__in=ids).values_list("id", *PROJECT_COLUMNS)
     }
 

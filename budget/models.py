@@ -36,9 +36,16 @@ class BudgetTable(models.Model):
     class Layout(models.TextChoices):
         PROJECT_PER_ROW = "project-per-row", _("每行一个项目")
         INDICATOR_PER_ROW = "indicator-per-row", _("每行一个指标")
+        SINGLE_PROJECT_FORM = "single-project-form", _("每个项目一张表单")
+        DEPARTMENT_TARGETS = "department-targets", _("部门整体支出绩效目标表")
+
+    class Kind(models.TextChoices):
+        PROJECT_TARGETS = "project-targets", _("项目支出绩效目标表")
+        DEPARTMENT_TARGETS = "department-targets", _("部门整体支出绩效目标表")
 
     department = models.ForeignKey(Department, models.CASCADE, related_name="tables", verbose_name=_("部门"))
     year = models.PositiveSmallIntegerField(_("预算年度"))
+    kind = models.CharField(_("种类"), max_length=30, choices=Kind.choices, default=Kind.PROJECT_TARGETS)
     title = models.CharField(_("标题"), max_length=300, blank=True)
     amount_unit = models.CharField(_("源表金额单位"), max_length=10, default="万元")
     layout = models.CharField(_("版式"), max_length=30, choices=Layout.choices, default=Layout.PROJECT_PER_ROW)
@@ -51,6 +58,8 @@ class BudgetTable(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
     )
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # A department-wide table's split of its total by purpose and its duties: {"by_purpose": {…}, "duties": […]}.
+    details = models.JSONField(_("部门整体信息"), default=dict, blank=True)
     history = HistoricalRecords(excluded_fields=["review_score"])
 
     class Meta:
@@ -59,7 +68,8 @@ class BudgetTable(models.Model):
         permissions = [("view_all_departments", _("可查看所有部门的数据(审核员、管理员)"))]
         ordering = ["-year", "department__name"]
         constraints = [
-            models.UniqueConstraint(fields=["department", "year"], name="one_table_per_department_year"),
+            # One table of each kind: a department's project targets and its department-wide targets.
+            models.UniqueConstraint(fields=["department", "year", "kind"], name="one_table_per_department_year_kind"),
             models.CheckConstraint(condition=Q(total__gte=0), name="table_total_not_negative"),
             models.CheckConstraint(condition=Q(year__gte=1990, year__lte=2100), name="table_year_plausible"),
         ]
@@ -114,12 +124,18 @@ class Project(models.Model):
     name = models.CharField(_("项目名称"), max_length=500)
     code = models.CharField(_("项目编码"), max_length=50, blank=True)
     goal = models.TextField(_("绩效目标"), blank=True)
+    period_goal = models.TextField(_("实施期目标"), blank=True)
+    # A form's other labelled facts (项目负责人, 项目属性, 实施期 …) as {label as written: value}.
+    attributes = models.JSONField(_("其他信息"), default=dict, blank=True)
     total = models.DecimalField(_("总计(万元)"), **AMOUNT, default=ZERO)
     source_row = models.PositiveIntegerField(_("源表行号"), null=True, blank=True)
     indicator_text = models.TextField(_("绩效指标原文"), blank=True)
     unparsed_indicator_text = models.TextField(_("未能识别的指标文本"), blank=True)
     # Self-evaluation (绩效自评): 全年执行数 in 万元.
     executed = models.DecimalField(_("全年执行数(万元)"), **AMOUNT, null=True, blank=True)
+    # A 绩效自评表's money block: 年初预算数 and 全年预算数 (调整后预算数), in 万元.
+    budget_initial = models.DecimalField(_("年初预算数(万元)"), **AMOUNT, null=True, blank=True)
+    budget_adjusted = models.DecimalField(_("全年预算数(万元)"), **AMOUNT, null=True, blank=True)
     # Target review (绩效目标审核), recomputed on import and after every edit (budget/review.py).
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     review_findings = models.JSONField(_("审核发现"), default=list, blank=True)
@@ -265,6 +281,8 @@ class Indicator(EditedWithProject):
     target_value = models.DecimalField(_("目标值"), max_digits=24, decimal_places=8, null=True, blank=True)
     target_unit = models.CharField(_("计量单位"), max_length=50, blank=True)
     weight = models.DecimalField(_("权重"), max_digits=8, decimal_places=4, null=True, blank=True)
+    # A form's further grid columns (绩效标准, 备注, 指标解释 …) as {header: text}.
+    extra = models.JSONField(_("其他列"), null=True, blank=True)
     # Self-evaluation (绩效自评), filled after the year.
     actual_value = models.TextField(_("实际完成值"), blank=True)
     actual_points = models.DecimalField(_("评价得分"), max_digits=8, decimal_places=2, null=True, blank=True)

@@ -158,6 +158,19 @@ class _DepartmentSections:
         return charts.funding_per_project(top, self.sources, rest=rest)
 
     @cached_property
+    def overall(self):
+        """The department-wide targets of the same year (部门整体支出绩效目标表), shown beside the projects."""
+        table = selectors.department_targets(year=self.table.year, department=self.dept)
+        if table is None:
+            return None
+        whole = table.project_list[0] if table.project_list else None
+        details = table.details or {}
+        return {"table": table, "goal": whole.goal if whole else "", "period_goal": whole.period_goal if whole else "",
+                "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
+                "by_purpose": list(details.get("by_purpose", {}).items()), "duties": details.get("duties", []),
+                "indicators": list(whole.indicators.all()) if whole else []}
+
+    @cached_property
     def mix(self):
         return selectors.indicators_mix(year=self.table.year, department=self.dept, version=self.version)
 
@@ -210,7 +223,9 @@ def department_download(request, pk, year, fmt):
     """This table in one of the exporter's formats, streamed from the file kept for this data version."""
     if fmt not in downloads.FORMATS:
         raise Http404
-    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year)
+    # The department page's table: its project targets (the department-wide table is in the JSON beside it).
+    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year,
+                              kind=BudgetTable.Kind.PROJECT_TARGETS)
     # The review opinions go to the bureau and the department only (budget/workflow.py).
     opinions = fmt == "json" and workflow.can_view(request.user, table.department_id)
     path = downloads.table_file(table, fmt, caching.data_version(), opinions=opinions)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from budget import identity, review, workflow
 from budget import indicators as grammar
+from budget.reading import department_lock
 from budget.records import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
@@ -47,10 +48,10 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
     with transaction.atomic():
         with connection.cursor() as cursor:
             # Two imports of the same department and year queue here instead of racing.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{parsed.department}|{parsed.year}"])
+            department_lock(cursor, parsed.department, parsed.year)
         workflow.refuse_if_approved(parsed)  # an approved table is locked until a reviewer reopens it
         existing = (
-            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year).first()
+            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year, kind=parsed.kind).first()
         )
         if existing:
             # Keys and stored fingerprints against the parsed ones: no model instance is loaded.
@@ -97,17 +98,19 @@ def _delete_table(table_id: int):
 
 
 PROJECT_FIELDS = ["id", "table", "unit", "position", "name", "code", "goal", "total", "source_row", "indicator_text",
-                  "unparsed_indicator_text", "review_score", "review_findings", "fingerprint", "ref"]
+                  "unparsed_indicator_text", "review_score", "review_findings", "fingerprint", "ref", "period_goal",
+                  "attributes"]
 FUNDING_FIELDS = ["project", "source", "amount"]
 # The indicator columns an import writes; the self-evaluation columns are the staff's, never the file's.
 INDICATOR_FIELDS = ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code", "name",
                     "library_code", "period_value", "annual_value", "comparator", "target_value", "target_unit",
-                    "weight"]
+                    "weight", "extra"]
 
 
 def table_fields(parsed: ParsedTable, user) -> dict:
     """The table row's values from the parsed table (not its review score)."""
-    return dict(title=parsed.title[:300], amount_unit=parsed.amount_unit, layout=parsed.layout, total=parsed.total,
+    return dict(kind=parsed.kind, details=parsed.details,
+                title=parsed.title[:300], amount_unit=parsed.amount_unit, layout=parsed.layout, total=parsed.total,
                 has_source_breakdown=bool(parsed.sources), source_filename=parsed.filename[:300],
                 source_sha256=parsed.sha256, imported_at=timezone.now(),
                 imported_by=user if user and user.is_authenticated else None)
@@ -148,7 +151,8 @@ def indicator_row(project_id: int, position: int, ind, level2_ids: dict) -> tupl
     return (project_id, position, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100],
             (ind.level2_code or "")[:10], ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
             ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
-            ind.target.unit[:50] if ind.target else "", ind.weight)
+            ind.target.unit[:50] if ind.target else "", ind.weight,
+            json.dumps(ind.extra, ensure_ascii=False) if ind.extra else None)
 
 
 def project_rows(table_id: int, ids, pairs, unit_ids, reviews, prints):
@@ -156,7 +160,8 @@ def project_rows(table_id: int, ids, pairs, unit_ids, reviews, prints):
     refs = identity.project_refs((p.name[:500], p.code) for _, p in pairs)
     return (
         (project_id, table_id, unit_ids[unit_index], position, p.name[:500], p.code, p.goal, p.total, p.source_row,
-         p.indicator_text, p.unparsed or "", score, findings, fingerprint, ref)
+         p.indicator_text, p.unparsed or "", score, findings, fingerprint, ref, p.period_goal or "",
+         json.dumps(p.attributes, ensure_ascii=False))
         for position, (project_id, (unit_index, p), (score, findings), fingerprint, ref)
         in enumerate(zip(ids, pairs, reviews, prints, refs))
     )
