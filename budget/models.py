@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -138,7 +139,12 @@ class Project(models.Model):
     # Target review (绩效目标审核), recomputed on import and after every edit (budget/review.py).
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     review_findings = models.JSONField(_("审核发现"), default=list, blank=True)
-    history = HistoricalRecords(excluded_fields=["review_score", "review_findings"])
+    # What the project's rows held when imported (budget/identity.py): a re-import compares it, not the rows.
+    # Empty once edited elsewhere; the next import then computes it from the rows.
+    fingerprint = models.CharField(max_length=32, blank=True, editable=False)
+    # The last part of the project's stable path: its code, or its name (~2 for a second namesake).
+    ref = models.CharField(_("固定链接标识"), max_length=520, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["review_score", "review_findings", "fingerprint", "ref"])
 
     class Meta:
         verbose_name = _("项目")
@@ -151,13 +157,43 @@ class Project(models.Model):
                 condition=Q(executed__isnull=True) | Q(executed__gte=0), name="project_executed_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "position"])]
+        indexes = [models.Index(fields=["unit", "position"]), models.Index(fields=["table", "ref"])]
 
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # The database refuses it too (migration 0008: a foreign key on (unit, table)); this says it in words.
+        if self.unit_id and self.table_id and self.unit.table_id != self.table_id:
+            raise ValidationError({"unit": _("资金使用单位「{unit}」属于「{other}」,不属于本项目的绩效目标表「{table}」").format(
+                unit=self.unit.name, other=self.unit.table, table=self.table)})
 
-class ProjectFunding(models.Model):
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is None:
+            self.fingerprint = ""
+        super().save(*args, **kwargs)
+
+
+class EditedWithProject(models.Model):
+    """Funding and indicators: saving or deleting one by itself makes its project's fingerprint stale."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from budget.identity import clear_fingerprint
+        clear_fingerprint([self.project_id])
+
+    def delete(self, *args, **kwargs):
+        project_id = self.project_id
+        result = super().delete(*args, **kwargs)
+        from budget.identity import clear_fingerprint
+        clear_fingerprint([project_id])
+        return result
+
+
+class ProjectFunding(EditedWithProject):
     project = models.ForeignKey(Project, models.CASCADE, related_name="funding", verbose_name=_("项目"))
     source = models.ForeignKey(FundingSource, models.PROTECT, related_name="+", verbose_name=_("资金来源"))
     amount = models.DecimalField(_("金额(万元)"), **AMOUNT, default=ZERO)
@@ -221,7 +257,7 @@ class Level2Category(models.Model):
         return f"{self.level1.name} / {self.name}"
 
 
-class Indicator(models.Model):
+class Indicator(EditedWithProject):
     class Comparator(models.TextChoices):
         GE = ">=", "≥"
         LE = "<=", "≤"
@@ -437,6 +473,28 @@ class DataVersionSeen(models.Model):
 
     version = models.CharField(max_length=300, primary_key=True)
     seen_at = models.DateTimeField(default=timezone.now)
+
+
+class RemovedProject(models.Model):
+    """A project a re-import dropped: its old links answer 410 and name the edition that removed it."""
+
+    department = models.ForeignKey(Department, models.CASCADE, related_name="+", verbose_name=_("部门"))
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    project_id = models.BigIntegerField(_("原项目编号"), unique=True)
+    unit_name = models.CharField(_("单位名称"), max_length=300)
+    name = models.CharField(_("项目名称"), max_length=500)
+    code = models.CharField(_("项目编码"), max_length=50, blank=True)
+    ref = models.CharField(_("固定链接标识"), max_length=520)
+    removed_by = models.ForeignKey(ImportLog, models.SET_NULL, null=True, related_name="+", verbose_name=_("导入记录"))
+    removed_at = models.DateTimeField(_("删除时间"))
+
+    class Meta:
+        verbose_name = _("已删除项目")
+        verbose_name_plural = _("已删除项目")
+        indexes = [models.Index(fields=["department", "year", "ref"])]
+
+    def __str__(self):
+        return self.name
 
 
 from budget.monitoring_models import IndicatorProgress, MonitoringReport  # noqa: E402,F401 - registered with the app

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('budget', '0010_forms_and_kinds'),
+        ('budget', '0011_forms_and_kinds'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('budget', '0009_api_tokens'),
+        ('budget', '0010_stable_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
