@@ -64,7 +64,8 @@ def import_monitoring(source, *, filename=None, year=None, month=None, departmen
             raise ImportFailed(problems)
         with connection.cursor() as cursor:
             department_lock(cursor, table.department.name, table_year)
-        reports = [_report(block, table, table_month, problem) for block in reading.blocks]
+        projects = list(table.projects.order_by("position").prefetch_related("indicators"))
+        reports = [_report(block, table, projects, table_month, problem) for block in reading.blocks]
         _no_repeats(reports, problem)
         if problems:
             raise ImportFailed(problems)
@@ -114,10 +115,9 @@ def _match(text, items, key=lambda item: item.name):
     return exact[0] if len(exact) == 1 else None
 
 
-def _report(block, table, month, problem):
+def _report(block, table, projects, month, problem):
     from budget.models import MonitoringReport
 
-    projects = list(table.projects.prefetch_related("indicators"))
     project = _match(block.project, projects)
     if project is None:
         names = [p.name for p in projects]
@@ -223,6 +223,9 @@ def figures(report, rows) -> monitoring.ProjectFigures:
     for row in rows:
         ind = row.indicator
         value = parse_target(row.value)
+        # "已使用约40%" against "年度预算220万元" measures another thing: progress only in the target's unit.
+        if value and value.unit and ind.target_unit and value.unit != ind.target_unit:
+            value = None
         indicators.append(monitoring.IndicatorFigures(
             name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in ("<=", "<"),
             value=value.value if value else None, likelihood=row.likelihood, causes=row.deviation_causes))

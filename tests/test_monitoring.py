@@ -112,3 +112,17 @@ def test_the_real_huangshi_monitoring_form_reads_as_its_facts_say(ext):
             for _, cells in block.indicators]
     assert read == [(i["name"], i["monitoring"][0]["value"], i["monitoring"][0]["likelihood"])
                     for i in project["indicators"]]
+
+
+def test_progress_is_read_only_in_the_targets_unit():
+    from types import SimpleNamespace as NS
+
+    from budget.monitoring_import import figures
+
+    cost = NS(name="成本", target_value=D(220), target_unit="万元", comparator="=")
+    days = NS(name="工作天数", target_value=D(22), target_unit="天", comparator="=")
+    rows = [NS(indicator=cost, value="按进度执行,已使用约40%", likelihood="确定能", deviation_causes=[]),
+            NS(indicator=days, value="11天", likelihood="确定能", deviation_causes=[])]
+    report = NS(month=6, budget_initial=D(220), budget_adjusted=None, executed=D("87.57"), forecast=None)
+    shown = figures(report, rows)
+    assert [i.value for i in shown.indicators] == [None, D(11)]
