@@ -33,3 +33,96 @@ def test_the_preview_of_a_corrected_edition_shows_old_and_new_amounts(admin_clie
     assert "<th>服装发放及时性 · 年度指标值</th><td class=\"old\">99%</td><td class=\"new\">98%</td>" in section
     assert "保留自评结果的指标:购置服装完好率" in body
     assert Project.objects.get(name="窗口工作人员服装费").total == Decimal("10.00")  # nothing written yet
+
+
+def change_page_data(project, **changes):
+    """The project's change form as the browser posts it, with `changes` over it."""
+    funding = list(project.funding.select_related("source"))
+    indicators = list(project.indicators.all())
+    data = {
+        "table": project.table_id, "unit": project.unit_id, "position": project.position, "name": project.name,
+        "code": "", "goal": project.goal, "period_goal": "", "attributes": "{}", "total": str(project.total),
+        "source_row": project.source_row or "",
+        "funding-TOTAL_FORMS": len(funding), "funding-INITIAL_FORMS": len(funding),
+        "indicators-TOTAL_FORMS": len(indicators), "indicators-INITIAL_FORMS": len(indicators),
+        "indicator_results-TOTAL_FORMS": len(indicators), "indicator_results-INITIAL_FORMS": len(indicators),
+    }
+    for i, f in enumerate(funding):
+        data.update({f"funding-{i}-id": f.pk, f"funding-{i}-project": project.pk, f"funding-{i}-source": f.source_id,
+                     f"funding-{i}-amount": str(f.amount)})
+    for i, ind in enumerate(indicators):
+        data.update({f"indicators-{i}-id": ind.pk, f"indicators-{i}-project": project.pk,
+                     f"indicators-{i}-level2": ind.level2_id, f"indicators-{i}-position": ind.position,
+                     f"indicators-{i}-seq": ind.seq, f"indicators-{i}-name": ind.name,
+                     f"indicators-{i}-period_value": ind.period_value or "",
+                     f"indicators-{i}-annual_value": ind.annual_value or "",
+                     f"indicator_results-{i}-id": ind.pk, f"indicator_results-{i}-project": project.pk,
+                     f"indicator_results-{i}-weight": "" if ind.weight is None else str(ind.weight),
+                     f"indicator_results-{i}-actual_value": ind.actual_value,
+                     f"indicator_results-{i}-actual_points": "",
+                     f"indicator_results-{i}-deviation_reason": ind.deviation_reason})
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("typed", ["2,616.61", "2616.61", "2616.61万", "2,616.61万元"])
+def test_amount_inputs_accept_what_finance_staff_type(admin_client, reference_table, typed):
+    from budget.entry_admin import AmountField
+
+    assert AmountField(max_digits=20, decimal_places=6).clean(typed) == Decimal("2616.61")
+
+
+def test_the_change_page_shows_amounts_and_findings_as_a_clerk_reads_them(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    body = admin_client.get(reverse("admin:budget_project_change", args=[project.pk])).content.decode()
+    assert 'value="10.00"' in body and "10.000000" not in body
+    assert '<span class="badge error">错误</span> 缺少效益指标' in body
+    assert "[{" not in body and "&quot;code&quot;" not in body
+
+
+def test_a_target_is_read_again_from_its_value_text_on_save(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    indicator = project.indicators.get(name="服装发放及时性")
+    i = list(project.indicators.all()).index(indicator)
+    data = change_page_data(project, **{f"indicators-{i}-annual_value": "不低于95%",
+                                        # a target typed by hand is not a field of the form: it cannot win
+                                        f"indicators-{i}-comparator": "<=", f"indicators-{i}-target_value": "7"})
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    indicator.refresh_from_db()
+    assert (indicator.annual_value, indicator.comparator, indicator.target_value, indicator.target_unit) == (
+        "不低于95%", ">=", Decimal("95"), "%")
+
+
+def test_a_value_text_without_one_number_leaves_no_target(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    indicator = project.indicators.get(name="服装发放及时性")
+    i = list(project.indicators.all()).index(indicator)
+    data = change_page_data(project, **{f"indicators-{i}-annual_value": "及时发放"})
+    admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    indicator.refresh_from_db()
+    assert (indicator.comparator, indicator.target_value, indicator.target_unit) == ("", None, "")
+
+
+def test_a_weight_and_a_value_edited_together_are_both_kept(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    indicator = project.indicators.get(name="服装发放及时性")
+    i = list(project.indicators.all()).index(indicator)
+    data = change_page_data(project, **{f"indicators-{i}-annual_value": "≥97%",
+                                        f"indicator_results-{i}-weight": "20",
+                                        f"indicator_results-{i}-actual_value": "98%"})
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    indicator.refresh_from_db()
+    assert (indicator.annual_value, indicator.target_value, indicator.weight, indicator.actual_value) == (
+        "≥97%", Decimal("97"), Decimal("20"), "98%")
+
+
+def test_the_project_list_shows_total_sources_indicators_score_and_grade(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    body = admin_client.get(reverse("admin:budget_project_changelist") + "?q=窗口工作人员服装费").content.decode()
+    assert f'<td class="field-score">{project.review_score:.2f}</td>' in body
+    assert '<td class="field-total_amount">10.00</td>' in body
+    assert '<td class="field-indicators">4</td>' in body
+    filtered = admin_client.get(reverse("admin:budget_project_changelist") + "?finding=missing-category")
+    assert "窗口工作人员服装费" in filtered.content.decode()
