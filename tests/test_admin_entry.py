@@ -126,3 +126,11 @@ def test_the_project_list_shows_total_sources_indicators_score_and_grade(admin_c
     assert '<td class="field-indicators">4</td>' in body
     filtered = admin_client.get(reverse("admin:budget_project_changelist") + "?finding=missing-category")
     assert "窗口工作人员服装费" in filtered.content.decode()
+
+
+def test_the_admin_home_offers_the_clerk_shortcuts(admin_client, reference_table):
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    start = body.index('id="entry-shortcuts"')
+    shortcuts = body[start:body.index("</div>", start)]
+    assert f'href="{reverse("admin:budget_import")}"' in shortcuts
+    assert f'href="{reverse("admin:budget_budgettable_changelist")}"' in shortcuts
