@@ -35,6 +35,7 @@ from budget.models import (
 )
 from budget.problems import ImportFailed, Problem
 from budget.review_admin import lock_approved
+from budget.paste import PasteForm, add_pasted
 from budget.entry_admin import (
     ClerkNumbers, IndicatorInline, IndicatorResultsInline, apply_target, badge, findings_html,
 )
@@ -348,6 +349,7 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
     readonly_fields = ["indicator_text", "unparsed_indicator_text", "score", "grade", "findings"]
     exclude = ["review_score", "review_findings"]
     inlines = [ProjectFundingInline, IndicatorInline, IndicatorResultsInline]
+    form = PasteForm  # paste to parse: the 绩效指标 cell or spreadsheet lines, read before they are added
 
     def get_queryset(self, request):
         return annotate_projects(super().get_queryset(request))
@@ -389,6 +391,8 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
         unit, table = getattr(project, "budget_before", (None, None))
         totals.refresh(unit_ids=[project.unit_id, unit], table_ids=[project.table_id, table])
         identity.refresh_refs(project.table_id)  # a new name or code is a new stable path
+        if form.cleaned_data.get("paste_confirmed") and add_pasted(project, form.pasted, form.unread):
+            review.refresh_table(project.table)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -134,3 +134,42 @@ def test_the_admin_home_offers_the_clerk_shortcuts(admin_client, reference_table
     shortcuts = body[start:body.index("</div>", start)]
     assert f'href="{reverse("admin:budget_import")}"' in shortcuts
     assert f'href="{reverse("admin:budget_budgettable_changelist")}"' in shortcuts
+
+
+# The 绩效指标 cell of 窗口工作人员服装费 as the reference table publishes it, with a sentence no grammar reads.
+CELL = ("1.1-产出指标:12-质量指标:购置服装完好率;实施周期指标值:100%;年度指标值:100%。"
+        "2.1-产出指标:13-时效指标:服装发放及时性;实施周期指标值:99%;年度指标值:99%。")
+
+
+def test_a_pasted_cell_is_shown_as_indicators_before_it_is_saved(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    before = project.indicators.count()
+    url = reverse("admin:budget_project_change", args=[project.pk])
+    response = admin_client.post(url, change_page_data(project, paste="另附说明文字" + CELL))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "读出 2 个指标:" in body
+    assert "1. 产出指标 / 质量指标 / 购置服装完好率:100% → 100%" in body
+    assert "2. 产出指标 / 时效指标 / 服装发放及时性:99% → 99%" in body
+    assert "未能识别(保存时记入「未能识别的指标文本」):另附说明文字" in body
+    assert project.indicators.count() == before
+
+    response = admin_client.post(url, change_page_data(project, paste="另附说明文字" + CELL, paste_confirmed="on"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    added = list(project.indicators.order_by("position"))[before:]
+    assert [(i.level2.name, i.name, i.annual_value, i.comparator, i.target_value, i.target_unit) for i in added] == [
+        ("质量指标", "购置服装完好率", "100%", "=", Decimal("100"), "%"),
+        ("时效指标", "服装发放及时性", "99%", "=", Decimal("99"), "%")]
+    project.refresh_from_db()
+    assert "另附说明文字" in project.unparsed_indicator_text
+
+
+def test_spreadsheet_lines_are_read_and_a_short_line_is_shown_not_dropped(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    lines = "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t购置服装套数\t≥120套\n效益指标\t只有两列"
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]),
+                                 change_page_data(project, paste=lines))
+    body = response.content.decode()
+    assert "读出 1 个指标:" in body
+    assert "1. 产出指标 / 数量指标 / 购置服装套数:≥120套 → ≥120套" in body
+    assert "未能识别(保存时记入「未能识别的指标文本」):效益指标\t只有两列" in body
