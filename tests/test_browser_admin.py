@@ -71,3 +71,22 @@ def test_the_import_preview_shows_the_changed_project_old_and_new_amount(clerk, 
     expect(row.locator("td.new")).to_have_text("12.00")
     assert page_width(page) <= SCREEN
     assert not clerk.errors, clerk.errors
+
+
+def test_a_pasted_cell_is_read_and_shown_before_it_is_saved(clerk):
+    from budget.models import Project
+
+    expect = sync_api.expect
+    project = Project.objects.get(name="窗口工作人员服装费")
+    page = clerk.open(f"/admin/budget/project/{project.pk}/change/")
+    page.locator("#id_paste").fill("另附说明1.1-产出指标:11-数量指标:购置服装套数;实施周期指标值:≥120套;年度指标值:≥120套。")
+    page.locator("input[name=_continue]").click()
+    errors = page.locator(".field-paste .errorlist")
+    expect(errors).to_contain_text("读出 1 个指标:")
+    expect(errors).to_contain_text("1. 产出指标 / 数量指标 / 购置服装套数:≥120套 → ≥120套")
+    expect(errors).to_contain_text("未能识别(保存时记入「未能识别的指标文本」):另附说明")
+    assert page_width(page) <= SCREEN
+    page.locator("#id_paste_confirmed").check()
+    page.locator("input[name=_continue]").click()
+    expect(page.locator("ul.messagelist")).to_be_visible()
+    assert project.indicators.filter(name="购置服装套数", target_value=120, target_unit="套").exists()
