@@ -299,7 +299,11 @@ class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped,
         return annotate_tables(super().get_queryset(request))
 
     def get_urls(self):
-        return [path("import/", self.admin_site.admin_view(import_view), name="budget_import")] + super().get_urls()
+        from budget.actuals_admin import actuals_view
+
+        return [path("import/", self.admin_site.admin_view(import_view), name="budget_import"),
+                path("import-actuals/", self.admin_site.admin_view(actuals_view), name="budget_actuals"),
+                ] + super().get_urls()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -173,3 +173,24 @@ def test_spreadsheet_lines_are_read_and_a_short_line_is_shown_not_dropped(admin_
     assert "读出 1 个指标:" in body
     assert "1. 产出指标 / 数量指标 / 购置服装套数:≥120套 → ≥120套" in body
     assert "未能识别(保存时记入「未能识别的指标文本」):效益指标\t只有两列" in body
+
+
+def test_the_self_evaluation_upload_previews_each_result_then_writes_it(admin_client, reference_table):
+    csv = ("项目名称,三级指标,实际完成值,偏差原因,得分\n"
+           "窗口工作人员服装费,服装发放及时性,98%,一批服装晚到,9\n").encode()
+    url = reverse("admin:budget_actuals")
+    response = admin_client.post(url, {"file": SimpleUploadedFile("自评.csv", csv), "year": "2021",
+                                       "department": "广州市花都区政务服务和数据管理局"})
+    body = response.content.decode()
+    assert response.status_code == 200, body[:2000]
+    assert ("<td>窗口工作人员服装费</td><th>服装发放及时性 · 实际完成值</th>"
+            "<td class=\"old\">—</td><td class=\"new\">98%</td>") in body
+    assert "<th>服装发放及时性 · 偏差原因</th><td class=\"old\">—</td><td class=\"new\">一批服装晚到</td>" in body
+    indicator = Indicator.objects.get(project__name="窗口工作人员服装费", name="服装发放及时性")
+    assert indicator.actual_value == ""  # the preview wrote nothing
+    token = response.context["token"]
+    response = admin_client.post(url, {"token": token})
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.actual_value, indicator.deviation_reason, indicator.actual_points) == (
+        "98%", "一批服装晚到", Decimal("9"))
