@@ -85,3 +85,42 @@ def _confirm(request):
     security.event("import-actuals", request, file=name, department=result.department, year=result.year)
     messages.success(request, _("导入完成: ") + result.summary())
     return redirect(reverse("admin:budget_project_changelist"))
+
+
+TEMPLATE_HEADER = ["项目名称", "一级指标", "二级指标", "三级指标", "年度指标值", "分值", "实际完成值", "得分", "偏差原因"]
+
+
+def template_view(request, object_id):
+    """A 自评表 to fill in: every indicator of the table with its target and 分值 (weight), the result columns
+    empty; the upload above reads it back as it is."""
+    import io
+
+    import openpyxl
+    from django.http import Http404, HttpResponse
+
+    from budget.admin import BudgetTableAdmin  # noqa: F401 - the scope below is the table admin's
+    from budget.models import BudgetTable, Indicator
+
+    table_admin = admin.site._registry[BudgetTable]
+    table = table_admin.get_queryset(request).filter(pk=object_id).select_related("department").first()
+    if table is None:
+        raise Http404
+    if not table_admin.has_view_permission(request, table):
+        raise PermissionDenied
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("绩效自评表")
+    sheet.append([f"部门名称:{table.department.name}"])
+    sheet.append(TEMPLATE_HEADER)
+    rows = (Indicator.objects.filter(project__table=table).order_by("project__position", "position")
+            .values_list("project__name", "level1_label", "level2_label", "name", "annual_value", "weight",
+                         "actual_value", "actual_points", "deviation_reason"))
+    for project, level1, level2, name, annual, weight, actual, points, reason in rows.iterator():
+        sheet.append([project, level1, level2, name, annual or "", float(weight) if weight is not None else None,
+                      actual or None, float(points) if points is not None else None, reason or None])
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(), content_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    filename = f"self-evaluation-{table.year}-{table.department_id}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

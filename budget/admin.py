@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -287,7 +288,8 @@ def _confirm_import(request):
 @admin.register(BudgetTable)
 class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped, SimpleHistoryAdmin):
     department_path = "department"
-    list_display = ["department", "year", "status", "total_amount", "score", "layout", "source_filename", "imported_at"]
+    list_display = ["department", "year", "status", "total_amount", "score", "layout", "source_filename", "imported_at",
+                    "template"]
     list_filter = ["year", "layout", ("department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["department"]
     search_fields = ["department__name", "title", "source_filename"]
@@ -298,11 +300,18 @@ class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped,
     def get_queryset(self, request):
         return annotate_tables(super().get_queryset(request))
 
+    @admin.display(description=_("自评表模板"))
+    def template(self, obj):
+        url = reverse("admin:budget_self_evaluation_template", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("下载"))
+
     def get_urls(self):
-        from budget.actuals_admin import actuals_view
+        from budget.actuals_admin import actuals_view, template_view
 
         return [path("import/", self.admin_site.admin_view(import_view), name="budget_import"),
                 path("import-actuals/", self.admin_site.admin_view(actuals_view), name="budget_actuals"),
+                path("<path:object_id>/self-evaluation.xlsx", self.admin_site.admin_view(template_view),
+                     name="budget_self_evaluation_template"),
                 ] + super().get_urls()
 
     def save_related(self, request, form, formsets, change):

@@ -194,3 +194,44 @@ def test_the_self_evaluation_upload_previews_each_result_then_writes_it(admin_cl
     indicator.refresh_from_db()
     assert (indicator.actual_value, indicator.deviation_reason, indicator.actual_points) == (
         "98%", "一批服装晚到", Decimal("9"))
+
+
+def test_the_self_evaluation_template_lists_each_indicator_with_its_points_and_reads_back(
+        admin_client, reference_table, tmp_path):
+    import io
+
+    import openpyxl
+
+    from budget.actuals import import_actuals
+
+    Indicator.objects.filter(project__name="窗口工作人员服装费", name="服装发放及时性").update(weight=Decimal("20"))
+    response = admin_client.get(reverse("admin:budget_self_evaluation_template", args=[reference_table.pk]))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "部门名称:广州市花都区政务服务和数据管理局"
+    assert rows[1][:7] == ("项目名称", "一级指标", "二级指标", "三级指标", "年度指标值", "分值", "实际完成值")
+    row = next(r for r in rows if r[0] == "窗口工作人员服装费" and r[3] == "服装发放及时性")
+    assert (row[4], row[5]) == ("99%", 20)
+    sheet = book.active
+    for cells in sheet.iter_rows(min_row=3):
+        if cells[0].value == "窗口工作人员服装费" and cells[3].value == "服装发放及时性":
+            cells[6].value = "98%"
+    path = tmp_path / "filled.xlsx"
+    book.save(path)
+    import_actuals(path, filename="filled.xlsx", year=2021)
+    assert Indicator.objects.get(project__name="窗口工作人员服装费", name="服装发放及时性").actual_value == "98%"
+
+
+def test_an_editor_of_another_department_gets_no_template(client, reference_table, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    from budget.models import Department
+
+    other = Department.objects.create(name="另一个部门")
+    editor = django_user_model.objects.create_user("clerk", password="pw-clerk-12345", is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["view_budgettable", "change_indicator"]))
+    other.editors.add(editor)
+    client.force_login(editor)
+    url = reverse("admin:budget_self_evaluation_template", args=[reference_table.pk])
+    assert client.get(url).status_code == 404
