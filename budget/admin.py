@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -38,16 +37,11 @@ from budget.problems import ImportFailed, Problem
 from budget.review_admin import lock_approved
 from budget.paste import PasteForm, add_pasted
 from budget.entry_admin import (
-    ClerkNumbers, IndicatorInline, IndicatorResultsInline, apply_target, badge, findings_html,
+    ClerkNumbers, EntryMedia, IndicatorInline, IndicatorResultsInline, apply_target, badge,
 )
 from budget.entry_lists import (
     FindingFilter, GradeFilter, ProjectColumns, TableColumns, annotate_projects, annotate_tables,
 )
-
-
-class EntryMedia:
-    class Media:
-        css = {"all": ["css/admin-entry.css"]}
 
 admin.site.site_header = _("预算绩效目标看板 · 管理")
 ALL_DEPARTMENTS = "budget.view_all_departments"
@@ -300,11 +294,6 @@ class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped,
     def get_queryset(self, request):
         return annotate_tables(super().get_queryset(request))
 
-    @admin.display(description=_("自评表模板"))
-    def template(self, obj):
-        url = reverse("admin:budget_self_evaluation_template", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("下载"))
-
     def get_urls(self):
         from budget.actuals_admin import actuals_view, template_view
 
@@ -370,10 +359,6 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
     def get_inlines(self, request, obj):
         # A new project has no indicators yet to weigh or evaluate.
         return self.inlines if obj else [i for i in self.inlines if i is not IndicatorResultsInline]
-
-    @admin.display(description=_("审核发现"))
-    def findings(self, obj):
-        return findings_html(obj.review_findings if obj else [])
 
     # A project's unit is one of its own table's units (the database refuses any other): on a change page
     # the choices are that table's units, in a plain list rather than the autocomplete over every table.

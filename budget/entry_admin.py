@@ -82,6 +82,11 @@ class ClerkNumbers:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class EntryMedia:
+    class Media:
+        css = {"all": ["css/admin-entry.css"]}
+
+
 def findings_html(findings) -> str:
     """Review findings or flags as the public pages list them: a severity badge, the message, the code."""
     return render_to_string("budget/_findings.html", {"findings": findings or []})

@@ -7,6 +7,8 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from budget import scoring
@@ -52,6 +54,12 @@ class ProjectColumns:
     @admin.display(description=_("等级"))
     def grade(self, obj):
         return grade_of(obj.review_score)
+
+    @admin.display(description=_("审核发现"))
+    def findings(self, obj):
+        from budget.entry_admin import findings_html
+
+        return findings_html(obj.review_findings if obj else [])
 
 
 class GradeFilter(admin.SimpleListFilter):
@@ -101,6 +109,11 @@ class TableColumns:
     @admin.display(description=_("审核得分"))
     def score(self, obj):
         return "—" if obj.review_score is None else f"{obj.review_score:.2f}"
+
+    @admin.display(description=_("自评表模板"))
+    def template(self, obj):
+        url = reverse("admin:budget_self_evaluation_template", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("下载"))
 
 
 def annotate_tables(queryset):
