@@ -235,3 +235,13 @@ def test_an_editor_of_another_department_gets_no_template(client, reference_tabl
     client.force_login(editor)
     url = reverse("admin:budget_self_evaluation_template", args=[reference_table.pk])
     assert client.get(url).status_code == 404
+
+
+def test_the_grade_filter_keeps_the_projects_of_that_grade(admin_client, reference_table):
+    Project.objects.update(review_score=Decimal("95"))
+    Project.objects.filter(name="窗口工作人员服装费").update(review_score=Decimal("59.99"))
+    poor = admin_client.get(reverse("admin:budget_project_changelist") + "?grade=差").content.decode()
+    good = admin_client.get(reverse("admin:budget_project_changelist") + "?grade=优").content.decode()
+    assert "窗口工作人员服装费" in poor and "区长专线日常经费" not in poor
+    assert "窗口工作人员服装费" not in good and "区长专线日常经费" in good
+    assert '<td class="field-grade">差</td>' in poor
