@@ -245,3 +245,12 @@ def test_the_grade_filter_keeps_the_projects_of_that_grade(admin_client, referen
     assert "窗口工作人员服装费" in poor and "区长专线日常经费" not in poor
     assert "窗口工作人员服装费" not in good and "区长专线日常经费" in good
     assert '<td class="field-grade">差</td>' in poor
+
+
+def test_the_table_list_shows_status_total_and_a_chinese_date(admin_client, reference_table):
+    import re
+
+    body = admin_client.get(reverse("admin:budget_budgettable_changelist")).content.decode()
+    assert '<td class="field-status">待审</td>' in body
+    assert '<td class="field-total_amount">2,616.61</td>' in body
+    assert re.search(r'<td class="field-imported_at nowrap">\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d</td>', body)
