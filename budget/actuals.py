@@ -87,6 +87,7 @@ class ActualsResult:
     indicators: int = 0
     projects: set = field(default_factory=set)
     executed: int = 0
+    changes: list = field(default_factory=list)  # on a dry run: (project, indicator or field, old, new)
 
     def summary(self) -> str:
         return (f"{self.filename}: {self.department} {self.year}年 项目{len(self.projects)}个 "
@@ -128,7 +129,7 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
-def import_actuals(source, *, filename=None, year=None, department=None, user=None) -> ActualsResult:
+def import_actuals(source, *, filename=None, year=None, department=None, user=None, dry_run=False) -> ActualsResult:
     """Read, validate and write one file of actuals; raises ImportFailed with every problem found.
 
     An explicit year or department wins over what the file says. Every changed indicator and
@@ -178,6 +179,10 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         if check.problems:
             raise ImportFailed(check.problems)
 
+        if dry_run:
+            result.changes = _changes(updates, money_fields)
+            transaction.set_rollback(True)  # a table brought by the form goes too: the preview writes nothing
+            return result
         _save(updates, roles, money_fields, name, user)
         # Bulk updates send no signals, and the history rows' ids alone may not move the data version:
         # another writer can commit a later id first. The bump runs after this commit.
@@ -198,6 +203,33 @@ def _save(updates, roles, money_fields, name, user):
     if updates["projects"]:
         bulk_update_with_history(updates["projects"], Project, list(dict.fromkeys(["executed", *money_fields])),
                                  **history)
+
+
+def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
+    """What a dry run would write, field by field against the stored values (one query per model)."""
+    from budget.layouts import fmt
+    from budget.models import Indicator, Project
+
+    def text(value):
+        return "—" if value in (None, "") else fmt(value) if isinstance(value, Decimal) else str(value)
+
+    out = []
+    labels = {"actual_value": "实际完成值", "deviation_reason": "偏差原因", "actual_points": "评价得分"}
+    stored = {row[0]: row[1:] for row in Indicator.objects.filter(
+        id__in=[i.pk for i in updates["indicators"]]).values_list("id", *labels)}
+    for i in updates["indicators"]:
+        for field_name, old in zip(labels, stored.get(i.pk, ())):
+            if old != getattr(i, field_name):
+                out.append((i.project.name, f"{i.name} · {labels[field_name]}", text(old), text(getattr(i, field_name))))
+    names = list(dict.fromkeys(["executed", *money_fields]))
+    projects = {row[0]: row[1:] for row in Project.objects.filter(
+        id__in=[p.pk for p in updates["projects"]]).values_list("id", *names)}
+    for p in updates["projects"]:
+        for field_name, old in zip(names, projects.get(p.pk, ())):
+            if old != getattr(p, field_name):
+                out.append((p.name, str(Project._meta.get_field(field_name).verbose_name), text(old),
+                            text(getattr(p, field_name))))
+    return out
 
 
 def _above_header(name, rows, check) -> tuple[dict, dict | None]:

@@ -35,6 +35,13 @@ from budget.models import (
 )
 from budget.problems import ImportFailed, Problem
 from budget.review_admin import lock_approved
+from budget.paste import PasteForm, add_pasted
+from budget.entry_admin import (
+    ClerkNumbers, EntryMedia, IndicatorInline, IndicatorResultsInline, apply_target, badge,
+)
+from budget.entry_lists import (
+    FindingFilter, GradeFilter, ProjectColumns, TableColumns, annotate_projects, annotate_tables,
+)
 
 admin.site.site_header = _("预算绩效目标看板 · 管理")
 ALL_DEPARTMENTS = "budget.view_all_departments"
@@ -144,24 +151,10 @@ class FundingFormSet(forms.BaseInlineFormSet):
                                    _("各资金来源:{amounts}").format(amounts=amounts or "—")])
 
 
-class ProjectFundingInline(admin.TabularInline):
+class ProjectFundingInline(ClerkNumbers, admin.TabularInline):
     model = ProjectFunding
     formset = FundingFormSet
     extra = 0
-
-
-class IndicatorInline(admin.TabularInline):
-    model = Indicator
-    extra = 0
-    fields = [
-        "position", "seq", "level2", "name", "library_code", "period_value", "annual_value",
-        "comparator", "target_value", "target_unit", "weight", "actual_value", "actual_points", "deviation_reason",
-    ]
-    autocomplete_fields = ["level2"]
-    formfield_overrides = {
-        # Values are short texts in practice; big textareas make the inline unreadable.
-        Indicator._meta.get_field("period_value").__class__: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})},
-    }
 
 
 @admin.register(Department)
@@ -176,11 +169,15 @@ class DepartmentAdmin(DepartmentScoped, admin.ModelAdmin):
         return () if sees_all(request.user) else ("editors",)
 
 
-class FundingUnitInline(admin.TabularInline):
+class FundingUnitInline(ClerkNumbers, admin.TabularInline):
     model = FundingUnit
     extra = 0
-    fields = ["position", "name", "code", "total"]
-    readonly_fields = ["total"]  # the sum of its projects (budget/totals.py)
+    fields = ["position", "name", "code", "total_amount"]
+    readonly_fields = ["total_amount"]  # the sum of its projects (budget/totals.py)
+
+    @admin.display(description=_("小计(万元)"))
+    def total_amount(self, obj):
+        return fmt(obj.total) if obj and obj.pk else "—"
 
 
 # -- 导入: the same importer behind an upload page -------------------------------------
@@ -283,17 +280,28 @@ def _confirm_import(request):
 
 
 @admin.register(BudgetTable)
-class BudgetTableAdmin(DepartmentScoped, SimpleHistoryAdmin):
+class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped, SimpleHistoryAdmin):
     department_path = "department"
-    list_display = ["department", "year", "total", "layout", "source_filename", "imported_at"]
+    list_display = ["department", "year", "status", "total_amount", "score", "layout", "source_filename", "imported_at",
+                    "template"]
     list_filter = ["year", "layout", ("department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["department"]
     search_fields = ["department__name", "title", "source_filename"]
-    readonly_fields = ["total", "source_filename", "source_sha256", "imported_at", "imported_by", "review_score"]
+    readonly_fields = ["total_amount", "source_filename", "source_sha256", "imported_at", "imported_by", "score"]
+    exclude = ["total", "review_score"]
     inlines = [FundingUnitInline]
 
+    def get_queryset(self, request):
+        return annotate_tables(super().get_queryset(request))
+
     def get_urls(self):
-        return [path("import/", self.admin_site.admin_view(import_view), name="budget_import")] + super().get_urls()
+        from budget.actuals_admin import actuals_view, template_view
+
+        return [path("import/", self.admin_site.admin_view(import_view), name="budget_import"),
+                path("import-actuals/", self.admin_site.admin_view(actuals_view), name="budget_actuals"),
+                path("<path:object_id>/self-evaluation.xlsx", self.admin_site.admin_view(template_view),
+                     name="budget_self_evaluation_template"),
+                ] + super().get_urls()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -301,12 +309,17 @@ class BudgetTableAdmin(DepartmentScoped, SimpleHistoryAdmin):
 
 
 @admin.register(FundingUnit)
-class FundingUnitAdmin(DepartmentScoped, SimpleHistoryAdmin):
-    list_display = ["name", "table", "position", "total"]
+class FundingUnitAdmin(EntryMedia, ClerkNumbers, DepartmentScoped, SimpleHistoryAdmin):
+    list_display = ["name", "table", "position", "total_amount"]
     list_select_related = ["table__department"]
     list_filter = ["table__year", ("table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
-    readonly_fields = ["total"]  # the sum of its projects (budget/totals.py)
+    readonly_fields = ["total_amount"]  # the sum of its projects (budget/totals.py)
+    exclude = ["total"]
+
+    @admin.display(description=_("小计(万元)"), ordering="total")
+    def total_amount(self, obj):
+        return fmt(obj.total)
 
     def get_readonly_fields(self, request, obj=None):
         # Its projects belong to its table: a unit cannot move to another one.
@@ -328,14 +341,24 @@ class FundingSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
-    list_display = ["name", "unit", "department", "year", "total", "source_row"]
+class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
+    list_display = ["name", "unit", "department", "year", "total_amount", "sources", "indicators", "score", "grade"]
     list_select_related = ["unit", "table__department"]
-    list_filter = ["table__year", ("table__department", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["table__year", GradeFilter, FindingFilter, ("table", admin.RelatedOnlyFieldListFilter),
+                   ("table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code", "goal"]
     autocomplete_fields = ["table", "unit"]
-    readonly_fields = ["indicator_text", "unparsed_indicator_text", "review_score", "review_findings"]
-    inlines = [ProjectFundingInline, IndicatorInline]
+    readonly_fields = ["indicator_text", "unparsed_indicator_text", "score", "grade", "findings"]
+    exclude = ["review_score", "review_findings"]
+    inlines = [ProjectFundingInline, IndicatorInline, IndicatorResultsInline]
+    form = PasteForm  # paste to parse: the 绩效指标 cell or spreadsheet lines, read before they are added
+
+    def get_queryset(self, request):
+        return annotate_projects(super().get_queryset(request))
+
+    def get_inlines(self, request, obj):
+        # A new project has no indicators yet to weigh or evaluate.
+        return self.inlines if obj else [i for i in self.inlines if i is not IndicatorResultsInline]
 
     # A project's unit is one of its own table's units (the database refuses any other): on a change page
     # the choices are that table's units, in a plain list rather than the autocomplete over every table.
@@ -366,6 +389,8 @@ class ProjectAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
         unit, table = getattr(project, "budget_before", (None, None))
         totals.refresh(unit_ids=[project.unit_id, unit], table_ids=[project.table_id, table])
         identity.refresh_refs(project.table_id)  # a new name or code is a new stable path
+        if form.cleaned_data.get("paste_confirmed") and add_pasted(project, form.pasted, form.unread):
+            review.refresh_table(project.table)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -411,9 +436,19 @@ class Level2CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
+class IndicatorAdmin(EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
     department_path = "project__table__department"
-    list_display = ["name", "project", "level2", "annual_value", "comparator", "target_value", "target_unit"]
+    list_display = ["name", "project", "level2", "annual_value", "target_display"]
+    exclude = ["comparator", "target_value", "target_unit"]
+    readonly_fields = ["target_display"]
+
+    @admin.display(description=_("解析出的目标"))
+    def target_display(self, obj):
+        return obj.target_display if obj else ""
+
+    def save_model(self, request, obj, form, change):
+        # The target is read from the value text, as on import: the two cannot disagree.
+        super().save_model(request, apply_target(obj), form, change)
     list_select_related = ["project", "level2__level1"]
     list_filter = ["project__table__year", "level2__level1", "level2", ("project__table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "annual_value", "project__name"]
@@ -421,8 +456,12 @@ class IndicatorAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(RefreshesReview, DepartmentScoped, admin.ModelAdmin):
-    list_display = ["code", "severity", "row", "project", "table", "message"]
+class FlagAdmin(EntryMedia, RefreshesReview, DepartmentScoped, admin.ModelAdmin):
+    list_display = ["code", "severity_badge", "row", "project", "table", "message"]
+
+    @admin.display(description=_("严重程度"), ordering="severity")
+    def severity_badge(self, obj):
+        return badge(obj.severity)
     list_select_related = ["project", "table__department"]
     list_filter = ["severity", "code", "table__year"]
     search_fields = ["message", "project__name"]

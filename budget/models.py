@@ -209,7 +209,9 @@ class ProjectFunding(EditedWithProject):
         ]
 
     def __str__(self):
-        return f"{self.source}: {self.amount}"
+        from budget.layouts import fmt  # amounts as finance staff write them: 2,616.61
+
+        return f"{self.source}: {fmt(self.amount)}"
 
 
 class Level1Category(models.Model):

@@ -80,6 +80,7 @@ class ImportResult:
     unchanged: bool
     written: bool
     kept_actuals: int = 0  # self-evaluation entries carried over to the new edition
+    differences: list = field(default_factory=list)  # budget/differences.py, on a dry run of a re-import
 
     def summary(self) -> str:
         t = self.table

@@ -37,10 +37,17 @@ class Plan:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     kept_actuals: int = 0
+    pairs: list = field(default_factory=list)  # (stored id, parsed project) of the changed ones
 
     @property
     def removed(self) -> list[str]:
         return [row[2] for row in self.dropped]
+
+    def differences(self):
+        """Field by field, what each changed project becomes (budget/differences.py); for the preview."""
+        from budget.differences import differences
+
+        return differences(self.pairs)
 
 
 def compare(table_id: int, parsed, prints: list[str]) -> Plan:
@@ -61,6 +68,7 @@ def compare(table_id: int, parsed, prints: list[str]) -> Plan:
         elif (row[4] or computed[row[0]]) != fingerprint:
             plan.changed_ids.add(row[0])
             plan.changed.append(p.name)
+            plan.pairs.append((row[0], p))
     plan.dropped = [(*row[:4], ref) for row, ref in unmatched.values()]
     plan.kept_actuals = _kept_actuals(table_id, plan, [p for _, p in pairs])
     return plan

@@ -64,6 +64,7 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
         result = ImportResult(parsed, added, changed, removed, unchanged, written=False,
                               kept_actuals=plan.kept_actuals if plan else 0)
         if dry_run:
+            result.differences = plan.differences() if plan else []
             return result
         log = ImportLog.objects.create(
             department=_department(parsed), year=parsed.year, filename=parsed.filename[:300],

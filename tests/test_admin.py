@@ -39,6 +39,9 @@ def project_post_data(project, total, amounts):
         "funding-MIN_NUM_FORMS": 0, "funding-MAX_NUM_FORMS": 1000,
         "indicators-TOTAL_FORMS": len(indicators), "indicators-INITIAL_FORMS": len(indicators),
         "indicators-MIN_NUM_FORMS": 0, "indicators-MAX_NUM_FORMS": 1000,
+        # weights and self-evaluation of the same indicators, in their own section (budget/entry_admin.py)
+        "indicator_results-TOTAL_FORMS": 0, "indicator_results-INITIAL_FORMS": 0,
+        "indicator_results-MIN_NUM_FORMS": 0, "indicator_results-MAX_NUM_FORMS": 0,
     }
     for i, f in enumerate(funding):
         data.update({f"funding-{i}-id": f.pk, f"funding-{i}-project": project.pk, f"funding-{i}-source": f.source_id,

@@ -1,0 +1,185 @@
+"""Data entry in the admin as a clerk uses it (issue 20): amounts as finance staff write them, indicators in
+a layout that fits the screen with their target read from the value text, findings as readable lists."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from budget import indicators as grammar
+from budget.layouts import fmt
+from budget.models import Flag, Indicator
+
+# An amount as a clerk types it: 2,616.61 or 2616.61 or 2616.61万 / 2616.61万元 (the tables are in 万元).
+_AMOUNT_SUFFIX = re.compile(r"\s*万元?\s*$")
+
+
+def is_amount(db_field) -> bool:
+    """Amounts are the 万元 columns (six decimals); weights, scores and targets are other numbers."""
+    return isinstance(db_field, models.DecimalField) and db_field.decimal_places == 6
+
+
+def plain_number(value) -> str:
+    """A number without trailing zeros: 22, 0.5, 120000 (not 22.00000000)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    text = f"{number.normalize():f}"
+    return text
+
+
+class AmountInput(forms.TextInput):
+    def format_value(self, value):
+        if value is None or value == "":
+            return None
+        try:
+            return fmt(Decimal(value))
+        except (InvalidOperation, TypeError, ValueError):
+            return str(value)  # what the clerk typed, shown back with its error
+
+
+class NumberInput(forms.TextInput):
+    def format_value(self, value):
+        return plain_number(value) or None
+
+
+class AmountField(forms.DecimalField):
+    """Accepts 2,616.61, 2616.61 and 2616.61万; shows 2,616.61."""
+
+    widget = AmountInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = _AMOUNT_SUFFIX.sub("", value.replace(",", "").replace(",", "").strip())
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        return {"inputmode": "decimal", "class": "amount"}
+
+
+class PlainNumberField(forms.DecimalField):
+    widget = NumberInput
+
+    def widget_attrs(self, widget):
+        return {"inputmode": "decimal", "class": "number"}
+
+
+class ClerkNumbers:
+    """Every decimal of an admin form in the clerk's notation (amounts with thousands separators)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DecimalField):
+            kwargs["form_class"] = AmountField if is_amount(db_field) else PlainNumberField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class EntryMedia:
+    class Media:
+        css = {"all": ["css/admin-entry.css"]}
+
+
+def findings_html(findings) -> str:
+    """Review findings or flags as the public pages list them: a severity badge, the message, the code."""
+    return render_to_string("budget/_findings.html", {"findings": findings or []})
+
+
+# -- indicators -----------------------------------------------------------------------------------------
+
+
+def target_of_text(period_value, annual_value):
+    """The importer's rule (budget/layouts.py read_indicator_cell): the annual value, else the period value."""
+    value = annual_value if annual_value not in (None, "") else period_value
+    return grammar.parse_target(value or None)
+
+
+def apply_target(indicator: Indicator) -> Indicator:
+    target = target_of_text(indicator.period_value, indicator.annual_value)
+    indicator.comparator = target.comparator if target else ""
+    indicator.target_value = target.value if target else None
+    indicator.target_unit = (target.unit or "")[:50] if target else ""
+    return indicator
+
+
+def badge(severity: str) -> str:
+    label = dict(Flag.Severity.choices).get(severity, severity)
+    return format_html('<span class="badge {}">{}</span>', severity, label)
+
+
+class IndicatorForm(forms.ModelForm):
+    """The target (comparator, value, unit) is not typed: it is read from the value text on every save, with
+    the importer's grammar, so the text beside it and the target can never disagree."""
+
+    class Meta:
+        model = Indicator
+        fields = ["position", "seq", "level2", "name", "period_value", "annual_value"]
+        widgets = {
+            "period_value": forms.Textarea(attrs={"rows": 1, "cols": 16}),
+            "annual_value": forms.Textarea(attrs={"rows": 1, "cols": 16}),
+            "name": forms.TextInput(attrs={"size": 24}),
+            "position": forms.NumberInput(attrs={"class": "narrow"}),
+            "seq": forms.NumberInput(attrs={"class": "narrow"}),
+        }
+
+    def save(self, commit=True):
+        indicator = apply_target(super().save(commit=False))
+        if commit:
+            indicator.save()
+        return indicator
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    form = IndicatorForm
+    extra = 0
+    fields = ["position", "seq", "level2", "name", "period_value", "annual_value", "parsed_target"]
+    readonly_fields = ["parsed_target"]
+    autocomplete_fields = ["level2"]
+    classes = ["compact-indicators"]
+
+    @admin.display(description=_("解析出的目标"))
+    def parsed_target(self, obj):
+        return obj.target_display if obj and obj.pk else "—"
+
+
+class ResultsFormSet(forms.BaseInlineFormSet):
+    """Weights and self-evaluation of the same indicators, saved field by field so that an edit here and one
+    in the indicator rows above do not overwrite each other."""
+
+    @classmethod
+    def get_default_prefix(cls):
+        return "indicator_results"
+
+    def save_existing(self, form, obj, commit=True):
+        indicator = form.save(commit=False)
+        if commit:
+            indicator.save(update_fields=list(form.changed_data))
+        return indicator
+
+
+class IndicatorResultsInline(ClerkNumbers, admin.TabularInline):
+    model = Indicator
+    formset = ResultsFormSet
+    extra = 0
+    max_num = 0  # indicators are added above; here only their weight and results
+    can_delete = False
+    verbose_name = _("权重与自评")
+    verbose_name_plural = _("权重与自评")
+    fields = ["indicator_name", "weight", "actual_value", "actual_points", "deviation_reason"]
+    readonly_fields = ["indicator_name"]
+    classes = ["collapse"]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
+    }
+
+    @admin.display(description=_("三级指标"))
+    def indicator_name(self, obj):
+        return str(obj)
