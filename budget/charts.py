@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from budget.indicators import level1_kind
+from budget.wording import known
 
 SOURCE_COLOURS = {"财政拨款": "#2f6db5", "财政专户拨款": "#e0862a", "其他资金": "#3d9a5f"}
 LEVEL1_COLOURS = {"output": "#3b6fb6", "outcome": "#d9822b", "satisfaction": "#2e9d6a", "cost": "#b0475a"}
@@ -91,8 +92,8 @@ def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str]
         if not any(values):
             continue  # an empty column would only add a legend entry
         traces.append({
-            "type": "bar", "orientation": "h", "name": _plain(name), "y": [_plain(x) for x in labels], "x": values,
-            "customdata": [[_plain(label), _plain(name)] for label in labels],
+            "type": "bar", "orientation": "h", "name": _plain(known(name)), "y": [_plain(x) for x in labels], "x": values,
+            "customdata": [[_plain(label), _plain(known(name))] for label in labels],
             "marker": {"color": source_colour(name) if name in sources else TOTAL_COLOUR},
             "hovertemplate": f"%{{customdata[0]}}<br>%{{customdata[1]}}: %{{x:,.2f}} {_plain(unit)}<extra></extra>",
         })
@@ -163,13 +164,13 @@ def indicator_mix(rows: list[dict]) -> dict:
         totals[row["level1"]] = totals.get(row["level1"], 0) + row["count"]
     for level1, total in totals.items():
         ids.append(_plain(level1))
-        labels.append(_plain(level1))
+        labels.append(_plain(known(level1)))
         parents.append("")
         values.append(total)
         colours.append(level1_colour(level1))
     for row in rows:
         ids.append(_plain(f"{row['level1']}/{row['level2']}"))
-        labels.append(_plain(row["level2"]))
+        labels.append(_plain(known(row["level2"])))
         parents.append(_plain(row["level1"]))
         values.append(row["count"])
         colours.append(_tint(level1_colour(row["level1"]), 0.35))
@@ -325,7 +326,7 @@ def score_distribution(projects: list[dict], grades: list) -> dict:
             continue
         spread = [((k * 0.618) % 1 - 0.5) * 0.5 for k in range(len(members))]
         traces.append({
-            "type": "scatter", "mode": "markers", "name": _plain(name),
+            "type": "scatter", "mode": "markers", "name": _plain(known(name)),
             "x": [float(p["score"]) for p in members], "y": [rows[name] + d for d in spread],
             "marker": {"color": GRADE_COLOURS[n % len(GRADE_COLOURS)], "size": 11, "opacity": 0.8,
                        "line": {"color": "#ffffff", "width": 1}},
@@ -340,7 +341,7 @@ def score_distribution(projects: list[dict], grades: list) -> dict:
         xaxis={"range": [-2, 102], "title": {"text": _("自评得分")}, "dtick": 10, "zeroline": False, "showgrid": False},
         yaxis={"range": [-0.6, len(names) - 0.4], "tickmode": "array", "automargin": True, "zeroline": False,
                "tickvals": [rows[name] for name in names], "showgrid": False,
-               "ticktext": [_plain(f"{name} ({counts[name]})") for name in names]},
+               "ticktext": [_plain(f"{known(name)} ({counts[name]})") for name in names]},
         shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": t, "x1": t, "y0": 0, "y1": 1,
                  "line": {"color": "#9aa5b1", "width": 1, "dash": "dot"}} for t in thresholds],
     )}

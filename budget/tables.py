@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budget.models import Indicator, Project
 from budget.templatetags.budget_format import amount, points, target
+from budget.wording import known
 
 
 def project_url(record):
@@ -46,7 +47,7 @@ class ProjectTable(tables.Table):
 
     def __init__(self, data, *, sources=(), show_unit=True, **kwargs):
         # One amount column per funding source the table has, right after the total.
-        columns = [(f"source_{n}", AmountColumn(verbose_name=name)) for n, name in enumerate(sources)]
+        columns = [(f"source_{n}", AmountColumn(verbose_name=known(name))) for n, name in enumerate(sources)]
         sequence = ("unit", "name", "total", *(c for c, _ in columns), "indicator_count", "numeric_count",
                     "review_score")
         # Most tables have one unit, the department itself: a column repeating it on every row says nothing.
@@ -72,6 +73,12 @@ class IndicatorTable(tables.Table):
         sequence = ("department", "year", "project", "level1", "level2", "name", "annual_value", "target")
         attrs = {"class": "data", "id": "indicators"}
         empty_text = _("没有符合条件的指标")
+
+    def render_level1(self, value):
+        return known(value)
+
+    def render_level2(self, value):
+        return known(value)
 
     def render_target(self, record):
         return target(record)

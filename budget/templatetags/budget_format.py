@@ -67,3 +67,19 @@ def points(value) -> str:
 @register.filter
 def percent(value) -> str:
     return "" if value is None else charts.percent_text(Decimal(value))
+
+
+@register.filter
+def known(name) -> str:
+    """A funding source, category or grade the system knows, in the reader's language; other data as written."""
+    from budget.wording import known as translate
+
+    return translate(name)
+
+
+@register.filter
+def finding_text(finding) -> str:
+    """A review or scoring finding's sentence in the reader's language, from its code and parameters."""
+    from budget.wording import text
+
+    return text(finding)

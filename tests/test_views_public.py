@@ -1,0 +1,95 @@
+"""The public pages in the reader's language (issue 16): known names translated, findings built from
+their code and parameters, no internal codes; data the system does not know stays as written."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from budget import review, wording
+from budget.models import Project
+from tests.ui_helpers import WORKED_EXAMPLE, import_actuals, table_rows
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+QUOTED = re.compile(r"“[^”]*”")
+CODES = re.compile(r"\b(?:missing|no|low|vague|indicator|duplicate|period|percent|rate|satisfaction|cost|reconciliation|"
+                   r"partial|unknown|unit|points|actual|qualitative|missed|zero|over)-[a-z0-9-]+\b")
+
+
+def english(client, path):
+    with translation.override(translation.get_language()):
+        client.get(reverse("budget:language", args=["en"]), {"next": path})
+        return client.get(path)
+
+
+def section(response, section_id):
+    text = response.content.decode()
+    match = re.search(rf'<section[^>]*id="{section_id}"[^>]*>(.*?)</section>', text, re.S)
+    assert match, section_id
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+
+
+@pytest.fixture
+def hotline(reference_table):
+    return reverse("budget:project", args=[Project.objects.get(name="区长专线日常经费").pk])
+
+
+def test_the_english_project_page_has_no_chinese_finding_and_no_internal_code(client, hotline, tmp_path):
+    import_actuals(tmp_path, WORKED_EXAMPLE)
+    response = english(client, hotline)
+    text = response.content.decode()
+    findings = section(response, "review")
+    assert "No quality indicator under output" in findings
+    assert ("The target of indicator “12345热线满意度”, 75%, is below the usual 80%") in findings
+    # Quoted data (an indicator's name) is the only Chinese left in a finding.
+    assert not CJK.search(QUOTED.sub("", findings))
+    assert not CODES.search(re.sub(r"<[^>]+>", " ", text).replace("data-figure", ""))
+    # Funding sources, categories and grades the system knows are in English.
+    assert table_rows(response, "funding")[0][0] == "Budget appropriation"
+    rows = table_rows(response, "indicator-table")
+    assert rows[0] == ["Output indicators"] and rows[1][0] == "Quantity"
+    assert "Satisfaction of service users" in rows[-1][0]
+
+
+def test_the_chinese_project_page_shows_the_same_findings_in_chinese_without_codes(client, hotline):
+    findings = section(client.get(hotline), "review")
+    assert "产出指标下缺少质量指标" in findings
+    assert "指标「12345热线满意度」的目标值75%低于通常的80%" in findings
+    assert "missing-output-quality" not in findings
+
+
+def test_a_finding_is_stored_as_code_and_parameters():
+    found = review.finding("satisfaction-below-usual", "warning", indicator="服务满意度", target="70", floor="80")
+    assert found["params"] == {"indicator": "服务满意度", "target": "70", "floor": "80"}
+    assert found["message"] == "指标「服务满意度」的目标值70%低于通常的80%"
+    with translation.override("en"):
+        assert wording.text(found) == "The target of indicator “服务满意度”, 70%, is below the usual 80%"
+    unnamed = review.finding("indicator-without-name", "error", seq=3, labels=["产出指标", "自定义类别"])
+    with translation.override("en"):
+        # A category the system knows is translated; the department's own stays as written.
+        assert wording.text(unnamed) == "Indicator no. 3 (Output indicators/自定义类别) has no name"
+
+
+def test_a_finding_stored_before_parameters_reads_as_its_kind_in_english():
+    old = {"code": "missing-category", "severity": "error", "message": "缺少满意度指标"}
+    assert wording.text(old) == "缺少满意度指标"
+    with translation.override("en"):
+        assert not CJK.search(wording.text(old))
+        assert wording.text({"code": "something-new", "severity": "info", "message": "新的发现"}) == "Review findings"
+
+
+def test_the_export_keeps_codes_and_speaks_the_export_language(reference_table):
+    portal = Project.objects.get(name="区政府门户网站和政务新媒体运行经费")
+    with translation.override("en"):
+        found = review.project_review_dict(portal)["findings"][0]
+    assert found == {"code": "missing-category", "severity": "error", "message": "No Satisfaction indicators"}
+    assert review.project_review_dict(portal)["findings"][0]["message"] == "缺少满意度指标"
+
+
+def test_known_names_only_are_translated():
+    with translation.override("en"):
+        assert wording.known("财政拨款") == "Budget appropriation"
+        assert wording.known("优") == "Excellent"
+        assert wording.known("上级补助收入") == "上级补助收入"
+        assert wording.known(None) == ""
