@@ -26,9 +26,11 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
 from budget import indicators as grammar
+from budget import self_evaluation
 from budget.caching import bump_data_version
-from budget.importer import header_key, locate_header, split_label
+from budget.importer import header_key, locate_header
 from budget.problems import ImportFailed, Problem, ProblemList
+from budget.reading import department_lock, is_blank, read_preamble, resolve_year
 from budget.readers import open_table
 
 WAN = Decimal(10000)
@@ -53,9 +55,6 @@ EXECUTED_NAMES = {"全年执行数", "执行数", "全年执行金额", "预算�
 SKIPPED_NAMES = {"预算执行率"}
 TOTAL_WORDS = {"合计", "总计", "总分", "小计", "自评总分"}
 NOTE_PREFIXES = ("注:", "说明:", "备注:", "填表说明")
-DEPARTMENT_LABELS = {"部门名称", "部门", "单位名称", "主管部门", "预算部门", "填报单位", "预算单位"}
-PROJECT_LABELS = {"项目名称", "项目"}
-YEAR_LABELS = {"预算年度", "年度", "评价年度", "自评年度"}
 NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 
 
@@ -76,6 +75,10 @@ def name_key(text: str) -> str:
     return re.sub(r"\s+", "", grammar.split_code(grammar.clean_name(text or ""))[1])
 
 
+def bare_key(key: str) -> str:
+    return re.sub(r"\([^()]*\)$", "", key)
+
+
 @dataclass
 class ActualsResult:
     filename: str
@@ -92,24 +95,6 @@ class ActualsResult:
 
 def cell(cells: list[str], index: int | None) -> str:
     return cells[index] if index is not None and index < len(cells) else ""
-
-
-def read_preamble(rows) -> dict:
-    info = {"department": "", "year": None, "project": ""}
-    for _, cells in rows:
-        for text in cells:
-            label, value = split_label(text)
-            if label in DEPARTMENT_LABELS and value:
-                info["department"] = info["department"] or value
-            elif label in PROJECT_LABELS and value:
-                info["project"] = info["project"] or value
-            elif info["year"] is None and (label in YEAR_LABELS or not label):
-                # Only a title or a 年度 label names the year: project names ("2018年1月-2019年7月…")
-                # and filing dates (填报日期: 2022年3月) hold other years.
-                year = re.search(r"((?:19|20)\d{2})\s*年" if not label else r"((?:19|20)\d{2})", value)
-                if year:
-                    info["year"] = int(year.group(1))
-    return info
 
 
 def find_header(rows) -> int | None:
@@ -149,26 +134,24 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
     An explicit year or department wins over what the file says. Every changed indicator and
     project gets a history record naming the file, so a score can be traced to its source.
     """
-    from budget.models import BudgetTable, Indicator, Project
+    from budget.models import Indicator, Project
 
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
     head, found, rows = locate_header(
         table_rows, find_header, "需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)")
-    preamble = read_preamble(head[:found])
     header_row, header = head[found]
+    check = _Check(name, header)
+    preamble, form = _above_header(name, head[:found], check)
     roles: dict[str, int] = {}
     for index, text in enumerate(header):
         role = column_role(text)
         if role and role not in roles:
             roles[role] = index
-    check = _Check(name, header)
     if "project" not in roles and not preamble["project"]:
         check.problem(header_row, "项目名称", None, "表头中找不到「项目名称」列,表头前也没有「项目名称:」行")
 
-    table_year = year or preamble["year"]
-    if table_year is None:
-        check.problem(None, None, None, "无法从标题或表头前的文字中确定年度,请用 --year 指定(如 --year 2021)")
+    table_year = resolve_year(preamble["year"], year, preamble["year_row"], check.problem)
     dept_name = grammar.split_code(department or preamble["department"] or "")[1]
     if not dept_name:
         check.problem(None, None, None, "无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定")
@@ -178,8 +161,11 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The target importer's lock: a table replaced between reading and writing would lose these rows.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{dept_name}|{table_year}"])
-        table = BudgetTable.objects.filter(department__name=dept_name, year=table_year).first()
+            department_lock(cursor, dept_name, table_year)
+        table = _targets(dept_name, table_year)
+        if table is None and form:
+            self_evaluation.bring_targets(source, name, year=table_year, department=dept_name, user=user)
+            table = _targets(dept_name, table_year)
         if table is None:
             raise ImportFailed([Problem(name, None, None, None,
                                         f"没有「{dept_name}」{table_year}年的绩效目标表,请先导入绩效目标表")])
@@ -188,21 +174,63 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
             projects.setdefault(name_key(p.name), []).append(p)
         result = ActualsResult(name, dept_name, table_year)
         updates = _validate(check, roles, preamble["project"], head[found + 1:], rows, projects, table_year, result)
+        money_fields = _form_money(check, form, projects, updates, result)
         if check.problems:
             raise ImportFailed(check.problems)
 
-        fields = ["actual_value"] + [f for role, f in (("reason", "deviation_reason"), ("points", "actual_points"))
-                                     if role in roles]
-        history = {"default_user": user if user and user.is_authenticated else None,
-                   "default_change_reason": f"导入绩效自评数据 {name}"[:100]}
-        if updates["indicators"]:
-            bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
-        if updates["projects"]:
-            bulk_update_with_history(updates["projects"], Project, ["executed"], **history)
+        _save(updates, roles, money_fields, name, user)
         # Bulk updates send no signals, and the history rows' ids alone may not move the data version:
         # another writer can commit a later id first. The bump runs after this commit.
         bump_data_version(Indicator)
     return result
+
+
+def _save(updates, roles, money_fields, name, user):
+    """Every changed indicator and project with a history record naming the file."""
+    from budget.models import Indicator, Project
+
+    fields = ["actual_value"] + [f for role, f in (("reason", "deviation_reason"), ("points", "actual_points"))
+                                 if role in roles]
+    history = {"default_user": user if user and user.is_authenticated else None,
+               "default_change_reason": f"导入绩效自评数据 {name}"[:100]}
+    if updates["indicators"]:
+        bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
+    if updates["projects"]:
+        bulk_update_with_history(updates["projects"], Project, list(dict.fromkeys(["executed", *money_fields])),
+                                 **history)
+
+
+def _above_header(name, rows, check) -> tuple[dict, dict | None]:
+    """The preamble, and the 绩效自评表's labels and money block when the rows above the grid are a form."""
+    preamble = read_preamble(rows)
+    form = self_evaluation.read_form(name, rows, check.problems)
+    if form:  # the project and department are labels above the grid
+        preamble["project"] = preamble["project"] or form["project"]
+        preamble["department"] = preamble["department"] or form["department"]
+    return preamble, form
+
+
+def _targets(department, year):
+    from budget.models import BudgetTable
+
+    return BudgetTable.objects.filter(department__name=department, year=year,
+                                      kind=BudgetTable.Kind.PROJECT_TARGETS).first()
+
+
+def _form_money(check, form, projects, updates, result) -> list[str]:
+    """The money block of a 绩效自评表 (年初预算数, 全年预算数, 全年执行数) goes to its project."""
+    if not form or not (form["money"] or form["results"]) or not form["project"]:
+        return []
+    project = _match_project(check, None, None, form["project"], projects, result, result.year)
+    if project is None:
+        return []
+    fields = self_evaluation.apply_money(project, form["money"], form["results"])
+    if "executed" in fields:
+        result.executed += 1
+    if project not in updates["projects"]:
+        updates["projects"].append(project)
+    result.projects.add(project.pk)
+    return fields
 
 
 def _validate(check, roles, default_project, first_rows, more_rows, projects, year, result) -> dict:
@@ -221,9 +249,11 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
         points_text = cell(cells, col("points"))
         # The 自评表 writes 预算执行率 and 全年执行数 under 一级指标 with the 三级指标 cell merged away.
         label = indicator_name or cell(cells, col("level2")) or cell(cells, col("level1"))
-        key = re.sub(r"\([^()]*\)$", "", name_key(label))  # 全年执行数(万元) is 全年执行数
+        key = bare_key(name_key(label))  # 全年执行数(万元) is 全年执行数
         if key in SKIPPED_NAMES or key in TOTAL_WORDS:
             continue
+        if is_blank(grammar.clean_name(indicator_name)) and not (actual or points_text or reason):
+            continue  # a template's empty row ("指标2", "……")
         if not indicator_name and key not in EXECUTED_NAMES:
             if actual or points_text or reason:
                 check.problem(row, col("indicator"), None, "缺少三级指标名称")
@@ -234,7 +264,7 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
         project = _match_project(check, row, col("project"), current, projects, result, year)
         if project is None:
             continue
-        previous = seen.setdefault((project.pk, key), row)
+        previous = seen.setdefault((project.pk, key if key in EXECUTED_NAMES else name_key(label)), row)
         if previous != row:
             check.problem(row, col("indicator"), label, f"与第{previous}行重复:同一项目的同一指标只能填写一次")
             continue
@@ -246,7 +276,7 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
                 updates["projects"].append(project)
                 result.executed += 1
             continue
-        indicator = _match_indicator(check, row, col("indicator"), indicator_name, key, project)
+        indicator = _match_indicator(check, row, col("indicator"), indicator_name, project)
         if indicator is None:
             continue
         indicator.actual_value = actual
@@ -271,9 +301,15 @@ def _match_project(check, row, column, text, projects, result, year):
     return None
 
 
-def _match_indicator(check, row, column, text, key, project):
+def _match_indicator(check, row, column, text, project):
+    """By the whole name first; then by the name without a closing bracket on either side, so that
+    目标群体满意度 finds 目标群体满意度(%) and 足额保障率(参保率) finds itself."""
     indicators = list(project.indicators.all())
-    found = [i for i in indicators if name_key(i.name) == key]
+    full = name_key(text)
+    found = [i for i in indicators if name_key(i.name) == full]
+    if not found:
+        short = bare_key(full)
+        found = [i for i in indicators if bare_key(name_key(i.name)) == short]
     if len(found) == 1:
         return found[0]
     if found:

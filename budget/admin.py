@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budget import review, security
+from budget import identity, review, security, totals
 from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
 from budget.importer import import_table
 from budget.layouts import fmt
@@ -137,7 +137,11 @@ class FundingFormSet(forms.BaseInlineFormSet):
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         )
         if parts != project.total:
-            raise ValidationError(reconciliation_message(project.total, parts))
+            kept = [f.cleaned_data for f in self.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")]
+            amounts = "、".join(f"{d['source']} {fmt(d.get('amount') or Decimal(0))}" for d in kept)
+            raise ValidationError([reconciliation_message(project.total, parts),
+                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")])
 
 
 class ProjectFundingInline(admin.TabularInline):
@@ -176,6 +180,7 @@ class FundingUnitInline(admin.TabularInline):
     model = FundingUnit
     extra = 0
     fields = ["position", "name", "code", "total"]
+    readonly_fields = ["total"]  # the sum of its projects (budget/totals.py)
 
 
 # -- 导入: the same importer behind an upload page -------------------------------------
@@ -284,11 +289,15 @@ class BudgetTableAdmin(DepartmentScoped, SimpleHistoryAdmin):
     list_filter = ["year", "layout", ("department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["department"]
     search_fields = ["department__name", "title", "source_filename"]
-    readonly_fields = ["source_filename", "source_sha256", "imported_at", "imported_by", "review_score"]
+    readonly_fields = ["total", "source_filename", "source_sha256", "imported_at", "imported_by", "review_score"]
     inlines = [FundingUnitInline]
 
     def get_urls(self):
         return [path("import/", self.admin_site.admin_view(import_view), name="budget_import")] + super().get_urls()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        totals.refresh(table_ids=[form.instance.pk])  # a unit deleted inline takes its projects with it
 
 
 @admin.register(FundingUnit)
@@ -297,6 +306,20 @@ class FundingUnitAdmin(DepartmentScoped, SimpleHistoryAdmin):
     list_select_related = ["table__department"]
     list_filter = ["table__year", ("table__department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
+    readonly_fields = ["total"]  # the sum of its projects (budget/totals.py)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its projects belong to its table: a unit cannot move to another one.
+        return [*super().get_readonly_fields(request, obj), *(["table"] if obj else [])]
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        totals.refresh(table_ids=[obj.table_id])
+
+    def delete_queryset(self, request, queryset):
+        tables = set(queryset.values_list("table_id", flat=True))
+        super().delete_queryset(request, queryset)
+        totals.refresh(table_ids=tables)
 
 
 @admin.register(FundingSource)
@@ -314,6 +337,48 @@ class ProjectAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
     readonly_fields = ["indicator_text", "unparsed_indicator_text", "review_score", "review_findings"]
     inlines = [ProjectFundingInline, IndicatorInline]
 
+    # A project's unit is one of its own table's units (the database refuses any other): on a change page
+    # the choices are that table's units, in a plain list rather than the autocomplete over every table.
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request.budget_project_table = obj.table_id if obj else None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_autocomplete_fields(self, request):
+        fields = super().get_autocomplete_fields(request)
+        return [f for f in fields if f != "unit"] if getattr(request, "budget_project_table", None) else fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        table = getattr(request, "budget_project_table", None)
+        if db_field.name == "unit" and table and field is not None:
+            field.queryset = field.queryset.filter(table_id=table)
+        return field
+
+    # Unit subtotals and the table total follow, in the same transaction as the edit (budget/totals.py).
+    def save_model(self, request, obj, form, change):
+        before = Project.objects.filter(pk=obj.pk).values_list("unit_id", "table_id").first() if change else None
+        obj.budget_before = before or (None, None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        project = form.instance
+        unit, table = getattr(project, "budget_before", (None, None))
+        totals.refresh(unit_ids=[project.unit_id, unit], table_ids=[project.table_id, table])
+        identity.refresh_refs(project.table_id)  # a new name or code is a new stable path
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        totals.refresh(unit_ids=[obj.unit_id], table_ids=[obj.table_id])
+        identity.refresh_refs(obj.table_id)
+
+    def delete_queryset(self, request, queryset):
+        touched = list(queryset.values_list("unit_id", "table_id"))
+        super().delete_queryset(request, queryset)
+        totals.refresh(unit_ids=[u for u, _ in touched], table_ids=[t for _, t in touched])
+        for table in {t for _, t in touched}:
+            identity.refresh_refs(table)
+
     @admin.display(description=_("部门"), ordering="table__department__name")
     def department(self, obj):
         return obj.table.department
@@ -327,6 +392,14 @@ class ProjectAdmin(RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
 class Level1CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "kind"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "kind" in form.changed_data:
+            # The review reads the kind (产出, 成本 …): every table with an indicator under it is reviewed again.
+            affected = Indicator.objects.filter(level2__level1=obj).values("project__table_id")
+            for table in BudgetTable.objects.filter(pk__in=affected).only("pk"):
+                review.refresh_table(table)
 
 
 @admin.register(Level2Category)

@@ -63,7 +63,7 @@ def _write(table, fmt: str, out, opinions: bool) -> None:
     elif fmt == "json":
         text.writelines(exporter.json_stream(year=year, department=department, opinions=opinions))
     else:
-        (bare,) = selectors.export_tables(year=year, department=department)
+        (bare,) = selectors.export_tables(year=year, department=department, kind=table.kind)
         text.writelines(exporter.text_stream(bare))
     text.flush()
     text.detach()

@@ -4,11 +4,13 @@ project-per-row layout as text that imports back to the same data."""
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 from functools import partial
 
 from django.utils import timezone
 
+from budget import indicators as grammar
 from budget import review, scoring, selectors, workflow
 from budget.models import BudgetTable
 
@@ -56,7 +58,11 @@ def table_document(table, units=None, by_source=None, *, opinions: bool = True) 
             "projects": projects,
         })
     imported_at = timezone.localtime(table.imported_at).isoformat(timespec="seconds") if table.imported_at else None
+    overall = None
+    if table.kind == "department-targets":
+        overall, built = overall_dict(table, built, table_by_source), []
     return {
+        "kind": table.kind,
         "department": table.department.name,
         "department_code": table.department.code or None,
         "year": table.year,
@@ -66,6 +72,7 @@ def table_document(table, units=None, by_source=None, *, opinions: bool = True) 
         "source": {"filename": table.source_filename, "sha256": table.source_sha256, "imported_at": imported_at},
         "funding": funding_dict(table.total, table_by_source),
         "units": built if units is None else units,
+        **({"overall": overall} if overall is not None else {}),
         "review": review.table_review_dict(table) | workflow.export_section(table, opinions=opinions),
         "flags": [
             {"severity": f.severity, "code": f.code, "row": f.row,
@@ -87,10 +94,27 @@ def project_dict(p, sources) -> dict:
         "source_row": p.source_row,
         "funding": funding_dict(p.total, by_source),
         "goal": p.goal,
+        "period_goal": p.period_goal or None,
+        "attributes": p.attributes or {},
         "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)} for s in evaluation.indicators],
         "unparsed_indicator_text": p.unparsed_indicator_text or None,
         "review": review.project_review_dict(p),
-        "self_evaluation": scoring.self_evaluation_dict(evaluation),
+        "self_evaluation": {"budget_initial": amount(p.budget_initial),
+                            "budget_adjusted": amount(p.budget_adjusted)} | scoring.self_evaluation_dict(evaluation),
+    }
+
+
+def overall_dict(table, units, by_source) -> dict:
+    """A department-wide table keeps its goal, funding and indicators on one project (OVERALL_PROJECT)."""
+    projects = [p for u in units for p in u["projects"]]
+    whole = projects[0] if projects else {"goal": "", "period_goal": None, "indicators": []}
+    details = table.details or {}
+    return {
+        "goal": whole["goal"],
+        "period_goal": whole["period_goal"],
+        "funding": funding_dict(table.total, by_source) | {"by_purpose": details.get("by_purpose", {})},
+        "duties": details.get("duties", []),
+        "indicators": whole["indicators"],
     }
 
 
@@ -109,7 +133,7 @@ def indicator_dict(i) -> dict:
         "annual_value": i.annual_value,
         "target": target,
         "weight": number(i.weight),
-    }
+    } | ({"extra": i.extra} if i.extra else {})
 
 
 def json_document(*, year=None, department=None, opinions=True) -> dict:
@@ -236,9 +260,12 @@ def write_xlsx(rows, out, header=ROW_HEADER, title="绩效指标"):
 # -- the original layout ---------------------------------------------------------------
 
 def table_text(table) -> str:
-    """The project-per-row layout as tab-separated text, as the importer reads it back."""
-    if not hasattr(table, "unit_list"):
-        (table,) = selectors.tables_for_export(year=table.year, department=table.department.name)
+    """The project-per-row layout as tab-separated text, as the importer reads it back; a department-wide
+    table as its own form."""
+    if not hasattr(table, "unit_list") or (table.unit_list and not hasattr(table.unit_list[0], "project_list")):
+        (table,) = selectors.tables_for_export(year=table.year, department=table.department.name, kind=table.kind)
+    if table.kind == "department-targets":
+        return department_form_text(table)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     sources = table.source_names
@@ -275,6 +302,45 @@ def _project_line(writer, p, sources):
     writer.writerow([_coded(p.name, p.code), *_amounts(p.total, by_source, sources), p.goal or "", indicator_cell(p)])
 
 
+def department_form_text(table) -> str:
+    """部门整体支出绩效目标表 as tab-separated text in the shape the form reader reads back (layout 4)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    whole = next((p for u in table.unit_list for p in u.project_list), None)
+    details = table.details or {}
+    writer.writerow([table.title or "部门整体支出绩效目标表"])
+    writer.writerow([f"({table.year}年度)"] if str(table.year) not in (table.title or "") else [])
+    code = ["部门预算编码", table.department.code] if table.department.code else []
+    writer.writerow(["部门名称", table.department.name, *code])
+    writer.writerow(["年度预算安排(万元)", "资金总额", amount(table.total)])
+    for name, value in details.get("by_purpose", {}).items():
+        writer.writerow(["", name, value])
+    for f in whole.funding.all() if whole else []:
+        writer.writerow(["", f"其中:{f.source.name}", amount(f.amount)])
+    writer.writerow(["年度总体目标", whole.goal if whole else ""])
+    if whole and whole.period_goal:
+        writer.writerow(["实施期目标", whole.period_goal])
+    if details.get("duties"):
+        writer.writerow(["年度履职目标", "部门职能", "年度目标任务", "支出项目名称", "预算金额(万元)"])
+        for duty in details["duties"]:
+            writer.writerow(["", *(duty.get(key, "") for key in ("name", "tasks", "project", "amount"))])
+    indicators = list(whole.indicators.all()) if whole else []
+    extra = list(dict.fromkeys(k for i in indicators for k in (i.extra or {})))
+    periods = any(i.period_value is not None for i in indicators)
+    writer.writerow(["一级指标", "二级指标", "三级指标", *(["长期指标值"] if periods else []), "指标值", *extra])
+    for i in indicators:
+        writer.writerow([i.level1_label, i.level2_label, _coded(i.name, i.library_code),
+                         *([i.period_value or ""] if periods else []), i.annual_value or "",
+                         *[(i.extra or {}).get(k, "") for k in extra]])
+    return out.getvalue()
+
+
+def target_of(i):
+    if i.target_value is None:
+        return None
+    return grammar.Target(i.comparator, i.target_value.normalize(), i.target_unit)
+
+
 def _coded(name, code):
     return f"{code}-{name}" if code else name
 
@@ -286,12 +352,20 @@ def indicator_cell(project) -> str:
         code1 = i.level2.level1.code or "0"
         code2 = f"{i.level2_code}-" if i.level2_code else ""
         name = _coded(i.name, i.library_code)
-        item = f"{i.seq}.{code1}-{level1}:{code2}{i.level2_label or i.level2.name}:"
+        # A line break inside a category name would end the item it stands in.
+        level1, level2 = re.sub(r"\s+", "", level1), re.sub(r"\s+", "", i.level2_label or i.level2.name)
+        item = f"{i.seq}.{code1}-{level1}:{code2}{level2}:"
         values = []
         if i.period_value is not None:
             values.append(f"实施周期指标值:{i.period_value}")
         if i.annual_value is not None:
             values.append(f"年度指标值:{i.annual_value}")
+        # A weight, and a target read with another column's help (指标性质 ≥, 计量单位 %), would be lost.
+        if i.weight is not None:
+            values.append(f"权重:{number(i.weight)}")
+        written = i.annual_value if i.annual_value is not None else i.period_value
+        if values and target_of(i) != grammar.parse_target(written):
+            values.append(f"目标:{i.target_display or '无'}")
         parts.append(item + (f"{name};" if name else "") + ";".join(values) + "。")
     text = "".join(parts)
     if project.unparsed_indicator_text:
@@ -311,6 +385,11 @@ def json_stream(*, year=None, department=None, opinions=True):
     dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
     yield dumps({"format": FORMAT})[:-1] + ',"tables":['
     for n, table in enumerate(workflow.attach(selectors.export_tables(year=year, department=department))):
+        if table.kind == "department-targets":  # one project: written whole, in its own shape
+            (whole,) = workflow.attach(selectors.tables_for_export(
+                year=table.year, department=table.department.name, kind=table.kind))
+            yield ("," if n else "") + dumps(table_document(whole, opinions=opinions))
+            continue
         sources = table.source_names
         unit_sums, table_sums = selectors.unit_source_sums(table_id=table.pk, sources=sources)
         document = table_document(table, units=[], by_source=table_sums, opinions=opinions)
@@ -351,6 +430,9 @@ def _around(dumps, document: dict, key: str) -> tuple[str, str]:
 
 def text_stream(table):
     """table_text line by line, its units' sums from SQL and its projects a chunk at a time."""
+    if table.kind == "department-targets":
+        yield table_text(table)
+        return
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     sources = table.source_names

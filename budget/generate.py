@@ -447,6 +447,30 @@ def database_tables(*, departments: int, years=(2022, 2023, 2024), seed: int | s
                                                department=name, layout=layout)
 
 
+# The source file name of every generated table: populate() writes over a department only when all it holds
+# is generated, so that a real department that happens to bear a generated name is never touched.
+GENERATED = "generate_tables:"
+
+
+class RealDepartment(Exception):
+    pass
+
+
+def refuse_real_departments(names: list[str]) -> None:
+    from budget.models import BudgetTable, ImportLog
+
+    # A table entered in the admin has no import record; an imported one may have been deleted since.
+    real = set(ImportLog.objects.filter(department__name__in=names)
+               .exclude(filename__startswith=GENERATED).values_list("department__name", flat=True))
+    real.update(BudgetTable.objects.filter(department__name__in=names)
+                .exclude(source_filename__startswith=GENERATED).values_list("department__name", flat=True))
+    real = sorted(real)
+    if real:
+        raise RealDepartment(
+            f"数据库中已有导入的真实数据,生成的数据不会覆盖它们:{'、'.join(real[:10])}"
+            + (f" 等 {len(real)} 个部门" if len(real) > 10 else "") + "。请改用空的数据库。")
+
+
 def populate(*, departments: int = 2000, years=(2022, 2023, 2024), seed: int | str = 0, batch: int = 50,
              progress=None) -> int:
     """Import generated tables through the importer's own parser and writer; returns how many.
@@ -458,6 +482,7 @@ def populate(*, departments: int = 2000, years=(2022, 2023, 2024), seed: int | s
     from budget import writer
     from budget.importer import parse_table
 
+    refuse_real_departments([department_name(d) for d in range(departments)])
     done = 0
     tables = database_tables(departments=departments, years=years, seed=seed)
     while True:
@@ -466,7 +491,7 @@ def populate(*, departments: int = 2000, years=(2022, 2023, 2024), seed: int | s
             return done
         with transaction.atomic():
             for filename, gen in chunk:
-                writer.write(parse_table(io.BytesIO(text(gen).encode()), filename=filename))
+                writer.write(parse_table(io.BytesIO(text(gen).encode()), filename=GENERATED + filename))
         done += len(chunk)
         if progress:
             progress(done)

@@ -8,72 +8,29 @@ upload, the admin and the command line all call `import_table`.
 import gc
 import hashlib
 import io
+import itertools
 import re
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from budget import indicators as grammar
+from budget.form_tables import FormTables
+from budget.forms_layout import FormSplitter, has_form_labels, looks_like_form
 from budget.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Reader
 from budget.problems import ImportFailed, Problem
 from budget.readers import open_table
-from budget.records import ImportResult, ParsedTable
+from budget.reading import (  # noqa: F401 (header_key and split_label are re-exported)
+    ROLE_SYNONYMS, SYNONYM_ROLE, department_note, header_key, read_preamble, resolve_year, split_label,
+)
+from budget.records import ImportResult, ParsedFlag, ParsedTable
 
 HEADER_SCAN_ROWS = 30
+FORM_SCAN_ROWS = 200
+TARGETS_NEED = ("需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
+                "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头")
 
-# Column roles, recognised by meaning: header text (spaces and a trailing "(万元)" removed) → role.
-ROLE_SYNONYMS = {
-    "project": ["项目名称(资金使用单位)", "项目名称(单位名称)", "项目(单位)名称", "项目名称", "项目"],
-    "unit": ["单位名称", "资金使用单位", "预算单位", "预算单位名称", "部门(单位)名称", "单位"],
-    "total": ["总计", "合计", "预算数", "预算金额", "资金总额", "项目金额", "金额", "年度预算数", "预算资金", "资金合计"],
-    "goal": ["绩效目标", "年度目标", "年度绩效目标", "项目绩效目标", "总体目标", "年度总体目标", "绩效目标内容"],
-    "indicators": ["绩效指标"],
-    "level1": ["一级指标"],
-    "level2": ["二级指标"],
-    "level3": ["三级指标", "指标名称", "绩效指标名称"],
-    "nature": ["指标性质"],
-    "value": ["指标值", "目标值", "年度指标值", "指标值及单位", "年度目标值", "预期实现值"],
-    "period_value": ["实施周期指标值", "长期指标值", "中长期指标值", "实施周期目标值", "长期目标值"],
-    "measure": ["度量单位", "计量单位"],
-    "weight": ["权重", "分值", "指标权重", "权重(%)"],
-    "direction": ["指标方向性", "指标方向"],
-}
-SYNONYM_ROLE = {word: role for role, words in ROLE_SYNONYMS.items() for word in words}
 SOURCE_GROUP_WORDS = {"资金来源", "其中"}
-
-
-def header_key(text: str) -> str:
-    key = re.sub(r"\s+", "", grammar.normalize(text))
-    return re.sub(r"\((万元|元|万)\)$", "", key)
-
-
-def split_label(text: str) -> tuple[str, str]:
-    """`部门名称: X` → ("部门名称", "X"); a preamble line that is not a label → ("", text)."""
-    match = re.match(r"^\s*([^:]{1,12}?)\s*:\s*(.*)$", text)
-    return (re.sub(r"\s+", "", match.group(1)), match.group(2).strip()) if match else ("", text.strip())
-
-
-def read_preamble(rows: list[tuple[int, list[str]]]) -> dict:
-    info = {"title": "", "department": "", "unit": None, "year": None}
-    for _, cells in rows:
-        for cell in cells:
-            if not cell:
-                continue
-            label, value = split_label(cell)
-            if label in ("部门名称", "部门", "单位名称", "填报单位", "预算部门", "主管部门", "编制单位") and value:
-                info["department"] = info["department"] or value
-            elif label in ("单位", "金额单位", "计量单位", "货币单位") and value in ("万元", "元"):
-                info["unit"] = value
-            else:
-                unit = re.search(r"(?:金额)?单位\s*:\s*(万元|元)", cell)
-                if unit:
-                    info["unit"] = unit.group(1)
-                if not info["title"] and not label:
-                    info["title"] = cell
-            year = re.search(r"((?:19|20)\d{2})\s*年", cell)
-            if year and info["year"] is None:
-                info["year"] = int(year.group(1))
-    return info
 
 
 def find_header(rows: list[tuple[int, list[str]]]) -> int | None:
@@ -95,8 +52,40 @@ def locate_header(table_rows, finder, needs: str):
             break
     found = finder(head)
     if found is None:
-        raise ImportFailed([Problem(table_rows.filename, None, None, None, f"前{HEADER_SCAN_ROWS}行中找不到表头:{needs}")])
+        raise ImportFailed([header_not_found(table_rows.filename, head, needs)])
     return head, found, rows
+
+
+def header_not_found(filename, head, needs) -> Problem:
+    """What the clerk needs to change: what was looked for, and what the first rows actually hold."""
+    shown = "; ".join(f"第{row}行「{' | '.join(c for c in cells if c)[:60]}」" for row, cells in head[:5])
+    return Problem(filename, None, None, None, f"前{HEADER_SCAN_ROWS}行中找不到表头:{needs}。"
+                   + (f"文件开头是:{shown}" if shown else "文件中没有任何内容"))
+
+
+def _head(rows) -> tuple[list, int | None]:
+    """The first rows and the index of the header among them; a form's labels may run on past the first
+    rows (a long list of duties) before its grid, so a file with form labels is read further."""
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+    found = find_header(head)
+    if found is None and has_form_labels(head):
+        head += itertools.islice(rows, FORM_SCAN_ROWS - len(head))
+        found = find_header(head)
+    return head, found
+
+
+def parse_forms(sheets, name, sha256, *, year, department, lenient) -> ParsedTable:
+    """Layouts 3 and 4: forms, each with labels and an indicator grid, stacked down a sheet or one per sheet."""
+    reader = Reader(name, Decimal(1))
+    forms = []
+    for sheet_name, rows in sheets:
+        reader.filename = sheet_name  # problems name the sheet they were found on
+        forms += FormSplitter(reader.problem, sheet_name).split(rows)
+    reader.filename = name
+    table = FormTables(reader, lenient).build(forms, filename=name, sha256=sha256, year=year, department=department)
+    if reader.problems or table is None:
+        raise ImportFailed(reader.problems)
+    return table
 
 
 def merge_header(upper: list[str], lower: list[str]) -> list[str]:
@@ -118,12 +107,15 @@ def merge_header(upper: list[str], lower: list[str]) -> list[str]:
 
 
 def is_subheader(header: list[str], cells: list[str]) -> bool:
+    """A second header row names only columns the first leaves open or groups (资金来源, 指标值); a data
+    row fills a column the header names (the project's name), whether or not it holds a number."""
     if not any(cells) or any(AMOUNT_RE.fullmatch(c.replace(",", "")) for c in cells if c):
         return False
-    filled_under_gap = [
-        c for i, c in enumerate(cells) if c and (i >= len(header) or not header[i] or header_key(header[i]) in SOURCE_GROUP_WORDS | {"指标值", "目标值"})
-    ]
-    return bool(filled_under_gap)
+    groups = SOURCE_GROUP_WORDS | {"指标值", "目标值"}
+    return all(
+        i >= len(header) or not header[i] or header_key(header[i]) in groups or header_key(c) in SYNONYM_ROLE
+        for i, c in enumerate(cells) if c
+    )
 
 
 def map_columns(header: list[str], reader: Reader, header_row: int) -> Columns:
@@ -166,8 +158,13 @@ def parse_table(
     sha256 = file_sha256(source)
     table_rows = open_table(source, filename=display)
     name = table_rows.filename
-    head, found, rows = locate_header(
-        table_rows, find_header, "需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列")
+    rows = iter(table_rows.rows)
+    head, found = _head(rows)
+    if found is None and looks_like_form(head):
+        sheets = [(name, _chain(head, rows))] + [(more.filename, more.rows) for more in table_rows.more_sheets()]
+        return parse_forms(sheets, name, sha256, year=year, department=department, lenient=lenient)
+    if found is None:
+        raise ImportFailed([header_not_found(name, head, TARGETS_NEED)])
     preamble = read_preamble(head[:found])
     header_row, header = head[found]
     rest = head[found + 1:]
@@ -183,18 +180,20 @@ def parse_table(
         raise ImportFailed(reader.problems)
     body = _chain(rest, rows)
     layout = "project-per-row" if "indicators" in columns.roles else "indicator-per-row"
-    state = LayoutReader(reader, columns, lenient, progress, preamble["department"])
+    state = LayoutReader(reader, columns, lenient, progress, department or preamble["department"])
     if layout == "project-per-row":
         state.read_project_rows(body)
     else:
         state.read_indicator_rows(body)
 
-    table_year = preamble["year"] or year
-    if table_year is None:
-        reader.problem(None, None, None, "无法从标题或表头前的文字中确定预算年度,请用 --year 指定(如 --year 2024)")
-    dept_name = preamble["department"] or state.first_total_name or department
+    table_year = resolve_year(preamble["year"], year, preamble["year_row"], reader.problem)
+    found_name = preamble["department"] or state.first_total_name
+    dept_name = department or found_name
     if not dept_name:
         reader.problem(None, None, None, "无法确定部门名称(没有「部门名称:」行或合计行),请用 --department 指定")
+    note = department_note(preamble["department"], department)
+    if note:
+        state.flags.append(ParsedFlag("info", "department-differs", note))
     dept_code, dept_name = grammar.split_code(dept_name or "")
     state.finish(dept_name)
     if reader.problems:

@@ -54,6 +54,10 @@ class IndicatorItem:
     library_code: str | None
     period_value: str | None
     annual_value: str | None
+    # What this system's own table export adds after the values (";权重:20;目标:≥90%"), so that a
+    # weight and a target read from other columns survive the round trip.
+    weight_text: str | None = None
+    target_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,27 @@ def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
         head = _trim(rest[: ordered[0].start()])
         period, annual = values.get(_PERIOD), values.get(_ANNUAL)
     level2_code, level2, library_code, name = _read_head(head)
+    extras: dict[str, str] = {}
+    if annual is not None:
+        annual, extras = _split_extras(annual)
+    elif period is not None:
+        period, extras = _split_extras(period)
     if annual == period:
         annual = period  # most items repeat the value: one string, not two, for a national table
     return IndicatorItem(int(start.group(1)), start.group(3).strip(), start.group(2), level2, level2_code, name,
-                         library_code, period, annual)
+                         library_code, period, annual, extras.get("权重"), extras.get("目标"))
+
+
+_EXTRAS = re.compile(r";(权重|目标):([^;。]*)")
+
+
+def _split_extras(value: str) -> tuple[str | None, dict[str, str]]:
+    """The value without the ";权重:…;目标:…" the table export writes after it."""
+    extras = {}
+    while (match := re.search(_EXTRAS.pattern + r"$", value)) and match.group(1) not in extras:
+        extras[match.group(1)] = match.group(2).strip()
+        value = value[: match.start()]
+    return (_trim(value) or None) if extras else value, extras
 
 
 @lru_cache(maxsize=65536)
@@ -176,16 +197,23 @@ def split_code(text: str) -> tuple[str | None, str]:
 
 
 _DECORATIONS = "★☆▲*"
-_LABEL = re.compile(r"指标\s*[0-9]+\s*[:.、]\s*")
+# "指标1:", "指标2、", and "指标1工程…" with the separator left out.
+_LABEL = re.compile(r"指标\s*[0-9]{1,2}\s*(?:[:.、]\s*|(?=[^0-9.:、])|$)")
 # Template residue is a parenthesis holding the template's * placeholders ("( ≥**个 )").
 _RESIDUE = re.compile(r"\s*\([^()]*\*[^()]*\)")
+# ... or a bare comparator and placeholder at the end ("受益人口数≥**人").
+_BARE_RESIDUE = re.compile(r"\s*[≥≤<>=]+\s*\*+[^\s()*0-9]{0,6}$")
+
+
+# A blank between Chinese characters (or a digit and one) is a wrapped cell or PDF spacing, not part of the name.
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff0-9])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=[0-9])")
 
 
 def clean_name(text: str) -> str:
-    name = normalize(text)
+    name = _CJK_GAP.sub("", normalize(text))
     while True:
         before = name
-        name = _RESIDUE.sub("", name).strip().strip(_DECORATIONS).strip()
+        name = _BARE_RESIDUE.sub("", _RESIDUE.sub("", name)).strip().strip(_DECORATIONS).strip()
         label = _LABEL.match(name)
         if label:
             name = name[label.end() :]
@@ -250,6 +278,9 @@ _UNIT_END = ";。,、!?"
 _PERCENT_UNITS = ("%", "百分比")
 
 
+_DATE_UNIT = re.compile(r"月(?:底|末|份|初|中旬|上旬|下旬|前|[0-9]+日)|日前|号前")
+
+
 def parse_target(
     value: str | None,
     *,
@@ -276,6 +307,9 @@ def parse_target(
         return None
     number = Decimal(written.replace(",", ""))
     unit, after_comparator = _unit_and_comparator(after)
+    if _DATE_UNIT.match(unit):
+        # "每年12月底前", "6月30日前": a point in the year, not a quantity of months.
+        return None
 
     before = before.rstrip(" \t:")
     comparator = _comparator_before(before) or after_comparator

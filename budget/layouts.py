@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from budget import indicators as grammar
 from budget.problems import Problem, ProblemList
+from budget.reading import is_blank, is_footer, removed_part
 from budget.records import ParsedFlag, ParsedIndicator, ParsedProject, ParsedUnit
 
 WAN = Decimal(10000)
@@ -15,6 +16,7 @@ ZERO = Decimal(0)  # shared: half the amount cells of a national table are empty
 TOTAL_WORDS = {"合计", "总计", "合 计", "总 计"}
 NOTE_PREFIXES = ("注:", "注 :", "说明:", "备注:", "注1", "注:")
 AMOUNT_RE = re.compile(r"\d+(\.\d+)?")
+CATEGORY_SCORE = re.compile(r"\(?[0-9]+(?:-[0-9]+)?\)?分\)?$|\([0-9]+(?:-[0-9]+)?分\)$")
 
 
 class Reader:
@@ -111,6 +113,30 @@ class LayoutReader:
                                                      direction_hint=direction_hint)
         return self.targets[key]
 
+    def weight(self, text, row, column) -> Decimal | None:
+        try:
+            return Decimal(text.replace("%", "").replace(",", ""))
+        except InvalidOperation:
+            self.reader.problem(row, column, text, "不是有效的权重(应为数字)")
+            return None
+
+    def footer(self, first, cells, row) -> bool:
+        """Signature and review rows (审核意见, 填表人 …) are kept as flags, never read as data."""
+        amount_cells = [cell(cells, self.col("total"))] + [cell(cells, i) for _, i in self.columns.sources]
+        has_amount = any(AMOUNT_RE.fullmatch(c.replace(",", "")) for c in amount_cells if c)
+        if not (cells and is_footer(cells[0])) or has_amount:
+            return False
+        self.flags.append(ParsedFlag("info", "footer-row", " | ".join(c for c in cells if c), row))
+        return True
+
+    def clean(self, text, row, project, what) -> str:
+        """The name without template residue; what was taken out is kept on a flag."""
+        clean = grammar.clean_name(text)
+        if re.sub(r"\s+", "", clean) != re.sub(r"\s+", "", grammar.normalize(text)):
+            self.flags.append(ParsedFlag("info", "name-cleaned", f"{what}「{text}」存为「{clean}」,去掉了模板占位符或标记"
+                                         f"「{removed_part(text, clean)}」", row, project or clean))
+        return clean
+
     def shared(self, text):
         return text if text is None else self.strings.setdefault(text, text)
 
@@ -125,6 +151,8 @@ class LayoutReader:
             self.tick(row)
             name = cell(cells, name_i)
             first = next((c for c in cells if c), "")
+            if self.footer(first, cells, row):
+                continue
             if first.startswith(NOTE_PREFIXES) or (not name and first and not any(cells[1:])):
                 self.flags.append(ParsedFlag("info", "note-row", first, row))
                 continue
@@ -145,7 +173,7 @@ class LayoutReader:
                 self.keep_extra(cells, row, project.name)
 
     def new_project(self, name, row, total, funding, goal) -> ParsedProject:
-        code, clean = grammar.split_code(grammar.clean_name(name))
+        code, clean = grammar.split_code(self.clean(name, row, None, "项目名称"))
         project = ParsedProject(clean, code or "", row, total, funding, goal=goal)
         if not self.units:
             self.units.append(ParsedUnit("", "", None, None))
@@ -158,9 +186,12 @@ class LayoutReader:
         shared = self.shared
         for item in parsed.items:
             value = item.annual_value if item.annual_value is not None else item.period_value
+            target = self.target(value) if item.target_text is None else self.target(
+                None if item.target_text == "无" else item.target_text)
             project.indicators.append(ParsedIndicator(
                 item.seq, shared(item.level1), shared(item.level1_code), shared(item.level2), shared(item.level2_code),
-                item.name, item.library_code, item.period_value, item.annual_value, target=self.target(value),
+                item.name, item.library_code, item.period_value, item.annual_value, target=target,
+                weight=self.weight(item.weight_text, row, "绩效指标") if item.weight_text else None,
             ))
         if parsed.unparsed:
             project.unparsed = parsed.unparsed
@@ -181,6 +212,8 @@ class LayoutReader:
             level3, value = cell(cells, self.col("level3")), cell(cells, self.col("value"))
             has_indicator = any(cell(cells, self.col(r)) for r in ("level1", "level2", "level3", "value"))
             first = next((c for c in cells if c), "")
+            if self.footer(first, cells, row):
+                continue
             if first.startswith(NOTE_PREFIXES):
                 self.flags.append(ParsedFlag("info", "note-row", first, row))
                 continue
@@ -212,17 +245,25 @@ class LayoutReader:
             if project is None:
                 self.reader.problem(row, header[self.col("level3")], level3, "指标行之前没有项目名称")
                 continue
-            level1 = cell(cells, self.col("level1")) or level1
-            level2 = cell(cells, self.col("level2")) or level2
-            if not level3 and not value:
+            level1, level2 = continued(level1, level2, cell(cells, self.col("level1")), cell(cells, self.col("level2")))
+            if is_blank(level3) and is_blank(value):
                 continue  # an empty placeholder row under merged category cells
             project.indicators.append(self.indicator_from_row(project, cells, row, level1, level2))
 
     def indicator_from_row(self, project, cells, row, level1, level2) -> ParsedIndicator:
         header = self.columns.header
-        code1, name1 = grammar.split_code(level1)
-        code2, name2 = grammar.split_code(level2)
-        library_code, name = grammar.split_code(grammar.clean_name(cell(cells, self.col("level3"))))
+        # A category name wrapped in its cell ("经济效益\n指标") is one name.
+        code1, name1 = grammar.split_code(re.sub(r"\s+", "", level1))
+        if CATEGORY_SCORE.search(name1):  # "产出指标(50分)": the template's points are kept on a flag
+            written, name1 = name1, CATEGORY_SCORE.sub("", name1)
+            if written not in self.strings:
+                self.strings[written] = written
+                self.flags.append(ParsedFlag("info", "category-score", f"一级指标「{written}」存为「{name1}」", row))
+        code2, name2 = grammar.split_code(re.sub(r"\s+", "", level2))
+        library_code, name = grammar.split_code(self.clean(cell(cells, self.col("level3")), row, project.name, "指标名称"))
+        if not name2 and self.col("level2") is not None:
+            self.flags.append(ParsedFlag("warning", "indicator-without-level2",
+                                         f"项目「{project.name}」的指标「{name}」没有二级指标", row, project.name))
         value = cell(cells, self.col("value"))
         measure = cell(cells, self.col("measure"))
         nature = cell(cells, self.col("nature"))
@@ -236,20 +277,15 @@ class LayoutReader:
             # A bare number with its unit in another column reads as one value (90 + % → 90%).
             if measure and re.fullmatch(r"[<>=≥≤]*\s*[\d.,]+", value):
                 value = f"{value}{measure}"
-        weight = None
         weight_text = cell(cells, self.col("weight"))
-        if weight_text:
-            try:
-                weight = Decimal(weight_text.replace("%", "").replace(",", ""))
-            except InvalidOperation:
-                self.reader.problem(row, header[self.col("weight")], weight_text, "不是有效的权重(应为数字)")
+        weight = self.weight(weight_text, row, header[self.col("weight")]) if weight_text else None
         period = cell(cells, self.col("period_value")) or None
         if period is not None and period == value:
             period = value
         shared = self.shared
         return ParsedIndicator(
             len(project.indicators) + 1, shared(name1), shared(code1), shared(name2), shared(code2), name, library_code,
-            period, value or None, target, weight,
+            period, value or None, target=target, weight=weight,
         )
 
     # -- after the last row --------------------------------------------------------------
@@ -317,6 +353,13 @@ class LayoutReader:
             what = "各单位小计" if with_rows else "各项目"
             self.mismatch(row, self.columns.header[self.col("total")], fmt(total),
                           f"是合计,与{what}之和 {fmt(parts)} 不一致,相差 {fmt(total - parts)} 万元")
+
+
+def continued(level1, level2, cell1, cell2) -> tuple[str, str]:
+    """Merged category cells: a blank continues the one above, but level 2 only within its level 1."""
+    if cell1 and cell1 != level1:
+        return cell1, cell2
+    return level1, cell2 or level2
 
 
 def fmt(amount: Decimal) -> str:

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -35,9 +36,16 @@ class BudgetTable(models.Model):
     class Layout(models.TextChoices):
         PROJECT_PER_ROW = "project-per-row", _("每行一个项目")
         INDICATOR_PER_ROW = "indicator-per-row", _("每行一个指标")
+        SINGLE_PROJECT_FORM = "single-project-form", _("每个项目一张表单")
+        DEPARTMENT_TARGETS = "department-targets", _("部门整体支出绩效目标表")
+
+    class Kind(models.TextChoices):
+        PROJECT_TARGETS = "project-targets", _("项目支出绩效目标表")
+        DEPARTMENT_TARGETS = "department-targets", _("部门整体支出绩效目标表")
 
     department = models.ForeignKey(Department, models.CASCADE, related_name="tables", verbose_name=_("部门"))
     year = models.PositiveSmallIntegerField(_("预算年度"))
+    kind = models.CharField(_("种类"), max_length=30, choices=Kind.choices, default=Kind.PROJECT_TARGETS)
     title = models.CharField(_("标题"), max_length=300, blank=True)
     amount_unit = models.CharField(_("源表金额单位"), max_length=10, default="万元")
     layout = models.CharField(_("版式"), max_length=30, choices=Layout.choices, default=Layout.PROJECT_PER_ROW)
@@ -50,6 +58,8 @@ class BudgetTable(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入人")
     )
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # A department-wide table's split of its total by purpose and its duties: {"by_purpose": {…}, "duties": […]}.
+    details = models.JSONField(_("部门整体信息"), default=dict, blank=True)
     history = HistoricalRecords(excluded_fields=["review_score"])
 
     class Meta:
@@ -58,7 +68,8 @@ class BudgetTable(models.Model):
         permissions = [("view_all_departments", _("可查看所有部门的数据(审核员、管理员)"))]
         ordering = ["-year", "department__name"]
         constraints = [
-            models.UniqueConstraint(fields=["department", "year"], name="one_table_per_department_year"),
+            # One table of each kind: a department's project targets and its department-wide targets.
+            models.UniqueConstraint(fields=["department", "year", "kind"], name="one_table_per_department_year_kind"),
             models.CheckConstraint(condition=Q(total__gte=0), name="table_total_not_negative"),
             models.CheckConstraint(condition=Q(year__gte=1990, year__lte=2100), name="table_year_plausible"),
         ]
@@ -113,16 +124,27 @@ class Project(models.Model):
     name = models.CharField(_("项目名称"), max_length=500)
     code = models.CharField(_("项目编码"), max_length=50, blank=True)
     goal = models.TextField(_("绩效目标"), blank=True)
+    period_goal = models.TextField(_("实施期目标"), blank=True)
+    # A form's other labelled facts (项目负责人, 项目属性, 实施期 …) as {label as written: value}.
+    attributes = models.JSONField(_("其他信息"), default=dict, blank=True)
     total = models.DecimalField(_("总计(万元)"), **AMOUNT, default=ZERO)
     source_row = models.PositiveIntegerField(_("源表行号"), null=True, blank=True)
     indicator_text = models.TextField(_("绩效指标原文"), blank=True)
     unparsed_indicator_text = models.TextField(_("未能识别的指标文本"), blank=True)
     # Self-evaluation (绩效自评): 全年执行数 in 万元.
     executed = models.DecimalField(_("全年执行数(万元)"), **AMOUNT, null=True, blank=True)
+    # A 绩效自评表's money block: 年初预算数 and 全年预算数 (调整后预算数), in 万元.
+    budget_initial = models.DecimalField(_("年初预算数(万元)"), **AMOUNT, null=True, blank=True)
+    budget_adjusted = models.DecimalField(_("全年预算数(万元)"), **AMOUNT, null=True, blank=True)
     # Target review (绩效目标审核), recomputed on import and after every edit (budget/review.py).
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     review_findings = models.JSONField(_("审核发现"), default=list, blank=True)
-    history = HistoricalRecords(excluded_fields=["review_score", "review_findings"])
+    # What the project's rows held when imported (budget/identity.py): a re-import compares it, not the rows.
+    # Empty once edited elsewhere; the next import then computes it from the rows.
+    fingerprint = models.CharField(max_length=32, blank=True, editable=False)
+    # The last part of the project's stable path: its code, or its name (~2 for a second namesake).
+    ref = models.CharField(_("固定链接标识"), max_length=520, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["review_score", "review_findings", "fingerprint", "ref"])
 
     class Meta:
         verbose_name = _("项目")
@@ -135,13 +157,43 @@ class Project(models.Model):
                 condition=Q(executed__isnull=True) | Q(executed__gte=0), name="project_executed_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "position"])]
+        indexes = [models.Index(fields=["unit", "position"]), models.Index(fields=["table", "ref"])]
 
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # The database refuses it too (migration 0008: a foreign key on (unit, table)); this says it in words.
+        if self.unit_id and self.table_id and self.unit.table_id != self.table_id:
+            raise ValidationError({"unit": _("资金使用单位「{unit}」属于「{other}」,不属于本项目的绩效目标表「{table}」").format(
+                unit=self.unit.name, other=self.unit.table, table=self.table)})
 
-class ProjectFunding(models.Model):
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is None:
+            self.fingerprint = ""
+        super().save(*args, **kwargs)
+
+
+class EditedWithProject(models.Model):
+    """Funding and indicators: saving or deleting one by itself makes its project's fingerprint stale."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from budget.identity import clear_fingerprint
+        clear_fingerprint([self.project_id])
+
+    def delete(self, *args, **kwargs):
+        project_id = self.project_id
+        result = super().delete(*args, **kwargs)
+        from budget.identity import clear_fingerprint
+        clear_fingerprint([project_id])
+        return result
+
+
+class ProjectFunding(EditedWithProject):
     project = models.ForeignKey(Project, models.CASCADE, related_name="funding", verbose_name=_("项目"))
     source = models.ForeignKey(FundingSource, models.PROTECT, related_name="+", verbose_name=_("资金来源"))
     amount = models.DecimalField(_("金额(万元)"), **AMOUNT, default=ZERO)
@@ -205,7 +257,7 @@ class Level2Category(models.Model):
         return f"{self.level1.name} / {self.name}"
 
 
-class Indicator(models.Model):
+class Indicator(EditedWithProject):
     class Comparator(models.TextChoices):
         GE = ">=", "≥"
         LE = "<=", "≤"
@@ -229,6 +281,8 @@ class Indicator(models.Model):
     target_value = models.DecimalField(_("目标值"), max_digits=24, decimal_places=8, null=True, blank=True)
     target_unit = models.CharField(_("计量单位"), max_length=50, blank=True)
     weight = models.DecimalField(_("权重"), max_digits=8, decimal_places=4, null=True, blank=True)
+    # A form's further grid columns (绩效标准, 备注, 指标解释 …) as {header: text}.
+    extra = models.JSONField(_("其他列"), null=True, blank=True)
     # Self-evaluation (绩效自评), filled after the year.
     actual_value = models.TextField(_("实际完成值"), blank=True)
     actual_points = models.DecimalField(_("评价得分"), max_digits=8, decimal_places=2, null=True, blank=True)
@@ -419,3 +473,25 @@ class DataVersionSeen(models.Model):
 
     version = models.CharField(max_length=300, primary_key=True)
     seen_at = models.DateTimeField(default=timezone.now)
+
+
+class RemovedProject(models.Model):
+    """A project a re-import dropped: its old links answer 410 and name the edition that removed it."""
+
+    department = models.ForeignKey(Department, models.CASCADE, related_name="+", verbose_name=_("部门"))
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    project_id = models.BigIntegerField(_("原项目编号"), unique=True)
+    unit_name = models.CharField(_("单位名称"), max_length=300)
+    name = models.CharField(_("项目名称"), max_length=500)
+    code = models.CharField(_("项目编码"), max_length=50, blank=True)
+    ref = models.CharField(_("固定链接标识"), max_length=520)
+    removed_by = models.ForeignKey(ImportLog, models.SET_NULL, null=True, related_name="+", verbose_name=_("导入记录"))
+    removed_at = models.DateTimeField(_("删除时间"))
+
+    class Meta:
+        verbose_name = _("已删除项目")
+        verbose_name_plural = _("已删除项目")
+        indexes = [models.Index(fields=["department", "year", "ref"])]
+
+    def __str__(self):
+        return self.name

@@ -12,6 +12,7 @@ class ParsedIndicator(grammar.IndicatorItem):
 
     target: grammar.Target | None = None
     weight: Decimal | None = None
+    extra: dict | None = None  # a form's further grid columns (绩效标准, 备注 …) as {header: text}
 
 
 @dataclass
@@ -25,6 +26,8 @@ class ParsedProject:
     indicator_text: str = ""
     unparsed: str | None = None
     indicators: list[ParsedIndicator] = field(default_factory=list)
+    period_goal: str = ""  # 实施期 / 长期目标 beside the annual goal
+    attributes: dict = field(default_factory=dict)  # a form's other labelled facts, {label as written: value}
 
 
 @dataclass
@@ -60,6 +63,8 @@ class ParsedTable:
     total: Decimal
     units: list[ParsedUnit]
     flags: list[ParsedFlag]
+    kind: str = "project-targets"  # or "department-targets" (部门整体支出绩效目标表)
+    details: dict = field(default_factory=dict)  # department-targets: {"by_purpose": {…}, "duties": […]}
 
     @property
     def projects(self):

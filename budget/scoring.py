@@ -252,7 +252,9 @@ def evaluate(indicators, *, budget: Decimal, executed: Decimal | None, cfg: dict
 
 def score_project(project, cfg: dict | None = None) -> ProjectScore:
     """Prefetch `indicators` (with level2__level1) when scoring many projects."""
-    return evaluate(project.indicators.all(), budget=project.total, executed=project.executed, cfg=cfg)
+    # The execution rate is 全年执行数 ÷ 全年预算数: the adjusted budget when a self-evaluation gave one.
+    budget = project.budget_adjusted if project.budget_adjusted is not None else project.total
+    return evaluate(project.indicators.all(), budget=budget, executed=project.executed, cfg=cfg)
 
 
 # -- for the JSON export ---------------------------------------------------------------------

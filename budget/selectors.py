@@ -13,6 +13,23 @@ from budget.models import BudgetTable, Flag, FundingSource, FundingUnit, Indicat
 
 ZERO = Value(Decimal(0))
 
+PROJECT_TARGETS = BudgetTable.Kind.PROJECT_TARGETS
+
+
+def project_tables():
+    """The project targets tables (项目支出绩效目标表): what the overview, the charts and the department
+    page count. A department's department-wide table (部门整体支出绩效目标表) stands beside its own."""
+    return BudgetTable.objects.filter(kind=PROJECT_TARGETS)
+
+
+def department_targets(*, year, department):
+    """The department-wide targets of the year, with their one project's indicators, or None."""
+    return (BudgetTable.objects.filter(year=year, department=department, kind=BudgetTable.Kind.DEPARTMENT_TARGETS)
+            .prefetch_related(Prefetch("projects", Project.objects.order_by("position").prefetch_related(
+                Prefetch("indicators", Indicator.objects.order_by("position")),
+                Prefetch("funding", ProjectFunding.objects.select_related("source"))), to_attr="project_list"))
+            .first())
+
 
 def _export_projects():
     return Project.objects.order_by("position").prefetch_related(
@@ -21,10 +38,13 @@ def _export_projects():
     )
 
 
-def tables_for_export(*, year=None, department=None, with_projects=True):
+def tables_for_export(*, year=None, department=None, with_projects=True, kind=None):
     """Tables with everything the exports need, in a constant number of queries per call. Without projects,
-    the units come bare: the streamed exports read their projects a chunk at a time (project_chunks)."""
-    tables = BudgetTable.objects.select_related("department").order_by("department__name", "year")
+    the units come bare: the streamed exports read their projects a chunk at a time (project_chunks). A
+    department's project table comes before its department-wide table of the same year."""
+    tables = BudgetTable.objects.select_related("department").order_by("department__name", "year", "-kind")
+    if kind:
+        tables = tables.filter(kind=kind)
     if year:
         tables = tables.filter(year=year)
     if department:
@@ -43,8 +63,8 @@ def tables_for_export(*, year=None, department=None, with_projects=True):
     return tables
 
 
-def export_tables(*, year=None, department=None):
-    return tables_for_export(year=year, department=department, with_projects=False)
+def export_tables(*, year=None, department=None, kind=None):
+    return tables_for_export(year=year, department=department, with_projects=False, kind=kind)
 
 
 def projects_by_unit(*, table_id, size):
@@ -95,7 +115,7 @@ def _count(queryset, outer="pk"):
 
 
 def table_years() -> list[int]:
-    return list(BudgetTable.objects.order_by("-year").values_list("year", flat=True).distinct())
+    return list(project_tables().order_by("-year").values_list("year", flat=True).distinct())
 
 
 def tables_overview(*, year=None, department=None):
@@ -104,7 +124,7 @@ def tables_overview(*, year=None, department=None):
     Lazy: sliced (paginated), PostgreSQL evaluates the count subqueries only for the rows the
     LIMIT lets through, after the sort (they are costly target-list entries).
     """
-    tables = BudgetTable.objects.select_related("department").annotate(
+    tables = project_tables().select_related("department").annotate(
         project_count=_count(Project.objects.filter(table=OuterRef("pk")), "table"),
         indicator_count=_count(Indicator.objects.filter(project__table=OuterRef("pk")), "project__table"),
         numeric_count=_count(
@@ -139,13 +159,13 @@ def with_source_sums(tables, sources):
 
 def year_summary(*, year) -> dict:
     """{"count", "total"} of the year's tables, in one query over the tables alone."""
-    return BudgetTable.objects.filter(year=year).aggregate(count=Count("pk"), total=Coalesce(Sum("total"), ZERO))
+    return project_tables().filter(year=year).aggregate(count=Count("pk"), total=Coalesce(Sum("total"), ZERO))
 
 
 def top_tables(*, year, limit, sources) -> list[dict]:
     """The year's `limit` largest tables by total: [{"label", "total", "by_source": {source: amount}}]."""
     fields = [f"source_{n}" for n in range(len(sources))]
-    rows = (with_source_sums(BudgetTable.objects.filter(year=year), sources).order_by("-total", "department__name")
+    rows = (with_source_sums(project_tables().filter(year=year), sources).order_by("-total", "department__name")
             .values("department__name", "total", *fields)[:limit])
     return [{"label": r["department__name"], "total": r["total"],
              "by_source": {s: r[f] for s, f in zip(sources, fields) if r[f] is not None}} for r in rows]
@@ -158,7 +178,7 @@ def funding_by_table_source(*, year=None, department=None, table_ids=None
     if table_ids is not None:
         rows = rows.filter(project__table_id__in=table_ids)
     if year:
-        rows = rows.filter(project__table__year=year)
+        rows = rows.filter(project__table__year=year, project__table__kind=PROJECT_TARGETS)
     if department:
         rows = rows.filter(project__table__department=department)
     rows = rows.annotate(amount_sum=Sum("amount")).order_by("source__position", "source__name")
@@ -177,7 +197,7 @@ def table_detail(*, year, department, version):
 
     The counts read every indicator of the table (100 ms at 120,000): cached until the data changes.
     """
-    table = BudgetTable.objects.select_related("department").filter(year=year, department=department).first()
+    table = project_tables().select_related("department").filter(year=year, department=department).first()
     if table is not None:
         counts = cached(f"counts:{table.pk}", version,
                         lambda: tables_overview().filter(pk=table.pk).values(*COUNTS).first())
@@ -235,7 +255,7 @@ def projects_for_review(*, table_id, version):
         return []
     projects = list(
         Project.objects.filter(pk__in=ids)
-        .only("position", "name", "total", "executed", "review_score", "review_findings")
+        .only("position", "name", "total", "executed", "budget_adjusted", "review_score", "review_findings")
         .annotate(evaluated=ExpressionWrapper(Value(True), BooleanField()))
         .order_by("position")
     )
@@ -265,7 +285,7 @@ def weakest_projects(*, table_id, limit) -> tuple[list, int]:
 
 def table_units(*, year, department):
     """The table's funding units, id and name: a large table has hundreds, each one an option of the filter."""
-    return FundingUnit.objects.filter(table__year=year, table__department=department).only(
+    return FundingUnit.objects.filter(table__year=year, table__department=department, table__kind=PROJECT_TARGETS).only(
         "id", "name").order_by("position")
 
 
@@ -274,7 +294,7 @@ def indicators_mix(*, year, department=None, version=None):
     if version is not None:
         return cached(f"mix:{year}:{getattr(department, 'pk', department)}", version,
                       lambda: indicators_mix(year=year, department=department))
-    rows = Indicator.objects.filter(project__table__year=year)
+    rows = Indicator.objects.filter(project__table__year=year, project__table__kind=PROJECT_TARGETS)
     if department:
         rows = rows.filter(project__table__department=department)
     rows = (
@@ -295,13 +315,14 @@ def table_flags(*, table_id, limit):
 def department_years(*, department):
     """Funding and project counts per year, and which projects each year added or dropped."""
     years = list(
-        BudgetTable.objects.filter(department=department).order_by("year").values("year", "total")
+        project_tables().filter(department=department).order_by("year").values("year", "total")
         .annotate(project_count=_count(Project.objects.filter(table=OuterRef("pk")), "table"))
     )
     names: dict[int, set[str]] = {}
     if len(years) < 2:
         return years  # nothing to compare: the page shows no history
-    for year, name in Project.objects.filter(table__department=department).values_list("table__year", "name"):
+    for year, name in Project.objects.filter(table__department=department, table__kind=PROJECT_TARGETS).values_list(
+            "table__year", "name"):
         names.setdefault(year, set()).add(name)
     previous = None
     for row in years:

@@ -13,7 +13,7 @@ from django_tables2 import RequestConfig
 
 from budget import caching, charts, downloads, exporter, scoring, selectors, workflow
 from budget.filters import IndicatorFilter, ProjectFilter
-from budget.models import BudgetTable, Department
+from budget.models import BudgetTable, Department, RemovedProject
 from budget.tables import IndicatorTable, ProjectTable
 
 TABLES_PER_PAGE = 50
@@ -158,6 +158,19 @@ class _DepartmentSections:
         return charts.funding_per_project(top, self.sources, rest=rest)
 
     @cached_property
+    def overall(self):
+        """The department-wide targets of the same year (部门整体支出绩效目标表), shown beside the projects."""
+        table = selectors.department_targets(year=self.table.year, department=self.dept)
+        if table is None:
+            return None
+        whole = table.project_list[0] if table.project_list else None
+        details = table.details or {}
+        return {"table": table, "goal": whole.goal if whole else "", "period_goal": whole.period_goal if whole else "",
+                "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
+                "by_purpose": list(details.get("by_purpose", {}).items()), "duties": details.get("duties", []),
+                "indicators": list(whole.indicators.all()) if whole else []}
+
+    @cached_property
     def mix(self):
         return selectors.indicators_mix(year=self.table.year, department=self.dept, version=self.version)
 
@@ -210,7 +223,9 @@ def department_download(request, pk, year, fmt):
     """This table in one of the exporter's formats, streamed from the file kept for this data version."""
     if fmt not in downloads.FORMATS:
         raise Http404
-    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year)
+    # The department page's table: its project targets (the department-wide table is in the JSON beside it).
+    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year,
+                              kind=BudgetTable.Kind.PROJECT_TARGETS)
     # The review opinions go to the bureau and the department only (budget/workflow.py).
     opinions = fmt == "json" and workflow.can_view(request.user, table.department_id)
     path = downloads.table_file(table, fmt, caching.data_version(), opinions=opinions)
@@ -367,3 +382,49 @@ def language(request, code):
                         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                         samesite=settings.LANGUAGE_COOKIE_SAMESITE)
     return response
+
+
+
+# -- project links that survive editions --------------------------------------------------------
+
+@require_safe
+def project_page(request, pk):
+    """A project by id, as every page links it; one a re-import dropped answers 410 saying which edition did."""
+    try:
+        return project(request, pk)
+    except Http404:
+        gone = RemovedProject.objects.select_related("department", "removed_by").filter(project_id=pk).first()
+        if gone is None:
+            raise
+        # Dropped, then back in a later edition (under a new id): the old link leads to it.
+        from budget.identity import find_project
+
+        back = find_project(gone.department_id, gone.year, gone.ref)
+        if back is not None:
+            return HttpResponseRedirect(reverse("budget:project", args=[back]))
+        return _gone(request, gone)
+
+
+@require_safe
+def project_by_ref(request, pk, year, ref):
+    """The same page at a path that reads: department / year / project code (or name, ~2 for a second namesake)."""
+    from budget.identity import find_project
+
+    if "\x00" in ref or len(ref) > 600:  # no project has such a name, and PostgreSQL refuses NUL in text
+        raise Http404
+    found = find_project(pk, year, ref)
+    if found is not None:
+        return project(request, found)
+    gone = (RemovedProject.objects.select_related("department", "removed_by")
+            .filter(department_id=pk, year=year, ref=ref).order_by("-removed_at").first())
+    if gone is None:
+        raise Http404
+    return _gone(request, gone)
+
+
+def _gone(request, gone):
+    still = gone.department.tables.filter(year=gone.year).exists()
+    return render(request, "budget/gone.html", {
+        "gone": gone,
+        "department_url": reverse("budget:department", args=[gone.department_id, gone.year]) if still else None,
+    }, status=410)

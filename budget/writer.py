@@ -7,14 +7,15 @@ is the only step that touches the database.
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from budget import identity, review, workflow
 from budget import indicators as grammar
-from budget import review, workflow
+from budget.reading import department_lock
 from budget.records import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
@@ -35,121 +36,55 @@ def category_key(name: str) -> str:
     return re.sub(r"指标$", "", re.sub(r"\s+", "", name))
 
 
-def parsed_fingerprints(parsed: ParsedTable) -> dict:
-    prints, seen = {}, {}
-    for unit in parsed.units:
-        for p in unit.projects:
-            funding = tuple(sorted((k, v) for k, v in p.funding.items() if v))
-            inds = tuple(
-                (i.seq, i.level1, i.level2, i.name, i.library_code or "", i.period_value, i.annual_value, i.weight)
-                for i in p.indicators
-            )
-            key = (unit.name, p.name)
-            seen[key] = seen.get(key, 0) + 1
-            prints[key + (seen[key],)] = (p.code, p.goal, p.total, funding, inds, p.unparsed or "")
-    return prints
-
-
-def stored_fingerprints(table: BudgetTable) -> dict:
-    prints, seen = {}, {}
-    projects = table.projects.select_related("unit").prefetch_related("funding__source", "indicators")
-    for p in projects:
-        funding = tuple(sorted((f.source.name, f.amount) for f in p.funding.all() if f.amount))
-        inds = tuple(
-            (i.seq, i.level1_label, i.level2_label, i.name, i.library_code, i.period_value, i.annual_value, i.weight)
-            for i in p.indicators.all()
-        )
-        key = (p.unit.name, p.name)
-        seen[key] = seen.get(key, 0) + 1
-        prints[key + (seen[key],)] = (p.code, p.goal, p.total, funding, inds, p.unparsed_indicator_text)
-    return prints
+def parsed_fingerprints(parsed: ParsedTable) -> list[str]:
+    """Each parsed project's fingerprint (budget/identity.py), in table order."""
+    return [identity.parsed_fingerprint(p, parsed.sources) for p in parsed.projects]
 
 
 def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
+    # Imported here: reimport builds on this module's row writers.
+    from budget import reimport
+
     with transaction.atomic():
         with connection.cursor() as cursor:
             # Two imports of the same department and year queue here instead of racing.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{parsed.department}|{parsed.year}"])
+            department_lock(cursor, parsed.department, parsed.year)
         workflow.refuse_if_approved(parsed)  # an approved table is locked until a reviewer reopens it
         existing = (
-            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year).first()
+            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year, kind=parsed.kind).first()
         )
         if existing:
-            new, old = parsed_fingerprints(parsed), stored_fingerprints(existing)
-            name = lambda key: key[1]  # noqa: E731
-            added = [name(k) for k in new if k not in old]
-            removed = [name(k) for k in old if k not in new]
-            changed = [name(k) for k in new if k in old and old[k] != new[k]]
+            # Keys and stored fingerprints against the parsed ones: no model instance is loaded.
+            plan = reimport.compare(existing.pk, parsed, parsed_fingerprints(parsed))
+            added, changed, removed = plan.added, plan.changed, plan.removed
         else:
             # A first import: every project is new, and nothing needs comparing.
-            added, removed, changed = [p.name for p in parsed.projects], [], []
+            plan, added, removed, changed = None, [p.name for p in parsed.projects], [], []
         unchanged = bool(existing) and not (added or removed or changed) and existing.source_sha256 == parsed.sha256
-        actuals = _saved_actuals(existing.pk) if existing and not unchanged else ([], [])
         result = ImportResult(parsed, added, changed, removed, unchanged, written=False,
-                              kept_actuals=_count_kept(parsed, actuals))
+                              kept_actuals=plan.kept_actuals if plan else 0)
         if dry_run:
             return result
-        if not unchanged:
-            if existing:
-                _delete_table(existing.pk)
-            # _insert stores the review with the rows; actuals play no part in it.
-            table = _insert(parsed, user)
-            _restore_actuals(table.pk, actuals)
-            result.written = True
-        ImportLog.objects.create(
-            department=Department.objects.get(name=parsed.department), year=parsed.year, filename=parsed.filename[:300],
+        log = ImportLog.objects.create(
+            department=_department(parsed), year=parsed.year, filename=parsed.filename[:300],
             sha256=parsed.sha256, user=user if user and user.is_authenticated else None,
             added=added, changed=changed, removed=removed, unchanged=unchanged,
         )
+        if not unchanged:
+            if existing:
+                reimport.update(existing, parsed, plan, user, log)
+            else:
+                _insert(parsed, user)
+            result.written = True
         return result
 
 
-# A corrected edition of the targets must not wipe the self-evaluation already entered for them:
-# actuals move over to the projects and indicators of the same unit, project and indicator name
-# (or number, for an indicator without a name).
-
-def _saved_actuals(table_id: int) -> tuple[list, list]:
-    projects = list(Project.objects.filter(table_id=table_id, executed__isnull=False)
-                    .values_list("unit__name", "name", "executed"))
-    indicators = list(
-        Indicator.objects.filter(project__table_id=table_id)
-        .exclude(actual_value="", actual_points__isnull=True, deviation_reason="")
-        .values_list("project__unit__name", "project__name", "name", "seq", "actual_value", "actual_points",
-                     "deviation_reason")
-    )
-    return projects, indicators
-
-
-def _count_kept(parsed: ParsedTable, actuals) -> int:
-    projects, indicators = actuals
-    unit_of = {id(p): u.name or parsed.department for u in parsed.units for p in u.projects}
-    new_projects = {(unit_of[id(p)], p.name) for p in parsed.projects}
-    new_indicators = {(unit_of[id(p)], p.name, i.name or i.seq) for p in parsed.projects for i in p.indicators}
-    return (sum((u, n) in new_projects for u, n, _ in projects)
-            + sum((u, p, n or seq) in new_indicators for u, p, n, seq, *_ in indicators))
-
-
-def _restore_actuals(table_id: int, actuals) -> None:
-    projects, indicators = actuals
-    with connection.cursor() as cursor:
-        if projects:
-            cursor.execute(
-                """UPDATE budget_project p SET executed = v.executed
-                   FROM budget_fundingunit u, unnest(%s::text[], %s::text[], %s::numeric[]) AS v(unit, name, executed)
-                   WHERE p.table_id = %s AND u.id = p.unit_id AND u.name = v.unit AND p.name = v.name""",
-                [*map(list, zip(*projects)), table_id],
-            )
-        if indicators:
-            cursor.execute(
-                """UPDATE budget_indicator i
-                   SET actual_value = v.value, actual_points = v.points, deviation_reason = v.reason
-                   FROM budget_project p, budget_fundingunit u,
-                        unnest(%s::text[], %s::text[], %s::text[], %s::int[], %s::text[], %s::numeric[], %s::text[])
-                        AS v(unit, project, name, seq, value, points, reason)
-                   WHERE p.table_id = %s AND i.project_id = p.id AND u.id = p.unit_id AND u.name = v.unit
-                     AND p.name = v.project AND i.name = v.name AND (v.name <> '' OR i.seq = v.seq)""",
-                [*map(list, zip(*indicators)), table_id],
-            )
+def _department(parsed: ParsedTable) -> Department:
+    department, _ = Department.objects.get_or_create(name=parsed.department)
+    if parsed.department_code and department.code != parsed.department_code:
+        department.code = parsed.department_code
+        department.save(update_fields=["code"])
+    return department
 
 
 def _delete_table(table_id: int):
@@ -162,70 +97,122 @@ def _delete_table(table_id: int):
         model.objects.filter(**{path: table_id})._raw_delete(connection.alias)
 
 
-def _insert(parsed: ParsedTable, user):
-    department, _ = Department.objects.get_or_create(name=parsed.department)
-    if parsed.department_code and department.code != parsed.department_code:
-        department.code = parsed.department_code
-        department.save(update_fields=["code"])
-    sources = _sources(parsed.sources)
-    categories = _Categories()
-    pairs = [(unit_index, p) for unit_index, unit in enumerate(parsed.units) for p in unit.projects]
-    # Categories are matched once per distinct pair of labels, not once per indicator.
-    level2 = {}
+PROJECT_FIELDS = ["id", "table", "unit", "position", "name", "code", "goal", "total", "source_row", "indicator_text",
+                  "unparsed_indicator_text", "review_score", "review_findings", "fingerprint", "ref", "period_goal",
+                  "attributes"]
+FUNDING_FIELDS = ["project", "source", "amount"]
+# The indicator columns an import writes; the self-evaluation columns are the staff's, never the file's.
+INDICATOR_FIELDS = ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code", "name",
+                    "library_code", "period_value", "annual_value", "comparator", "target_value", "target_unit",
+                    "weight", "extra"]
+
+
+def table_fields(parsed: ParsedTable, user) -> dict:
+    """The table row's values from the parsed table (not its review score)."""
+    return dict(kind=parsed.kind, details=parsed.details,
+                title=parsed.title[:300], amount_unit=parsed.amount_unit, layout=parsed.layout, total=parsed.total,
+                has_source_breakdown=bool(parsed.sources), source_filename=parsed.filename[:300],
+                source_sha256=parsed.sha256, imported_at=timezone.now(),
+                imported_by=user if user and user.is_authenticated else None)
+
+
+def unit_total(unit) -> Decimal:
+    return unit.total if unit.total is not None else sum((p.total for p in unit.projects), Decimal(0))
+
+
+def project_pairs(parsed: ParsedTable) -> list[tuple[int, object]]:
+    return [(unit_index, p) for unit_index, unit in enumerate(parsed.units) for p in unit.projects]
+
+
+def categories(pairs) -> dict:
+    """(level-1 label, level-2 label) → (Level2Category, Level1Category): matched once per distinct pair."""
+    found, level2 = _Categories(), {}
     for _, p in pairs:
         for ind in p.indicators:
             if (ind.level1, ind.level2) not in level2:
-                level2[ind.level1, ind.level2] = categories.level2(ind)
+                level2[ind.level1, ind.level2] = found.level2(ind)
+    return level2
+
+
+def new_ids(cursor, model, count: int) -> list[int]:
+    """Ids taken from the model's sequence beforehand, so that children can name rows not yet written."""
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                   [model._meta.db_table, count])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def funding_rows(parsed: ParsedTable, sources: dict, projects):
+    """projects: (project id, parsed project) pairs."""
+    return ((project_id, sources[name].id, p.funding.get(name, 0))
+            for project_id, p in projects for name in parsed.sources)
+
+
+def indicator_row(project_id: int, position: int, ind, level2_ids: dict) -> tuple:
+    return (project_id, position, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100],
+            (ind.level2_code or "")[:10], ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
+            ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
+            ind.target.unit[:50] if ind.target else "", ind.weight,
+            json.dumps(ind.extra, ensure_ascii=False) if ind.extra else None)
+
+
+def project_rows(table_id: int, ids, pairs, unit_ids, reviews, prints):
+    """Rows of PROJECT_FIELDS, in table order: the position is the index."""
+    refs = identity.project_refs((p.name[:500], p.code) for _, p in pairs)
+    return (
+        (project_id, table_id, unit_ids[unit_index], position, p.name[:500], p.code, p.goal, p.total, p.source_row,
+         p.indicator_text, p.unparsed or "", score, findings, fingerprint, ref, p.period_goal or "",
+         json.dumps(p.attributes, ensure_ascii=False))
+        for position, (project_id, (unit_index, p), (score, findings), fingerprint, ref)
+        in enumerate(zip(ids, pairs, reviews, prints, refs))
+    )
+
+
+def write_flags(cursor, parsed: ParsedTable, table_id: int, ids, pairs) -> None:
+    by_name = {}
+    for project_id, (_, p) in zip(ids, pairs):
+        by_name.setdefault(p.name[:500], project_id)
+    _copy(cursor, Flag, ["table", "project", "severity", "code", "message", "row"], (
+        (table_id, by_name.get(f.project), f.severity, f.code, f.message, f.row) for f in parsed.flags
+    ))
+
+
+def review_and_prints(parsed: ParsedTable, pairs, level2: dict):
+    """The reviews, the table's score and the fingerprints: pure Python, run beside the COPY."""
+    reviews, table_score = _reviews(parsed, pairs, level2)
+    return reviews, table_score, parsed_fingerprints(parsed)
+
+
+def _insert(parsed: ParsedTable, user):
+    department = _department(parsed)
+    sources = _sources(parsed.sources)
+    pairs = project_pairs(parsed)
+    level2 = categories(pairs)
     # The review is pure Python, and a COPY mostly waits on the server: the review runs in a thread while
     # the funding and indicators go in. They name their projects by ids taken from the sequence beforehand;
     # the foreign keys are checked at the commit, once the projects are in too.
     with ThreadPoolExecutor(max_workers=1) as pool, connection.cursor() as cursor:
-        reviewed = pool.submit(_reviews, parsed, pairs, level2)
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [Project._meta.db_table, len(pairs)])
-        ids = [row[0] for row in cursor.fetchall()]
-        _copy(cursor, ProjectFunding, ["project", "source", "amount"], (
-            (project_id, sources[name].id, p.funding.get(name, 0))
-            for project_id, (_, p) in zip(ids, pairs) for name in parsed.sources
-        ))
+        reviewed = pool.submit(review_and_prints, parsed, pairs, level2)
+        ids = new_ids(cursor, Project, len(pairs))
+        _copy(cursor, ProjectFunding, FUNDING_FIELDS, funding_rows(parsed, sources, zip(ids, (p for _, p in pairs))))
         level2_ids = {key: category.id for key, (category, _) in level2.items()}
-        _copy(cursor, Indicator, ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code",
-                                  "name", "library_code", "period_value", "annual_value", "comparator", "target_value",
-                                  "target_unit", "weight"], (
-            (project_id, i, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100],
-             (ind.level2_code or "")[:10], ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
-             ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
-             ind.target.unit[:50] if ind.target else "", ind.weight)
+        _copy(cursor, Indicator, INDICATOR_FIELDS, (
+            indicator_row(project_id, i, ind, level2_ids)
             for project_id, (_, p) in zip(ids, pairs) for i, ind in enumerate(p.indicators)
         ))
-        reviews, table_score = reviewed.result()
-        table = BudgetTable.objects.create(
-            department=department, year=parsed.year, title=parsed.title[:300], amount_unit=parsed.amount_unit,
-            layout=parsed.layout, total=parsed.total, has_source_breakdown=bool(parsed.sources),
-            source_filename=parsed.filename[:300], source_sha256=parsed.sha256, imported_at=timezone.now(),
-            imported_by=user if user and user.is_authenticated else None, review_score=table_score,
-        )
+        reviews, table_score, prints = reviewed.result()
+        table = BudgetTable.objects.create(department=department, year=parsed.year, review_score=table_score,
+                                           **table_fields(parsed, user))
         units = FundingUnit.objects.bulk_create([
-            FundingUnit(table=table, position=i, name=u.name[:300], code=u.code,
-                        total=u.total if u.total is not None else sum((p.total for p in u.projects), Decimal(0)),
+            FundingUnit(table=table, position=i, name=u.name[:300], code=u.code, total=unit_total(u),
                         source_row=u.source_row)
             for i, u in enumerate(parsed.units)
         ])
         # Rows go in through COPY rather than model instances: a national table has a hundred
         # thousand indicators, and building that many objects costs more than the database's work.
-        _copy(cursor, Project, ["id", "table", "unit", "position", "name", "code", "goal", "total", "source_row",
-                                "indicator_text", "unparsed_indicator_text", "review_score", "review_findings"], (
-            (project_id, table.id, units[unit_index].id, position, p.name[:500], p.code, p.goal, p.total,
-             p.source_row, p.indicator_text, p.unparsed or "", score, findings)
-            for position, (project_id, (unit_index, p), (score, findings)) in enumerate(zip(ids, pairs, reviews))
-        ))
+        _copy(cursor, Project, PROJECT_FIELDS,
+              project_rows(table.id, ids, pairs, [u.id for u in units], reviews, prints))
         del reviews
-        by_name = {}
-        for project_id, (_, p) in zip(ids, pairs):
-            by_name.setdefault(p.name[:500], project_id)
-        _copy(cursor, Flag, ["table", "project", "severity", "code", "message", "row"], (
-            (table.id, by_name.get(f.project), f.severity, f.code, f.message, f.row) for f in parsed.flags
-        ))
+        write_flags(cursor, parsed, table.id, ids, pairs)
     return table
 
 
@@ -240,17 +227,9 @@ class _ReviewedIndicator:
         self.seq, self.name, self.level2 = ind.seq, ind.name[:500], level2
         self.level1_label, self.level2_label = ind.level1[:100], ind.level2[:100]
         self.period_value, self.annual_value = ind.period_value, ind.annual_value
-        self.target_value = _stored(target.value, 8) if target else None
+        self.target_value = identity.stored(target.value, 8) if target else None
         self.target_unit = target.unit[:50] if target else ""
         self.comparator = target.comparator if target else ""
-
-
-def _stored(value: Decimal, places: int) -> Decimal:
-    """The value a numeric(…, places) column gives back: PostgreSQL rounds half away from zero."""
-    try:
-        return value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    except InvalidOperation:
-        return value  # too large for the column: COPY will refuse it
 
 
 def _reviews(parsed: ParsedTable, pairs, level2: dict) -> tuple[list, Decimal | None]:
@@ -280,7 +259,7 @@ def _reviews(parsed: ParsedTable, pairs, level2: dict) -> tuple[list, Decimal | 
             newer_framework=newer, reconciliation=messages.get(index, ()), rule_weights=rule_weights,
         )
         reviews.append((result.score, json.dumps(result.findings, ensure_ascii=False)))
-        scored.append((result.score, _stored(p.total, 6)))
+        scored.append((result.score, identity.stored(p.total, 6)))
     return reviews, review.table_score(scored)
 
 

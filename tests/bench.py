@@ -559,7 +559,7 @@ def print_import(imp):
         ("import_table, end to end", f"{imp['seconds']:.2f} s",
          f"{imp['indicators'] / imp['seconds']:,.0f} indicators/s"),
         ("  read + parse + validate", f"{imp['seconds'] - imp['write']:.2f} s", ""),
-        ("  writer: diff (parsed_fingerprints)", f"{imp.get('fingerprints', 0):.2f} s", "none on a first import"),
+        ("  writer: fingerprints to store", f"{imp.get('fingerprints', 0):.2f} s", "in the review thread"),
         ("  writer: _insert (review + COPY)", f"{imp['insert']:.2f} s", ""),
         ("    the review of the parsed rows", f"{imp.get('review', 0):.2f} s", "in a thread, beside the COPY"),
         ("  writer: review.refresh_table", f"{imp.get('refresh', 0):.2f} s", "not called by an import"),

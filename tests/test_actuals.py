@@ -1,5 +1,6 @@
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -211,7 +212,7 @@ def test_nothing_is_written_when_only_the_last_row_is_bad(reference_table, write
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"year": None}, "a.csv: 无法从标题或表头前的文字中确定年度,请用 --year 指定(如 --year 2021)"),
+    ({"year": None}, "a.csv: 无法从标题或表头前的文字中确定预算年度,请用 --year 指定(如 --year 2024)"),
     ({"department": None}, "a.csv: 无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定"),
     ({"year": 2022}, f"a.csv: 没有「{DEPARTMENT}」2022年的绩效目标表,请先导入绩效目标表"),
 ])
@@ -221,7 +222,8 @@ def test_the_department_and_year_must_name_an_imported_table(reference_table, wr
 
 def test_a_file_without_the_needed_columns_is_refused(reference_table, write_file):
     assert problems(write_file("a.csv", "项目名称,指标值\n区长专线日常经费,1\n")) == [
-        "a.csv: 前30行中找不到表头:需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)"
+        "a.csv: 前30行中找不到表头:需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)。"
+        "文件开头是:第1行「项目名称 | 指标值」; 第2行「区长专线日常经费 | 1」"
     ]
 
 
@@ -252,3 +254,78 @@ def test_a_corrected_edition_of_the_targets_keeps_the_self_evaluation_already_en
     assert (indicator.annual_value, indicator.actual_value, indicator.deviation_reason) == (
         "现场协调工单≥18次", "15次", "疑难工单减少")
     assert Project.objects.get(name="区长专线日常经费").executed == Decimal("0.95")
+
+
+@pytest.mark.parametrize("written", ["目标群体满意度(%)", "22135476-目标群体满意度(%)", "目标群体满意度"])
+def test_an_indicator_whose_name_ends_in_brackets_is_matched(reference_table, write_file, written):
+    run(write_file("a.csv", HEADER + f"花都区人才管家线上服务平台建设,{written},86%,,\n"))
+    assert indicator("花都区人才管家线上服务平台建设", "目标群体满意度(%)").actual_value == "86%"
+
+
+# --- the 绩效自评表 form (labels and a money block above the grid) ------------------------------------
+
+REAL = Path(__file__).resolve().parent / "data" / "real"
+QINGSHEN = "sc-qingshen-2023-self-eval"
+
+
+def qingshen_rows(fill=None) -> list[list[str]]:
+    lines = (REAL / f"{QINGSHEN}.txt").read_text(encoding="utf-8").splitlines()
+    rows = [line.split("|") for line in lines]
+    for (row, column), text in (fill or {}).items():
+        rows[row - 1][column] = text
+    return rows
+
+
+def qingshen_book(path, fill=None):
+    book = openpyxl.Workbook()
+    for row in qingshen_rows(fill):
+        book.active.append([c or None for c in row])
+    book.save(path)
+    return path
+
+
+def test_a_self_evaluation_form_for_a_project_without_targets_brings_them(db):
+    out, _ = run(REAL / f"{QINGSHEN}.csv", year=None, department=None)
+    assert out == f"{QINGSHEN}.csv: 青神县发展和改革局本级 2023年 项目1个 实际完成值2条 全年执行数1条\n"
+    project = Project.objects.get()
+    assert (project.table.department.name, project.table.year, project.unit.name, project.code, project.name) == (
+        "青神县发展和改革局本级", 2023, "青神县发展和改革局", "51000021R000000019951", "工资性支出")
+    assert (project.total, project.budget_initial, project.budget_adjusted, project.executed) == (
+        Decimal("251.89"), Decimal("238.93"), Decimal("251.89"), Decimal("251.89"))
+    assert {f.source.name: f.amount for f in project.funding.all()} == {
+        "财政资金": Decimal("251.89"), "财政专户管理资金": 0, "单位资金": 0, "其他资金": 0}
+    assert list(project.indicators.values_list("name", "target_value", "target_unit", "weight")) == [
+        ("发放(缴纳)覆盖率", Decimal(100), "%", Decimal(60)), ("足额保障率(参保率)", Decimal(100), "%", Decimal(30))]
+
+
+def test_a_filled_self_evaluation_form_sets_results_points_reasons_and_money(db, tmp_path):
+    run(REAL / f"{QINGSHEN}.csv", year=None, department=None)
+    path = qingshen_book(tmp_path / "自评.xlsx", {
+        (9, 5): "250", (9, 4): "250", (15, 7): "100%", (15, 9): "60", (16, 7): "96%", (16, 9): "27",
+        (6, 7): "工资按月足额发放,社保按时缴纳",
+        (16, 10): "部分人员年中调入,次月参保"})
+    out, _ = run(path, year=None, department=None)
+    assert out == "自评.xlsx: 青神县发展和改革局本级 2023年 项目1个 实际完成值2条 全年执行数1条\n"
+    project = Project.objects.get()
+    assert (project.budget_adjusted, project.executed) == (Decimal(250), Decimal(250))
+    assert project.attributes["年度目标完成情况"] == "工资按月足额发放,社保按时缴纳"
+    assert list(project.indicators.values_list("actual_value", "actual_points", "deviation_reason")) == [
+        ("100%", Decimal(60), ""), ("96%", Decimal(27), "部分人员年中调入,次月参保")]
+
+
+def test_a_self_evaluation_form_with_a_label_it_does_not_know_is_refused(db, tmp_path):
+    path = qingshen_book(tmp_path / "s.xlsx", {(3, 3): "资金用途", (3, 4): "工资"})
+    assert problems(path, year=None, department=None) == [
+        "s.xlsx 第3行 「D」列: 值“资金用途”不是认识的表单标签(其值为“工资”),无法确定它是什么;认识的标签如:"
+        "项目名称、主管部门、预算部门、实施单位、年度资金总额、其中:财政拨款、年度目标、实施期目标……"]
+    assert not Project.objects.exists()
+
+
+def test_the_execution_rate_is_executed_over_the_adjusted_budget_of_the_form(db, tmp_path):
+    from budget import exporter
+
+    path = qingshen_book(tmp_path / "自评.xlsx", {(9, 4): "200", (9, 5): "167"})
+    run(path, year=None, department=None)
+    evaluation = exporter.json_document()["tables"][0]["units"][0]["projects"][0]["self_evaluation"]
+    assert (evaluation["budget_initial"], evaluation["budget_adjusted"], evaluation["executed"],
+            evaluation["budget_execution_rate"]) == ("238.93", "200.00", "167.00", "83.50")

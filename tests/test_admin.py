@@ -104,3 +104,82 @@ def test_the_import_page_refuses_an_upload_over_the_size_cap(admin_client, setti
     response = admin_client.post(reverse("admin:budget_import"), {"file": upload, "year": "2021"})
     assert "文件过大" in response.content.decode()
     assert BudgetTable.objects.count() == 0
+
+
+def test_the_form_names_each_amount_that_disagrees(staff):
+    project = Project.objects.get(name="区长专线日常经费")
+    url = reverse("admin:budget_project_change", args=[project.pk])
+    body = staff.post(url, project_post_data(project, "4.00", {"财政拨款": "3.00", "其他资金": "0.50"})).content.decode()
+    assert "总计 4.00 与各资金来源之和 3.50 不一致,相差 0.50 万元" in body
+    assert "各资金来源:财政拨款 3.00、财政专户拨款 0.00、其他资金 0.50" in body
+
+
+def test_an_admin_edit_moves_the_unit_and_table_totals_and_the_export_imports_back_unchanged(staff, tmp_path, client):
+    from django.core.management import call_command
+
+    from budget.importer import import_table
+    from budget.models import FundingUnit
+
+    project = Project.objects.get(name="区长专线日常经费")
+    url = reverse("admin:budget_project_change", args=[project.pk])
+    response = staff.post(url, project_post_data(project, "4.00", {"财政拨款": "4.00"}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # The reference table: 合计 and the unit's subtotal 2,616.61; this project 1.00 → 4.00.
+    assert FundingUnit.objects.get().total == Decimal("2619.61")
+    table = BudgetTable.objects.get()
+    assert table.total == Decimal("2619.61")
+    assert table.history.latest().total == Decimal("2619.61")  # the change is in the table's history
+    page = client.get(reverse("budget:department", args=[table.department_id, 2021])).content.decode()
+    assert "2,619.61" in page and "2,616.61" not in page
+    from tests.test_importer import document
+
+    edited = document(rows=False)
+    exported = tmp_path / "export.txt"
+    call_command("export_targets", "--year", "2021", "--format", "table", "--output", str(exported))
+    result = import_table(exported, year=2021)
+    assert (result.added, result.changed, result.removed) == ([], [], [])
+    assert document(rows=False) == edited  # the same data, provenance and source rows aside
+    assert Project.objects.get(pk=project.pk).total == Decimal("4.00")
+    assert BudgetTable.objects.get().total == Decimal("2619.61")
+
+
+def test_deleting_a_project_in_the_admin_moves_the_totals(staff):
+    from budget.models import FundingUnit
+
+    project = Project.objects.get(name="政务大厅便民改造")
+    response = staff.post(reverse("admin:budget_project_delete", args=[project.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    # 2,616.61 − 30.00
+    assert FundingUnit.objects.get().total == Decimal("2586.61")
+    assert BudgetTable.objects.get().total == Decimal("2586.61")
+
+
+def test_adding_a_project_in_the_admin_moves_the_totals(staff):
+    from budget.models import FundingSource, FundingUnit
+
+    table, unit = BudgetTable.objects.get(), FundingUnit.objects.get()
+    sources = list(FundingSource.objects.order_by("position"))
+    data = {
+        "table": table.pk, "unit": unit.pk, "position": 99, "name": "新增的项目", "code": "", "goal": "",
+        "total": "5.00", "source_row": "",
+        "funding-TOTAL_FORMS": len(sources), "funding-INITIAL_FORMS": 0, "funding-MIN_NUM_FORMS": 0,
+        "funding-MAX_NUM_FORMS": 1000,
+        "indicators-TOTAL_FORMS": 0, "indicators-INITIAL_FORMS": 0, "indicators-MIN_NUM_FORMS": 0,
+        "indicators-MAX_NUM_FORMS": 1000,
+    }
+    for i, source in enumerate(sources):
+        data.update({f"funding-{i}-source": source.pk, f"funding-{i}-amount": "5.00" if i == 0 else "0"})
+    response = staff.post(reverse("admin:budget_project_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    # 2,616.61 + 5.00
+    assert FundingUnit.objects.get().total == Decimal("2621.61")
+    assert BudgetTable.objects.get().total == Decimal("2621.61")
+
+
+def test_deleting_a_unit_in_the_admin_moves_the_table_total(staff):
+    from budget.models import FundingUnit
+
+    unit = FundingUnit.objects.get()
+    response = staff.post(reverse("admin:budget_fundingunit_delete", args=[unit.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert BudgetTable.objects.get().total == Decimal("0") and not Project.objects.exists()

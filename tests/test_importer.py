@@ -254,7 +254,10 @@ def test_a_table_without_a_year_asks_for_one(db):
 
 def test_a_file_without_a_header_says_what_it_looked_for(db, write_file):
     errors = failure(write_file("prose.txt", "这不是一张表\n只有几行文字\n"), year=2021)
-    assert errors == ["prose.txt: 前30行中找不到表头:需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列"]
+    assert errors == [
+        "prose.txt: 前30行中找不到表头:需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
+        "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头。"
+        "文件开头是:第1行「这不是一张表」; 第2行「只有几行文字」"]
 
 
 # -- replacing, idempotence, dry runs, round trip ---------------------------------------
@@ -406,3 +409,131 @@ def test_the_cyclic_collector_is_back_on_after_an_import_even_a_failed_one(db, w
     with pytest.raises(ImportFailed):
         import_table(write_file("prose.txt", "只有一段文字\n"), filename="prose.txt", year=2021)
     assert gc.isenabled()
+
+
+# -- never a silently wrong fact (issue 11, item 5) ------------------------------------------
+
+def layout2_text(*lines) -> str:
+    head = ["部门预算项目绩效目标申报表", "单位: 万元",
+            "项目名称\t预算数\t年度目标\t一级指标\t二级指标\t三级指标\t指标性质\t指标值\t权重"]
+    return "\n".join(head + list(lines)) + "\n"
+
+
+def test_a_filing_date_in_the_preamble_is_not_the_budget_year(db, write_file):
+    text = REFERENCE_TEXT.replace("单位: 万元", "填报日期: 2020年10月8日\n单位: 万元", 1)
+    import_table(write_file("dated.txt", text), filename="dated.txt", year=2021)
+    assert BudgetTable.objects.get().year == 2021
+
+
+def test_a_title_year_that_disagrees_with_the_given_year_is_an_error_naming_both(db, write_file):
+    text = "2023年" + REFERENCE_TEXT
+    errors = failure(write_file("titled.txt", text), year=2021)
+    assert errors == ["titled.txt 第1行: 标题中的预算年度 2023 与指定的 --year 2021 不一致,请核对后重新指定"]
+
+
+def test_a_template_line_is_not_a_department_and_the_given_department_wins(db, write_file):
+    text = REFERENCE_TEXT.replace("部门名称: 广州市花都区政务服务和数据管理局", "填报单位:(盖章)  单位:万元", 1)
+    import_table(write_file("stamp.txt", text), filename="stamp.txt", year=2021)
+    assert BudgetTable.objects.get().department.name == "广州市花都区政务服务和数据管理局"  # its unit row
+    BudgetTable.objects.all().delete()
+    import_table(write_file("stamp.txt", text), filename="stamp.txt", year=2021, department="某区政务服务局")
+    assert BudgetTable.objects.get().department.name == "某区政务服务局"
+    assert not Flag.objects.filter(code="department-differs").exists()
+
+
+def test_the_given_department_wins_over_the_file_with_a_flag(db):
+    import_table(REFERENCE, filename=REFERENCE.name, year=2021, department="花都区政数局")
+    table = BudgetTable.objects.get()
+    assert table.department.name == "花都区政数局"
+    flag = table.flags.get(code="department-differs")
+    assert flag.message == "文件中的部门名称「广州市花都区政务服务和数据管理局」与指定的部门「花都区政数局」不同,已按指定的部门导入"
+
+
+def test_a_blank_level2_cell_does_not_continue_into_another_level1(db, write_file):
+    text = layout2_text(
+        "道路养护\t100\t养护道路\t效益指标\t可持续影响指标\t道路使用年限\t≥\t10年\t10",
+        "\t\t\t满意度指标\t\t群众满意度\t≥\t90%\t10",
+    )
+    import_table(write_file("l2.txt", text), filename="l2.txt", year=2023, department="某县交通局")
+    satisfied = Indicator.objects.get(name="群众满意度")
+    assert (satisfied.level1_label, satisfied.level2_label) == ("满意度指标", "")
+    flag = Flag.objects.get(code="indicator-without-level2")
+    assert (flag.row, flag.message) == (5, "项目「道路养护」的指标「群众满意度」没有二级指标")
+
+
+@pytest.mark.parametrize("footer", [
+    "审核意见\t(盖章)", "财政部门审核意见", "填表人: 李四  联系电话: 12345678", "评价结论\t良好", "(盖章)",
+    "单位负责人签字:", "其他需说明的问题\t无",
+])
+def test_footer_and_signature_rows_are_neither_projects_nor_indicators(db, write_file, footer):
+    text = layout2_text("道路养护\t100\t养护道路\t产出指标\t数量指标\t养护里程\t≥\t12公里\t10", footer)
+    import_table(write_file("foot.txt", text), filename="foot.txt", year=2023, department="某县交通局")
+    assert list(Project.objects.values_list("name", flat=True)) == ["道路养护"]
+    assert list(Indicator.objects.values_list("name", flat=True)) == ["养护里程"]
+    flag = Flag.objects.get(code="footer-row")
+    assert (flag.row, flag.message) == (5, footer.replace("\t", " | "))
+
+
+def test_footer_rows_after_a_project_per_row_table_are_not_projects(db, write_file):
+    text = REFERENCE_TEXT.rstrip("\n") + "\n审核意见\t(盖章)\n填表人: 李四\n"
+    import_table(write_file("foot.txt", text), filename="foot.txt", year=2021)
+    assert Project.objects.count() == 13
+    assert list(Flag.objects.filter(code="footer-row").values_list("message", flat=True)) == [
+        "审核意见 | (盖章)", "填表人: 李四"]
+
+
+def test_empty_grid_rows_are_not_indicators(db, write_file):
+    text = layout2_text(
+        "道路养护\t100\t养护道路\t产出指标\t数量指标\t养护里程\t≥\t12公里\t10",
+        "\t\t\t效益指标\t经济效益指标\t/\t\t/",
+        "\t\t\t\t生态效益指标\t—\t\t—\t",
+    )
+    import_table(write_file("empty.txt", text), filename="empty.txt", year=2023, department="某县交通局")
+    assert list(Indicator.objects.values_list("name", flat=True)) == ["养护里程"]
+
+
+def test_placeholders_and_marks_are_removed_from_names_and_kept_on_a_flag(db, write_file):
+    text = layout2_text(
+        "道路养护\t100\t养护道路\t产出指标\t数量指标\t贫困地区旅游景点开发数量( ≥**个 )\t≥\t4个\t10",
+        "\t\t\t\t质量指标\t*建设质量达标率\t≥\t98%\t10",
+        "\t\t\t\t\t★群众满意度\t≥\t90%\t10",
+    )
+    import_table(write_file("marks.txt", text), filename="marks.txt", year=2023, department="某县交通局")
+    assert list(Indicator.objects.values_list("name", flat=True)) == ["贫困地区旅游景点开发数量", "建设质量达标率", "群众满意度"]
+    assert list(Flag.objects.filter(code="name-cleaned").values_list("row", "message")) == [
+        (4, "指标名称「贫困地区旅游景点开发数量( ≥**个 )」存为「贫困地区旅游景点开发数量」,去掉了模板占位符或标记「( ≥**个 )」"),
+        (5, "指标名称「*建设质量达标率」存为「建设质量达标率」,去掉了模板占位符或标记「*」"),
+        (6, "指标名称「★群众满意度」存为「群众满意度」,去掉了模板占位符或标记「★」"),
+    ]
+
+
+def test_a_first_data_row_without_a_plain_number_is_not_a_second_header_row(db, write_file):
+    text = "\n".join([
+        "2023年部门预算项目绩效目标表", "单位: 万元",
+        "项目名称\t预算数\t年度目标\t一级指标\t二级指标\t三级指标\t指标值\t\t备注",
+        "道路养护\t一百万\t养护道路\t产出指标\t数量指标\t养护里程\t≥12公里\t\t无",
+    ]) + "\n"
+    errors = failure(write_file("words.txt", text), department="某县交通局")
+    assert errors == ["words.txt 第4行 「预算数」列: 值“一百万”不是有效的金额(应为数字,如 2,616.61)"]
+
+
+def test_the_table_export_of_an_indicator_per_row_table_imports_back(db, write_file):
+    text = "\n".join([
+        "部门预算项目绩效目标申报表", "单位: 万元",
+        "项目名称,预算数,年度目标,一级指标,二级指标,三级指标,指标性质,指标值,度量单位,权重",
+        '道路养护,100,养护道路,产出指标,数量指标,养护里程,≥,12,公里,20',
+        ',,,效益指标,"经济效益\n指标",带动增收,≥,2.61,万元,10',
+        ',,,满意度指标,服务对象满意度指标,群众满意度,≥,90,%,10',
+    ]) + "\n"
+    import_table(write_file("w.csv", text), filename="w.csv", year=2023, department="某县交通局")
+    before = document(rows=False)
+    out = StringIO()
+    call_command("export_targets", "--year", "2023", "--format", "table", stdout=out)
+    BudgetTable.objects.all().delete()
+    import_table(write_file("back.txt", out.getvalue()), filename="back.txt")
+    after = document(rows=False)
+    for doc in (before, after):
+        doc["tables"][0].pop("layout")
+        doc["tables"][0].pop("title")
+    assert after == before
+    assert before["tables"][0]["units"][0]["projects"][0]["indicators"][1]["level2"] == "经济效益指标"

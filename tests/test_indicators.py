@@ -495,3 +495,12 @@ def test_an_item_whose_period_and_annual_values_agree_keeps_both():
 def test_values_run_from_each_markers_first_occurrence_to_the_next(cell, expected):
     (item,) = parse_indicator_cell(cell).items
     assert (item.name, item.period_value, item.annual_value) == expected
+
+
+@pytest.mark.parametrize("value", ["每年12月底前", "6月30日前", "12月份", "10日前"])
+def test_a_point_in_the_year_is_no_target(value):
+    assert parse_target(value) is None
+
+
+def test_a_number_of_months_is_still_a_target():
+    assert parse_target("≥3个月") == Target(">=", Decimal(3), "个月")

@@ -18,8 +18,8 @@ from tests.ui_helpers import WORKED_EXAMPLE, figure, grow, import_actuals, table
 # department, data version, table, its counts (cached), funding per source, unit count, unit choices, page count (when filtered), page,
 # chart: largest projects and the rest's sum, indicator mix, years (2), the weakest and their count,
 # flags, which projects are self-evaluated, those projects and their indicators (counts, funding, mix and
-# the self-evaluated ids come from the cache after the first request)
-QUERIES = 20
+# the self-evaluated ids come from the cache after the first request), the department-wide targets of the year
+QUERIES = 21
 NAME = "广州市花都区政务服务和数据管理局"
 
 

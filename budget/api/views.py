@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from ninja import NinjaAPI, Path, Query, Router
 from ninja.renderers import JSONRenderer
 
-from budget import caching, exporter, review, scoring, selectors
+from budget import caching, exporter, review, selectors
 from budget.api import bulk, http, schemas
 from budget.api.queries import DEFAULT_KIND, IndicatorQuery, has_field, indicators, with_status
 from budget.models import BudgetTable, Department
@@ -138,17 +138,8 @@ def project(request, project_id: int = Path(..., **ID)):
         return http.problem(404, "Not found", "没有这一项。No such item.")
     table = p.table
     sources = selectors.table_sources([table.pk]).get(table.pk, [])
-    by_source = dict.fromkeys(sources, 0)
-    for f in p.funding.all():
-        by_source[f.source.name] = f.amount
-    evaluation = scoring.score_project(p)
-    return _exact({
-        "name": p.name, "code": p.code or None, "source_row": p.source_row,
-        "funding": exporter.funding_dict(p.total, by_source), "goal": p.goal,
-        "indicators": [exporter.indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s)}
-                       for s in evaluation.indicators],
-        "unparsed_indicator_text": p.unparsed_indicator_text or None,
-        "review": review.project_review_dict(p), "self_evaluation": scoring.self_evaluation_dict(evaluation),
+    # The project exactly as its table's export writes it (exporter.project_dict), and where it belongs.
+    return _exact(exporter.project_dict(p, sources) | {
         "context": {
             "id": p.pk, "table": table.pk, "year": table.year,
             "department": {"id": table.department.pk, "name": table.department.name,

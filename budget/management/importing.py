@@ -21,6 +21,10 @@ class FileImportCommand(BaseCommand):
     def import_one(self, path: Path, **options):
         raise NotImplementedError
 
+    def finish(self, **options) -> list:
+        """Results of what import_one held back, once every file has been read."""
+        return []
+
     def report(self, result, **options):
         self.stdout.write(result.summary())
 
@@ -39,6 +43,9 @@ class FileImportCommand(BaseCommand):
                 for problem in failed.problems:
                     self.stderr.write(f"  {problem}")
                 continue
+            if result is not None:  # None: held back to be written with the files after it (finish)
+                self.report(result, **options)
+        for result in self.finish(**options):
             self.report(result, **options)
         if failures:
             raise CommandError(f"{failures} 个文件未能导入")

@@ -19,13 +19,13 @@ merges down).
 import codecs
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from budget.readers.base import binary, display_name, failed
 from budget.readers.pdf import pdf_rows
-from budget.readers.sheets import ENCRYPTED, xls_rows, xlsx_rows
+from budget.readers.sheets import ENCRYPTED, xls_rows, xlsx_rows, xlsx_sheet_names
 from budget.readers.text import open_text, text_rows
 from budget.readers.word import docx_rows
 
@@ -47,6 +47,9 @@ class SourceRows:
     encoding: str | None  # "utf-8", "utf-8-sig" or "gb18030" for text; None otherwise
     # (row number, cells), lazily: the physical line a text record starts on, or the spreadsheet row
     rows: Iterator[tuple[int, list[str]]]
+    # A workbook's further sheets, each as its own SourceRows named "book.xlsx 工作表「项目2」", for the
+    # readers of forms (one form per sheet); the table importers read the first sheet only.
+    more_sheets: Callable[[], list["SourceRows"]] = lambda: []
 
 
 def open_table(source: str | os.PathLike | BinaryIO, *, filename: str | None = None) -> SourceRows:
@@ -63,8 +66,11 @@ def open_table(source: str | os.PathLike | BinaryIO, *, filename: str | None = N
             return SourceRows(name, "xls", None, xls_rows(source, name))
         if head.startswith(ZIP_MAGIC):
             container = _zip_container(f, name)
-            reader = docx_rows if container == "docx" else xlsx_rows
-            return SourceRows(name, container, None, reader(source, name))
+            if container == "docx":
+                return SourceRows(name, container, None, docx_rows(source, name))
+            return SourceRows(name, container, None, xlsx_rows(source, name), more_sheets=lambda: [
+                SourceRows(f"{name} 工作表「{title}」", container, None, xlsx_rows(source, name, index))
+                for index, title in enumerate(xlsx_sheet_names(source, name)) if index])
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise failed(name, None, "这是 UTF-16 编码的文本(Excel 的“Unicode 文本”)；请另存为 CSV UTF-8 后再导入")
         encoding, delimiter = open_text(f, name)

@@ -46,14 +46,25 @@ def cell_text(value, number_format: str | None = None) -> str:
     return str(value)
 
 
-def xlsx_rows(source, name: str) -> Iterator[tuple[int, list[str]]]:
+def xlsx_sheet_names(source, name: str) -> list[str]:
+    with binary(source, name) as f:
+        try:
+            book = openpyxl.load_workbook(f, read_only=True, data_only=True)
+        except Exception as exc:
+            raise _xlsx_failure(name, exc) from exc
+        names = book.sheetnames
+        book.close()
+        return names
+
+
+def xlsx_rows(source, name: str, index: int = 0) -> Iterator[tuple[int, list[str]]]:
     with binary(source, name) as f:
         try:
             book = openpyxl.load_workbook(f, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises anything from KeyError to zlib.error on a bad file
             raise _xlsx_failure(name, exc) from exc
         try:
-            sheet = book.worksheets[0]
+            sheet = book.worksheets[index]
             # Some writers declare a wrong <dimension>; read-only mode would silently cut the sheet to it.
             sheet.reset_dimensions()
             for number, row in enumerate(sheet.iter_rows(), start=1):

@@ -31,7 +31,10 @@ class Command(BaseCommand):
                               f"指标{counts['indicators']}个")
             return
         total = departments * len(years)
-        done = generate.populate(departments=departments, years=years, seed=seed,
-                                 progress=lambda n: self.stderr.write(f"\r  已导入 {n}/{total} 张表", ending=""))
+        try:
+            done = generate.populate(departments=departments, years=years, seed=seed,
+                                     progress=lambda n: self.stderr.write(f"\r  已导入 {n}/{total} 张表", ending=""))
+        except generate.RealDepartment as refused:
+            raise CommandError(str(refused)) from None
         self.stderr.write("")
         self.stdout.write(f"已导入 {done} 张表 ({departments} 个部门 × {len(years)} 个年度)")

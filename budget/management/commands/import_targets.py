@@ -1,11 +1,14 @@
 import sys
 
-from budget.importer import import_table
+from budget import writer
+from budget.form_tables import merge_forms
+from budget.importer import cyclic_gc_paused, parse_table
 from budget.management.importing import FileImportCommand
 
 
 class Command(FileImportCommand):
-    help = "导入项目支出绩效目标表 (PDF/DOCX/XLSX/XLS/CSV/TSV, 两种版式)。每个文件全部校验通过才写入。"
+    help = ("导入项目支出绩效目标表 (PDF/DOCX/XLSX/XLS/CSV/TSV:每行一个项目、每行一个指标、每个项目一张表单) "
+            "和部门整体支出绩效目标表。每个文件全部校验通过才写入;同一部门同一年度的多个表单文件合为一张表。")
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -13,8 +16,22 @@ class Command(FileImportCommand):
         parser.add_argument("--lenient", action="store_true", help="金额勾稽不平时仍导入,并把差额记为数据质量提示")
 
     def import_one(self, path, *, year=None, department=None, dry_run=False, lenient=False, **options):
-        return import_table(path, filename=path.name, year=year, department=department, lenient=lenient,
-                            dry_run=dry_run, progress=self.progress if sys.stderr.isatty() else None)
+        """Tables are written file by file; single-project forms wait for the other files, since the forms of
+        one department and year in one run make one table (a second file must not replace the first)."""
+        with cyclic_gc_paused():
+            parsed = parse_table(path, filename=path.name, year=year, department=department, lenient=lenient,
+                                 progress=self.progress if sys.stderr.isatty() else None)
+            if parsed.layout == "single-project-form":
+                self.held.append(parsed)
+                return None
+            return writer.write(parsed, dry_run=dry_run)
+
+    def finish(self, *, dry_run=False, **options):
+        return [writer.write(parsed, dry_run=dry_run) for parsed in merge_forms(self.held)]
+
+    def handle(self, *args, **options):
+        self.held = []
+        super().handle(*args, **options)
 
     def report(self, result, *, dry_run=False, **options):
         self.stdout.write(("[试运行,未写入] " if dry_run else "") + result.summary())
