@@ -83,3 +83,38 @@ def test_a_phone_table_scrolls_in_its_box_with_the_first_column_kept(phone, refe
     assert name.bounding_box()["width"] >= 6 * 13.5
     phone.assert_clean()
 
+
+
+QUOTED = re.compile(r"“[^”]*”")
+
+
+def test_the_english_project_page_on_a_phone_has_no_chinese_finding_and_no_code(browser, live_server, reference_table,
+                                                                               tmp_path):
+    import_actuals(tmp_path, WORKED_EXAMPLE)
+    project = Project.objects.get(table=reference_table, name="区长专线日常经费")
+    phone = Phone(browser, live_server.url, locale="en-GB")
+    try:
+        page = phone.open(f"/projects/{project.pk}/")
+        page.get_by_role("link", name="English").click()
+        sync_api.expect(page.locator("#review h2")).to_have_text("Review findings")
+        wait_for_charts(page, 1)
+        assert page_width(page) <= PHONE["width"]
+        for item in page.locator("#review li, #self-evaluation td.findings, #self-evaluation ul.flags li").all_inner_texts():
+            assert not CJK.search(QUOTED.sub("", item)), item
+        body = page.locator("body").inner_text()
+        assert "missing-output-quality" not in body and "satisfaction-below-usual" not in body
+        assert "Budget appropriation" in page.locator("#funding").inner_text()
+        phone.assert_clean()
+    finally:
+        phone.context.close()
+
+
+def test_every_row_of_the_explorer_search_shows_the_word(phone):
+    page = phone.open("/indicators/?q=满意度")
+    rows = page.locator("#indicators tbody tr")
+    sync_api.expect(rows).to_have_count(12)
+    for text in rows.all_inner_texts():
+        assert "满意度" in text
+    assert page.locator("#indicators tbody mark").count() >= 12
+    assert page_width(page) <= PHONE["width"]
+    phone.assert_clean()
