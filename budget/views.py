@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, downloads, exporter, scoring, selectors, workflow
+from budget import caching, charts, downloads, exporter, scoring, selectors, workflow, yearly
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
 from budget.tables import IndicatorTable, ProjectTable
@@ -216,6 +216,13 @@ class _DepartmentSections:
     @cached_property
     def history_chart(self):
         return charts.funding_per_year(self.history) if self.history else None
+
+    @cached_property
+    def year_on_year(self):
+        # Reads both years' projects and targets: cached until the data changes, as the page's fragment is.
+        if not self.history:
+            return None
+        return caching.cached(f"year-on-year:{self.table.pk}", self.version, lambda: yearly.compare(self.table, [y["year"] for y in self.history]))
 
 
 @require_safe

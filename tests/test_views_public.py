@@ -141,3 +141,49 @@ def test_actual_and_attainment_columns_appear_once_there_are_results(client, ref
 def test_the_explorer_and_the_api_search_alike(client, reference_table):
     api = client.get("/api/v1/indicators/", {"q": "满意度", "page_size": 100}).json()
     assert api["count"] == len(table_rows(client.get(EXPLORER, {"q": "满意度"}), "indicators")) == 12
+
+
+# -- year on year ------------------------------------------------------------------------------------
+
+def second_edition(reference_table, write_file):
+    """The reference table a year on: 区长专线日常经费 gets 0.50 more (1.00 → 1.50, so the total 2,616.61 →
+    2,617.11) and its satisfaction target rises from ≥75% to ≥80%; 政务大厅便民改造 is renamed 二期."""
+    from budget.importer import import_table
+    from tests.conftest import REFERENCE
+
+    lines = []
+    for line in REFERENCE.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("区长专线日常经费\t"):
+            line = line.replace("\t1.00\t1.00\t", "\t1.50\t1.50\t").replace("满意度≥75%", "满意度≥80%")
+        lines.append(line.replace("2,616.61", "2,617.11").replace("政务大厅便民改造", "政务大厅便民改造二期"))
+    import_table(write_file("2022.txt", "\n".join(lines)), filename="2022.txt", year=2022)
+    return reverse("budget:department", args=[reference_table.department_id, 2022])
+
+
+def test_a_department_compares_its_year_with_the_one_before(client, reference_table, write_file):
+    response = client.get(second_edition(reference_table, write_file))
+    assert table_rows(response, "yoy-totals") == [
+        ["合计(万元)", "2,616.61", "2,617.11", "0.0%"],  # 0.50 / 2,616.61 = 0.019%
+        ["财政拨款", "2,616.61", "2,617.11", "0.0%"],
+        ["财政专户拨款", "0.00", "0.00", "—"],
+        ["其他资金", "0.00", "0.00", "—"],
+        ["项目", "13", "13", "0.0%"],
+    ]
+    continuing = table_rows(response, "yoy-continuing")
+    assert len(continuing) == 12  # 13 projects, one renamed
+    assert continuing[0] == ["区长专线日常经费", "1.00", "1.50", "+0.50", "+50.0%", "12345热线满意度 ≥75% → ≥80%"]
+    assert continuing[1][3:5] == ["0.00", "0.0%"]
+    text = response.content.decode()
+    assert re.search(r'<details id="yoy-added"><summary>新增项目 1 个</summary><p>政务大厅便民改造二期</p>', text)
+    assert re.search(r'<details id="yoy-dropped"><summary>不再列出的项目 1 个</summary><p>政务大厅便民改造</p>', text)
+
+
+def test_the_change_in_percent_is_computed_on_the_earlier_year():
+    from decimal import Decimal
+
+    from budget.yearly import change
+
+    assert change(Decimal("200"), Decimal("150")) == Decimal("-25.0")
+    assert change(Decimal("3"), Decimal("4")) == Decimal("33.3")
+    assert change(Decimal("0"), Decimal("4")) is None
+    assert change(None, Decimal("4")) is None

@@ -83,3 +83,20 @@ def finding_text(finding) -> str:
     from budget.wording import text
 
     return text(finding)
+
+
+@register.filter
+def signed_percent(value) -> str:
+    """A change in percent with its sign: +12.5%, −3.0%; — when there is nothing to compare with."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return f"+{value:,.1f}%" if value > 0 else f"−{-value:,.1f}%" if value < 0 else "0.0%"
+
+
+@register.filter
+def signed_amount(value) -> str:
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return "+" + fmt(value) if value > 0 else "−" + fmt(-value) if value < 0 else fmt(value)
