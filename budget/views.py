@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, downloads, exporter, scoring, selectors, workflow, yearly
+from budget import caching, charts, downloads, exporter, peer_views, scoring, selectors, workflow, yearly
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
 from budget.tables import IndicatorTable, ProjectTable
@@ -262,6 +262,7 @@ def project(request, pk):
         "groups": _grouped(indicators),
         "target_panels": charts.numeric_targets(targets),
         "evaluation": _self_evaluation(project, indicators),
+        "peers": peer_views.project_peers(indicators, table, caching.request_version(request)),
         "edit_url": reverse("admin:budget_project_change", args=[project.pk]) if request.user.is_staff else None,
     })
 

@@ -92,7 +92,7 @@ def test_the_chart_shows_the_largest_departments_and_sums_the_rest(client, refer
     assert labels[0] == "其余 11 个部门"
     assert labels[-1] == "广州市花都区政务服务和数据管理局"  # the largest on top
     rest = next(t for t in chart["data"] if t["name"] == "其余部门合计")
-    assert rest["x"][0] == sum(range(1, 12)) and rest["marker"]["color"] == "#6b7785"
+    assert rest["x"][0] == sum(range(1, 12)) and rest["marker"]["color"] == "#b8c2cc"
     assert "图中列出资金最多的部门,其余 11 个部门合为一条。" in response.content.decode()
 
 

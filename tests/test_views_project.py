@@ -10,8 +10,8 @@ from tests.ui_helpers import WORKED_EXAMPLE, figure, import_actuals, table_rows
 
 # project with table, department and unit; funding; indicators; flags; department funding; for a visitor the
 # data version the page cache is keyed on
-QUERIES = 6
-STAFF_QUERIES = 7  # no page cache, but the session and the user behind the edit link
+QUERIES = 7  # and, on a miss of its cache, the year's common indicators (peers)
+STAFF_QUERIES = 9  # no page cache, but the session and the user behind the edit link, and the data version
 
 
 def url_of(name):

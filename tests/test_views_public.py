@@ -187,3 +187,62 @@ def test_the_change_in_percent_is_computed_on_the_earlier_year():
     assert change(Decimal("3"), Decimal("4")) == Decimal("33.3")
     assert change(Decimal("0"), Decimal("4")) is None
     assert change(None, Decimal("4")) is None
+
+
+# -- peers ---------------------------------------------------------------------------------------------
+
+def peer_departments(write_file):
+    """Three more departments with the reference table, their 12345热线满意度 target 90%, 95% and 95% where
+    the reference department asks for 75%: median of (75, 90, 95, 95) = (90 + 95) / 2 = 92.5."""
+    from budget.importer import import_table
+    from tests.conftest import REFERENCE
+
+    for name, target in (("乙部门", "90"), ("丙部门", "95"), ("丁部门", "95")):
+        text = REFERENCE.read_text(encoding="utf-8").replace(
+            "部门名称: 广州市花都区政务服务和数据管理局", f"部门名称: {name}").replace("满意度≥75%", f"满意度≥{target}%")
+        import_table(write_file(f"{name}.txt", text), filename=f"{name}.txt", year=2021)
+
+
+def test_peer_statistics_on_hand_computed_data():
+    from decimal import Decimal
+
+    from budget import peers
+
+    rows = [(1, "甲", "满意度", "服务对象满意度", "%", 75), (2, "乙", "满意度", "服务对象满意度", "%", 90),
+            (3, "丙", " 满意度", "服务对象满意度", "%", 95), (3, "丙", "满意度", "服务对象满意度", "%", 85),
+            (4, "丁", "满意度", "服务对象满意度", "%", 96), (4, "丁", "满意度", "服务对象满意度", "人", 500)]
+    found = peers.groups(rows)
+    group = found[peers.key("满意度", "服务对象满意度", "%")]
+    # 丙 counts once with the median of its 95 and 85 = 90; the departments' values 75, 90, 90, 96 → median 90.
+    assert group["count"] == 4 and group["median"] == Decimal(90)
+    assert peers.standing(group, 1) == {"value": Decimal(75), "count": 4, "median": Decimal(90), "below": 0, "above": 3}
+    assert peers.far_below(">=", Decimal(75), group)  # 75 < 0.85 × 90 = 76.5
+    assert not peers.far_below(">=", Decimal(77), group)
+    assert not peers.far_below("<=", Decimal(10), group)  # lower is better: a low target is ambitious
+    assert found[peers.key("满意度", "服务对象满意度", "人")]["count"] == 1  # another unit, another group
+
+
+def test_the_project_page_shows_a_target_beside_its_peers(client, reference_table, write_file):
+    peer_departments(write_file)
+    hotline = Project.objects.get(table=reference_table, name="区长专线日常经费")
+    response = client.get(reverse("budget:project", args=[hotline.pk]))
+    card = section(response, "peers")
+    assert "12345热线满意度 ≥75% 远低于同类" in card
+    assert "4 个部门设定,中位数 92.5%;本部门高于 0 个、低于 3 个部门。" in card
+    text = response.content.decode()
+    from django.utils.http import urlencode
+
+    link = reverse("budget:peers", args=[2021]) + "?" + urlencode(
+        {"name": "12345热线满意度", "level2": "服务对象满意度", "unit": "%"})
+    assert f'<a href="{link.replace("&", "&amp;")}">各部门目标</a>' in text
+    rows = table_rows(client.get(link), "peer-table")
+    assert rows == [["丁部门", "95%", ""], ["丙部门", "95%", ""], ["乙部门", "90%", ""],
+                    ["广州市花都区政务服务和数据管理局", "75%", "远低于同类"]]
+    ascending = table_rows(client.get(link + "&sort=value"), "peer-table")
+    assert [r[1] for r in ascending] == ["75%", "90%", "95%", "95%"]
+
+
+def test_an_indicator_no_other_department_sets_has_no_peers(client, reference_table):
+    hotline = Project.objects.get(table=reference_table, name="区长专线日常经费")
+    assert 'id="peers"' not in client.get(reverse("budget:project", args=[hotline.pk])).content.decode()
+    assert client.get(reverse("budget:peers", args=[2021]), {"name": "12345热线满意度"}).status_code == 404
