@@ -118,3 +118,45 @@ def test_every_row_of_the_explorer_search_shows_the_word(phone):
     assert page.locator("#indicators tbody mark").count() >= 12
     assert page_width(page) <= PHONE["width"]
     phone.assert_clean()
+
+
+# -- accessibility -----------------------------------------------------------------------------------
+
+AXE = "/static/vendor/axe-core/axe.min.js"
+
+
+def axe_violations(page, base_url):
+    """axe-core's serious and critical violations on the page (the script from static/vendor, same origin)."""
+    page.add_script_tag(url=base_url + AXE)
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""")
+    return found
+
+
+def test_no_public_page_has_a_serious_accessibility_violation(browser, live_server, reference_table, tmp_path,
+                                                             write_file):
+    import_actuals(tmp_path, WORKED_EXAMPLE)
+    from tests.test_views_public import peer_departments, second_edition
+
+    peer_departments(write_file)
+    second_edition(reference_table, write_file)
+    project = Project.objects.get(table=reference_table, name="区长专线日常经费")
+    peers = "/indicators/peers/2021/?name=12345热线满意度&level2=服务对象满意度&unit=%25"
+    paths = ["/", "/?year=2021", f"/departments/{reference_table.department_id}/2021/",
+             f"/departments/{reference_table.department_id}/2022/", f"/projects/{project.pk}/",
+             "/indicators/?q=满意度", "/indicators/?q=满意度&scope=projects", peers, "/open-data/"]
+    for locale, width in (("zh-CN", 1280), ("en-GB", 390)):
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        if locale.startswith("en"):
+            page.goto(live_server.url + "/i18n/en/?next=/")
+        for path in paths:
+            page.goto(live_server.url + path)
+            if width == PHONE["width"]:
+                assert page_width(page) <= width, (locale, path)
+            found = axe_violations(page, live_server.url)
+            assert found == [], (locale, path, "\n".join(found))
+        context.close()

@@ -34,7 +34,7 @@ def test_it_charts_funding_by_department_stacked_by_source_in_fixed_colours(clie
 
 def test_the_chart_has_a_text_alternative(client, reference_table):
     text = client.get("/").content.decode()
-    assert 'role="img" aria-label="各部门资金按资金来源堆叠的条形图;数据见下表。"' in text
+    assert 'role="figure" aria-label="各部门资金按资金来源堆叠的条形图;数据见下表。"' in text
 
 
 def test_it_offers_no_year_selector_for_a_single_year(client, reference_table):
