@@ -1,13 +1,16 @@
 """django-tables2 tables: the department's projects and the indicator explorer."""
 
+from types import SimpleNamespace
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from budget.models import Indicator, Project
-from budget import charts, scoring
+from budget import charts, peers, scoring
 from budget.marking import marked, snippet
+from budget.models import Indicator, Project
+from budget.peer_views import peer_link
 from budget.templatetags.budget_format import amount, points, target
 from budget.wording import known
 
@@ -73,19 +76,21 @@ class IndicatorTable(tables.Table):
     actual_value = tables.Column(verbose_name=_("实际完成值"))
     attainment = tables.Column(verbose_name=_("达成度"), empty_values=(), orderable=False,
                                attrs={"th": {"class": "num"}, "td": {"class": "num"}})
+    peers = tables.Column(verbose_name=_("同类目标"), empty_values=(), orderable=False,
+                          attrs={"td": {"class": "nowrap"}})
 
     class Meta:
         model = Indicator
         fields = ()
         sequence = ("department", "year", "project", "level1", "level2", "name", "period_value", "annual_value",
-                    "target", "actual_value", "attainment")
+                    "target", "peers", "actual_value", "attainment")
         attrs = {"class": "data", "id": "indicators"}
         empty_text = _("没有符合条件的指标")
 
-    def __init__(self, data, *, terms=(), with_projects=False, actuals=False, **kwargs):
+    def __init__(self, data, *, terms=(), with_projects=False, actuals=False, version=None, **kwargs):
         # The words searched for are marked where the row shows them; a project's goal, searched only when
         # the reader asks, shows as a line under the project when a word was found there.
-        self.terms, self.with_projects = list(terms), with_projects
+        self.terms, self.with_projects, self.version = list(terms), with_projects, version
         exclude = () if actuals else ("actual_value", "attainment")
         super().__init__(data, exclude=exclude, **kwargs)
 
@@ -111,6 +116,21 @@ class IndicatorTable(tables.Table):
 
     def render_target(self, record):
         return target(record)
+
+    def render_peers(self, record):
+        """How many departments set the same target that year, their median, and a link to all of them."""
+        if record.target_value is None:
+            return "—"
+        group = peers.year_groups(record.project.table.year, self.version).get(
+            peers.key(record.name, record.level2.name if record.level2_id else "", record.target_unit))
+        if group is None:
+            return "—"
+        text = _("%(n)s 个部门 · 中位数 %(median)s") % {
+            "n": group["count"], "median": target(SimpleNamespace(comparator="=", target_value=group["median"].normalize(),
+                                                                  target_unit=record.target_unit))}
+        far = peers.far_below(record.comparator, record.target_value, group)
+        return format_html('<a href="{}">{}</a>{}', peer_link(record.project.table.year, group), text,
+                           format_html(' <span class="badge warning">{}</span>', _("远低于同类")) if far else "")
 
     def render_attainment(self, record):
         if record.target_value is None:

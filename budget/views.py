@@ -357,7 +357,8 @@ def _explorer_page(request, filterset):
     # every indicator to find, is searched for once and not again for the page.
     rows = filterset.qs if count > EXPLORER_COUNT_CAP else selectors.indicators_explorer().filter(pk__in=ids)
     indicator_table = IndicatorTable(rows, terms=filterset.terms(), with_projects=filterset.with_projects(),
-                                     actuals=selectors.has_actuals(caching.request_version(request)))
+                                     actuals=selectors.has_actuals(caching.request_version(request)),
+                                     version=caching.request_version(request))
     BoundedRequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
                                      "count": min(count, EXPLORER_COUNT_CAP)}).configure(indicator_table)
     return render(request, "budget/explorer.html", {

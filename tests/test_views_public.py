@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from budget import review, wording
-from budget.models import Project
+from budget.models import Department, Project
 from tests.ui_helpers import WORKED_EXAMPLE, import_actuals, table_rows
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -246,3 +246,45 @@ def test_an_indicator_no_other_department_sets_has_no_peers(client, reference_ta
     hotline = Project.objects.get(table=reference_table, name="区长专线日常经费")
     assert 'id="peers"' not in client.get(reverse("budget:project", args=[hotline.pk])).content.decode()
     assert client.get(reverse("budget:peers", args=[2021]), {"name": "12345热线满意度"}).status_code == 404
+
+
+def test_the_explorer_shows_each_targets_peers(client, reference_table, write_file):
+    peer_departments(write_file)
+    rows = table_rows(client.get(EXPLORER, {"q": "12345热线满意度", "department": reference_table.department_id}),
+                      "indicators")
+    assert len(rows) == 1
+    assert rows[0][-1] == "4 个部门 · 中位数 92.5% 远低于同类"
+    qualitative = table_rows(client.get(EXPLORER, {"q": "良好", "department": reference_table.department_id}),
+                             "indicators")
+    assert {row[-1] for row in qualitative} == {"—"}
+
+
+def test_the_reviewer_sees_a_target_far_below_its_peers(client, reference_table, write_file, db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from budget.apps import REVIEWERS, ensure_groups
+    from budget.models import TableReview
+
+    peer_departments(write_file)
+    ensure_groups(None)
+    reviewer = django_user_model.objects.create_user("reviewer", password="pw-12345678", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS))
+    TableReview.objects.update_or_create(department=reference_table.department, year=2021,
+                                         defaults={"status": TableReview.Status.SUBMITTED})
+    client.force_login(reviewer)
+    text = client.get(reverse("budget:review_table", args=[reference_table.department_id, 2021])).content.decode()
+    assert "指标「12345热线满意度」的目标值≥75%低于同类指标的中位数92.5%(4个部门)" in text
+    # The other departments' 90% and 95% are not far below (0.85 × 92.5 = 78.6).
+    other = Department.objects.get(name="乙部门")
+    TableReview.objects.update_or_create(department=other, year=2021, defaults={"status": TableReview.Status.SUBMITTED})
+    assert "指标「12345热线满意度」的目标值≥90%低于" not in client.get(
+        reverse("budget:review_table", args=[other.pk, 2021])).content.decode()
+
+
+def test_a_hostile_name_is_marked_after_it_is_escaped(client, tmp_path, db):
+    from tests.ui_helpers import import_hostile_table
+
+    import_hostile_table(tmp_path)
+    text = client.get(EXPLORER, {"q": "恶意 onerror", "scope": "projects"}).content.decode()
+    assert "&lt;img src=x <mark>onerror</mark>=alert(1)&gt;<mark>恶意</mark>项目" in text
+    assert "<img src=x" not in text
