@@ -28,8 +28,8 @@ EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bul
 MAX_PER_PAGE = 100  # ?per_page= asks for more rows: at 20,000 one page took 29 s to render
 
 
-def _year(request, years):
-    """The year asked for in ?year=, if it is one the data has; else None: each department's latest year."""
+def year_asked(request, years):
+    """The year asked for in ?year=, if it is one the data has; else the latest (None without data)."""
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
@@ -69,7 +69,9 @@ def overview(request):
     A fixed number of queries, each bounded by the page or the year's tables, never by projects or indicators.
     """
     years = selectors.table_years()
-    year = _year(request, years)
+    # No year asked for: each department's latest year, so that one that has not yet published the newest
+    # year's table is shown with the one it has.
+    year = year_asked(request, years) if request.GET.get("year", "") in {str(y) for y in years} else None
     if not years:
         return render(request, "budget/overview.html", {"years": years, "year": None, "tables": []})
     summary = selectors.year_summary(year=year)
