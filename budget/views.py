@@ -34,7 +34,7 @@ def year_asked(request, years):
         year = int(request.GET.get("year", ""))
     except ValueError:
         year = None
-    return year if year in years else None
+    return year if year in years else (years[0] if years else None)
 
 
 class BoundedRequestConfig(RequestConfig):
