@@ -16,12 +16,16 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from budget.indicators import level1_kind
+from budget.wording import known
 
 SOURCE_COLOURS = {"财政拨款": "#2f6db5", "财政专户拨款": "#e0862a", "其他资金": "#3d9a5f"}
 LEVEL1_COLOURS = {"output": "#3b6fb6", "outcome": "#d9822b", "satisfaction": "#2e9d6a", "cost": "#b0475a"}
 # Sources and categories the seed data does not know still get a colour that is the same everywhere.
 SPARE_COLOURS = ["#8a5ca8", "#c24b4b", "#5f7d8c", "#b39b2a", "#1d98a3", "#a4607a"]
 TOTAL_COLOUR = "#6b7785"
+# The bar of the departments or projects not listed: its own colour, never 未分来源's grey.
+REST_COLOUR = "#b8c2cc"
+PEER_COLOUR, OWN_COLOUR = "#9aa5b1", "#c24b4b"
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 PERCENT_UNITS = {"%", "百分比"}
 SYMBOLS = {">=": "≥", "<=": "≤", "=": "", ">": ">", "<": "<"}
@@ -85,15 +89,17 @@ def _category_axis(labels: list[str]) -> dict:
             "ticktext": [_plain(_short(label)) for label in labels]}
 
 
-def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str], unit: str) -> list[dict]:
+def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str], unit: str,
+                  rest_name: str = "") -> list[dict]:
     traces = []
     for name, values in series.items():
+        colour = source_colour(name) if name in sources else REST_COLOUR if name == rest_name else TOTAL_COLOUR
         if not any(values):
             continue  # an empty column would only add a legend entry
         traces.append({
-            "type": "bar", "orientation": "h", "name": _plain(name), "y": [_plain(x) for x in labels], "x": values,
-            "customdata": [[_plain(label), _plain(name)] for label in labels],
-            "marker": {"color": source_colour(name) if name in sources else TOTAL_COLOUR},
+            "type": "bar", "orientation": "h", "name": _plain(known(name)), "y": [_plain(x) for x in labels], "x": values,
+            "customdata": [[_plain(label), _plain(known(name))] for label in labels],
+            "marker": {"color": colour},
             "hovertemplate": f"%{{customdata[0]}}<br>%{{customdata[1]}}: %{{x:,.2f}} {_plain(unit)}<extra></extra>",
         })
     return traces
@@ -117,10 +123,15 @@ def funding_by_department(tables: list[dict], sources: list[str], *, rest: dict 
         labels.insert(0, _("其余 %(count)d 个部门") % {"count": rest["count"]})
         series = {name: [0.0, *values] for name, values in series.items()}
         series[_("其余部门合计")] = [_number(rest["total"])] + [0.0] * len(ordered)
-    traces = _stacked_bars(labels, series, sources, _("万元"))
+    traces = _stacked_bars(labels, series, sources, _("万元"), rest_name=_("其余部门合计"))
+    # Each bar's total written beside it: one large department flattens the others' bars, not their numbers.
+    totals = [sum(v[n] for v in series.values()) for n in range(len(labels))]
+    notes = [{"x": t, "y": _plain(label), "text": f"{t:,.2f}", "showarrow": False, "xanchor": "left", "xshift": 4,
+              "font": {"size": 11, "color": TOTAL_COLOUR}} for label, t in zip(labels, totals, strict=True)]
     return {"data": traces, "layout": _layout(
-        barmode="stack", height=max(220, 90 + 34 * len(labels)),
-        xaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero"},
+        barmode="stack", height=max(220, 90 + 34 * len(labels)), annotations=notes,
+        xaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero",
+               "range": [0, max(totals, default=1) * 1.25 or 1]},
         yaxis=_category_axis(labels),
     )}
 
@@ -163,13 +174,13 @@ def indicator_mix(rows: list[dict]) -> dict:
         totals[row["level1"]] = totals.get(row["level1"], 0) + row["count"]
     for level1, total in totals.items():
         ids.append(_plain(level1))
-        labels.append(_plain(level1))
+        labels.append(_plain(known(level1)))
         parents.append("")
         values.append(total)
         colours.append(level1_colour(level1))
     for row in rows:
         ids.append(_plain(f"{row['level1']}/{row['level2']}"))
-        labels.append(_plain(row["level2"]))
+        labels.append(_plain(known(row["level2"])))
         parents.append(_plain(row["level1"]))
         values.append(row["count"])
         colours.append(_tint(level1_colour(row["level1"]), 0.35))
@@ -325,7 +336,7 @@ def score_distribution(projects: list[dict], grades: list) -> dict:
             continue
         spread = [((k * 0.618) % 1 - 0.5) * 0.5 for k in range(len(members))]
         traces.append({
-            "type": "scatter", "mode": "markers", "name": _plain(name),
+            "type": "scatter", "mode": "markers", "name": _plain(known(name)),
             "x": [float(p["score"]) for p in members], "y": [rows[name] + d for d in spread],
             "marker": {"color": GRADE_COLOURS[n % len(GRADE_COLOURS)], "size": 11, "opacity": 0.8,
                        "line": {"color": "#ffffff", "width": 1}},
@@ -340,7 +351,30 @@ def score_distribution(projects: list[dict], grades: list) -> dict:
         xaxis={"range": [-2, 102], "title": {"text": _("自评得分")}, "dtick": 10, "zeroline": False, "showgrid": False},
         yaxis={"range": [-0.6, len(names) - 0.4], "tickmode": "array", "automargin": True, "zeroline": False,
                "tickvals": [rows[name] for name in names], "showgrid": False,
-               "ticktext": [_plain(f"{name} ({counts[name]})") for name in names]},
+               "ticktext": [_plain(f"{known(name)} ({counts[name]})") for name in names]},
         shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": t, "x1": t, "y0": 0, "y1": 1,
                  "line": {"color": "#9aa5b1", "width": 1, "dash": "dot"}} for t in thresholds],
+    )}
+
+
+def peer_dots(values: list[float], own: float, median: float, unit: str) -> dict:
+    """One indicator's targets across the departments of a year as dots on one line; this department's
+    in its own colour and the median as a dashed line. values: every department's target (this one's too)."""
+    shown_unit = unit or ""
+    others = list(values)
+    others.remove(own)
+    dots = [
+        {"type": "scatter", "mode": "markers", "x": others, "y": [0] * len(others), "name": _("其他部门"),
+         "marker": {"color": PEER_COLOUR, "size": 9, "opacity": 0.7},
+         "hovertemplate": "%{x}" + _plain(shown_unit) + "<extra></extra>"},
+        {"type": "scatter", "mode": "markers", "x": [own], "y": [0], "name": _("本部门"),
+         "marker": {"color": OWN_COLOUR, "size": 13, "symbol": "diamond"},
+         "hovertemplate": _("本部门") + " %{x}" + _plain(shown_unit) + "<extra></extra>"},
+    ]
+    return {"data": dots, "layout": _layout(
+        height=90, showlegend=False, margin={"l": 10, "r": 10, "t": 6, "b": 28},
+        xaxis={"zeroline": False, "ticksuffix": _plain(shown_unit) if shown_unit in PERCENT_UNITS else ""},
+        yaxis={"visible": False, "range": [-1, 1]},
+        shapes=[{"type": "line", "x0": median, "x1": median, "y0": -0.8, "y1": 0.8,
+                 "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"}}],
     )}

@@ -89,7 +89,7 @@ class EntryMedia:
 
 def findings_html(findings) -> str:
     """Review findings or flags as the public pages list them: a severity badge, the message, the code."""
-    return render_to_string("budget/_findings.html", {"findings": findings or []})
+    return render_to_string("budget/_findings.html", {"findings": findings or [], "codes": True})
 
 
 # -- indicators -----------------------------------------------------------------------------------------

@@ -15,9 +15,24 @@ from budget import selectors
 from budget.indicators import normalize
 from budget.models import Department, FundingUnit, Level1Category, Level2Category
 
-# Every text the explorer search looks through; migration 0005 gives each a trigram index
-# where pg_trgm is installed.
-SEARCHED = ("name", "period_value", "annual_value", "project__name", "project__goal")
+# The texts a search looks through; migration 0005 gives each a trigram index where pg_trgm is installed.
+# By default an indicator's own name and values, which its row shows (the API's `q` too); a reader may add
+# the project's name and goal, which the row shows as the project and a line of its goal.
+INDICATOR_TEXTS = ("name", "period_value", "annual_value")
+PROJECT_TEXTS = ("project__name", "project__goal")
+SEARCHED = INDICATOR_TEXTS + PROJECT_TEXTS
+
+
+def search_terms(value: str) -> list[str]:
+    return normalize(value or "").split()
+
+
+def words_in(terms, fields) -> Q:
+    """Every term in one of the fields. LIKE, not PostgreSQL's text search: that does not split Chinese."""
+    if not terms:
+        return Q()
+    return reduce(and_, [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in fields))
+                         for term in terms])
 
 
 class PlainSelect(forms.Select):
@@ -73,6 +88,8 @@ def bounded_search(value: str) -> str:
 
 class IndicatorFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method="search", validators=[bounded_search])
+    scope = filters.ChoiceFilter(label=_("搜索范围"), method="keep", empty_label=_("指标名称和指标值"),
+                                 choices=[("projects", _("也搜索项目名称和绩效目标"))], widget=PlainSelect)
     department = filters.ChoiceFilter(label=_("部门"), field_name="project__table__department",
                                       choices=_department_choices, empty_label=_("全部部门"), widget=PlainSelect)
     year = filters.ChoiceFilter(label=_("年度"), field_name="project__table__year", choices=_year_choices,
@@ -97,12 +114,20 @@ class IndicatorFilter(filters.FilterSet):
         # LIKE, not PostgreSQL's text search: that one does not split Chinese into words. Projects are
         # matched through the join, not in a subquery: in the explorer's index order a common word stops
         # the scan within the first pages, where matching every project first reads the whole table.
-        terms = normalize(value).split()
-        if not terms:
-            return queryset
-        each = [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in SEARCHED))
-                for term in terms]
-        return queryset.filter(reduce(and_, each))
+        fields = SEARCHED if self.form.cleaned_data.get("scope") == "projects" else INDICATOR_TEXTS
+        return queryset.filter(words_in(search_terms(value), fields))
+
+    def keep(self, queryset, name, value):
+        return queryset  # the scope changes what `q` reads (search), not the rows by itself
+
+    def terms(self) -> list[str]:
+        """The words searched for, for the page to mark them; none when the search was refused."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        return search_terms(self.form.cleaned_data.get("q"))
+
+    def with_projects(self) -> bool:
+        return self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("scope") == "projects"
 
     def by_kind(self, queryset, name, value):
         return queryset.filter(target_value__isnull=(value == "qualitative"))

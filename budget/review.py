@@ -42,6 +42,7 @@ from types import SimpleNamespace
 from django.conf import settings
 
 from budget import indicators as grammar
+from budget import wording
 
 DEFAULT_WEIGHTS = {
     "no-indicators": 100,
@@ -78,8 +79,9 @@ CATEGORY_NAMES = {"output": "产出指标", "outcome": "效益指标", "satisfac
 CENT = Decimal("0.01")
 
 
-def finding(code: str, severity: str, message: str) -> dict:
-    return {"code": code, "severity": severity, "message": message}
+def finding(code: str, severity: str, **params) -> dict:
+    """{"code", "severity", "params", "message"}: budget.wording builds the sentence in any language."""
+    return wording.make(code, severity, **params)
 
 
 # -- what an indicator is ------------------------------------------------------------------
@@ -94,14 +96,6 @@ def kind(indicator) -> str | None:
 
 def level2_name(indicator) -> str:
     return indicator.level2_label or getattr(getattr(indicator, "level2", None), "name", "") or ""
-
-
-def where(indicator) -> str:
-    """How a message names an indicator: by its name, or by number and category when it has none."""
-    if indicator.name:
-        return f"指标「{indicator.name}」"
-    labels = "/".join(x for x in (indicator.level1_label, level2_name(indicator)) if x)
-    return f"第{indicator.seq}项指标({labels})" if labels else f"第{indicator.seq}项指标"
 
 
 def value_text(indicator) -> str:
@@ -127,18 +121,18 @@ def is_satisfaction(indicator) -> bool:
 
 def completeness(indicators, *, newer_framework: bool = False) -> list[dict]:
     if not indicators:
-        return [finding("no-indicators", "error", "项目没有绩效指标")]
+        return [finding("no-indicators", "error")]
     each = [kind(i) for i in indicators]
     kinds = set(each)
     required = ["output", "outcome", "satisfaction"] + (["cost"] if newer_framework else [])
     found = [
-        finding("missing-category", "error", f"缺少{CATEGORY_NAMES[k]}") for k in required if k not in kinds
+        finding("missing-category", "error", category=CATEGORY_NAMES[k]) for k in required if k not in kinds
     ]
     if "output" in kinds:
         under_output = [level2_name(i) for i, k in zip(indicators, each) if k == "output"]
         for word, code in (("数量", "missing-output-quantity"), ("质量", "missing-output-quality")):
             if not any(word in name for name in under_output):
-                found.append(finding(code, "warning", f"产出指标下缺少{word}指标"))
+                found.append(finding(code, "warning"))
     return found
 
 
@@ -155,8 +149,7 @@ def measurability(indicators) -> list[dict]:
         numeric = sum(1 for i in indicators if i.target_value is not None)
         percent = (share * 100).quantize(Decimal(1), ROUND_HALF_UP)
         found.append(finding(
-            "low-numeric-share", "warning",
-            f"只有{numeric}/{len(indicators)}项指标({percent}%)有可量化的目标值,指标未细化量化",
+            "low-numeric-share", "warning", numeric=numeric, total=len(indicators), percent=str(percent),
         ))
     for i in indicators:
         if i.target_value is not None:
@@ -165,7 +158,7 @@ def measurability(indicators) -> list[dict]:
         word = next((w for w in VAGUE_WORDS if w in text), None)
         if word:
             found.append(finding(
-                "vague-target", "warning", f"{where(i)}的指标值“{short(text)}”只说“{word}”,无法检验是否达成",
+                "vague-target", "warning", **wording.where_params(i), value=short(text), word=word,
             ))
     return found
 
@@ -174,48 +167,46 @@ def form(indicators) -> list[dict]:
     found = []
     for i in indicators:
         if not i.name:
-            found.append(finding("indicator-without-name", "error", f"{where(i)}没有名称"))
+            found.append(finding("indicator-without-name", "error", **wording.where_params(i)))
     counts = Counter(i.name for i in indicators if i.name)
     for name, count in counts.items():
         if count > 1:
-            found.append(finding("duplicate-indicator", "warning", f"指标「{name}」在项目中出现了{count}次"))
+            found.append(finding("duplicate-indicator", "warning", indicator=name, count=count))
     for i in indicators:
         # Equal texts normalise alike; only differing ones need the (costly) normalisation.
         if i.period_value is not None and i.annual_value is not None and i.period_value != i.annual_value and (
             (period := grammar.normalize(i.period_value)) != (annual := grammar.normalize(i.annual_value))
         ):
             found.append(finding(
-                "period-annual-differ", "info",
-                f"{where(i)}的实施周期指标值“{short(period)}”与年度指标值“{short(annual)}”不一致",
+                "period-annual-differ", "info", **wording.where_params(i), period=short(period), annual=short(annual),
             ))
         if i.target_value is None:
             continue
         percent = i.target_unit in PERCENT_UNITS
         if percent and i.target_value > 100 and is_bounded_rate(i):
             found.append(finding(
-                "percent-above-100", "error", f"{where(i)}的目标值{_number(i.target_value)}%超过100%,该比率不可能达到",
+                "percent-above-100", "error", **wording.where_params(i), target=_number(i.target_value),
             ))
         if not percent and i.target_unit and is_bounded_rate(i):
             found.append(finding(
-                "rate-not-percent", "warning",
-                f"{where(i)}是比率,目标值却是“{_number(i.target_value)}{i.target_unit}”",
+                "rate-not-percent", "warning", **wording.where_params(i), target=_number(i.target_value),
+                unit=i.target_unit,
             ))
         if percent and is_satisfaction(i) and i.comparator in (">=", ">", "=") and i.target_value < SATISFACTION_FLOOR:
             found.append(finding(
-                "satisfaction-below-usual", "warning",
-                f"{where(i)}的目标值{_number(i.target_value)}%低于通常的{_number(SATISFACTION_FLOOR)}%",
+                "satisfaction-below-usual", "warning", **wording.where_params(i), target=_number(i.target_value),
+                floor=_number(SATISFACTION_FLOOR),
             ))
         if percent and (kind(i) == "cost" or "成本" in level2_name(i)):
             found.append(finding(
-                "cost-as-percent", "warning",
-                f"成本类{where(i)}的目标值是百分比“{_number(i.target_value)}%”,没有给出成本金额",
+                "cost-as-percent", "warning", **wording.where_params(i), target=_number(i.target_value),
             ))
     return found
 
 
 def money(messages) -> list[dict]:
     """The import's reconciliation flags on this project (accepted in lenient mode)."""
-    return [finding("reconciliation", "error", f"金额不平:{m}") for m in messages]
+    return [finding("reconciliation", "error", detail=m) for m in messages]
 
 
 def _number(value: Decimal) -> str:
@@ -338,7 +329,10 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def project_review_dict(project) -> dict:
-    return {"score": _text(project.review_score), "findings": list(project.review_findings or [])}
+    """Each finding keeps its code; its message is in the export's (the active) language."""
+    findings = [{"code": f.get("code"), "severity": f.get("severity"), "message": wording.text(f)}
+                for f in project.review_findings or []]
+    return {"score": _text(project.review_score), "findings": findings}
 
 
 def table_review_dict(table) -> dict:

@@ -7,6 +7,7 @@ request, call one of its functions and redirect.
 
 import io
 from functools import wraps
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,8 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from budget import opinion, review, selectors, views, workflow, worklist
+from budget import caching, opinion, peers, review, selectors, views, wording, workflow, worklist
 from budget.models import BudgetTable, Indicator, Project, TableReview
+from budget.templatetags.budget_format import target
 
 TABLES_PER_PAGE = 100
 PROJECTS_SHOWN = 300  # a review page lists the projects with most findings first, up to this many
@@ -129,13 +131,30 @@ def _projects(table, saved):
     table.project_total = len(projects)
     shown = sorted(review.ranked_by_findings(projects)[:PROJECTS_SHOWN], key=lambda p: p.position)
     indicators = {}
-    for i in (Indicator.objects.filter(project_id__in=[p.pk for p in shown]).only("id", "project_id", "seq", "name")
+    for i in (Indicator.objects.filter(project_id__in=[p.pk for p in shown]).select_related("level2")
+              .only("id", "project_id", "seq", "name", "level1_label", "level2_label", "comparator", "target_value",
+                    "target_unit", "level2__name")
               .order_by("position")):
         indicators.setdefault(i.project_id, []).append(i)
+    version = caching.data_version()  # read once: the peers are cached under it
     for p in shown:
         p.indicator_list = indicators.get(p.pk, [])
         p.drafts = [(n, f) for n, f in enumerate(p.review_findings or []) if (p.name[:500], f["message"]) not in saved]
+        p.below_peers = _below_peers(p.indicator_list, table, version)
     return shown
+
+
+def _below_peers(indicators, table, version) -> list[dict]:
+    """The project's targets far below the same target in the year's other departments (budget/peers.py),
+    for the reviewer to judge: a finding shown beside the review's, not scored."""
+    return [wording.make("target-below-peers", "warning", **wording.where_params(p["indicator"]),
+                         target=target(p["indicator"]), median=peers_text(p), count=p["group"]["count"])
+            for p in peers.for_indicators(indicators, table.year, table.department_id, version) if p["far_below"]]
+
+
+def peers_text(p) -> str:
+    return target(SimpleNamespace(comparator="=", target_value=p["group"]["median"].normalize(),
+                                  target_unit=p["indicator"].target_unit))
 
 
 def _indicator_label(indicator) -> str:

@@ -41,7 +41,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from budget import indicators as grammar
-from budget.review import finding, kind, where
+from budget.review import finding, kind
+from budget.wording import where_params
 
 DEFAULTS = {
     "weights": {"output": 50, "outcome": 30, "satisfaction": 10, "execution": 10},
@@ -131,7 +132,7 @@ def max_points(indicators, cfg: dict) -> tuple[list[Decimal | None], list[dict]]
         return [w / sum(given) * indicator_total for w in given], []
     findings = []
     if any(w is not None for w in given):
-        findings.append(finding("partial-weights", "info", "只有部分指标给出了权重,各类指标按类别平均分配分值"))
+        findings.append(finding("partial-weights", "info"))
     categories = [category(i, weights, cfg["cost_counts_as"]) for i in indicators]
     counts = {c: categories.count(c) for c in set(categories) if c}
     present_total = sum((shares[c] for c in counts), Decimal(0))
@@ -140,8 +141,7 @@ def max_points(indicators, cfg: dict) -> tuple[list[Decimal | None], list[dict]]
         if c is None or present_total == 0:
             result.append(None)
             findings.append(finding(
-                "unknown-category", "warning",
-                f"{where(i)}的一级指标“{i.level1_label}”不属于可计分的类别,无法计分",
+                "unknown-category", "warning", **where_params(i), category=i.level1_label or "",
             ))
         else:
             result.append(shares[c] * indicator_total / present_total / counts[c])
@@ -181,8 +181,7 @@ def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> Indicato
     actual = parse_actual(text, indicator.target_unit) if target is not None else None
     if target is not None and actual is not None and not units_agree(indicator.target_unit, actual.unit):
         result.findings.append(finding(
-            "unit-mismatch", "warning",
-            f"{where(indicator)}的实际完成值“{text}”与目标值的单位“{indicator.target_unit}”不一致,无法计分",
+            "unit-mismatch", "warning", **where_params(indicator), actual=text, unit=indicator.target_unit,
         ))
         return result
     if actual is not None:
@@ -193,31 +192,29 @@ def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> Indicato
             result.percent_of_target = round_points(actual.value / target * 100)
         if evaluator is not None and evaluator != result.points:
             result.findings.append(finding(
-                "points-differ", "info",
-                f"{where(indicator)}的评价得分{evaluator}与按规则计算的{result.points}不同,以计算结果为准",
+                "points-differ", "info", **where_params(indicator), given=str(evaluator), computed=str(result.points),
             ))
     elif evaluator is not None:
         result.points = evaluator
         if evaluator > shown_max:
             result.points = shown_max
             result.findings.append(finding(
-                "points-above-max", "warning", f"{where(indicator)}的评价得分{evaluator}超过分值{shown_max},按分值计",
+                "points-above-max", "warning", **where_params(indicator), given=str(evaluator), max=str(shown_max),
             ))
     elif target is not None and text:
         result.findings.append(finding(
-            "actual-not-a-number", "warning",
-            f"{where(indicator)}的实际完成值“{text}”不是一个数字,需要评价人给出得分",
+            "actual-not-a-number", "warning", **where_params(indicator), actual=text,
         ))
     elif target is not None:
-        result.findings.append(finding("missing-actual", "warning", f"{where(indicator)}缺少实际完成值"))
+        result.findings.append(finding("missing-actual", "warning", **where_params(indicator)))
     else:
         result.findings.append(finding(
-            "qualitative-without-points", "warning", f"{where(indicator)}是定性指标,需要评价人给出得分",
+            "qualitative-without-points", "warning", **where_params(indicator),
         ))
     if result.points is not None and result.points < shown_max and not grammar.normalize(indicator.deviation_reason):
         result.findings.append(finding(
-            "missed-without-reason", "warning",
-            f"{where(indicator)}未达到目标(得分{result.points}/{shown_max}),但没有填写偏差原因",
+            "missed-without-reason", "warning", **where_params(indicator), points=str(result.points),
+            max=str(shown_max),
         ))
     return result
 
@@ -230,19 +227,19 @@ def evaluate(indicators, *, budget: Decimal, executed: Decimal | None, cfg: dict
     for s in scores:
         findings += s.findings
     if not indicators:
-        findings.append(finding("no-indicators", "warning", "项目没有绩效指标,无法计分"))
+        findings.append(finding("no-indicators", "warning", context="score"))
 
     rate = points = None
     weight = Decimal(str(cfg["weights"]["execution"]))
     if executed is None:
-        findings.append(finding("missing-executed", "warning", "缺少全年执行数,无法计算预算执行率"))
+        findings.append(finding("missing-executed", "warning"))
     elif budget <= 0:
-        findings.append(finding("zero-budget", "warning", "全年预算数为0,无法计算预算执行率"))
+        findings.append(finding("zero-budget", "warning"))
     else:
         share = executed / budget
         rate = round_points(share * 100)
         if share > 1 and cfg["cap_execution_rate"]:
-            findings.append(finding("over-executed", "info", f"全年执行数超过预算数,执行率{rate}%,按100%计分"))
+            findings.append(finding("over-executed", "info", rate=str(rate)))
             share = Decimal(1)
         points = round_points(share * weight)
 

@@ -1,11 +1,18 @@
 """django-tables2 tables: the department's projects and the indicator explorer."""
 
+from types import SimpleNamespace
+
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from budget import charts, peers, scoring
+from budget.marking import marked, snippet
 from budget.models import Indicator, Project
+from budget.peer_views import peer_link
 from budget.templatetags.budget_format import amount, points, target
+from budget.wording import known
 
 
 def project_url(record):
@@ -46,7 +53,7 @@ class ProjectTable(tables.Table):
 
     def __init__(self, data, *, sources=(), show_unit=True, **kwargs):
         # One amount column per funding source the table has, right after the total.
-        columns = [(f"source_{n}", AmountColumn(verbose_name=name)) for n, name in enumerate(sources)]
+        columns = [(f"source_{n}", AmountColumn(verbose_name=known(name))) for n, name in enumerate(sources)]
         sequence = ("unit", "name", "total", *(c for c, _ in columns), "indicator_count", "numeric_count",
                     "review_score")
         # Most tables have one unit, the department itself: a column repeating it on every row says nothing.
@@ -62,16 +69,73 @@ class IndicatorTable(tables.Table):
                            order_by=("level2__level1__code", "level2__level1__name"))
     level2 = tables.Column(verbose_name=_("二级指标"), accessor="level2__name", order_by=("level2__code", "level2__name"))
     name = tables.Column(verbose_name=_("三级指标"))
+    period_value = tables.Column(verbose_name=_("实施周期指标值"))
     annual_value = tables.Column(verbose_name=_("年度指标值"))
     target = tables.Column(verbose_name=_("目标"), empty_values=(), order_by=("target_unit", "target_value"),
                            attrs={"td": {"class": "nowrap"}})
+    actual_value = tables.Column(verbose_name=_("实际完成值"))
+    attainment = tables.Column(verbose_name=_("达成度"), empty_values=(), orderable=False,
+                               attrs={"th": {"class": "num"}, "td": {"class": "num"}})
+    peers = tables.Column(verbose_name=_("同类目标"), empty_values=(), orderable=False,
+                          attrs={"td": {"class": "nowrap"}})
 
     class Meta:
         model = Indicator
         fields = ()
-        sequence = ("department", "year", "project", "level1", "level2", "name", "annual_value", "target")
+        sequence = ("department", "year", "project", "level1", "level2", "name", "period_value", "annual_value",
+                    "target", "peers", "actual_value", "attainment")
         attrs = {"class": "data", "id": "indicators"}
         empty_text = _("没有符合条件的指标")
 
+    def __init__(self, data, *, terms=(), with_projects=False, actuals=False, version=None, **kwargs):
+        # The words searched for are marked where the row shows them; a project's goal, searched only when
+        # the reader asks, shows as a line under the project when a word was found there.
+        self.terms, self.with_projects, self.version = list(terms), with_projects, version
+        exclude = () if actuals else ("actual_value", "attainment")
+        super().__init__(data, exclude=exclude, **kwargs)
+
+    def render_project(self, record, value):
+        shown = marked(value, self.terms)
+        goal = snippet(record.project.goal, self.terms) if self.with_projects else None
+        return format_html('{}<br><small class="goal-match">{}</small>', shown, goal) if goal else shown
+
+    def render_level1(self, value):
+        return known(value)
+
+    def render_level2(self, value):
+        return known(value)
+
+    def render_name(self, value):
+        return marked(value, self.terms)
+
+    def render_period_value(self, value):
+        return marked(value, self.terms)
+
+    def render_annual_value(self, value):
+        return marked(value, self.terms)
+
     def render_target(self, record):
         return target(record)
+
+    def render_peers(self, record):
+        """How many departments set the same target that year, their median, and a link to all of them."""
+        if record.target_value is None:
+            return "—"
+        group = peers.year_groups(record.project.table.year, self.version).get(
+            peers.key(record.name, record.level2.name if record.level2_id else "", record.target_unit))
+        if group is None:
+            return "—"
+        text = _("%(n)s 个部门 · 中位数 %(median)s") % {
+            "n": group["count"], "median": target(SimpleNamespace(comparator="=", target_value=group["median"].normalize(),
+                                                                  target_unit=record.target_unit))}
+        far = peers.far_below(record.comparator, record.target_value, group)
+        return format_html('<a href="{}">{}</a>{}', peer_link(record.project.table.year, group), text,
+                           format_html(' <span class="badge warning">{}</span>', _("远低于同类")) if far else "")
+
+    def render_attainment(self, record):
+        if record.target_value is None:
+            return "—"
+        actual = scoring.parse_actual(record.actual_value, record.target_unit)
+        if actual is None or not scoring.units_agree(record.target_unit, actual.unit):
+            return "—"
+        return charts.percent_text(charts.attainment(record.comparator, record.target_value, actual.value))

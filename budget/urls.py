@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budget import review_views, views
+from budget import peer_views, review_views, views
 from budget.api import pages
 
 app_name = "budget"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_page, name="project"),
     path("departments/<int:pk>/<int:year>/projects/<str:ref>/", views.project_by_ref, name="project_by_ref"),
     path("indicators/", views.explorer, name="explorer"),
+    path("indicators/peers/<int:year>/", peer_views.common_indicator, name="peers"),
     path("open-data/", pages.open_data, name="open_data"),
     path("i18n/<str:code>/", views.language, name="language"),
     path("review/", review_views.worklist_view, name="review"),

@@ -12,7 +12,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, downloads, exporter, monitoring_pages, scoring, selectors, workflow
+from budget import (caching, charts, downloads, exporter, monitoring_pages, peer_views, scoring, selectors,
+                    workflow, yearly)
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
 from budget.tables import IndicatorTable, ProjectTable
@@ -69,13 +70,15 @@ def overview(request):
     A fixed number of queries, each bounded by the page or the year's tables, never by projects or indicators.
     """
     years = selectors.table_years()
-    year = year_asked(request, years)
-    if year is None:
+    # No year asked for: each department's latest year, so that one that has not yet published the newest
+    # year's table is shown with the one it has.
+    year = year_asked(request, years) if request.GET.get("year", "") in {str(y) for y in years} else None
+    if not years:
         return render(request, "budget/overview.html", {"years": years, "year": None, "tables": []})
     summary = selectors.year_summary(year=year)
     sources = selectors.source_names()
     version = caching.request_version(request)
-    tables = selectors.with_source_sums(selectors.tables_overview(year=year), sources)
+    tables = selectors.with_source_sums(selectors.tables_overview(year=year, latest=True), sources)
     page = CountedPaginator(tables, TABLES_PER_PAGE, count=summary["count"]).get_page(request.GET.get("page"))
     # A page of tables sums the funding of their projects: a 20,000-project table on it costs 60 ms.
     tables = caching.cached(f"overview:{year}:{page.number}", version, lambda: list(page.object_list))
@@ -235,6 +238,13 @@ class _DepartmentSections:
     def history_chart(self):
         return charts.funding_per_year(self.history) if self.history else None
 
+    @cached_property
+    def year_on_year(self):
+        # Reads both years' projects and targets: cached until the data changes, as the page's fragment is.
+        if not self.history:
+            return None
+        return caching.cached(f"year-on-year:{self.table.pk}", self.version, lambda: yearly.compare(self.table, [y["year"] for y in self.history]))
+
 
 @require_safe
 def department_download(request, pk, year, fmt):
@@ -277,6 +287,7 @@ def project(request, pk):
         "target_panels": charts.numeric_targets(targets),
         "evaluation": _self_evaluation(project, indicators),
         "monitoring": monitoring_pages.project_months(project),
+        "peers": peer_views.project_peers(indicators, table, caching.request_version(request)),
         "edit_url": reverse("admin:budget_project_change", args=[project.pk]) if request.user.is_staff else None,
     })
 
@@ -355,7 +366,9 @@ def _explorer_page(request, filterset):
     # Up to the cap the page is read back by id, so that a rare word, whose few matches take a scan of
     # every indicator to find, is searched for once and not again for the page.
     rows = filterset.qs if count > EXPLORER_COUNT_CAP else selectors.indicators_explorer().filter(pk__in=ids)
-    indicator_table = IndicatorTable(rows)
+    indicator_table = IndicatorTable(rows, terms=filterset.terms(), with_projects=filterset.with_projects(),
+                                     actuals=selectors.has_actuals(caching.request_version(request)),
+                                     version=caching.request_version(request))
     BoundedRequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
                                      "count": min(count, EXPLORER_COUNT_CAP)}).configure(indicator_table)
     return render(request, "budget/explorer.html", {

@@ -126,7 +126,7 @@ def test_funding_by_department_draws_the_rest_as_one_grey_bar_at_the_bottom():
     figure = charts.funding_by_department(rows, SOURCES, rest={"count": 7, "total": Decimal(4)})
     assert figure["layout"]["yaxis"]["tickvals"] == ["其余 7 个部门", "甲"]
     rest = next(t for t in figure["data"] if t["name"] == "其余部门合计")
-    assert rest["x"] == [4.0, 0.0] and rest["marker"]["color"] == charts.TOTAL_COLOUR
+    assert rest["x"] == [4.0, 0.0] and rest["marker"]["color"] == charts.REST_COLOUR
     assert next(t for t in figure["data"] if t["name"] == "财政拨款")["x"] == [0.0, 10.0]
 
 
@@ -361,3 +361,12 @@ def test_data_never_goes_into_a_hover_template():
     for figure in every_figure_with("%{x}危险"):
         for trace in figure["data"]:
             assert "危险" not in trace.get("hovertemplate", "")
+
+
+def test_the_rest_and_the_unsourced_never_share_a_colour_and_every_bar_is_labelled():
+    rows = [{"label": "甲", "total": Decimal(10), "by_source": {"财政拨款": Decimal(6)}}]
+    figure = charts.funding_by_department(rows, SOURCES, rest={"count": 7, "total": Decimal(4)})
+    colours = {t["name"]: t["marker"]["color"] for t in figure["data"]}
+    assert colours["未分来源"] != colours["其余部门合计"]
+    assert len(set(colours.values())) == len(colours)
+    assert [(a["y"], a["text"]) for a in figure["layout"]["annotations"]] == [("其余 7 个部门", "4.00"), ("甲", "10.00")]

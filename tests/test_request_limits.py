@@ -36,7 +36,7 @@ def test_a_search_of_too_many_words_is_refused_with_a_message_and_finds_nothing(
 def test_nine_short_words_are_refused_and_eight_are_searched(client, reference_table):
     assert "搜索词最多 8 个,请减少搜索词。" in client.get(EXPLORER, {"q": " ".join("满意度" for _ in range(9))}).content.decode()
     text = client.get(EXPLORER, {"q": " ".join("满意度" for _ in range(8))}).content.decode()
-    assert "搜索词最多" not in text and "共 18 个指标" in text
+    assert "搜索词最多" not in text and "共 12 个指标" in text
 
 
 def test_a_search_over_a_hundred_characters_is_refused(client, reference_table):
@@ -179,7 +179,8 @@ def test_every_chart_colour_has_a_swatch_class():
     from budget import charts
 
     css = (ROOT / "static" / "css" / "site.css").read_text()
-    for colour in [*charts.SOURCE_COLOURS.values(), *charts.LEVEL1_COLOURS.values(), *charts.SPARE_COLOURS]:
+    for colour in [*charts.SOURCE_COLOURS.values(), *charts.LEVEL1_COLOURS.values(), *charts.SPARE_COLOURS,
+                   charts.TOTAL_COLOUR, charts.REST_COLOUR, charts.PEER_COLOUR, charts.OWN_COLOUR]:
         assert f".sw-{colour[1:]} {{ background: {colour}; }}" in css
 
 

@@ -235,8 +235,8 @@ def test_with_several_years_it_shows_funding_per_year_and_projects_added_or_drop
     import_table(write_file("2022.txt", text), filename="2022.txt", year=2022, department=NAME)
     response = client.get(reverse("budget:department", args=[reference_table.department_id, 2022]))
     assert table_rows(response, "history-table") == [
-        ["2021", "2,616.61", "13", "", ""],
-        ["2022", "2,616.61", "13", "政务大厅便民改造二期", "政务大厅便民改造"],
+        ["2021", "2,616.61", "13", "0", "0"],
+        ["2022", "2,616.61", "13", "1", "1"],
     ]
     assert figure(response, "funding-per-year")["data"][0]["x"] == ["2021", "2022"]
 

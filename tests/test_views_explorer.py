@@ -15,7 +15,7 @@ from tests.ui_helpers import grow, table_rows
 
 # choices: departments, years, level 1, level 2, data version and units (cached); count up to a cap (in its
 # own transaction: begin, planner settings, count, commit); page
-QUERIES = 12  # with the data version the page cache is keyed on
+QUERIES = 13  # with the data version the page cache is keyed on, and per year on the page its common indicators (peers)
 URL = reverse("budget:explorer")
 trigram = importlib.import_module("budget.migrations.0005_trigram")
 
@@ -35,20 +35,30 @@ def test_it_lists_every_indicator_paginated(client, reference_table):
 def test_each_row_names_department_year_project_categories_value_and_target(client, reference_table):
     rows = table_rows(client.get(URL + "?q=12345热线满意度"), "indicators")
     assert rows == [["广州市花都区政务服务和数据管理局", "2021", "区长专线日常经费", "满意度指标", "服务对象满意度",
-                     "12345热线满意度", "满意度≥75%", "≥75%"]]
+                     "12345热线满意度", "满意度≥75%", "满意度≥75%", "≥75%", "—"]]  # no other department: no peers
 
 
 @pytest.mark.parametrize("query, expected", [
-    ("满意度", 18),  # 12 satisfaction indicators, and the 6 others of two projects whose goal says 提高群众满意度
-    ("群众满意度", 8),  # only in goals
-    ("光纤", 6),  # a project's name and goal
+    ("满意度", 12),  # the 12 satisfaction indicators; not the others of projects whose goal says 提高群众满意度
+    ("群众满意度", 0),  # only in goals
+    ("光纤", 4),  # the fibre project's indicators that name 光纤: 节点数量, 稳定运行数量, 新增节点完成时间, 覆盖面积
     ("12345 满意度", 1),  # every word must occur
-    ("１２３４５热线", 4),  # full-width digits read as the table's NFKC text; the goal names the hotline
+    ("１２３４５热线", 2),  # full-width digits read as the table's NFKC text: 热线工单办结量, 热线满意度
     ("良好", 4),  # values
     ("SLA", 0),
 ])
-def test_the_search_finds_chinese_words_in_names_values_and_goals(client, reference_table, query, expected):
+def test_the_search_finds_words_in_indicator_names_and_values(client, reference_table, query, expected):
     assert count(client, f"?q={query}") == expected
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("满意度", 18),  # and the 6 other indicators of two projects whose goal says 提高群众满意度
+    ("群众满意度", 8),  # only in goals
+    ("光纤", 6),  # every indicator of the project named 光纤
+    ("１２３４５热线", 4),  # the goal names the hotline
+])
+def test_a_reader_may_search_project_names_and_goals_too(client, reference_table, query, expected):
+    assert count(client, f"?q={query}&scope=projects") == expected
 
 
 def test_it_filters_by_category_unit_kind_department_and_year(client, reference_table):
@@ -89,8 +99,8 @@ def test_the_newest_projects_come_first(client, reference_table, write_file):
 
 def test_it_sorts_by_target(client, reference_table):
     rows = table_rows(client.get(URL + "?kind=numeric&unit=%25&sort=-target"), "indicators")
-    assert rows[0][-1] == "100%"
-    assert rows[-1][-1] == "≥75%"
+    assert rows[0][-2] == "100%"  # the target; the peers column follows
+    assert rows[-1][-2] == "≥75%"
 
 
 def test_the_csv_download_holds_the_filtered_set(client, reference_table):
@@ -102,7 +112,7 @@ def test_the_csv_download_holds_the_filtered_set(client, reference_table):
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0] == ["部门", "年度", "项目名称", "一级指标", "二级指标", "三级指标", "实施周期指标值", "年度指标值",
                        "比较符", "目标值", "计量单位"]
-    assert len(rows) == 1 + 18
+    assert len(rows) == 1 + 12
     assert ["广州市花都区政务服务和数据管理局", "2021", "区长专线日常经费", "满意度指标", "服务对象满意度",
             "12345热线满意度", "满意度≥75%", "满意度≥75%", "≥", "75", "%"] in rows
 

@@ -24,7 +24,7 @@ def hostile(db, tmp_path):
         "overview": reverse("budget:overview"),
         "department": reverse("budget:department", args=[department.pk, 2021]),
         "project": reverse("budget:project", args=[project.pk]),
-        "explorer": reverse("budget:explorer") + "?q=" + "恶意",
+        "explorer": reverse("budget:explorer") + "?scope=projects&q=script",  # found in the goal only: no shown text is cut by <mark>
     }
 
 

@@ -34,7 +34,7 @@ def test_it_charts_funding_by_department_stacked_by_source_in_fixed_colours(clie
 
 def test_the_chart_has_a_text_alternative(client, reference_table):
     text = client.get("/").content.decode()
-    assert 'role="img" aria-label="各部门资金按资金来源堆叠的条形图;数据见下表。"' in text
+    assert 'role="figure" aria-label="各部门资金按资金来源堆叠的条形图;数据见下表。"' in text
 
 
 def test_it_offers_no_year_selector_for_a_single_year(client, reference_table):
@@ -44,7 +44,8 @@ def test_it_offers_no_year_selector_for_a_single_year(client, reference_table):
 def test_it_shows_the_latest_year_and_offers_the_others(client, reference_table):
     import_table(REFERENCE, filename=REFERENCE.name, year=2022)
     text = client.get("/").content.decode()
-    assert re.search(r'<a href="\?year=2022"\s*aria-current="page">2022</a>', text)
+    assert re.search(r'<a href="\?"\s*aria-current="page">各部门最新年度</a>', text)
+    assert re.search(r'<a href="\?year=2022"\s*>2022</a>', text)
     assert re.search(r'<a href="\?year=2021"\s*>2021</a>', text)
     assert "全部年度" not in text
     # The latest year by default, the other when chosen.
@@ -76,7 +77,7 @@ def test_the_department_list_is_paginated(client, reference_table):
     first = client.get("/")
     assert len(table_rows(first, "tables")) == 50
     text = first.content.decode()
-    assert "第 1 / 2 页,共 61 个部门" in text and 'href="?year=2021&amp;page=2"' in text
+    assert "第 1 / 2 页,共 61 个部门" in text and 'href="?page=2"' in text
     assert len(table_rows(client.get("/?year=2021&page=2"), "tables")) == 11
     # A page past the end shows the last.
     assert len(table_rows(client.get("/?page=99"), "tables")) == 11
@@ -91,7 +92,7 @@ def test_the_chart_shows_the_largest_departments_and_sums_the_rest(client, refer
     assert labels[0] == "其余 11 个部门"
     assert labels[-1] == "广州市花都区政务服务和数据管理局"  # the largest on top
     rest = next(t for t in chart["data"] if t["name"] == "其余部门合计")
-    assert rest["x"][0] == sum(range(1, 12)) and rest["marker"]["color"] == "#6b7785"
+    assert rest["x"][0] == sum(range(1, 12)) and rest["marker"]["color"] == "#b8c2cc"
     assert "图中列出资金最多的部门,其余 11 个部门合为一条。" in response.content.decode()
 
 
@@ -114,3 +115,14 @@ def test_it_costs_a_fixed_number_of_queries(client, reference_table, django_asse
         import_table(REFERENCE, filename=REFERENCE.name, year=2022)
     with django_assert_max_num_queries(QUERIES):
         assert client.get("/").status_code == 200
+
+
+def test_a_department_without_the_newest_year_is_shown_with_its_latest(client, reference_table):
+    """Not a silent cut: a department that has not yet published 2022 is listed with its 2021 table."""
+    other = Department.objects.create(name="尚未公开2022的部门")
+    BudgetTable.objects.create(department=other, year=2021, total=Decimal("5.00"))
+    import_table(REFERENCE, filename=REFERENCE.name, year=2022)
+    rows = table_rows(client.get("/"), "tables")
+    assert [(r[0], r[1], r[2]) for r in rows] == [("广州市花都区政务服务和数据管理局", "2022", "2,616.61"),
+                                                  ("尚未公开2022的部门", "2021", "5.00")]
+    assert [r[0] for r in table_rows(client.get("/?year=2022"), "tables")] == ["广州市花都区政务服务和数据管理局"]

@@ -1,9 +1,6 @@
 """The API's own queries: the indicator search (the explorer's filters, with `q` looking in indicator names and
-values only: the explorer's search also reads project names and goals; the two are kept apart on purpose), and
-the tables' kind and review status."""
+values, as the explorer does by default), and the tables' kind and review status."""
 
-from functools import reduce
-from operator import and_, or_
 
 from django import forms
 from django.apps import apps
@@ -14,11 +11,8 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from budget import selectors
-from budget.filters import SEARCH_MAX_CHARS, bounded_search
-from budget.indicators import normalize
+from budget.filters import INDICATOR_TEXTS, SEARCH_MAX_CHARS, bounded_search, search_terms, words_in
 from budget.models import BudgetTable
-
-SEARCHED = ("name", "period_value", "annual_value")
 
 
 class IndicatorQuery(Schema):
@@ -58,11 +52,7 @@ def words_in_indicator(text: str) -> Q:
         bounded_search(text)
     except forms.ValidationError as error:
         raise HttpError(422, " ".join(error.messages)) from None
-    terms = normalize(text).split()
-    if not terms:
-        return Q()
-    return reduce(and_, [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in SEARCHED))
-                         for term in terms])
+    return words_in(search_terms(text), INDICATOR_TEXTS)
 
 
 # Two facts come from features being finished beside this one: a table's kind (BudgetTable.kind, forms) and

@@ -67,3 +67,36 @@ def points(value) -> str:
 @register.filter
 def percent(value) -> str:
     return "" if value is None else charts.percent_text(Decimal(value))
+
+
+@register.filter
+def known(name) -> str:
+    """A funding source, category or grade the system knows, in the reader's language; other data as written."""
+    from budget.wording import known as translate
+
+    return translate(name)
+
+
+@register.filter
+def finding_text(finding) -> str:
+    """A review or scoring finding's sentence in the reader's language, from its code and parameters."""
+    from budget.wording import text
+
+    return text(finding)
+
+
+@register.filter
+def signed_percent(value) -> str:
+    """A change in percent with its sign: +12.5%, −3.0%; — when there is nothing to compare with."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return f"+{value:,.1f}%" if value > 0 else f"−{-value:,.1f}%" if value < 0 else "0.0%"
+
+
+@register.filter
+def signed_amount(value) -> str:
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return "+" + fmt(value) if value > 0 else "−" + fmt(-value) if value < 0 else fmt(value)
