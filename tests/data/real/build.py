@@ -16,7 +16,7 @@ This script writes each table the way a clerk holds it:
 Plus ``stacked-forms.xlsx`` (three forms down one sheet, a blank row between)
 and ``sheet-per-form.xlsx`` (one form per sheet).
 
-Run: /work/main/.venv/bin/python tests/data/real/build.py
+Run: .venv/bin/python tests/data/real/build.py
 """
 import csv
 import io

@@ -4,7 +4,7 @@ Every department, project, goal, indicator name and value named in <slug>.json m
 occur in <slug>.txt (whitespace ignored), and every row of a .txt has the same width.
 It checks this corpus, not the importer.
 
-Run: /work/main/.venv/bin/python tests/data/real/check.py
+Run: .venv/bin/python tests/data/real/check.py
 """
 import json
 import re
