@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from budget import selectors
 from budget.indicators import normalize
+from budget.search import indicator_words
 from budget.models import Department, FundingUnit, Level1Category, Level2Category
 
-# Every text the explorer search looks through; migration 0005 gives each a trigram index
-# where pg_trgm is installed.
-SEARCHED = ("name", "period_value", "annual_value", "project__name", "project__goal")
+# Every text the explorer search looks through: the indicator's name and values as one text
+# (budget.search, one trigram index since migration 0014) and its project's texts (migration 0005's
+# indexes), where pg_trgm is installed.
+SEARCHED = ("indicator_text", "project__name", "project__goal")
 
 
 class PlainSelect(forms.Select):
@@ -102,7 +104,7 @@ class IndicatorFilter(filters.FilterSet):
             return queryset
         each = [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in SEARCHED))
                 for term in terms]
-        return queryset.filter(reduce(and_, each))
+        return indicator_words(queryset).filter(reduce(and_, each))
 
     def by_kind(self, queryset, name, value):
         return queryset.filter(target_value__isnull=(value == "qualitative"))

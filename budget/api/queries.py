@@ -17,8 +17,9 @@ from budget import selectors
 from budget.filters import SEARCH_MAX_CHARS, bounded_search
 from budget.indicators import normalize
 from budget.models import BudgetTable
+from budget.search import indicator_words
 
-SEARCHED = ("name", "period_value", "annual_value")
+SEARCHED = ("indicator_text",)  # the name and both values as one text (budget.search)
 
 
 class IndicatorQuery(Schema):
@@ -48,7 +49,7 @@ def indicators(query: IndicatorQuery):
     if query.numeric is not None:
         rows = rows.filter(target_value__isnull=not query.numeric)
     if query.q:
-        rows = rows.filter(words_in_indicator(query.q))
+        rows = indicator_words(rows).filter(words_in_indicator(query.q))
     return rows
 
 
