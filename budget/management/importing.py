@@ -30,7 +30,9 @@ class FileImportCommand(BaseCommand):
 
     def handle(self, *args, paths=(), **options):
         failures = 0
-        for path in map(Path, paths):
+        self.batch = (0, len(paths))
+        for index, path in enumerate(map(Path, paths), 1):
+            self.batch = (index, len(paths))
             if not path.is_file():
                 self.stderr.write(f"{path}: 文件不存在")
                 failures += 1
