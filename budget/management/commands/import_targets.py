@@ -49,3 +49,4 @@ class Command(FileImportCommand):
         self.stderr.write(f"\r  {index}/{total} 个文件, 已读取 {row} 行…" if total > 1 else f"\r  已读取 {row} 行…",
                           ending="")
         self.stderr.flush()
+        self.progress_shown = True
