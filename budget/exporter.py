@@ -284,6 +284,31 @@ def table_text(table) -> str:
     return out.getvalue()
 
 
+PLAIN_NUMBER = re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?")
+
+
+def write_table_xlsx(table, out) -> None:
+    """table_text in a workbook, as a clerk would keep the original layout in Excel: the same rows and cells,
+    amounts as numbers, every text a text cell (never a formula, and without the ' a CSV needs). It imports
+    back as the text does."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("原表版式")
+    for row in csv.reader(io.StringIO(table_text(table)), delimiter="\t"):
+        cells = []
+        for text in row:
+            if PLAIN_NUMBER.fullmatch(text):
+                cells.append(Decimal(text))
+                continue
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    book.save(out)
+
+
 def _text_head(writer, table, sources, grand):
     writer.writerow([table.title or f"{table.year}年项目支出绩效目标表"])
     writer.writerow([f"部门名称: {_coded(table.department.name, table.department.code)}"])
