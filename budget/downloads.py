@@ -34,20 +34,27 @@ def export_dir() -> Path:
 def table_file(table, fmt: str, version: str, *, opinions: bool = False) -> Path:
     """The kept file of `table` (a BudgetTable with its department) in `fmt` for this data version; the JSON
     with the review opinions (for the bureau and the department) is a file of its own."""
-    folder = export_dir()
     stem = f"{table.pk}-{fmt}" + ("-opinions" if opinions and fmt == "json" else "")
-    path = folder / f"{stem}-{version}.{fmt}"
+    return kept_file(stem, version, lambda out: _write(table, fmt, out, opinions))
+
+
+def kept_file(stem: str, version: str, write, folder: Path | None = None) -> Path:
+    """The file `write(out)` writes, kept for this data version: written under a lock by the first request that
+    asks (the others wait for it rather than write it again), and the older version's file removed."""
+    folder = folder or export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.{version}"
     if path.exists():
         return path
     with open(folder / f"{stem}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
-            partial = path.with_suffix(f".{os.getpid()}.partial")
+            partial = folder / f"{stem}.{os.getpid()}.partial"
             with open(partial, "wb") as out:
-                _write(table, fmt, out, opinions)
+                write(out)
             os.replace(partial, path)
-            for old in folder.glob(f"{stem}-*.{fmt}"):
-                if old != path:
+            for old in folder.glob(f"{stem}.*"):
+                if old != path and old.suffix not in (".lock", ".partial"):
                     old.unlink(missing_ok=True)
     return path
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from budget import opinion, review, selectors, workflow, worklist
+from budget import opinion, review, selectors, views, workflow, worklist
 from budget.models import BudgetTable, Indicator, Project, TableReview
 
 TABLES_PER_PAGE = 100
@@ -43,21 +43,13 @@ def signed_in(view):
     return never_cache(wrapper)
 
 
-def _year(request, years):
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = None
-    return year if year in years else (years[0] if years else None)
-
-
 @require_safe
 @signed_in
 def worklist_view(request):
     if not workflow.is_reviewer(request.user):
         return redirect_to_login(request.get_full_path())
     years = selectors.table_years()
-    year = _year(request, years)
+    year = views.year_asked(request, years)
     params = {k: request.GET.get(k, "") for k in ("status", "finding", "q", "sort")}
     context = {"years": years, "year": year, "params": params, "statuses": Status.choices,
                "findings": list(worklist.FINDING_LABELS.items())}

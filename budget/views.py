@@ -1,6 +1,7 @@
 """The public pages. Queries live in selectors, figures in charts, downloads in exporter."""
 
 from django.conf import settings
+from django.db.models import Case, When
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,7 +28,7 @@ EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bul
 MAX_PER_PAGE = 100  # ?per_page= asks for more rows: at 20,000 one page took 29 s to render
 
 
-def _year(request, years):
+def year_asked(request, years):
     """The year asked for in ?year=, if it is one the data has; else the latest (None without data)."""
     try:
         year = int(request.GET.get("year", ""))
@@ -68,7 +69,7 @@ def overview(request):
     A fixed number of queries, each bounded by the page or the year's tables, never by projects or indicators.
     """
     years = selectors.table_years()
-    year = _year(request, years)
+    year = year_asked(request, years)
     if year is None:
         return render(request, "budget/overview.html", {"years": years, "year": None, "tables": []})
     summary = selectors.year_summary(year=year)
@@ -108,7 +109,7 @@ def department(request, pk, year):
     version = caching.request_version(request)
     table = selectors.table_detail(year=year, department=dept, version=version)
     if table is None:
-        raise Http404
+        return _department_overall_only(request, dept, year)
     funding, sources = caching.cached(f"funding:{table.pk}", version,
                                       lambda: selectors.funding_by_table_source(table_ids=[table.pk]))
     projects = selectors.projects_with_funding(table_id=table.pk, sources=sources)
@@ -126,6 +127,25 @@ def department(request, pk, year):
         "filter": filterset, "project_table": project_table,
         "sections": _DepartmentSections(dept, table, version, funding.get(table.id, {}), sources, projects),
     })
+
+
+def _department_overall_only(request, dept, year):
+    """A department that published only its department-wide table this year still has its page."""
+    overall = _overall(selectors.department_targets(year=year, department=dept))
+    if overall is None:
+        raise Http404
+    return render(request, "budget/department_overall.html", {"department": dept, "year": year, "overall": overall})
+
+
+def _overall(table):
+    if table is None:
+        return None
+    whole = table.project_list[0] if table.project_list else None
+    details = table.details or {}
+    return {"table": table, "goal": whole.goal if whole else "", "period_goal": whole.period_goal if whole else "",
+            "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
+            "by_purpose": list(details.get("by_purpose", {}).items()), "duties": details.get("duties", []),
+            "indicators": list(whole.indicators.all()) if whole else []}
 
 
 class _DepartmentSections:
@@ -160,15 +180,7 @@ class _DepartmentSections:
     @cached_property
     def overall(self):
         """The department-wide targets of the same year (部门整体支出绩效目标表), shown beside the projects."""
-        table = selectors.department_targets(year=self.table.year, department=self.dept)
-        if table is None:
-            return None
-        whole = table.project_list[0] if table.project_list else None
-        details = table.details or {}
-        return {"table": table, "goal": whole.goal if whole else "", "period_goal": whole.period_goal if whole else "",
-                "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
-                "by_purpose": list(details.get("by_purpose", {}).items()), "duties": details.get("duties", []),
-                "indicators": list(whole.indicators.all()) if whole else []}
+        return _overall(selectors.department_targets(year=self.table.year, department=self.dept))
 
     @cached_property
     def mix(self):
@@ -223,9 +235,12 @@ def department_download(request, pk, year, fmt):
     """This table in one of the exporter's formats, streamed from the file kept for this data version."""
     if fmt not in downloads.FORMATS:
         raise Http404
-    # The department page's table: its project targets (the department-wide table is in the JSON beside it).
-    table = get_object_or_404(BudgetTable.objects.select_related("department"), department_id=pk, year=year,
-                              kind=BudgetTable.Kind.PROJECT_TARGETS)
+    # The department page's table: its project targets (the department-wide table is in the JSON beside it),
+    # or the department-wide table when that is all the department published that year.
+    table = (BudgetTable.objects.select_related("department").filter(department_id=pk, year=year)
+             .order_by(Case(When(kind=BudgetTable.Kind.PROJECT_TARGETS, then=0), default=1)).first())
+    if table is None:
+        raise Http404
     # The review opinions go to the bureau and the department only (budget/workflow.py).
     opinions = fmt == "json" and workflow.can_view(request.user, table.department_id)
     path = downloads.table_file(table, fmt, caching.data_version(), opinions=opinions)

@@ -1,6 +1,7 @@
 """Layouts 3 and 4: single-project forms (one per file, stacked down a sheet, one per sheet) and the
 department-wide form, read label by label wherever the values sit."""
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -214,6 +215,19 @@ def test_a_department_wide_table_stands_beside_the_project_table_of_its_year(db,
     assert "道路养护" not in section
     overview = exporter.json_document(year=2019)["tables"]
     assert [t["kind"] for t in overview] == ["project-targets", "department-targets"]
+
+
+def test_a_department_that_published_only_its_department_wide_table_has_its_page(db, client):
+    import_table(REAL / "fj-ningde-2019-dept-targets.csv", filename="ningde.csv", year=2019)
+    table = BudgetTable.objects.get()
+    page = client.get(reverse("budget:department", args=[table.department_id, 2019])).content.decode()
+    assert "本部门本年度只公开了部门整体支出绩效目标表,没有项目支出绩效目标表。" in page
+    section = re.search(r'<section class="card" id="department-targets">(.*?)</section>', page, re.S).group(1)
+    assert "171.41" in section and "各类书籍审稿率" in section
+    download = client.get(reverse("budget:download", args=[table.department_id, 2019, "json"]))
+    assert download.status_code == 200
+    assert json.loads(download.getvalue())["tables"][0]["kind"] == "department-targets"
+    assert client.get(reverse("budget:department", args=[table.department_id, 2018])).status_code == 404
 
 
 def test_several_form_files_of_one_department_in_one_run_make_one_table(db, tmp_path):

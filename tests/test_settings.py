@@ -98,10 +98,21 @@ def hold(pgdata: Path) -> subprocess.Popen:
     return proc
 
 
-def test_the_embedded_server_stops_when_its_last_process_is_terminated(tmp_path):
+@pytest.fixture
+def pgdata():
+    """A data folder outside pytest's own temporary tree: that tree is kept private (0700) by every pytest run
+    that starts, which would lock out the `pgserver` user the server runs as when the tests run as root."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="budget-test-pg-"))
+    yield folder / "pg"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_embedded_server_stops_when_its_last_process_is_terminated(pgdata):
     import signal
 
-    pgdata = tmp_path / "pg"
     first, second = hold(pgdata), hold(pgdata)
     assert len(servers_for(pgdata)) == 1
     first.send_signal(signal.SIGTERM)
@@ -113,10 +124,9 @@ def test_the_embedded_server_stops_when_its_last_process_is_terminated(tmp_path)
     assert not (pgdata / "postmaster.pid").exists()
 
 
-def test_a_killed_process_leaves_no_lock_and_the_next_process_cleans_up(tmp_path):
+def test_a_killed_process_leaves_no_lock_and_the_next_process_cleans_up(pgdata):
     import signal
 
-    pgdata = tmp_path / "pg"
     killed = hold(pgdata)
     killed.send_signal(signal.SIGKILL)
     killed.wait(30)

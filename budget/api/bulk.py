@@ -6,11 +6,9 @@ The CSVs are machine data: values exactly as stored (no spreadsheet formula guar
 as exact decimals, empty cells for nothing."""
 
 import csv
-import fcntl
 import gzip
 import io
 import json
-import os
 from pathlib import Path
 
 from django.db.models import F, Value
@@ -144,24 +142,7 @@ def bulk_file(year: int, name: str, version: str) -> Path:
 
 
 def kept_file(stem: str, version: str, write) -> Path:
-    """The file `write(out)` writes, kept for this data version: written under a lock by the first request that
-    asks (the others wait for it rather than write it again), and the older version's file removed."""
-    folder = downloads.export_dir() / "bulk"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{stem}.{version}"
-    if path.exists():
-        return path
-    with open(folder / f"{stem}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.exists():
-            partial = folder / f"{stem}.{os.getpid()}.partial"
-            with open(partial, "wb") as out:
-                write(out)
-            os.replace(partial, path)
-            for old in folder.glob(f"{stem}.*"):
-                if old != path and old.suffix not in (".lock", ".partial"):
-                    old.unlink(missing_ok=True)
-    return path
+    return downloads.kept_file(stem, version, write, folder=downloads.export_dir() / "bulk")
 
 
 def datapackage(years: list[int], *, base: str) -> dict:
