@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from budget import selectors
 from budget.indicators import normalize
+from budget.search import indicator_words
 from budget.models import Department, FundingUnit, Level1Category, Level2Category
 
-# The texts a search looks through; migration 0005 gives each a trigram index where pg_trgm is installed.
-# By default an indicator's own name and values, which its row shows (the API's `q` too); a reader may add
-# the project's name and goal, which the row shows as the project and a line of its goal.
-INDICATOR_TEXTS = ("name", "period_value", "annual_value")
+# The texts a search looks through. By default an indicator's own name and values, which its row shows (the
+# API's `q` too), as one text with one trigram index (budget.search, migration 0013); a reader may add the
+# project's name and goal (migration 0005's indexes), which the row shows as the project and a line of its goal.
+INDICATOR_TEXTS = ("indicator_text",)
 PROJECT_TEXTS = ("project__name", "project__goal")
 SEARCHED = INDICATOR_TEXTS + PROJECT_TEXTS
 
@@ -115,7 +116,7 @@ class IndicatorFilter(filters.FilterSet):
         # matched through the join, not in a subquery: in the explorer's index order a common word stops
         # the scan within the first pages, where matching every project first reads the whole table.
         fields = SEARCHED if self.form.cleaned_data.get("scope") == "projects" else INDICATOR_TEXTS
-        return queryset.filter(words_in(search_terms(value), fields))
+        return indicator_words(queryset).filter(words_in(search_terms(value), fields))
 
     def keep(self, queryset, name, value):
         return queryset  # the scope changes what `q` reads (search), not the rows by itself

