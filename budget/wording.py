@@ -122,3 +122,34 @@ def make(code: str, severity: str, **params) -> dict:
     with translation.override("zh-hans"):
         finding["message"] = text(finding)
     return finding
+
+
+# Import data-quality flags (budget/layouts.py, budget/form_tables.py …) keep the source's words in their message;
+# a reader of another language gets what kind of flag it is, the row beside it, and the source's words on the
+# Chinese page, in the admin and in the export.
+FLAG_LABELS = {
+    "reconciliation": gettext_noop("金额勾稽不平"),
+    "unparsed-indicator-text": gettext_noop("绩效指标中有未能识别的文字,已原样保留"),
+    "indicator-without-name": gettext_noop("指标没有三级指标名称"),
+    "indicator-without-level2": gettext_noop("指标没有二级指标"),
+    "project-without-indicators": gettext_noop("项目没有绩效指标"),
+    "row-without-name": gettext_noop("有金额但没有名称的行"),
+    "note-row": gettext_noop("注释行,未作为项目导入"),
+    "footer-row": gettext_noop("表尾或签章行,未作为项目或指标导入"),
+    "name-cleaned": gettext_noop("名称中的模板占位符或标记已去掉"),
+    "unstructured-column": gettext_noop("无法归类的列,内容已原样保留"),
+    "department-differs": gettext_noop("文件中的部门名称与指定的部门不同"),
+    "amount-note": gettext_noop("金额旁的说明已保留"),
+    "source-detail": gettext_noop("资金来源明细"),
+    "total-from-sources": gettext_noop("合计由各资金来源相加得出"),
+    "long-term-indicator": gettext_noop("长期指标与年度指标不同,已原样保留"),
+    "category-score": gettext_noop("一级指标名称中的分值已去掉"),
+    "excel-date": gettext_noop("Excel 日期序号已读作日期"),
+}
+
+
+def flag_text(flag) -> str:
+    """A stored import flag in the active language: its message in Chinese, what kind of flag it is otherwise."""
+    if translation.get_language() in (None, "zh-hans"):
+        return flag.message
+    return gettext(FLAG_LABELS.get(flag.code, "数据质量提示"))

@@ -238,3 +238,14 @@ def test_the_self_evaluation_speaks_english_when_chosen(client, hotline, tmp_pat
     assert tile_values(text, "self-evaluation")["Budget execution rate"] == ("95.00%", "execution points 9.50 / 10")
     assert figure(response, "target-vs-actual")["data"][0]["customdata"][2] == (
         "2. 疑难工单现场协调量<br>actual 15次 · target ≥20次")
+
+
+def test_an_english_reader_gets_the_kind_of_each_data_quality_flag_not_the_chinese_message(client, reference_table):
+    project = Project.objects.get(name="基层服务平台示范点建设经费")
+    url = reverse("budget:project", args=[project.pk])
+    assert "没有三级指标名称" in client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+    body = client.get(url).content.decode()
+    flags = re.search(r'<section class="card" id="flags">(.*?)</section>', body, re.S).group(1)
+    assert "An indicator has no level-3 name" in flags and "row 13" in flags
+    assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"<[^>]+>", "", flags))

@@ -100,3 +100,11 @@ def signed_amount(value) -> str:
         return "—"
     value = Decimal(value)
     return "+" + fmt(value) if value > 0 else "−" + fmt(-value) if value < 0 else fmt(value)
+
+
+@register.filter
+def flag_text(flag) -> str:
+    """An import flag in the reader's language (budget/wording.py)."""
+    from budget.wording import flag_text as worded
+
+    return worded(flag)
