@@ -134,6 +134,24 @@ def test_the_admin_home_offers_the_clerk_shortcuts(admin_client, reference_table
     shortcuts = body[start:body.index("</div>", start)]
     assert f'href="{reverse("admin:budget_import")}"' in shortcuts
     assert f'href="{reverse("admin:budget_budgettable_changelist")}"' in shortcuts
+    assert f'href="{reverse("budget:review")}"' in shortcuts
+
+
+def test_an_editor_is_not_offered_the_worklist_they_may_not_open(client, reference_table, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from budget.apps import EDITORS, ensure_groups
+
+    ensure_groups(None)
+    clerk = django_user_model.objects.create_user("clerk", password="a-long-passphrase-1", is_staff=True)
+    clerk.groups.add(Group.objects.get(name=EDITORS))
+    reference_table.department.editors.add(clerk)
+    client.force_login(clerk)
+    body = client.get(reverse("admin:index")).content.decode()
+    start = body.index('id="entry-shortcuts"')
+    shortcuts = body[start:body.index("</div>", start)]
+    assert f'href="{reverse("admin:budget_import")}"' in shortcuts
+    assert f'href="{reverse("budget:review")}"' not in shortcuts
 
 
 # The 绩效指标 cell of 窗口工作人员服装费 as the reference table publishes it, with a sentence no grammar reads.
