@@ -1,20 +1,16 @@
 """The self-evaluation upload (自评表, issue 11 item 3 / issue 20): the same upload → preview → confirm as the
 targets import (budget/admin.py import_view), with the preview saying what each indicator's result becomes."""
 
-import secrets
-from pathlib import Path
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from budget import security
+from budget import uploads
 from budget.actuals import import_actuals
-from budget.problems import ImportFailed
 
 CHANGES_SHOWN = 500
 
@@ -31,60 +27,23 @@ class ActualsForm(forms.Form):
 
 
 def actuals_view(request):
-    from budget.admin import PROBLEMS_SHOWN, check_department, forget_stale_uploads, pending_dir
-
     if not request.user.has_perm("budget.change_indicator"):
         raise PermissionDenied
-    context = {**admin.site.each_context(request), "title": _("导入绩效自评表")}
     if request.method == "POST" and "token" in request.POST:
-        return _confirm(request)
+        return uploads.confirm(request, "actuals", import_actuals, _about, back=reverse("admin:budget_actuals"),
+                               done=reverse("admin:budget_project_changelist"), event="import-actuals")
     form = ActualsForm(request.POST or None, request.FILES or None)
-    context["form"] = form
+    context = {**admin.site.each_context(request), "title": _("导入绩效自评表"), "form": form}
     if request.method == "POST" and form.is_valid():
-        forget_stale_uploads()
-        token = secrets.token_hex(16)
-        saved = pending_dir() / token
-        with saved.open("wb") as out:
-            for chunk in form.cleaned_data["file"].chunks():
-                out.write(chunk)
         options = {k: form.cleaned_data[k] or None for k in ("year", "department")}
-        name = Path(form.cleaned_data["file"].name).name
-        try:
-            with security.unbounded_statements():
-                result = import_actuals(saved, filename=name, dry_run=True, **options)
-            check_department(request.user, result.department, name)
-        except ImportFailed as failed:
-            saved.unlink()
-            context.update(problems=failed.problems[:PROBLEMS_SHOWN], problem_count=failed.total)
-        else:
-            request.session[f"actuals-{token}"] = {"name": name, **options}
-            context.update(preview=result, changes=result.changes[:CHANGES_SHOWN], token=token)
+        context.update(uploads.preview(request, form.cleaned_data["file"], "actuals", import_actuals, _about, options))
+        if "preview" in context:
+            context["changes"] = context["preview"].changes[:CHANGES_SHOWN]
     return TemplateResponse(request, "admin/budget/actuals_import.html", context)
 
 
-def _confirm(request):
-    from budget.admin import check_department, pending_dir
-
-    token = request.POST["token"]
-    options = request.session.pop(f"actuals-{token}", None)
-    saved = pending_dir() / token
-    if options is None or not token.isalnum() or not saved.exists():
-        messages.error(request, _("预览已过期,请重新上传"))
-        return redirect("admin:budget_actuals")
-    name = options.pop("name")
-    try:
-        with security.unbounded_statements():
-            preview = import_actuals(saved, filename=name, dry_run=True, **options)
-            check_department(request.user, preview.department, name)
-            result = import_actuals(saved, filename=name, user=request.user, **options)
-    except ImportFailed as failed:
-        messages.error(request, "\n".join(str(p) for p in failed.problems[:20]))
-        return redirect("admin:budget_actuals")
-    finally:
-        saved.unlink(missing_ok=True)
-    security.event("import-actuals", request, file=name, department=result.department, year=result.year)
-    messages.success(request, _("导入完成: ") + result.summary())
-    return redirect(reverse("admin:budget_project_changelist"))
+def _about(result):
+    return result.department, result.year
 
 
 TEMPLATE_HEADER = ["项目名称", "一级指标", "二级指标", "三级指标", "年度指标值", "分值", "实际完成值", "得分", "偏差原因"]

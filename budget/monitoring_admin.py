@@ -6,24 +6,19 @@ only the monitoring of departments they belong to. Monitoring of an approved tab
 against the approved targets and changes none of them (budget/monitoring_import.py).
 """
 
-import secrets
-from pathlib import Path
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from budget import security
-from budget.admin import (PROBLEMS_SHOWN, DepartmentScoped, ImportForm, check_department, forget_stale_uploads,
-                          pending_dir)
+from budget import uploads
+from budget.admin import DepartmentScoped, ImportForm
 from budget.models import IndicatorProgress, MonitoringReport
 from budget.monitoring_import import import_monitoring, refresh
 from budget.monitoring_text import message
-from budget.problems import ImportFailed
 
 OPTIONS = ("year", "month", "department")
 
@@ -44,57 +39,26 @@ def monitoring_import_view(request):
     """Upload → preview (a dry run: each project's light and warnings) → confirm → import."""
     if not request.user.has_perm("budget.add_monitoringreport"):
         raise PermissionDenied
-    context = {**admin.site.each_context(request), "title": _("导入绩效运行监控表")}
     if request.method == "POST" and "token" in request.POST:
-        return _confirm(request)
+        return uploads.confirm(request, "monitoring", _run, _about, back=reverse("admin:budget_monitoring_import"),
+                               done=reverse("admin:budget_monitoringreport_changelist"))
     form = MonitoringForm(request.POST or None, request.FILES or None)
-    context["form"] = form
+    context = {**admin.site.each_context(request), "title": _("导入绩效运行监控表"), "form": form}
     if request.method == "POST" and form.is_valid():
-        forget_stale_uploads()
-        token = secrets.token_hex(16)
-        saved = pending_dir() / token
-        with saved.open("wb") as out:
-            for chunk in form.cleaned_data["file"].chunks():
-                out.write(chunk)
         options = {k: form.cleaned_data[k] for k in OPTIONS}
-        name = Path(form.cleaned_data["file"].name).name
-        try:
-            with security.unbounded_statements():
-                result = import_monitoring(saved, filename=name, dry_run=True, **options)
-            check_department(request.user, result.department, name)
-        except ImportFailed as failed:
-            saved.unlink()
-            context.update(problems=failed.problems[:PROBLEMS_SHOWN], problem_count=failed.total)
-        else:
-            request.session[f"monitoring-{token}"] = {"name": name, **options}
-            rows = [{"project": r.project.name, "light": r.get_light_display(), "code": r.light,
-                     "messages": [message(w) for w in r.warnings]} for r in result.reports]
-            context.update(preview=result, rows=rows, token=token)
+        context.update(uploads.preview(request, form.cleaned_data["file"], "monitoring", _run, _about, options))
+        if "preview" in context:
+            context["rows"] = [{"project": r.project.name, "light": r.get_light_display(), "code": r.light,
+                                "messages": [message(w) for w in r.warnings]} for r in context["preview"].reports]
     return TemplateResponse(request, "admin/budget/monitoring_import.html", context)
 
 
-def _confirm(request):
-    token = request.POST["token"]
-    options = request.session.pop(f"monitoring-{token}", None)
-    saved = pending_dir() / token
-    if options is None or not token.isalnum() or not saved.exists():
-        messages.error(request, _("预览已过期,请重新上传"))
-        return redirect("admin:budget_monitoring_import")
-    name = options.pop("name")
-    try:
-        with security.unbounded_statements():
-            preview = import_monitoring(saved, filename=name, dry_run=True, **options)
-            check_department(request.user, preview.department, name)
-            result = import_monitoring(saved, filename=name, **options)
-    except ImportFailed as failed:
-        security.event("import-refused", request, file=name, problems=failed.total)
-        messages.error(request, "\n".join(str(p) for p in failed.problems[:20]))
-        return redirect("admin:budget_monitoring_import")
-    finally:
-        saved.unlink(missing_ok=True)
-    security.event("import", request, file=name, department=result.department, year=result.year)
-    messages.success(request, _("导入完成: ") + result.summary())
-    return redirect(reverse("admin:budget_monitoringreport_changelist"))
+def _run(source, *, user=None, **options):
+    return import_monitoring(source, **options)  # monitoring records no importing user
+
+
+def _about(result):
+    return result.department, result.year
 
 
 class IndicatorProgressInline(admin.TabularInline):
