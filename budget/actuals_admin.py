@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from budget import uploads
-from budget.actuals import import_actuals
+from budget.importing.actuals import import_actuals
 
 CHANGES_SHOWN = 500
 

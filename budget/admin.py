@@ -11,10 +11,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budget import identity, review, security, totals
+from budget.evaluation import applying
+from budget.importing import identity
+from budget import security, totals
 from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
-from budget.importer import import_table
-from budget.layouts import fmt
+from budget.importing.importer import import_table
+from budget.importing.layouts import fmt
 from budget.models import (
     BudgetTable,
     Department,
@@ -31,7 +33,7 @@ from budget.models import (
 from budget import uploads
 from budget.uploads import check_department, pending_dir  # noqa: F401 - where other modules and tests look
 from budget.review_admin import lock_approved
-from budget.paste import PasteForm, add_pasted
+from budget.importing.paste import PasteForm, add_pasted
 from budget.entry_admin import (
     ClerkNumbers, EntryMedia, IndicatorInline, IndicatorResultsInline, apply_target, badge,
 )
@@ -114,18 +116,18 @@ class RefreshesReview:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        review.refresh_table(self.review_table(form.instance))
+        applying.refresh_table(self.review_table(form.instance))
 
     def delete_model(self, request, obj):
         table = self.review_table(obj)
         super().delete_model(request, obj)
-        review.refresh_table(table)
+        applying.refresh_table(table)
 
     def delete_queryset(self, request, queryset):
         tables = {self.review_table(o) for o in queryset}
         super().delete_queryset(request, queryset)
         for table in tables:
-            review.refresh_table(table)
+            applying.refresh_table(table)
 
 
 class FundingFormSet(forms.BaseInlineFormSet):
@@ -327,7 +329,7 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
         totals.refresh(unit_ids=[project.unit_id, unit], table_ids=[project.table_id, table])
         identity.refresh_refs(project.table_id)  # a new name or code is a new stable path
         if form.cleaned_data.get("paste_confirmed") and add_pasted(project, form.pasted, form.unread):
-            review.refresh_table(project.table)
+            applying.refresh_table(project.table)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -361,7 +363,7 @@ class Level1CategoryAdmin(admin.ModelAdmin):
             # The review reads the kind (产出, 成本 …): every table with an indicator under it is reviewed again.
             affected = Indicator.objects.filter(level2__level1=obj).values("project__table_id")
             for table in BudgetTable.objects.filter(pk__in=affected).only("pk"):
-                review.refresh_table(table)
+                applying.refresh_table(table)
 
 
 @admin.register(Level2Category)

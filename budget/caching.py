@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 # Rows added, in bulk or one by one, move the largest ids (tests and the bench bulk-create). Those alone can
 # miss a writer that commits after another took a later id, so every writer also moves the sequence once
 # committed: saves and deletes through the ORM by signal (bump_data_version), the bulk writers without
-# signals (the actuals import, review.refresh_table) by calling it; an import saves its ImportLog row.
+# signals (the actuals import, applying.refresh_table) by calling it; an import saves its ImportLog row.
 _VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("budget_project", "id"),
                    ("budget_flag", "id"), ("budget_historicalbudgettable", "history_id"),
                    ("budget_historicalfundingunit", "history_id"), ("budget_historicalproject", "history_id"),

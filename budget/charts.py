@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from budget.indicators import level1_kind
+from budget.importing.indicators import level1_kind
 from budget.wording import known
 
 SOURCE_COLOURS = {"财政拨款": "#2f6db5", "财政专户拨款": "#e0862a", "其他资金": "#3d9a5f"}

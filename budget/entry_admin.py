@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from budget import indicators as grammar
-from budget.layouts import fmt
+from budget.importing import indicators as grammar
+from budget.importing.layouts import fmt
 from budget.models import Flag, Indicator
 
 # An amount as a clerk types it: 2,616.61 or 2616.61 or 2616.61万 / 2616.61万元 (the tables are in 万元).
@@ -96,7 +96,7 @@ def findings_html(findings) -> str:
 
 
 def target_of_text(period_value, annual_value):
-    """The importer's rule (budget/layouts.py read_indicator_cell): the annual value, else the period value."""
+    """The importer's rule (budget/importing/layouts.py read_indicator_cell): the annual value, else the period value."""
     value = annual_value if annual_value not in (None, "") else period_value
     return grammar.parse_target(value or None)
 

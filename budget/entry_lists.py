@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from budget import scoring
-from budget.layouts import fmt
+from budget.evaluation import scoring
+from budget.importing.layouts import fmt
 from budget.models import Indicator, ProjectFunding, TableReview
 
 GRADES = sorted(scoring.DEFAULTS["grades"], key=lambda g: -g[0])  # [[90, "优"], [80, "良"] …]

@@ -10,8 +10,9 @@ from functools import partial
 
 from django.utils import timezone
 
-from budget import indicators as grammar
-from budget import monitoring_text, review, scoring, selectors, workflow
+from budget.importing import indicators as grammar
+from budget.evaluation import monitoring_text, review, scoring
+from budget import selectors, workflow
 from budget.models import BudgetTable
 
 FORMAT = "budget-performance-targets/1"

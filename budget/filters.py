@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from budget import selectors
-from budget.indicators import normalize
+from budget.importing.indicators import normalize
 from budget.search import indicator_words
 from budget.models import Department, FundingUnit, Level1Category, Level2Category
 

@@ -479,8 +479,8 @@ def populate(*, departments: int = 2000, years=(2022, 2023, 2024), seed: int | s
     """
     from django.db import transaction
 
-    from budget import writer
-    from budget.importer import parse_table
+    from budget.importing import writer
+    from budget.importing.importer import parse_table
 
     refuse_real_departments([department_name(d) for d in range(departments)])
     done = 0

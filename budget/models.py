@@ -136,10 +136,10 @@ class Project(models.Model):
     # A 绩效自评表's money block: 年初预算数 and 全年预算数 (调整后预算数), in 万元.
     budget_initial = models.DecimalField(_("年初预算数(万元)"), **AMOUNT, null=True, blank=True)
     budget_adjusted = models.DecimalField(_("全年预算数(万元)"), **AMOUNT, null=True, blank=True)
-    # Target review (绩效目标审核), recomputed on import and after every edit (budget/review.py).
+    # Target review (绩效目标审核), recomputed on import and after every edit (budget/evaluation/review.py).
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     review_findings = models.JSONField(_("审核发现"), default=list, blank=True)
-    # What the project's rows held when imported (budget/identity.py): a re-import compares it, not the rows.
+    # What the project's rows held when imported (budget/importing/identity.py): a re-import compares it, not the rows.
     # Empty once edited elsewhere; the next import then computes it from the rows.
     fingerprint = models.CharField(max_length=32, blank=True, editable=False)
     # The last part of the project's stable path: its code, or its name (~2 for a second namesake).
@@ -182,13 +182,13 @@ class EditedWithProject(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from budget.identity import clear_fingerprint
+        from budget.importing.identity import clear_fingerprint
         clear_fingerprint([self.project_id])
 
     def delete(self, *args, **kwargs):
         project_id = self.project_id
         result = super().delete(*args, **kwargs)
-        from budget.identity import clear_fingerprint
+        from budget.importing.identity import clear_fingerprint
         clear_fingerprint([project_id])
         return result
 
@@ -209,7 +209,7 @@ class ProjectFunding(EditedWithProject):
         ]
 
     def __str__(self):
-        from budget.layouts import fmt  # amounts as finance staff write them: 2,616.61
+        from budget.importing.layouts import fmt  # amounts as finance staff write them: 2,616.61
 
         return f"{self.source}: {fmt(self.amount)}"
 
@@ -429,7 +429,7 @@ class ReviewComment(models.Model):
     review = models.ForeignKey(TableReview, models.CASCADE, related_name="comments", verbose_name=_("审核状态"))
     project = models.CharField(_("项目"), max_length=500, blank=True)
     indicator = models.CharField(_("指标"), max_length=500, blank=True)
-    # The automatic finding (budget/review.py) the reviewer accepted, as it read before any edit.
+    # The automatic finding (budget/evaluation/review.py) the reviewer accepted, as it read before any edit.
     code = models.CharField(_("审核发现代码"), max_length=50, blank=True)
     finding = models.TextField(_("审核发现原文"), blank=True)
     text = models.TextField(_("审核意见"))

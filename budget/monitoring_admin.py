@@ -3,7 +3,7 @@ indicator rows; every edit recomputes the warnings and the light.
 
 The upload goes through the targets import's cap and pending-upload folder; an editor may import and edit
 only the monitoring of departments they belong to. Monitoring of an approved table is allowed: it reports
-against the approved targets and changes none of them (budget/monitoring_import.py).
+against the approved targets and changes none of them (budget/importing/monitoring_import.py).
 """
 
 
@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from budget import uploads
 from budget.admin import DepartmentScoped, ImportForm
 from budget.models import IndicatorProgress, MonitoringReport
-from budget.monitoring_import import import_monitoring, refresh
-from budget.monitoring_text import message
+from budget.importing.monitoring_import import import_monitoring, refresh
+from budget.evaluation.monitoring_text import message
 
 OPTIONS = ("year", "month", "department")
 

@@ -67,7 +67,7 @@ class IndicatorProgress(models.Model):
 
 def _rate(report) -> str:
     """1-M月执行率 in percent as the export writes it ("37.5"); "" when it cannot be worked out."""
-    from budget import monitoring
+    from budget.evaluation import monitoring
 
     rate = monitoring.execution_rate(monitoring.ProjectFigures(
         report.month, report.budget_initial, report.budget_adjusted, report.executed))

@@ -8,10 +8,10 @@ number per page, whatever the number of projects.
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
-from budget import monitoring
+from budget.evaluation import monitoring
 from budget.charts import _layout, _plain, _short
-from budget.monitoring_import import figures
-from budget.monitoring_text import message
+from budget.importing.monitoring_import import figures
+from budget.evaluation.monitoring_text import message
 
 LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
 LIGHT_COLOURS = {"red": "#c62828", "yellow": "#e0a800", "green": "#2e7d32"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from statistics import median
 
-from budget import indicators as grammar
+from budget.importing import indicators as grammar
 from budget.caching import cached, data_version
 from budget.models import Indicator
 

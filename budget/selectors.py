@@ -254,7 +254,7 @@ def project_funding_rows(projects, sources, *, limit) -> tuple[list[dict], dict 
 
 
 def projects_for_review(*, table_id, version):
-    """The table's projects with self-evaluation data, with their indicators: the ones budget.scoring
+    """The table's projects with self-evaluation data, with their indicators: the ones budget.evaluation.scoring
     can say something about. Two queries; which projects they are is cached (finding them reads every
     indicator of the table; entering actuals writes history rows, which moves the version)."""
     evaluated = Indicator.objects.filter(project=OuterRef("pk")).filter(
@@ -275,7 +275,7 @@ def projects_for_review(*, table_id, version):
     return projects
 
 
-# The order of budget.review.ranked_by_findings, in SQL: errors, then findings, then the lower score.
+# The order of budget.evaluation.review.ranked_by_findings, in SQL: errors, then findings, then the lower score.
 _ERRORS = RawSQL("""jsonb_array_length(jsonb_path_query_array("budget_project"."review_findings",
                  '$[*] ? (@.severity == "error")'))""", [], output_field=IntegerField())
 _FINDINGS = RawSQL('jsonb_array_length("budget_project"."review_findings")', [], output_field=IntegerField())

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from budget import charts, peers, scoring
+from budget import charts, peers
+from budget.evaluation import scoring
 from budget.marking import marked, snippet
 from budget.models import Indicator, Project
 from budget.peer_views import peer_link

@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from budget import security
-from budget.problems import ImportFailed, Problem
+from budget.importing.problems import ImportFailed, Problem
 
 PROBLEMS_SHOWN = 100  # the preview lists the first problems and says how many there are
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import (caching, charts, downloads, exporter, monitoring_pages, peer_views, scoring, selectors,
-                    workflow, yearly)
+from budget import caching, charts, downloads, exporter, monitoring_pages, peer_views, selectors, workflow, yearly
+from budget.evaluation import scoring
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
 from budget.tables import IndicatorTable, ProjectTable
@@ -432,7 +432,7 @@ def project_page(request, pk):
         if gone is None:
             raise
         # Dropped, then back in a later edition (under a new id): the old link leads to it.
-        from budget.identity import find_project
+        from budget.importing.identity import find_project
 
         back = find_project(gone.department_id, gone.year, gone.ref)
         if back is not None:
@@ -443,7 +443,7 @@ def project_page(request, pk):
 @require_safe
 def project_by_ref(request, pk, year, ref):
     """The same page at a path that reads: department / year / project code (or name, ~2 for a second namesake)."""
-    from budget.identity import find_project
+    from budget.importing.identity import find_project
 
     if "\x00" in ref or len(ref) > 600:  # no project has such a name, and PostgreSQL refuses NUL in text
         raise Http404

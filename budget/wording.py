@@ -110,7 +110,7 @@ def text(finding: dict) -> str:
 
 
 def _kind(finding: dict) -> str:
-    from budget.review import CATEGORY_NAMES
+    from budget.evaluation.review import CATEGORY_NAMES
 
     message = finding.get("message", "")
     return next((k for k, name in CATEGORY_NAMES.items() if name in message), "")
@@ -124,7 +124,7 @@ def make(code: str, severity: str, **params) -> dict:
     return finding
 
 
-# Import data-quality flags (budget/layouts.py, budget/form_tables.py …) keep the source's words in their message;
+# Import data-quality flags (budget/importing/layouts.py, budget/importing/form_tables.py …) keep the source's words in their message;
 # a reader of another language gets what kind of flag it is, the row beside it, and the source's words on the
 # Chinese page, in the admin and in the export.
 FLAG_LABELS = {

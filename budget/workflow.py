@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budget.models import BudgetTable, Department, ReviewComment, ReviewEvent, TableReview
-from budget.problems import ImportFailed, Problem
+from budget.importing.problems import ImportFailed, Problem
 
 Status = TableReview.Status
 EDITOR, REVIEWER = "editor", "reviewer"
@@ -109,7 +109,7 @@ def review_for(department_id: int, year: int) -> TableReview | None:
 
 
 def _lock(department_name: str, year: int) -> None:
-    # The writer's lock (budget/writer.py): an approval and an import of the same table queue, so an
+    # The writer's lock (budget/importing/writer.py): an approval and an import of the same table queue, so an
     # import never lands in a table approved while it was being written.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{department_name}|{year}"])
@@ -208,7 +208,7 @@ def lock_refusal(department_id: int, year: int) -> str | None:
 
 
 def refuse_if_approved(parsed) -> None:
-    """Called by budget/writer.py under its lock: an approved table is not replaced, nor previewed as if it
+    """Called by budget/importing/writer.py under its lock: an approved table is not replaced, nor previewed as if it
     could be. Every import path (command line, admin upload) goes through there."""
     department = Department.objects.filter(name=parsed.department).values_list("pk", flat=True).first()
     refusal = lock_refusal(department, parsed.year) if department else None

@@ -6,7 +6,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from budget import review, scoring, workflow
+from budget.evaluation import review, scoring
+from budget import workflow
 from budget.models import BudgetTable, Project, ReviewComment, ReviewEvent, TableReview
 
 Status = TableReview.Status

@@ -154,7 +154,7 @@ def ensure_database(cfg, *, rebuild) -> dict:
 def delete_big_table():
     from django.db import transaction
 
-    from budget import writer
+    from budget.importing import writer
     from budget.models import BudgetTable
 
     pks = list(BudgetTable.objects.filter(department__name=BIG_DEPARTMENT, year=BIG_YEAR).values_list("pk", flat=True))
@@ -207,8 +207,9 @@ def run_child(path: Path, *, copy: bool) -> dict:
 def child_import(path: Path, *, measure_copy: bool):
     from django.db import connection, transaction
 
-    from budget import review, writer
-    from budget.importer import import_table
+    from budget.evaluation import applying, review
+    from budget.importing import writer
+    from budget.importing.importer import import_table
     from budget.models import BudgetTable
 
     delete_big_table()  # left behind by an interrupted run: the import timed must be a first import
@@ -228,7 +229,7 @@ def child_import(path: Path, *, measure_copy: bool):
     writer._insert = timed("insert", writer._insert)
     writer.parsed_fingerprints = timed("fingerprints", writer.parsed_fingerprints)
     writer._reviews = timed("review", writer._reviews)  # inside _insert: the review written with the rows
-    review.refresh_table = timed("refresh", review.refresh_table)  # no longer called by an import
+    applying.refresh_table = timed("refresh", applying.refresh_table)  # no longer called by an import
     connection.commit = timed("commit", connection.commit)
     start = time.perf_counter()
     result = import_table(path, filename=path.name)
@@ -345,7 +346,7 @@ def profile_parse(path: Path) -> list[str]:
     import io
     import pstats
 
-    from budget.importer import parse_table
+    from budget.importing.importer import parse_table
 
     profiler = cProfile.Profile()
     profiler.runcall(parse_table, path)
@@ -363,7 +364,7 @@ def ensure_big_table(cfg):
     """The 20,000-project table the department page is timed on: imported once and kept, under its own
     department, so that an import measurement running meanwhile (which deletes its table) leaves it alone."""
     from budget import generate
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from budget.models import BudgetTable
 
     if BudgetTable.objects.filter(department__name=PAGE_DEPARTMENT, year=BIG_YEAR).exists():
@@ -570,7 +571,7 @@ def print_import(imp):
         ("  writer: fingerprints to store", f"{imp.get('fingerprints', 0):.2f} s", "in the review thread"),
         ("  writer: _insert (review + COPY)", f"{imp['insert']:.2f} s", ""),
         ("    the review of the parsed rows", f"{imp.get('review', 0):.2f} s", "in a thread, beside the COPY"),
-        ("  writer: review.refresh_table", f"{imp.get('refresh', 0):.2f} s", "not called by an import"),
+        ("  writer: applying.refresh_table", f"{imp.get('refresh', 0):.2f} s", "not called by an import"),
         ("  writer: commit", f"{imp['commit']:.2f} s", ""),
         ("  writer: the rest (lock, lookups, log)",
          f"{imp['write'] - imp.get('fingerprints', 0) - imp['insert'] - imp.get('refresh', 0) - imp['commit']:.2f} s",

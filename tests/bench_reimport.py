@@ -39,8 +39,9 @@ def main():
     from django.core.management import call_command
     from django.db import transaction
 
-    from budget import generate, writer
-    from budget.importer import import_table, parse_table
+    from budget import generate
+    from budget.importing import writer
+    from budget.importing.importer import import_table, parse_table
     from budget.models import BudgetTable, Project
 
     call_command("migrate", verbosity=0, interactive=False)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from budget.importer import import_table
+from budget.importing.importer import import_table
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REFERENCE = FIXTURES / "huadu-zwfw-project-targets.txt"
@@ -54,7 +54,7 @@ def empty_caches():
 def data_changed(db):
     """Move the data version as a committed write does. Tests run inside one transaction, whose on-commit
     bump never comes; a test that changes rows with queryset.update() calls this, as the code that does
-    (review.refresh_table) calls bump_data_version."""
+    (applying.refresh_table) calls bump_data_version."""
     from budget import caching
 
     return lambda: caching._bump("default")

@@ -6,10 +6,10 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from budget import scoring
-from budget.actuals import column_role, import_actuals
+from budget.evaluation import scoring
+from budget.importing.actuals import column_role, import_actuals
 from budget.models import Indicator, Project
-from budget.problems import ImportFailed
+from budget.importing.problems import ImportFailed
 
 DEPARTMENT = "广州市花都区政务服务和数据管理局"
 HEADER = "项目名称,三级指标,实际完成值,偏差原因,得分\n"
@@ -235,7 +235,7 @@ def test_a_missing_file_is_reported_without_a_traceback(db, tmp_path):
 
 
 def test_a_corrected_edition_of_the_targets_keeps_the_self_evaluation_already_entered(reference_table, tmp_path):
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from budget.models import Indicator, Project
     from tests.conftest import REFERENCE
 

@@ -120,7 +120,7 @@ def test_the_form_names_each_amount_that_disagrees(staff):
 def test_an_admin_edit_moves_the_unit_and_table_totals_and_the_export_imports_back_unchanged(staff, tmp_path, client):
     from django.core.management import call_command
 
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from budget.models import FundingUnit
 
     project = Project.objects.get(name="区长专线日常经费")

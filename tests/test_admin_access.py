@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from budget import exporter
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable
 from tests.conftest import REFERENCE
 

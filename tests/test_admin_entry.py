@@ -220,7 +220,7 @@ def test_the_self_evaluation_template_lists_each_indicator_with_its_points_and_r
 
     import openpyxl
 
-    from budget.actuals import import_actuals
+    from budget.importing.actuals import import_actuals
 
     Indicator.objects.filter(project__name="窗口工作人员服装费", name="服装发放及时性").update(weight=Decimal("20"))
     response = admin_client.get(reverse("admin:budget_self_evaluation_template", args=[reference_table.pk]))

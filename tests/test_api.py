@@ -181,7 +181,7 @@ def test_pages_link_each_other_and_are_bounded(client, reference_table):
 
 
 def test_departments_list_their_years(client, reference_table, write_file):
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from tests.conftest import REFERENCE
 
     import_table(REFERENCE, filename=REFERENCE.name, year=2022)
@@ -399,7 +399,7 @@ WORDS = ["满意度", "90%", "天", "≥", "率", "人次", "服务", "按时", 
 def test_any_search_and_filter_counts_what_a_plain_reading_of_the_indicators_finds(client, reference_table):
     from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-    from budget.indicators import normalize
+    from budget.importing.indicators import normalize
 
     everything = list(Indicator.objects.filter(project__table=reference_table))
 

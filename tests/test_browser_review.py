@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from budget.importer import import_table
-from budget.problems import ImportFailed
+from budget.importing.importer import import_table
+from budget.importing.problems import ImportFailed
 from tests.conftest import REFERENCE
 from tests.test_browser import CHROMIUM, Visit, browser, sync_api  # noqa: F401 (the browser fixture)
 from tests.ui_helpers import DEPARTMENT

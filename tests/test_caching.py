@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import Department, Project
 from tests.conftest import REFERENCE
 
@@ -171,7 +171,7 @@ def test_an_actuals_import_moves_the_version_even_when_a_later_history_id_commit
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_actuals_import_does_not_move_the_version(tmp_path):
-    from budget.problems import ImportFailed
+    from budget.importing.problems import ImportFailed
     from tests.ui_helpers import import_actuals
 
     import_table(REFERENCE, filename=REFERENCE.name, year=2021)

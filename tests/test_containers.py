@@ -1,4 +1,4 @@
-"""budget.readers: the published PDF, Word .docx and legacy .xls read as the same rows as the text
+"""budget.importing.readers: the published PDF, Word .docx and legacy .xls read as the same rows as the text
 edition of the same table, and import to the same data.
 
 The fixtures in tests/data/containers are made by build.py there from real published tables:
@@ -18,11 +18,11 @@ import pypdfium2
 import pytest
 
 from budget import exporter
-from budget.importer import import_table
-from budget.problems import ImportFailed
-from budget.readers import open_table
-from budget.readers import pdf as pdf_reader
-from budget.readers.numfmt import format_number
+from budget.importing.importer import import_table
+from budget.importing.problems import ImportFailed
+from budget.importing.readers import open_table
+from budget.importing.readers import pdf as pdf_reader
+from budget.importing.readers.numfmt import format_number
 from tests.conftest import REFERENCE
 
 DATA = Path(__file__).resolve().parent / "data" / "containers"

@@ -11,9 +11,9 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from budget import exporter
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable, Flag, Indicator, Project
-from budget.problems import ImportFailed
+from budget.importing.problems import ImportFailed
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 

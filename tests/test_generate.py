@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from budget import generate
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable, Flag, FundingUnit, Indicator, Project
 
 LAYOUTS = ["project-per-row", "indicator-per-row"]

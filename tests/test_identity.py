@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from budget.evaluation import applying
 from budget import generate
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable, FundingUnit, ImportLog, Indicator, Project, RemovedProject
 from tests.conftest import REFERENCE
 from tests.test_admin import project_post_data
@@ -159,7 +160,7 @@ def test_a_no_change_reimport_writes_nothing_and_costs_a_few_queries(db, write_f
 
 @pytest.mark.parametrize("layout", ["project-per-row", "indicator-per-row"])
 def test_the_fingerprint_of_the_stored_rows_is_the_one_stored_at_import(db, write_file, layout):
-    from budget import identity
+    from budget.importing import identity
 
     import_table(write_file("t.txt", generate.text(generate.table(projects=300, seed=6, year=2023, layout=layout))))
     stored = dict(Project.objects.values_list("id", "fingerprint"))
@@ -243,12 +244,12 @@ def test_generated_tables_may_be_generated_again(db):
 
 
 def test_the_review_written_in_place_is_the_one_a_refresh_computes(reference_table, write_file):
-    from budget import review
+    from budget.evaluation import review
 
     import_table(corrected_edition(write_file), filename="corrected.txt", year=2021)
     written = list(Project.objects.order_by("position").values_list("name", "review_score", "review_findings"))
     table_score = BudgetTable.objects.get().review_score
-    review.refresh_table(BudgetTable.objects.get())
+    applying.refresh_table(BudgetTable.objects.get())
     assert list(Project.objects.order_by("position").values_list("name", "review_score", "review_findings")) == written
     assert BudgetTable.objects.get().review_score == table_score
 

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from openpyxl import Workbook
 
 from budget import exporter
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable, Flag, Indicator, Project
-from budget.problems import ImportFailed
+from budget.importing.problems import ImportFailed
 from tests.conftest import REFERENCE
 
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")

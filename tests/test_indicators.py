@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget import indicators
-from budget.indicators import (
+from budget.importing import indicators
+from budget.importing.indicators import (
     IndicatorItem,
     Target,
     clean_name,

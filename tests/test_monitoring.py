@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from budget.monitoring import DEFAULTS, IndicatorFigures, ProjectFigures, evaluate, light, progress, threshold_for
+from budget.evaluation.monitoring import DEFAULTS, IndicatorFigures, ProjectFigures, evaluate, light, progress, threshold_for
 
 
 def codes(figures, rules=None):
@@ -80,7 +80,7 @@ def test_progress_gap_lower_is_better_and_without_numeric_targets():
 def test_warnings_are_codes_and_parameters_rendered_in_the_readers_language():
     from django.utils import translation
 
-    from budget.monitoring_text import message
+    from budget.evaluation.monitoring_text import message
 
     (behind,) = evaluate(spent(6, "30"))
     assert set(behind) == {"code", "severity", "indicator", "params"}
@@ -95,8 +95,8 @@ def test_the_real_huangshi_monitoring_form_reads_as_its_facts_say(ext):
     import json
     from pathlib import Path
 
-    from budget.monitoring_read import MonitoringReader
-    from budget.readers import open_table
+    from budget.importing.monitoring_read import MonitoringReader
+    from budget.importing.readers import open_table
 
     real = Path(__file__).parent / "data" / "real"
     facts = json.loads((real / "hb-huangshi-2019-monitoring.json").read_text(encoding="utf-8"))
@@ -117,7 +117,7 @@ def test_the_real_huangshi_monitoring_form_reads_as_its_facts_say(ext):
 def test_progress_is_read_only_in_the_targets_unit():
     from types import SimpleNamespace as NS
 
-    from budget.monitoring_import import figures
+    from budget.importing.monitoring_import import figures
 
     cost = NS(name="成本", target_value=D(220), target_unit="万元", comparator="=")
     days = NS(name="工作天数", target_value=D(22), target_unit="天", comparator="=")

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from budget.models import IndicatorProgress, MonitoringReport
-from budget.monitoring_import import import_monitoring
-from budget.problems import ImportFailed
+from budget.importing.monitoring_import import import_monitoring
+from budget.importing.problems import ImportFailed
 
 DATA = Path(__file__).parent / "data" / "monitoring"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""budget.readers: every container and encoding a clerk brings reads as the same rows."""
+"""budget.importing.readers: every container and encoding a clerk brings reads as the same rows."""
 
 import csv
 import io
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget import readers
-from budget.problems import ImportFailed
-from budget.readers import open_table
+from budget.importing import readers
+from budget.importing.problems import ImportFailed
+from budget.importing.readers import open_table
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "huadu-zwfw-project-targets.txt"
 

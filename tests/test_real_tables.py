@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from budget import exporter
-from budget.forms_layout import FORM_LABELS
-from budget.importer import import_table
+from budget.importing.forms_layout import FORM_LABELS
+from budget.importing.importer import import_table
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 TARGET_LAYOUTS = {"single-project-form", "department-targets", "indicator-per-row", "project-per-row"}
 # Clerks' percent cells (1 shown as 100%) are read as Excel shows them once the readers honour number
 # formats (budget/readers numfmt, branch containers); until then the spreadsheet edition reads 1.
-READS_NUMBER_FORMATS = importlib.util.find_spec("budget.readers.numfmt") is not None if importlib.util.find_spec(
-    "budget.readers").submodule_search_locations else False
+READS_NUMBER_FORMATS = importlib.util.find_spec("budget.importing.readers.numfmt") is not None if importlib.util.find_spec(
+    "budget.importing.readers").submodule_search_locations else False
 PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets", "cq-fengjie-2023-approval",
                      "hb-qingshan-2020-rural-schools",
                      "gd-dongguan-2019-approval"}  # 284500.00 stored as a number formatted 0.00
@@ -156,7 +156,7 @@ def blank_none(text):
 @pytest.mark.parametrize("slug, ext", list(self_evaluation_cases()))
 def test_every_result_of_a_real_self_evaluation_is_imported(db, slug, ext):
     """A 自评表 for a project with no targets yet: import_actuals brings the targets, then the results."""
-    from budget.actuals import import_actuals
+    from budget.importing.actuals import import_actuals
     from budget.models import Project
 
     facts = json.loads((REAL / f"{slug}.json").read_text(encoding="utf-8"))

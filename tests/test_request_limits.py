@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from budget import exporter
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from tests.conftest import REFERENCE
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from budget import review
+from budget.evaluation import applying, review
 from budget.models import BudgetTable, Flag, Indicator, Level2Category, Project
 
 KINDS = {"output": "产出指标", "outcome": "效益指标", "satisfaction": "满意度指标", "cost": "成本指标"}
@@ -47,7 +47,7 @@ def codes(findings):
 
 @pytest.fixture
 def reviewed(reference_table):
-    review.refresh_table(reference_table)
+    applying.refresh_table(reference_table)
     return {p.name: p for p in Project.objects.filter(table=reference_table)}
 
 
@@ -101,13 +101,13 @@ def test_refresh_table_costs_five_queries_whatever_the_number_of_projects(
 ):
     grow(reference_table, projects=extra_projects)
     with django_assert_num_queries(5):
-        review.refresh_table(reference_table)
+        applying.refresh_table(reference_table)
     assert Project.objects.filter(table=reference_table, review_score__isnull=True).count() == 0
 
 
 def test_refresh_all_reviews_every_table(reference_table):
     Project.objects.update(review_score=None, review_findings=[])
-    review.refresh_all()
+    applying.refresh_all()
     assert not Project.objects.filter(review_score__isnull=True).exists()
 
 
@@ -117,7 +117,7 @@ def test_a_reconciliation_flag_becomes_a_money_finding_on_its_project_only(refer
                         message="第16行「总计」列“1.00”与财政拨款之和 0.90 不一致,相差 0.10 万元", row=16)
     Flag.objects.create(table=reference_table, project=None, severity="warning", code="reconciliation",
                         message="合计不平", row=6)
-    review.refresh_table(reference_table)
+    applying.refresh_table(reference_table)
     hotline.refresh_from_db()
     assert {"code": "reconciliation", "severity": "error",
             "message": "金额不平:第16行「总计」列“1.00”与财政拨款之和 0.90 不一致,相差 0.10 万元"} in said(hotline.review_findings)
@@ -312,7 +312,7 @@ def stored_review(table) -> tuple:
 def recomputed_review(table) -> tuple:
     Project.objects.filter(table=table).update(review_score=None, review_findings=[])
     BudgetTable.objects.filter(pk=table.pk).update(review_score=None)
-    review.refresh_table(table)
+    applying.refresh_table(table)
     return stored_review(table)
 
 
@@ -323,7 +323,7 @@ def test_the_reference_import_stores_the_review_that_refresh_table_computes(refe
 
 
 def test_a_lenient_import_reviews_its_reconciliation_flags_as_refresh_table_does(db, write_file):
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from tests.conftest import REFERENCE
 
     rows = [line.split("\t") for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
@@ -339,7 +339,7 @@ def test_a_lenient_import_reviews_its_reconciliation_flags_as_refresh_table_does
 @pytest.mark.parametrize("layout", ["project-per-row", "indicator-per-row"])
 def test_a_generated_import_stores_the_review_that_refresh_table_computes(db, write_file, layout):
     from budget import generate
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from budget.models import Level1Category
 
     # A category whose stored kind differs from its words: the import must follow the stored kind.

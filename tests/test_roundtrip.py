@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from budget import generate
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable
 from tests.test_importer import document
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from budget import scoring
+from budget.evaluation import scoring
 from budget.models import Project
 
 D = Decimal

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable, ImportLog, Project
 from tests.conftest import REFERENCE
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from budget import exporter, selectors
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import Project
 from tests.conftest import REFERENCE
 from tests.ui_helpers import WORKED_EXAMPLE, figure, grow, import_actuals, table_rows

@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from budget import selectors
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import Level1Category
 from tests.conftest import REFERENCE
 from tests.ui_helpers import grow, table_rows

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from budget import exporter
 from budget.models import MonitoringReport, Project
-from budget.monitoring_import import import_monitoring
+from budget.importing.monitoring_import import import_monitoring
 from tests.test_workflow import people  # noqa: F401 (fixture)
 from tests.ui_helpers import figure, table_rows
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable, Department
 from tests.conftest import REFERENCE
 from tests.ui_helpers import figure, grow, table_rows

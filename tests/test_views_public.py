@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from budget import review, wording
+from budget.evaluation import review
+from budget import wording
 from budget.models import Department, Project
 from tests.ui_helpers import WORKED_EXAMPLE, import_actuals, table_rows
 
@@ -148,7 +149,7 @@ def test_the_explorer_and_the_api_search_alike(client, reference_table):
 def second_edition(reference_table, write_file):
     """The reference table a year on: 区长专线日常经费 gets 0.50 more (1.00 → 1.50, so the total 2,616.61 →
     2,617.11) and its satisfaction target rises from ≥75% to ≥80%; 政务大厅便民改造 is renamed 二期."""
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from tests.conftest import REFERENCE
 
     lines = []
@@ -194,7 +195,7 @@ def test_the_change_in_percent_is_computed_on_the_earlier_year():
 def peer_departments(write_file):
     """Three more departments with the reference table, their 12345热线满意度 target 90%, 95% and 95% where
     the reference department asks for 75%: median of (75, 90, 95, 95) = (90 + 95) / 2 = 92.5."""
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from tests.conftest import REFERENCE
 
     for name, target in (("乙部门", "90"), ("丙部门", "95"), ("丁部门", "95")):

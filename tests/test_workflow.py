@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from budget import exporter, workflow
 from budget.apps import EDITORS, REVIEWERS, ensure_groups
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable, ImportLog, Indicator, Project, ReviewComment, TableReview
-from budget.problems import ImportFailed
+from budget.importing.problems import ImportFailed
 from tests.conftest import REFERENCE
 from tests.test_admin import project_post_data
 

@@ -73,7 +73,7 @@ WORKED_EXAMPLE = (
 
 def import_actuals(tmp_path, rows: str, *, year=2021, department=DEPARTMENT, name="actuals.csv"):
     """Import self-evaluation rows (without the header) as `manage.py import_actuals` would."""
-    from budget.actuals import import_actuals as run
+    from budget.importing.actuals import import_actuals as run
 
     path = tmp_path / name
     path.write_text(ACTUALS_HEADER + rows, encoding="utf-8")
@@ -90,7 +90,7 @@ HOSTILE_INDICATOR = "<b onmouseover=alert(3)>x</b>"
 def import_hostile_table(tmp_path, *, year=2021):
     """The reference table under a hostile department name, with 区长专线日常经费 renamed and rewritten
     to hold HTML and script, and its worked-example actuals imported so that every chart has it."""
-    from budget.importer import import_table
+    from budget.importing.importer import import_table
     from tests.conftest import REFERENCE
 
     text = REFERENCE.read_text(encoding="utf-8").replace(DEPARTMENT, HOSTILE_DEPARTMENT)
@@ -107,7 +107,7 @@ def import_hostile_table(tmp_path, *, year=2021):
 def evaluate_all(table, shares=(1.1, 0.97, 0.9, 0.82, 0.7, 0.5)):
     """Give every project of the table actuals and an executed amount, each project reaching a
     different share of its targets, so that its scores spread over the grades."""
-    from budget import scoring
+    from budget.evaluation import scoring
 
     projects = list(table.projects.order_by("position").prefetch_related("indicators__level2__level1"))
     indicators = []

@@ -19,7 +19,8 @@ from django.utils import timezone
 from ninja import Path as PathParam, Router
 from ninja.errors import HttpError
 
-from budget import caching, downloads, exporter, review, selectors
+from budget import caching, downloads, exporter, selectors
+from budget.evaluation import review
 from budget.api import schemas
 from budget.api.queries import DEFAULT_KIND, with_status
 from budget.models import BudgetTable, Indicator, Project, ProjectFunding

@@ -16,7 +16,8 @@ from django.utils.translation import get_language
 from ninja import NinjaAPI, Path, Query, Router
 from ninja.renderers import JSONRenderer
 
-from budget import caching, exporter, review, selectors
+from budget import caching, exporter, selectors
+from budget.evaluation import review
 from budget.api import bulk, http, schemas
 from budget.api.queries import DEFAULT_KIND, IndicatorQuery, has_field, indicators, with_status
 from budget.models import BudgetTable, Department

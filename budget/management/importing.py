@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from budget.problems import ImportFailed
+from budget.importing.problems import ImportFailed
 
 
 class FileImportCommand(BaseCommand):

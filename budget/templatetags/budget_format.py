@@ -6,7 +6,7 @@ from django import template
 
 from budget import charts
 from budget.charts import target_text
-from budget.layouts import fmt
+from budget.importing.layouts import fmt
 
 register = template.Library()
 

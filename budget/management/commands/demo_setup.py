@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from budget.importer import import_table
+from budget.importing.importer import import_table
 from budget.models import BudgetTable
 
 REFERENCE = Path(settings.BASE_DIR) / "fixtures" / "huadu-zwfw-project-targets.txt"

@@ -1,4 +1,4 @@
-from budget.actuals import import_actuals
+from budget.importing.actuals import import_actuals
 from budget.management.importing import FileImportCommand
 
 

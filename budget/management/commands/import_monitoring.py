@@ -1,5 +1,5 @@
 from budget.management.importing import FileImportCommand
-from budget.monitoring_import import import_monitoring
+from budget.importing.monitoring_import import import_monitoring
 
 
 class Command(FileImportCommand):

@@ -1,8 +1,8 @@
 import sys
 
-from budget import writer
-from budget.form_tables import merge_forms
-from budget.importer import cyclic_gc_paused, parse_table
+from budget.importing import writer
+from budget.importing.form_tables import merge_forms
+from budget.importing.importer import cyclic_gc_paused, parse_table
 from budget.management.importing import FileImportCommand
 
 

@@ -1,6 +1,6 @@
 """A new edition of a department's table for a year, written in place.
 
-A project matched by its key (budget/identity.py) keeps its primary key — so its page, links, admin history,
+A project matched by its key (budget/importing/identity.py) keeps its primary key — so its page, links, admin history,
 self-evaluation and anything else that points at it stay — and is rewritten only when its fingerprint
 differs; new projects are added, dropped ones removed and remembered (RemovedProject) so that their old
 links can say when they went. Units are matched the same way, indicators within their project.
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from django.db import connection, models
 from django.utils import timezone
 
-from budget import identity, writer
-from budget.identity import indicator_base, project_base, unit_base, with_occurrence
+from budget.importing import identity, writer
+from budget.importing.identity import indicator_base, project_base, unit_base, with_occurrence
 from budget.models import (
     BudgetTable, Flag, FundingUnit, Indicator, Project, ProjectFunding, RemovedProject,
 )
@@ -44,8 +44,8 @@ class Plan:
         return [row[2] for row in self.dropped]
 
     def differences(self):
-        """Field by field, what each changed project becomes (budget/differences.py); for the preview."""
-        from budget.differences import differences
+        """Field by field, what each changed project becomes (budget/importing/differences.py); for the preview."""
+        from budget.importing.differences import differences
 
         return differences(self.pairs)
 

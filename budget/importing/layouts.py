@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from budget import indicators as grammar
-from budget.problems import Problem, ProblemList
-from budget.reading import is_blank, is_footer, removed_part
-from budget.records import ParsedFlag, ParsedIndicator, ParsedProject, ParsedUnit
+from budget.importing import indicators as grammar
+from budget.importing.problems import Problem, ProblemList
+from budget.importing.reading import is_blank, is_footer, removed_part
+from budget.importing.records import ParsedFlag, ParsedIndicator, ParsedProject, ParsedUnit
 
 WAN = Decimal(10000)
 ZERO = Decimal(0)  # shared: half the amount cells of a national table are empty

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from budget.layouts import fmt
+from budget.importing.layouts import fmt
 from budget.models import Indicator, Project, ProjectFunding
 
 SHOWN = 200
@@ -30,7 +30,7 @@ def _amount(value) -> str:
 
 def differences(changed) -> list[ProjectDifference]:
     """changed: (stored project id, parsed project) pairs → one ProjectDifference each, in that order."""
-    from budget.reimport import match_indicators  # reimport imports this module's caller
+    from budget.importing.reimport import match_indicators  # reimport imports this module's caller
 
     changed = changed[:SHOWN]
     ids = [project_id for project_id, _ in changed]

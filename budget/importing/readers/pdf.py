@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pdfplumber
 from pdfplumber.utils.exceptions import PdfminerException
 
-from budget.readers.base import binary, clean, failed, trimmed
+from budget.importing.readers.base import binary, clean, failed, trimmed
 
 MAX_PDF_PAGES = 500
 HEADER_ROWS = 3  # a repeated header is at most this many rows

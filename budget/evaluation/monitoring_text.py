@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from budget import monitoring
+from budget.evaluation import monitoring
 
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from defusedxml.common import DefusedXmlException
 from lxml import etree
 
-from budget.problems import ImportFailed, Problem
+from budget.importing.problems import ImportFailed, Problem
 
 # PDFs whose fonts map glyphs to the CJK Radicals Supplement give these for the ordinary
 # characters they look like. NFKC maps every Kangxi radical (U+2F00-U+2FD5) and compatibility

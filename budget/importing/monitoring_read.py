@@ -9,7 +9,7 @@ merged money cells all come out as the same Block list. Pure: no Django.
 import re
 from dataclasses import dataclass, field
 
-from budget.reading import header_key, is_blank, is_footer, read_preamble, split_label
+from budget.importing.reading import header_key, is_blank, is_footer, read_preamble, split_label
 
 # Header text (blanks, a leading "1-6月" and a trailing unit removed) → column role.
 EXACT = {

@@ -25,13 +25,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
-from budget import indicators as grammar
-from budget import self_evaluation
+from budget.importing import indicators as grammar
+from budget.importing import self_evaluation
 from budget.caching import bump_data_version
-from budget.importer import header_key, locate_header
-from budget.problems import ImportFailed, Problem, ProblemList
-from budget.reading import department_lock, is_blank, read_preamble, resolve_year
-from budget.readers import open_table
+from budget.importing.importer import header_key, locate_header
+from budget.importing.problems import ImportFailed, Problem, ProblemList
+from budget.importing.reading import department_lock, is_blank, read_preamble, resolve_year
+from budget.importing.readers import open_table
 
 WAN = Decimal(10000)
 
@@ -207,7 +207,7 @@ def _save(updates, roles, money_fields, name, user):
 
 def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
     """What a dry run would write, field by field against the stored values (one query per model)."""
-    from budget.layouts import fmt
+    from budget.importing.layouts import fmt
     from budget.models import Indicator, Project
 
     def text(value):

@@ -40,8 +40,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from budget import indicators as grammar
-from budget.review import finding, kind
+from budget.importing import indicators as grammar
+from budget.evaluation.review import finding, kind
 from budget.wording import where_params
 
 DEFAULTS = {

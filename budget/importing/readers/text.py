@@ -6,7 +6,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 
-from budget.readers.base import binary, clean, failed, trimmed
+from budget.importing.readers.base import binary, clean, failed, trimmed
 
 _CHUNK = 1024 * 1024
 _SNIFF_LINES = 100

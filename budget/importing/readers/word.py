@@ -15,7 +15,7 @@ import docx
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from budget.readers.base import XML_ENTITIES, binary, clean, failed, trimmed, xml_attack
+from budget.importing.readers.base import XML_ENTITIES, binary, clean, failed, trimmed, xml_attack
 
 MAX_COLUMNS = 63  # Word's own limit for a table
 NOT_DOCX = "不是有效的 .docx 文件(无法读取文档)；请在 Word 中重新保存后再导入"

@@ -7,7 +7,7 @@ actuals.py (self-evaluation) share these so that one file reads alike whichever 
 
 import re
 
-from budget import indicators as grammar
+from budget.importing import indicators as grammar
 
 # Column roles, recognised by meaning: header text (spaces and a trailing "(万元)" removed) → role.
 ROLE_SYNONYMS = {

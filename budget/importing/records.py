@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from budget import indicators as grammar
+from budget.importing import indicators as grammar
 
 
 @dataclass(slots=True)
@@ -80,7 +80,7 @@ class ImportResult:
     unchanged: bool
     written: bool
     kept_actuals: int = 0  # self-evaluation entries carried over to the new edition
-    differences: list = field(default_factory=list)  # budget/differences.py, on a dry run of a re-import
+    differences: list = field(default_factory=list)  # budget/importing/differences.py, on a dry run of a re-import
 
     def summary(self) -> str:
         t = self.table

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.translation import gettext as _, gettext_lazy
 
-from budget import indicators as grammar
+from budget.importing import indicators as grammar
 from budget.charts import target_text
 from budget.entry_admin import target_of_text
 from budget.models import Indicator
@@ -68,7 +68,7 @@ class PasteForm(forms.ModelForm):
 
 def add_pasted(project, items, unread) -> int:
     """Append the read indicators to the project (categories matched as on import); keep what was not read."""
-    from budget.writer import _Categories
+    from budget.importing.writer import _Categories
 
     if not items and not unread:
         return 0

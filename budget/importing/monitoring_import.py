@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from budget import monitoring
-from budget.actuals import name_key, parse_number
+from budget.evaluation import monitoring
+from budget.importing.actuals import name_key, parse_number
 from budget.caching import bump_data_version
-from budget.monitoring_read import MonitoringReader
-from budget.problems import ImportFailed, Problem, ProblemList
-from budget.reading import department_lock, is_blank, resolve_year
-from budget.readers import open_table
+from budget.importing.monitoring_read import MonitoringReader
+from budget.importing.problems import ImportFailed, Problem, ProblemList
+from budget.importing.reading import department_lock, is_blank, resolve_year
+from budget.importing.readers import open_table
 
 AMOUNT_FIELDS = {"budget_initial": "年初预算数", "adjustment": "年度预算调整", "budget_adjusted": "调整后预算数",
                  "executed": "执行数", "forecast": "全年预计执行数"}
@@ -88,7 +88,7 @@ def _table(reading, department, year, problem):
     tables = BudgetTable.objects.filter(year=year, kind=BudgetTable.Kind.PROJECT_TARGETS).select_related("department")
     wanted = department or reading.department
     if wanted:
-        from budget.indicators import split_code
+        from budget.importing.indicators import split_code
         key = name_key(split_code(wanted)[1])
         found = [t for t in tables if name_key(t.department.name) == key]
         if not found:
@@ -217,7 +217,7 @@ def _write(reports, month, name):
 
 def figures(report, rows) -> monitoring.ProjectFigures:
     """The rule's input from a report and its indicator rows (saved or not)."""
-    from budget.indicators import parse_target
+    from budget.importing.indicators import parse_target
 
     indicators = []
     for row in rows:

@@ -23,11 +23,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from budget.readers.base import binary, display_name, failed
-from budget.readers.pdf import pdf_rows
-from budget.readers.sheets import ENCRYPTED, xls_rows, xlsx_rows, xlsx_sheet_names
-from budget.readers.text import open_text, text_rows
-from budget.readers.word import docx_rows
+from budget.importing.readers.base import binary, display_name, failed
+from budget.importing.readers.pdf import pdf_rows
+from budget.importing.readers.sheets import ENCRYPTED, xls_rows, xlsx_rows, xlsx_sheet_names
+from budget.importing.readers.text import open_text, text_rows
+from budget.importing.readers.word import docx_rows
 
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # for .docx too: both are zip archives of XML
 # Real workbooks deflate 5-20x; a zip bomb is hundreds or thousands. Small archives are harmless

@@ -11,13 +11,13 @@ from datetime import date, datetime, time
 import openpyxl
 import xlrd
 
-from budget.readers.base import XML_ENTITIES, binary, clean, failed, trimmed, xml_attack
-from budget.readers.numfmt import format_datetime, format_number, is_date_format
+from budget.importing.readers.base import XML_ENTITIES, binary, clean, failed, trimmed, xml_attack
+from budget.importing.readers.numfmt import format_datetime, format_number, is_date_format
 
 # openpyxl parses through defusedxml only when it is installed and not switched off by
 # OPENPYXL_DEFUSEDXML=False; without it a crafted .xlsx could expand entities until memory runs out.
 if not openpyxl.DEFUSEDXML:
-    raise ImportError("budget.readers needs defusedxml installed and OPENPYXL_DEFUSEDXML left unset")
+    raise ImportError("budget.importing.readers needs defusedxml installed and OPENPYXL_DEFUSEDXML left unset")
 
 # Built-in formats Chinese Excel shows as dates and times but that openpyxl knows only as General.
 CJK_BUILTIN_FORMATS = {

@@ -13,7 +13,7 @@ anywhere cannot be read by guessing.
 import re
 from dataclasses import dataclass, field
 
-from budget.reading import STAMP, SYNONYM_ROLE, header_key, is_footer, label_value, split_label
+from budget.importing.reading import STAMP, SYNONYM_ROLE, header_key, is_footer, label_value, split_label
 
 FORM_LABELS = {
     "project": ["项目名称", "项目支出名称", "专项(项目)名称", "专项名称"],
@@ -350,7 +350,7 @@ def form_amount(fact: Fact, factor, problem) -> tuple:
     """(amount in 万元, note): `250万` → 250; `854万(…)` → 854 with "(…)" kept as the note."""
     from decimal import Decimal, InvalidOperation
 
-    from budget.reading import is_blank
+    from budget.importing.reading import is_blank
 
     text = fact.value.strip()
     if is_blank(text):

@@ -14,16 +14,16 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from budget import indicators as grammar
-from budget.form_tables import FormTables
-from budget.forms_layout import FormSplitter, has_form_labels, looks_like_form
-from budget.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Reader
-from budget.problems import ImportFailed, Problem
-from budget.readers import open_table
-from budget.reading import (  # noqa: F401 (header_key and split_label are re-exported)
+from budget.importing import indicators as grammar
+from budget.importing.form_tables import FormTables
+from budget.importing.forms_layout import FormSplitter, has_form_labels, looks_like_form
+from budget.importing.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Reader
+from budget.importing.problems import ImportFailed, Problem
+from budget.importing.readers import open_table
+from budget.importing.reading import (  # noqa: F401 (header_key and split_label are re-exported)
     ROLE_SYNONYMS, SYNONYM_ROLE, department_note, header_key, read_preamble, resolve_year, split_label,
 )
-from budget.records import ImportResult, ParsedFlag, ParsedTable
+from budget.importing.records import ImportResult, ParsedFlag, ParsedTable
 
 HEADER_SCAN_ROWS = 30
 FORM_SCAN_ROWS = 200
@@ -227,7 +227,7 @@ def _chain(first, then):
 
 def import_table(source, *, filename=None, year=None, department=None, lenient=False, dry_run=False,
                  user=None, progress=None) -> ImportResult:
-    from budget import writer
+    from budget.importing import writer
 
     with cyclic_gc_paused():
         parsed = parse_table(source, filename=filename, year=year, department=department, lenient=lenient,

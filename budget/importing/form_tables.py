@@ -9,13 +9,13 @@ import hashlib
 import re
 from decimal import Decimal
 
-from budget.forms_layout import (
+from budget.importing.forms_layout import (
     HALF, DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, money_columns, split_form_code,
 )
-from budget.indicators import clean_name
-from budget.layouts import Columns, LayoutReader, cell, continued
-from budget.reading import SYNONYM_ROLE, department_note, header_key, is_blank, read_preamble, resolve_year
-from budget.records import ParsedFlag, ParsedProject, ParsedTable, ParsedUnit
+from budget.importing.indicators import clean_name
+from budget.importing.layouts import Columns, LayoutReader, cell, continued
+from budget.importing.reading import SYNONYM_ROLE, department_note, header_key, is_blank, read_preamble, resolve_year
+from budget.importing.records import ParsedFlag, ParsedProject, ParsedTable, ParsedUnit
 
 OVERALL_PROJECT = "部门整体支出"
 GRID_ROLES = ("level1", "level2", "level3", "value", "period_value", "measure", "nature", "weight", "direction")

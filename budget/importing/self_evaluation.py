@@ -8,9 +8,9 @@ a project whose targets were never imported brings them too: its grid holds the 
 
 from decimal import Decimal
 
-from budget.form_tables import TOTAL_ROW, read_money
-from budget.forms_layout import FormSplitter, label_of, split_form_code
-from budget.problems import Problem
+from budget.importing.form_tables import TOTAL_ROW, read_money
+from budget.importing.forms_layout import FormSplitter, label_of, split_form_code
+from budget.importing.problems import Problem
 
 MONEY_FIELDS = {"initial": "budget_initial", "adjusted": "budget_adjusted", "executed": "executed"}
 # The goal block's result column: kept on the project as written, under its label.
@@ -56,8 +56,8 @@ def apply_money(project, money: dict, results: dict | None = None) -> list[str]:
 
 def bring_targets(source, filename, *, year, department, user):
     """The targets of a form whose project has none yet, imported from the same file."""
-    from budget import writer
-    from budget.importer import parse_table
+    from budget.importing import writer
+    from budget.importing.importer import parse_table
 
     parsed = parse_table(source, filename=filename, year=year, department=department)
     return writer.write(parsed, user=user)

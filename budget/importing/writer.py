@@ -13,10 +13,12 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.utils import timezone
 
-from budget import identity, review, workflow
-from budget import indicators as grammar
-from budget.reading import department_lock
-from budget.records import ImportResult, ParsedTable
+from budget.importing import identity
+from budget.evaluation import review
+from budget import workflow
+from budget.importing import indicators as grammar
+from budget.importing.reading import department_lock
+from budget.importing.records import ImportResult, ParsedTable
 from budget.models import (
     BudgetTable,
     Department,
@@ -37,13 +39,13 @@ def category_key(name: str) -> str:
 
 
 def parsed_fingerprints(parsed: ParsedTable) -> list[str]:
-    """Each parsed project's fingerprint (budget/identity.py), in table order."""
+    """Each parsed project's fingerprint (budget/importing/identity.py), in table order."""
     return [identity.parsed_fingerprint(p, parsed.sources) for p in parsed.projects]
 
 
 def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
     # Imported here: reimport builds on this module's row writers.
-    from budget import reimport
+    from budget.importing import reimport
 
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -218,7 +220,7 @@ def _insert(parsed: ParsedTable, user):
 
 
 class _ReviewedIndicator:
-    """A parsed indicator as review.refresh_table would read it back from the database."""
+    """A parsed indicator as applying.refresh_table would read it back from the database."""
 
     __slots__ = ("seq", "name", "level1_label", "level2_label", "level2", "period_value", "annual_value",
                  "target_value", "target_unit", "comparator")
@@ -235,7 +237,7 @@ class _ReviewedIndicator:
 
 def _reviews(parsed: ParsedTable, pairs, level2: dict) -> tuple[list, Decimal | None]:
     """Each project's (score, findings as JSON) and the table's score, from the parsed rows, exactly as
-    review.refresh_table computes them from the stored ones — so an import writes the review with the rows."""
+    applying.refresh_table computes them from the stored ones — so an import writes the review with the rows."""
     # kind() reads level2.level1.kind and falls back to the label's words, as for a stored indicator.
     seen = {key: SimpleNamespace(name=category.name, level1=SimpleNamespace(kind=level1.kind))
             for key, (category, level1) in level2.items()}
