@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -76,6 +77,9 @@ class BudgetTable(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.year}"
+
+    def get_absolute_url(self):  # either kind: the department-wide table is shown on the same page
+        return reverse("budget:department", args=[self.department_id, self.year])
 
 
 class FundingUnit(models.Model):
@@ -161,6 +165,9 @@ class Project(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("budget:project", args=[self.pk])
 
     def clean(self):
         # The database refuses it too (migration 0008: a foreign key on (unit, table)); this says it in words.

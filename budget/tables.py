@@ -1,4 +1,4 @@
-"""django-tables2 tables: the department's projects and the indicator explorer."""
+"""django-tables2 tables: the overview's tables, the department's projects and the indicator explorer."""
 
 from types import SimpleNamespace
 
@@ -6,11 +6,12 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from budget import charts, peers
 from budget.evaluation import scoring
 from budget.marking import marked, snippet
-from budget.models import Indicator, Project
+from budget.models import BudgetTable, Indicator, Project
 from budget.peer_views import peer_link
 from budget.templatetags.budget_format import amount, points, target
 from budget.wording import known
@@ -36,6 +37,42 @@ class ScoreColumn(tables.Column):
 
     def render(self, value):
         return points(value)
+
+
+class OverviewTable(tables.Table):
+    """The overview's departments: one row per table with its funding, counts and latest monitoring month.
+
+    Sorting is offered where PostgreSQL answers from the tables alone or one table's rows by index; the
+    indicator counts and funding sums would read every indicator or funding row of the year to sort a page.
+    """
+
+    department = tables.Column(verbose_name=_("部门"), accessor="department__name",
+                               linkify=lambda record: record.get_absolute_url(),
+                               order_by=("department__name", "-year"))
+    year = tables.Column(verbose_name=_("年度"), order_by=("year", "department__name"))
+    total = AmountColumn(verbose_name=_("总计(万元)"), order_by=("total", "department__name"))
+    project_count = CountColumn(verbose_name=pgettext_lazy("plural", "项目"), order_by=("project_count", "department__name"))
+    indicator_count = CountColumn(verbose_name=_("指标"), orderable=False)
+    numeric_count = CountColumn(verbose_name=_("数值目标"), orderable=False)
+    flag_count = CountColumn(verbose_name=pgettext_lazy("plural", "提示"), order_by=("flag_count", "department__name"))
+    lights = tables.TemplateColumn(template_name="budget/_lights.html", verbose_name=_("运行监控"), orderable=False,
+                                   attrs={"td": {"class": "lights"}})
+
+    class Meta:
+        model = BudgetTable
+        fields = ()
+        attrs = {"class": "data", "id": "tables"}
+
+    def __init__(self, data, *, sources=(), **kwargs):
+        # One amount column per funding source, right after the total; the view hides those a page has no money in.
+        columns = [(f"source_{n}", AmountColumn(verbose_name=known(name), orderable=False))
+                   for n, name in enumerate(sources)]
+        sequence = ("department", "year", "total", *(c for c, _ in columns), "project_count", "indicator_count",
+                    "numeric_count", "flag_count", "lights")
+        super().__init__(data, extra_columns=columns, sequence=sequence, **kwargs)
+
+    def render_flag_count(self, value):
+        return format_html('<span class="badge warning">{}</span>', value) if value else "0"
 
 
 class ProjectTable(tables.Table):
