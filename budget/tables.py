@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -15,10 +14,6 @@ from budget.models import BudgetTable, Indicator, Project
 from budget.peer_views import peer_link
 from budget.templatetags.budget_format import amount, points, target
 from budget.wording import known
-
-
-def project_url(record):
-    return reverse("budget:project", args=[getattr(record, "project_id", None) or record.pk])
 
 
 class AmountColumn(tables.Column):
@@ -46,8 +41,8 @@ class OverviewTable(tables.Table):
     indicator counts and funding sums would read every indicator or funding row of the year to sort a page.
     """
 
-    department = tables.Column(verbose_name=_("部门"), accessor="department__name",
-                               linkify=lambda record: record.get_absolute_url(),
+    # linkify: a Department has no page of its own, so the row's BudgetTable.get_absolute_url.
+    department = tables.Column(verbose_name=_("部门"), accessor="department__name", linkify=True,
                                order_by=("department__name", "-year"))
     year = tables.Column(verbose_name=_("年度"), order_by=("year", "department__name"))
     total = AmountColumn(verbose_name=_("总计(万元)"), order_by=("total", "department__name"))
@@ -77,7 +72,7 @@ class OverviewTable(tables.Table):
 
 class ProjectTable(tables.Table):
     unit = tables.Column(verbose_name=_("资金使用单位"), accessor="unit__name", order_by=("unit__position", "position"))
-    name = tables.Column(linkify=project_url)
+    name = tables.Column(linkify=True)  # Project.get_absolute_url
     total = AmountColumn(verbose_name=_("总计(万元)"))
     indicator_count = CountColumn(verbose_name=_("指标数"))
     numeric_count = CountColumn(verbose_name=_("数值目标"))
@@ -102,7 +97,8 @@ class ProjectTable(tables.Table):
 class IndicatorTable(tables.Table):
     department = tables.Column(verbose_name=_("部门"), accessor="project__table__department__name")
     year = tables.Column(verbose_name=_("年度"), accessor="project__table__year")
-    project = tables.Column(verbose_name=_("项目"), accessor="project__name", linkify=project_url)
+    project = tables.Column(verbose_name=_("项目"), accessor="project__name",
+                            linkify=lambda record: record.project.get_absolute_url())
     level1 = tables.Column(verbose_name=_("一级指标"), accessor="level2__level1__name",
                            order_by=("level2__level1__code", "level2__level1__name"))
     level2 = tables.Column(verbose_name=_("二级指标"), accessor="level2__name", order_by=("level2__code", "level2__name"))

@@ -102,7 +102,7 @@ def _summary(request, table, by_source) -> dict:
         "review_score": review._text(table.review_score), "status": table.review_status,
         "links": {
             "self": request.build_absolute_uri(reverse("api:table", args=[table.pk])),
-            "page": request.build_absolute_uri(reverse("budget:department", args=[dept.pk, table.year])),
+            "page": request.build_absolute_uri(table.get_absolute_url()),
             "export": request.build_absolute_uri(reverse("budget:download", args=[dept.pk, table.year, "json"])),
         },
     }
@@ -146,7 +146,7 @@ def project(request, project_id: int = Path(..., **ID)):
             "department": {"id": table.department.pk, "name": table.department.name,
                            "code": table.department.code or None},
             "unit": {"id": p.unit.pk, "name": p.unit.name},
-            "links": {"page": request.build_absolute_uri(reverse("budget:project", args=[p.pk])),
+            "links": {"page": request.build_absolute_uri(p.get_absolute_url()),
                       "table": request.build_absolute_uri(reverse("api:table", args=[table.pk]))},
         },
     })
