@@ -190,6 +190,16 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
 # plotly.js is served from the file the plotly package ships: intranets have no CDN.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
+# In production static files are served under content-hashed names (plotly.min.fc03e19a095d.js, 3.5 MB), which
+# whitenoise lets browsers keep for ten years (its immutable-file test), compressed; `make serve` collects them
+# first. With DJANGO_DEBUG (runserver, the tests) files are served from the source folders as they are named there,
+# so nothing needs collecting.
+STATIC_PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else STATIC_PRODUCTION_STORAGE},
+}
 
 LOGIN_URL = "admin:login"
 # Past versions can be read in the admin but not restored: see DepartmentScoped.history_form_view.
