@@ -9,12 +9,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from budget.importing import indicators as grammar
 from budget.importing.layouts import fmt
-from budget.models import Flag, Indicator
+from budget.models import Indicator
 
 # An amount as a clerk types it: 2,616.61 or 2616.61 or 2616.61万 / 2616.61万元 (the tables are in 万元).
 _AMOUNT_SUFFIX = re.compile(r"\s*万元?\s*$")
@@ -110,8 +109,8 @@ def apply_target(indicator: Indicator) -> Indicator:
 
 
 def badge(severity: str) -> str:
-    label = dict(Flag.Severity.choices).get(severity, severity)
-    return format_html('<span class="badge {}">{}</span>', severity, label)
+    """A severity badge as the pages show it (templates/budget/_badge.html)."""
+    return render_to_string("budget/_badge.html", {"severity": severity})
 
 
 class IndicatorForm(forms.ModelForm):

@@ -212,6 +212,8 @@ def test_a_department_wide_table_stands_beside_the_project_table_of_its_year(db,
     section = re.search(r'<section class="card" id="department-targets">(.*?)</section>', page, re.S).group(1)
     assert "171.41" in section and "110.61" in section and "目标1:确保本室各人员工资及福利的发放;<br>" in section
     assert "组织、指导、编纂、督促和检查地方志、年鉴、地情工作" in section and "各类书籍审稿率" in section
+    # The duty's amount, written 49.8 in the source, as every amount on the pages is written.
+    assert "<td>地情、市志编纂与年鉴出版经费</td><td class=\"num\">49.80</td>" in section
     assert "道路养护" not in section
     overview = exporter.json_document(year=2019)["tables"]
     assert [t["kind"] for t in overview] == ["project-targets", "department-targets"]
