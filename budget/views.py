@@ -27,7 +27,7 @@ REVIEW_LISTED = 20  # the weakest projects named on the department page; the pro
 INDICATORS_PER_PAGE = 50
 EXPLORER_COUNT_CAP = 1000
 EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bulk files' job, not a request's
-MAX_PER_PAGE = 100  # ?per_page= asks for more rows: at 20,000 one page took 29 s to render
+MAX_PER_PAGE = 100  # ?per_page= must not ask a whole large table onto one page
 
 
 def year_asked(request, years):
@@ -83,7 +83,7 @@ def overview(request):
                           sources=sources)
     BoundedRequestConfig(request, paginate={"per_page": TABLES_PER_PAGE, "paginator_class": CountedPaginator,
                                             "count": summary["count"]}).configure(table)
-    # A page of tables sums the funding of their projects: a 20,000-project table on it costs 60 ms.
+    # A page of tables sums the funding of their projects: a large table on it costs a scan of them.
     key = f"overview:{year}:{','.join(table.order_by or ())}:{table.paginator.per_page}:{table.page.number}"
     rows = caching.cached(key, version, lambda: list(table.page.object_list.data))
     top = caching.cached(f"top:{year}", version,
@@ -205,7 +205,7 @@ class _DepartmentSections:
 
     @cached_property
     def _weakest(self):
-        # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
+        # Ranking reads the findings of every project: cached until the data changes.
         return caching.cached(f"weakest:{self.table.pk}", self.version, lambda: selectors.weakest_projects(
             table_id=self.table.pk, limit=REVIEW_LISTED))
 
