@@ -13,10 +13,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from budget.evaluation import applying
 from budget.importing import identity
-from budget import security, totals
+from budget import formats, security, totals
 from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
 from budget.importing.importer import import_table
-from budget.importing.layouts import fmt
 from budget.models import (
     BudgetTable,
     Department,
@@ -104,7 +103,7 @@ admin.site.index_title = _("数据管理")
 def reconciliation_message(total: Decimal, parts: Decimal) -> str:
     """The same words the importer uses, so a clerk reads one rule everywhere."""
     return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
-        total=fmt(total), parts=fmt(parts), diff=fmt(total - parts)
+        total=formats.amount(total), parts=formats.amount(parts), diff=formats.amount(total - parts)
     )
 
 
@@ -144,7 +143,7 @@ class FundingFormSet(forms.BaseInlineFormSet):
         if parts != project.total:
             kept = [f.cleaned_data for f in self.forms
                     if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")]
-            amounts = "、".join(f"{d['source']} {fmt(d.get('amount') or Decimal(0))}" for d in kept)
+            amounts = "、".join(f"{d['source']} {formats.amount(d.get('amount') or Decimal(0))}" for d in kept)
             raise ValidationError([reconciliation_message(project.total, parts),
                                    _("各资金来源:{amounts}").format(amounts=amounts or "—")])
 
@@ -175,7 +174,7 @@ class FundingUnitInline(ClerkNumbers, admin.TabularInline):
 
     @admin.display(description=_("小计(万元)"))
     def total_amount(self, obj):
-        return fmt(obj.total) if obj and obj.pk else "—"
+        return formats.amount(obj.total) if obj and obj.pk else "—"
 
 
 # -- 导入: the same importer behind an upload page -------------------------------------
@@ -258,7 +257,7 @@ class FundingUnitAdmin(EntryMedia, ClerkNumbers, DepartmentScoped, SimpleHistory
 
     @admin.display(description=_("小计(万元)"), ordering="total")
     def total_amount(self, obj):
-        return fmt(obj.total)
+        return formats.amount(obj.total)
 
     def get_readonly_fields(self, request, obj=None):
         # Its projects belong to its table: a unit cannot move to another one.
@@ -383,7 +382,7 @@ class IndicatorAdmin(EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped
 
     @admin.display(description=_("解析出的目标"))
     def target_display(self, obj):
-        return obj.target_display if obj else ""
+        return formats.target_of(obj) if obj else ""
 
     def save_model(self, request, obj, form, change):
         # The target is read from the value text, as on import: the two cannot disagree.

@@ -105,7 +105,8 @@ def test_amounts_are_read_as_clerks_write_them_and_explanations_kept(db, write_f
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     assert the_project().total == Decimal(total)
     notes = list(Flag.objects.filter(code="amount-note").values_list("message", flat=True))
-    assert notes == ([f"「年度资金总额」{written}: 金额读作 {total} 万元,说明文字保留为「{note}」"] if note else [])
+    # The one note among these is on 854万(…): the amount as finance staff write it.
+    assert notes == ([f"「年度资金总额」{written}: 金额读作 854.00 万元,说明文字保留为「{note}」"] if note else [])
 
 
 def test_an_amount_that_cannot_be_read_is_refused_with_row_and_label(db, write_file):
@@ -138,9 +139,10 @@ def test_the_grid_reads_long_term_and_annual_values_side_by_side_with_unit_natur
     ]
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     road, people = Indicator.objects.order_by("position")
-    assert (road.period_value, road.annual_value, road.target_display, road.extra) == (
-        "360", "120公里", "≥120公里", {"备注": "核心指标"})
-    assert (people.annual_value, people.target_display, people.extra) == ("90%", "≥90%", None)
+    assert (road.period_value, road.annual_value, road.extra) == ("360", "120公里", {"备注": "核心指标"})
+    assert (road.comparator, road.target_value, road.target_unit) == (">=", Decimal(120), "公里")
+    assert (people.annual_value, people.extra) == ("90%", None)
+    assert (people.comparator, people.target_value, people.target_unit) == (">=", Decimal(90), "%")
 
 
 def test_forms_stacked_down_a_sheet_and_one_per_sheet_of_one_department_form_one_table(db, tmp_path):
@@ -260,7 +262,8 @@ def test_a_two_row_value_header_puts_long_term_and_annual_values_apart(db, write
     ]
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     road = Indicator.objects.get()
-    assert (road.period_value, road.annual_value, road.target_display) == ("≥360公里", "≥120公里", "≥120公里")
+    assert (road.period_value, road.annual_value) == ("≥360公里", "≥120公里")
+    assert (road.comparator, road.target_value, road.target_unit) == (">=", Decimal(120), "公里")
 
 
 def test_a_note_after_a_source_amount_is_kept(db, write_file):
@@ -268,7 +271,7 @@ def test_a_note_after_a_source_amount_is_kept(db, write_file):
     rows[6] = ["", "其中:财政拨款", "", "480万480万(省级补助)"]
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     assert list(Flag.objects.filter(code="amount-note").values_list("row", "message")) == [
-        (7, "「财政拨款」480万480万(省级补助): 金额读作 480 万元,说明文字保留为「480万(省级补助)」")]
+        (7, "「财政拨款」480万480万(省级补助): 金额读作 480.00 万元,说明文字保留为「480万(省级补助)」")]
 
 
 def test_the_table_export_of_a_department_wide_table_imports_back_as_one(db, tmp_path):
@@ -344,7 +347,7 @@ def test_the_downloads_of_a_department_with_both_tables(db, client, tmp_path):
     tables = json.loads(body)["tables"]
     assert [(t["kind"], t["funding"]["total"]) for t in tables] == [
         ("project-targets", "500.00"), ("department-targets", "171.41")]
-    assert tables[1]["overall"]["funding"]["by_purpose"] == {"项目支出": "60.8", "基本支出": "110.61"}
+    assert tables[1]["overall"]["funding"]["by_purpose"] == {"项目支出": "60.80", "基本支出": "110.61"}
     text = b"".join(client.get(reverse("budget:download", args=[pk, 2019, "txt"])).streaming_content).decode()
     assert "道路养护" in text and "部门整体支出" not in text
 

@@ -207,11 +207,11 @@ def _save(updates, roles, money_fields, name, user):
 
 def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
     """What a dry run would write, field by field against the stored values (one query per model)."""
-    from budget.importing.layouts import fmt
+    from budget.formats import amount
     from budget.models import Indicator, Project
 
     def text(value):
-        return "—" if value in (None, "") else fmt(value) if isinstance(value, Decimal) else str(value)
+        return "—" if value in (None, "") else amount(value) if isinstance(value, Decimal) else str(value)
 
     out = []
     labels = {"actual_value": "实际完成值", "deviation_reason": "偏差原因", "actual_points": "评价得分"}

@@ -9,6 +9,7 @@ import hashlib
 import re
 from decimal import Decimal
 
+from budget import formats
 from budget.importing.forms_layout import (
     HALF, DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, money_columns, split_form_code,
 )
@@ -138,7 +139,7 @@ class FormTables:
         project = ParsedProject(name, code, row, total, funding, goal=goal, period_goal=period, attributes=attributes)
         for fact, amount, text in notes:
             self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{fact.label}」{fact.value}: 金额读作 "
-                                                f"{amount:f} 万元,说明文字保留为「{text}」", fact.row, name))
+                                                f"{formats.amount(amount)} 万元,说明文字保留为「{text}」", fact.row, name))
         if total_fact is None and not department_kind:
             self.reader.problem(row, "年度资金总额", None, "这张表单没有资金总额(年度资金总额 / 项目金额 …)")
         if len(self.reader.problems) == known_problems:  # an amount that could not be read adds up to nothing
@@ -254,7 +255,7 @@ class FormTables:
                 duty = {key: cell(cells, i) for key, i in columns.items()}
                 if any(duty.values()):
                     duties.append(duty)
-        return {"by_purpose": {k: f"{v.normalize():f}" for k, v in by_purpose.items()}, "duties": duties}
+        return {"by_purpose": {k: formats.number(v) for k, v in by_purpose.items()}, "duties": duties}
 
 
 
