@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from budget.evaluation import monitoring
+from budget.formats import LOWER_IS_BETTER
 from budget.importing.actuals import name_key, parse_number
 from budget.caching import bump_data_version
 from budget.importing.monitoring_read import MonitoringReader
@@ -227,7 +228,7 @@ def figures(report, rows) -> monitoring.ProjectFigures:
         if value and value.unit and ind.target_unit and value.unit != ind.target_unit:
             value = None
         indicators.append(monitoring.IndicatorFigures(
-            name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in ("<=", "<"),
+            name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in LOWER_IS_BETTER,
             value=value.value if value else None, likelihood=row.likelihood, causes=row.deviation_causes))
     return monitoring.ProjectFigures(report.month, report.budget_initial, report.budget_adjusted, report.executed,
                                      report.forecast, indicators)
