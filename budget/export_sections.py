@@ -1,6 +1,6 @@
 """The export's sections added by later features (export-format.md): a project's and a table's `review`,
-an indicator's `actual` and a project's `self_evaluation`, `monitoring` of projects and indicators, the
-latest month's columns of a sheet row; and the review opinion (审核意见书) as a workbook.
+an indicator's `actual` and a project's `self_evaluation`, `monitoring` of projects and indicators, and the
+latest month's columns of a sheet row.
 
 They live with the exporter, not with the rules: budget/evaluation/ judges (findings, scores, warnings) and
 knows nothing of files; this module writes what it judged the way the export format says.
@@ -8,13 +8,9 @@ knows nothing of files; this module writes what it judged the way the export for
 
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from budget import formats, wording
-from budget.evaluation import monitoring, opinion
+from budget.evaluation import monitoring
 from budget.evaluation.monitoring_text import message
-from budget.formats import inert
-from budget.models import TableReview
 
 # -- review ----------------------------------------------------------------------------------
 
@@ -109,31 +105,3 @@ def latest_cells(latest) -> list:
     rate = "" if rate is None else Decimal(formats.rounded(rate))  # as the JSON export's execution_rate
     return [month, cell_number(budget), cell_number(executed), rate,
             cell_number(forecast), light, codes or "", value or "", likelihood or ""]
-
-
-# -- the review opinion ----------------------------------------------------------------------
-
-
-def opinion_xlsx(doc, out) -> None:
-    """The review opinion (budget.evaluation.opinion.OpinionDocument) as a workbook: the facts, the opinions, the
-    history; text cells made inert as in every export."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("审核意见书"))
-    table = doc.table
-    for label, value in ((_("部门"), table.department.name), (_("预算年度"), table.year),
-                         (_("审核状态"), str(doc.status_label)), (_("审核得分"), doc.score), (_("等级"), doc.grade),
-                         (_("审核人"), doc.reviewer), (_("日期"), doc.reviewed_at)):
-        sheet.append([label, inert(value) if isinstance(value, str) else value])
-    sheet.append([])
-    sheet.append([_("序号"), _("项目"), _("指标"), _("审核意见"), _("提出人"), _("时间"), _("已修改")])
-    for n, c in enumerate(doc.opinions, 1):
-        sheet.append([n, inert(c.project) or _("(整表)"), inert(c.indicator), inert(c.text), inert(c.by),
-                      opinion.when(c.at), _("是") if c.resolved else _("否")])
-    history = book.create_sheet(_("审核记录"))
-    history.append([_("时间"), _("操作人"), _("原状态"), _("新状态"), _("说明")])
-    for e in doc.history:
-        history.append([opinion.when(e.at), inert(e.by), str(TableReview.Status(e.from_status).label),
-                        str(TableReview.Status(e.to_status).label), inert(e.comment)])
-    book.save(out)

@@ -14,11 +14,11 @@ from budget import formats, selectors, workflow
 from budget.evaluation import scoring
 from budget.export_sections import (LATEST_HEADER, actual_dict, cell_number, indicator_monitoring, latest_cells,
                                     project_monitoring, project_review_dict, self_evaluation_dict, table_review_dict)
-from budget.formats import inert
 from budget.importing import indicators as grammar
 from budget.models import BudgetTable, Indicator
 
 FORMAT = "budget-performance-targets/1"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def funding_dict(total, by_source: dict) -> dict:
@@ -174,6 +174,13 @@ LEFT JOIN budget_indicatorprogress ip ON ip.report_id = m.id AND ip.indicator_id
 WHERE p.table_id = %(table)s
 ORDER BY u.position, p.position, i.position
 """
+
+
+def inert(value):
+    """A text cell starting with = + - @ or a tab would run as a formula in a spreadsheet; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
 
 
 def indicator_rows(*, year=None, department=None):

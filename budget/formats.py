@@ -16,7 +16,6 @@ LOWER_IS_BETTER = ("<=", "<")
 # A target as a page writes it: "=" goes without a sign (a bare 22天 is a quantity to reach).
 SYMBOLS = {">=": "≥", "<=": "≤", "=": "", ">": ">", "<": "<"}
 CENT = Decimal("0.01")
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def decimal(value) -> Decimal | None:
@@ -111,10 +110,3 @@ def rounded(value: Decimal | None) -> str | None:
     """Rounded half up to cents without trailing zeros, as monitoring.md writes rates and a warning's figures:
     "37.5", "40"."""
     return None if value is None else number(value.quantize(CENT, ROUND_HALF_UP))
-
-
-def inert(value):
-    """A text cell starting with = + - @ or a tab would run as a formula in a spreadsheet; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value

@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from budget import caching, export_sections, formats, peers, selectors, views, wording, workflow, worklist
-from budget.evaluation import opinion
+from budget import caching, formats, opinion, peers, selectors, views, wording, workflow, worklist
 from budget.models import BudgetTable, Indicator, Project, TableReview
 
 TABLES_PER_PAGE = 100
@@ -221,7 +220,7 @@ def opinion_view(request, pk, year):
 def opinion_xlsx(request, pk, year):
     table = _table(request, pk, year)
     body = io.BytesIO()
-    export_sections.opinion_xlsx(opinion.document(table), body)
+    opinion.xlsx(opinion.document(table), body)
     response = HttpResponse(body.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(
