@@ -4,6 +4,7 @@ same figure two ways.
 
 Two audiences: people read amounts as finance staff write them (`2,616.61` 万元, `≥120,000宗`); files and
 exports carry exact decimals without grouping (`"2616.61"`, export-format.md), which a program reads back.
+What is rounded is rounded half up (四舍五入), as finance tables round: Python's own format rounds half to even.
 Pure: no Django, no database.
 """
 
@@ -15,7 +16,7 @@ PERCENT_UNITS = ("%", "百分比")
 LOWER_IS_BETTER = ("<=", "<")
 # A target as a page writes it: "=" goes without a sign (a bare 22天 is a quantity to reach).
 SYMBOLS = {">=": "≥", "<=": "≤", "=": "", ">": ">", "<": "<"}
-CENT = Decimal("0.01")
+CENT, TENTH = Decimal("0.01"), Decimal("0.1")
 
 
 def decimal(value) -> Decimal | None:
@@ -69,23 +70,23 @@ def target_of(indicator) -> str:
 
 def points(value: Decimal | None) -> str | None:
     """Scores and points with two decimals, rounded half up as the scoring rules round them: 18.75."""
-    return None if value is None else f"{value.quantize(CENT, ROUND_HALF_UP):.2f}"
+    return None if value is None else f"{value.quantize(CENT, ROUND_HALF_UP):f}"
 
 
 def percent(value: Decimal) -> str:
     """A percent with one decimal: 108.3%, 1,250.0%."""
-    return f"{value:,.1f}%"
+    return f"{value.quantize(TENTH, ROUND_HALF_UP):,f}%"
 
 
 def share(part: Decimal, whole: Decimal) -> str:
     """part as a percentage of whole: 7.6%, or 0.04% when one decimal would show a small share as nothing."""
     value = part * 100 / whole
-    return f"{value:.2f}%" if 0 < value < 1 else f"{value:.1f}%"
+    return f"{value.quantize(CENT if 0 < value < 1 else TENTH, ROUND_HALF_UP):f}%"
 
 
 def signed_percent(value: Decimal) -> str:
     """A change in percent with its sign: +12.5%, −3.0%, 0.0%."""
-    return f"+{value:,.1f}%" if value > 0 else f"−{-value:,.1f}%" if value < 0 else "0.0%"
+    return "+" + percent(value) if value > 0 else "−" + percent(-value) if value < 0 else percent(value)
 
 
 # -- for files: None stays None (JSON null) ---------------------------------------------------

@@ -109,3 +109,11 @@ def test_what_an_export_writes_reads_back_as_the_same_amount(value):
     assert Decimal(formats.exact_amount(value)) == value
     assert Decimal(formats.number(value)) == value
     assert Decimal(formats.amount(value).replace(",", "")) == value
+
+
+@pytest.mark.parametrize("write, value, text", [
+    (formats.percent, "108.25", "108.3%"), (formats.percent, "0.05", "0.1%"), (formats.points, "0.005", "0.01"),
+    (formats.signed_percent, "-2.25", "−2.3%"), (formats.rounded, "0.125", "0.13"),
+])
+def test_figures_are_rounded_half_up_as_finance_tables_round(write, value, text):
+    assert write(D(value)) == text
