@@ -23,9 +23,6 @@ READS_NUMBER_FORMATS = importlib.util.find_spec("budget.importing.readers.numfmt
 PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets", "cq-fengjie-2023-approval",
                      "hb-qingshan-2020-rural-schools",
                      "gd-dongguan-2019-approval"}  # 284500.00 stored as a number formatted 0.00
-# The corpus's xlsx stores the published text "=10个" as a formula without a cached value (tests/data/real/build.py);
-# the CSV edition holds the text.
-FORMULA_IN_FIXTURE = {"hn-nanyue-2018-asset-income"}
 # Shapes the form reader does not read yet (it refuses them with the row and label it did not know).
 NOT_READ_YET = {
     # The facts keep 指标值 as written with 指标性质 / 度量单位 as extra columns; layout 2 joins a bare number
@@ -49,8 +46,6 @@ def cases():
                 marks.append(pytest.mark.xfail(reason="number formats are read in branch containers", strict=True))
             if path.stem in NOT_READ_YET:
                 marks.append(pytest.mark.xfail(reason=NOT_READ_YET[path.stem], strict=True))
-            if ext == "xlsx" and path.stem in FORMULA_IN_FIXTURE:
-                marks.append(pytest.mark.xfail(reason="the fixture stores =10个 as a formula", strict=True))
             yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
 
 

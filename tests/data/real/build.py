@@ -271,6 +271,10 @@ def put(ws, r, c, text, percent):
         cell.number_format = "0" + ("." + "0" * decimals if decimals else "") + "%"
     elif text:
         cell.value = text
+        if text.startswith("="):
+            # A published "=10个" is text ("equal to 10个"): openpyxl would store it as a formula that no
+            # program computed, which no clerk's sheet holds (Excel does not accept =10个 as a formula).
+            cell.data_type = "s"
     if "\n" in text:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
