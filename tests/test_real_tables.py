@@ -23,12 +23,6 @@ READS_NUMBER_FORMATS = importlib.util.find_spec("budget.importing.readers.numfmt
 PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets", "cq-fengjie-2023-approval",
                      "hb-qingshan-2020-rural-schools",
                      "gd-dongguan-2019-approval"}  # 284500.00 stored as a number formatted 0.00
-# Shapes the form reader does not read yet (it refuses them with the row and label it did not know).
-NOT_READ_YET = {
-    # The facts keep 指标值 as written with 指标性质 / 度量单位 as extra columns; layout 2 joins a bare number
-    # and its unit (95 + % → 95%) and reads 指标性质 as the comparator, as tests/test_importer.py specifies.
-    "sc-jingyan-2023-indicator-rows": "layout 2 joins 指标值 and 度量单位 where the facts keep them apart",
-}
 
 
 STRUCTURED_LABELS = {label for role, labels in FORM_LABELS.items() if role != "attribute" for label in labels} | {
@@ -44,8 +38,6 @@ def cases():
             marks = []
             if ext == "xlsx" and path.stem in PERCENT_AS_NUMBER and not READS_NUMBER_FORMATS:
                 marks.append(pytest.mark.xfail(reason="number formats are read in branch containers", strict=True))
-            if path.stem in NOT_READ_YET:
-                marks.append(pytest.mark.xfail(reason=NOT_READ_YET[path.stem], strict=True))
             yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
 
 

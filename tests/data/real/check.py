@@ -24,9 +24,16 @@ def squash(text):
 DECORATION = re.compile(r"[★*]|^指标\d+:?|[(][^()]*\*\*[^()]*[)]|[≥<]\*\*\S*$|[(]\d+分[)]$")
 
 
+UNIT_COLUMNS = {"度量单位", "计量单位"}
+
+
 def cells_of(txt):
-    """Every cell of the table, whitespace removed, with and without decoration."""
-    cells = {squash(cell) for line in txt.splitlines() for cell in line.split("|")}
+    """Every cell of the table, whitespace removed, with and without decoration; a number in 指标值 with
+    its unit in the 度量单位 / 计量单位 column beside it is one value too (`95` + `%` is `95%`)."""
+    rows = [line.split("|") for line in txt.splitlines()]
+    cells = {squash(cell) for row in rows for cell in row}
+    units = {i for row in rows for i, cell in enumerate(row) if squash(cell) in UNIT_COLUMNS and i}
+    cells |= {squash(row[i - 1] + row[i]) for row in rows for i in units if row[i - 1] and row[i]}
     return cells | {DECORATION.sub("", cell) for cell in cells}
 
 
