@@ -32,6 +32,9 @@ def workbook(path, *sheets, merges=()):
         sheet = book.create_sheet(f"项目{index + 1}")
         for row in rows:
             sheet.append([c if c != "" else None for c in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a published "=10个" is text, as in a clerk's sheet, not a formula
     for index, cells in merges:
         book.worksheets[index].merge_cells(cells)
     book.save(path)
