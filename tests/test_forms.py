@@ -358,3 +358,46 @@ def test_a_given_department_does_not_take_the_code_of_the_department_the_form_na
     assert (table.department.name, table.department.code) == ("某县交通局", "")
     assert table.flags.get(code="department-differs").message == (
         "文件中的部门名称「某县交通运输局」与指定的部门「某县交通局」不同,已按指定的部门导入")
+
+
+# A form whose budget is a table of its items and whose grid has two category columns (the Hubei 市直 template).
+ITEMS_FORM = [
+    ["某市2022年市直部门预算项目支出绩效目标表"],
+    ["项目名称", "办公楼运行保障"],
+    ["项目类别", "本级支出项目", "项目性质", "持续性项目"],
+    ["项目预算成本构成", "金额", "测算(公式)依据", "2021年实际执行数"],
+    ["保安服务费", "191", "依据招标文件", "191"],
+    ["水电费", "524", "据实结算", "504.55"],
+    ["合计", "715", "", "695.55"],
+    ["绩效目标", "服务对象满意"],
+    ["绩效指标", "", "", "", "保障绩效目标实现措施"],
+    ["一级指标", "二级指标", "绩效标准", "当年预期实现值"],
+    ["数量指标", "维修次数", "反映维修情况", "≥280次", "专人负责"],
+    ["服务对象满意度指标", "服务对象满意度", "", "≥90%"],
+]
+
+
+def test_a_budget_of_items_gives_the_total_and_a_two_level_grid_its_names_and_categories(db, write_file):
+    import_table(write_file("items.txt", tsv(*ITEMS_FORM)), filename="items.txt", department="某市机关事务服务中心")
+    project = the_project()
+    assert (project.name, project.unit.name, project.total, project.goal, project.attributes) == (
+        "办公楼运行保障", "某市机关事务服务中心", Decimal(715), "服务对象满意",
+        {"项目类别": "本级支出项目", "项目性质": "持续性项目"})
+    assert list(project.indicators.values_list("level1_label", "level2_label", "name", "annual_value", "extra")) == [
+        ("产出指标", "数量指标", "维修次数", "≥280次", {"绩效标准": "反映维修情况", "保障绩效目标实现措施": "专人负责"}),
+        ("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90%", None)]
+    assert list(Flag.objects.filter(code="budget-item").values_list("row", "message")) == [
+        (5, "「项目预算成本构成」: 保安服务费 | 金额 191 | 测算(公式)依据 依据招标文件 | 2021年实际执行数 191"),
+        (6, "「项目预算成本构成」: 水电费 | 金额 524 | 测算(公式)依据 据实结算 | 2021年实际执行数 504.55"),
+        (7, "「项目预算成本构成」: 合计 | 金额 715 | 2021年实际执行数 695.55")]
+    assert Flag.objects.filter(code="level1-implied").count() == 1
+
+
+def test_items_that_do_not_add_up_and_a_category_of_no_level_1_are_refused_with_row_column_and_value(db, write_file):
+    rows = [r[:] for r in ITEMS_FORM]
+    rows[6][1] = "716"
+    rows[11][0] = "工作指标"
+    assert failure(write_file("items.txt", tsv(*rows)), department="某市机关事务服务中心") == [
+        "items.txt 第7行 「金额」列: 值“716”与「项目预算成本构成」各项之和 715 不一致,相差 1 万元",
+        "items.txt 第12行 「一级指标」列: 值“工作指标”不是认识的二级指标,无法确定它属于哪个一级指标(产出指标、效益指标、满意度指标)"]
+    assert BudgetTable.objects.count() == 0

@@ -23,7 +23,8 @@ ROLE_SYNONYMS = {
     "level2": ["二级指标", "二级"],
     "level3": ["三级指标", "三级", "指标名称", "绩效指标名称", "三级指标名称", "指标内容"],
     "nature": ["指标性质"],
-    "value": ["指标值", "目标值", "年度指标值", "指标值及单位", "年度目标值", "预期实现值", "计划指标值", "计划水平"],
+    "value": ["指标值", "目标值", "年度指标值", "指标值及单位", "年度目标值", "预期实现值", "当年预期实现值", "计划指标值",
+              "计划水平"],
     "period_value": ["实施周期指标值", "长期指标值", "中长期指标值", "实施周期目标值", "长期目标值", "实施期指标值"],
     "measure": ["度量单位", "计量单位"],
     "weight": ["权重", "分值", "指标权重", "指标分值", "权重(%)"],
@@ -151,7 +152,7 @@ def read_preamble(rows) -> dict:
                 info["project"] = info["project"] or value
             elif label in UNIT_LABELS and value in ("万元", "元"):
                 info["unit"] = value
-            elif not label and not info["title"]:
+            elif not label and not info["title"] and not is_footer(text):  # an approval line above it is no title
                 info["title"] = text
             unit = re.search(r"(?:金额)?单位\s*:\s*(万元|元)", text)
             if unit:

@@ -54,7 +54,8 @@ def problems_of(slug):
         texts += [project["name"], project.get("goal"), project.get("period_goal")]
         indicators += project["indicators"]
     for ind in indicators:
-        texts += [ind["name"], ind["level1"], ind["level2"]]
+        # A level 1 the form leaves to the framework (level1_implied) is written nowhere in the table.
+        texts += [ind["name"], None if ind.get("level1_implied") else ind["level1"], ind["level2"]]
         texts += [ind.get(key) for key in ("annual_value", "period_value", "actual")]
         target = ind["target"]
         if target and target["value"] not in (ind["annual_value"] or ""):
