@@ -189,7 +189,6 @@ class Form:
     money: list = field(default_factory=list)
     breakdown_header: tuple | None = None  # 项目预算成本构成 | 金额 | …: the budget's items, then 合计
     breakdown: list = field(default_factory=list)
-    grid_columns: dict = field(default_factory=dict)  # column → heading written above the grid's header
     footers: list = field(default_factory=list)  # (row, text)
     notes: list = field(default_factory=list)
     total_column: Fact | None = None  # a total label over a column of source amounts
@@ -262,8 +261,9 @@ class FormSplitter:
             self.form.notes.append((row, first))
         elif is_grid_header(cells):
             # A column the header leaves blank takes the heading written above it (保障绩效目标实现措施).
-            named = [c or self.form.grid_columns.get(i, "") for i, c in enumerate(cells)]
-            named += [text for i, text in sorted(self.form.grid_columns.items()) if i >= len(cells)]
+            above = {f.column: f.written for f in self.form.facts.get("grid_column", [])}
+            width = max([len(cells), *(i + 1 for i in above)])
+            named = [(cells[i] if i < len(cells) else "") or above.get(i, "") for i in range(width)]
             self.form.grid_header, self.state = (row, named), "grid"
         elif self.state == "grid":
             self.form.grid.append((row, cells))
@@ -323,10 +323,7 @@ class FormSplitter:
                 role = GROUP_VALUE_ROLE.get(label, "attribute")
             if role == "attribute":  # kept under the label as written
                 label = written
-            if role == "grid_column":
-                self.form.grid_columns[index] = written
-                continue
-            if value or role == "source":  # a source left blank is nothing from that source
+            if value or role in ("source", "grid_column"):  # a source left blank is nothing from that source
                 self.form.put(role, label, value, row, index, written)
             elif role not in ("group", "unit_word", "amount_column"):
                 pending[index] = (role, label, written)
