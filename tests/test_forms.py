@@ -401,3 +401,21 @@ def test_items_that_do_not_add_up_and_a_category_of_no_level_1_are_refused_with_
         "items.txt 第7行 「金额」列: 值“716”与「项目预算成本构成」各项之和 715 不一致,相差 1 万元",
         "items.txt 第12行 「一级指标」列: 值“工作指标”不是认识的二级指标,无法确定它属于哪个一级指标(产出指标、效益指标、满意度指标)"]
     assert BudgetTable.objects.count() == 0
+
+
+def test_values_given_per_place_are_kept_by_column_and_one_unknown_value_column_is_refused(db, write_file):
+    head = [["2022年某专项资金绩效目标表"], ["项目名称", "某水利专项资金", "主管部门(单位)名称", "某县水利局"],
+            ["资金情况(万元)", "资金总额", "30", "其中:财政拨款", "30"], ["总体目标", "开展2个小型水利工程建设"]]
+    by_place = head + [["绩效指标", "一级指标", "二级指标", "三级指标", "指标解释", "甲村", "乙村"],
+                       ["", "产出指标", "数量指标", "开展工程建设(个)", "反映开展情况", "1", "2"]]
+    import_table(write_file("places.txt", tsv(*by_place)), filename="places.txt")
+    (indicator,) = the_project().indicators.all()
+    assert (the_project().name, indicator.annual_value, indicator.target_value, indicator.extra) == (
+        "某水利专项资金", None, None, {"指标解释": "反映开展情况", "甲村": "1", "乙村": "2"})
+    assert list(Flag.objects.filter(code="values-by-column").values_list("row", "message")) == [
+        (5, "指标表没有「指标值」列,各指标的值按列保存在「甲村、乙村」下,没有统一的年度指标值,也就没有可解析的目标")]
+    BudgetTable.objects.all().delete()
+    one_column = head + [["绩效指标", "一级指标", "二级指标", "三级指标", "预期值"],
+                         ["", "产出指标", "数量指标", "开展工程建设(个)", "2"]]
+    assert failure(write_file("one.txt", tsv(*one_column))) == [
+        "one.txt 第5行: 指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)"]

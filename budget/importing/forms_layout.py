@@ -17,7 +17,8 @@ from budget.importing.reading import STAMP, SYNONYM_ROLE, header_key, is_footer,
 
 FORM_LABELS = {
     "project": ["项目名称", "项目支出名称", "专项(项目)名称", "专项名称"],
-    "department": ["主管部门", "预算部门", "主管部门及其编码", "主管部门及代码", "主管部门及编码", "部门(单位)名称", "项目主管部门",
+    "department": ["主管部门", "预算部门", "主管部门及其编码", "主管部门及代码", "主管部门及编码", "部门(单位)名称", "主管部门(单位)名称",
+                   "项目主管部门",
                    "部门名称", "填报单位", "主管预算部门", "单位名称", "预算单位", "区级主管部门", "县级主管部门"],
     "department_code": ["部门预算编码", "部门编码", "预算部门编码", "单位编码"],
     "unit": ["实施单位", "项目实施单位", "项目单位", "项目执行单位", "执行单位"],
@@ -49,6 +50,7 @@ FORM_LABELS = {
                   "县级财政部门", "项目性质"],
 }
 LABEL_ROLE = {word: role for role, words in FORM_LABELS.items() for word in words}
+NAMED_ROLES = ("project", "department", "unit")  # labels whose value is a name
 # A label in the money block naming a source of funds: 财政拨款, 其他资金, 上年结转资金, 该项目支出上级资金 …
 SOURCE_LABEL = re.compile(r".{0,12}(?:拨款|投款|资金|结转|自筹|收入)")
 # A heading that holds a value itself ("总体目标 | 完成…" without a 年度目标 label between) stands for this role.
@@ -310,7 +312,9 @@ class FormSplitter:
                 self.form.parts_of_total = True
             if not value:
                 after = next((j for j in range(index + 1, len(cells)) if cells[j]), None)
-                if after is not None and label_of(cells[after]) is None:
+                beside = label_of(cells[after]) if after is not None else None
+                # A name ending like a source ("省级第七批水利专项资金") beside 项目名称 is the name, not a source label.
+                if after is not None and (beside is None or (role in NAMED_ROLES and beside[0] == "source")):
                     value = cells[after]
                     claimed.add(after)
             unit = AMOUNT_UNIT.search(text)
