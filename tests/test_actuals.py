@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 
 from budget.evaluation import scoring
 from budget.importing.actuals import import_actuals
+from budget.importing.problems import ImportFailed
 from budget.importing.reading import result_column_role
 from budget.models import Indicator, Project
-from budget.importing.problems import ImportFailed
 
 DEPARTMENT = "广州市花都区政务服务和数据管理局"
 HEADER = "项目名称,三级指标,实际完成值,偏差原因,得分\n"

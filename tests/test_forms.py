@@ -12,8 +12,8 @@ from openpyxl import Workbook
 
 from budget import exporter
 from budget.importing.importer import import_table
-from budget.models import BudgetTable, Flag, Indicator, Project
 from budget.importing.problems import ImportFailed
+from budget.models import BudgetTable, Flag, Indicator, Project
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 

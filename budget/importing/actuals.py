@@ -28,16 +28,25 @@ from decimal import Decimal
 from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
+from budget.caching import bump_data_version
 from budget.importing import indicators as grammar
 from budget.importing import self_evaluation
-from budget.caching import bump_data_version
 from budget.importing.importer import locate_header
 from budget.importing.problems import Collector, ImportFailed, Problem
-from budget.importing.reading import (
-    TOTAL_WORDS, bare_key, department_lock, is_blank, is_note, name_key, parse_number, read_preamble, resolve_year,
-    result_column_role, wan_amount,
-)
 from budget.importing.readers import open_table
+from budget.importing.reading import (
+    TOTAL_WORDS,
+    bare_key,
+    department_lock,
+    is_blank,
+    is_note,
+    name_key,
+    parse_number,
+    read_preamble,
+    resolve_year,
+    result_column_role,
+    wan_amount,
+)
 
 EXECUTED_NAMES = {"全年执行数", "执行数", "全年执行金额", "预算执行数"}
 SKIPPED_NAMES = {"预算执行率"}

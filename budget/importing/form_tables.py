@@ -10,7 +10,16 @@ import re
 from decimal import Decimal
 
 from budget.importing.forms_layout import (
-    HALF, DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, label_of, money_columns, split_form_code,
+    DUTY_COLUMNS,
+    GRID_EXTRA_NAMES,
+    HALF,
+    LABEL_ROLE,
+    Fact,
+    Form,
+    form_amount,
+    label_of,
+    money_columns,
+    split_form_code,
 )
 from budget.importing.indicators import clean_name
 from budget.importing.layouts import Columns, LayoutReader, cell, continued

@@ -13,12 +13,12 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from budget.evaluation import monitoring
 from budget.caching import bump_data_version
+from budget.evaluation import monitoring
 from budget.importing.monitoring_read import MonitoringReader
 from budget.importing.problems import Collector, ImportFailed
-from budget.importing.reading import department_lock, is_blank, name_key, parse_number, resolve_year, wan_amount
 from budget.importing.readers import open_table
+from budget.importing.reading import department_lock, is_blank, name_key, parse_number, resolve_year, wan_amount
 
 AMOUNT_FIELDS = {"budget_initial": "年初预算数", "adjustment": "年度预算调整", "budget_adjusted": "调整后预算数",
                  "executed": "执行数", "forecast": "全年预计执行数"}
