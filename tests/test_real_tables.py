@@ -3,7 +3,6 @@ its source (<slug>.json), from the spreadsheet and from Excel's GB18030 CSV, wit
 --department where the form names none): department, projects, amounts, goals, each indicator's
 categories, name and target — and nothing more."""
 
-import importlib.util
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -16,13 +15,6 @@ from budget.importing.importer import import_table
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 TARGET_LAYOUTS = {"single-project-form", "department-targets", "indicator-per-row", "project-per-row"}
-# Clerks' percent cells (1 shown as 100%) are read as Excel shows them once the readers honour number
-# formats (budget/readers numfmt, branch containers); until then the spreadsheet edition reads 1.
-READS_NUMBER_FORMATS = importlib.util.find_spec("budget.importing.readers.numfmt") is not None if importlib.util.find_spec(
-    "budget.importing.readers").submodule_search_locations else False
-PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets", "cq-fengjie-2023-approval",
-                     "hb-qingshan-2020-rural-schools",
-                     "gd-dongguan-2019-approval"}  # 284500.00 stored as a number formatted 0.00
 
 
 STRUCTURED_LABELS = {label for role, labels in FORM_LABELS.items() if role != "attribute" for label in labels} | {
@@ -35,10 +27,7 @@ def cases():
         if facts["layout"] not in TARGET_LAYOUTS:
             continue
         for ext in ("xlsx", "csv"):
-            marks = []
-            if ext == "xlsx" and path.stem in PERCENT_AS_NUMBER and not READS_NUMBER_FORMATS:
-                marks.append(pytest.mark.xfail(reason="number formats are read in branch containers", strict=True))
-            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
+            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}")
 
 
 def amount(text):
@@ -124,19 +113,12 @@ def test_every_fact_of_a_real_table_is_imported(db, slug, ext):
                 assert all(part in removed for part in item["removed"].split(" and ")), (removed, item["removed"])
 
 
-# Of the self-evaluations whose xlsx stores percents as numbers, one has a percent among the results compared.
-PERCENT_SELF_EVALUATIONS = {"sc-zhongjiang-2022-self-eval"}
-
-
 def self_evaluation_cases():
     for path in sorted(REAL.glob("*.json")):
         if json.loads(path.read_text(encoding="utf-8"))["layout"] != "self-evaluation":
             continue
         for ext in ("xlsx", "csv"):
-            marks = []
-            if ext == "xlsx" and path.stem in PERCENT_SELF_EVALUATIONS and not READS_NUMBER_FORMATS:
-                marks.append(pytest.mark.xfail(reason="number formats are read in branch containers", strict=True))
-            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
+            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}")
 
 
 def blank_none(text):
