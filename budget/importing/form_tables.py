@@ -249,7 +249,8 @@ class FormTables:
         if grid and is_value_subheader(grid[0][1]):
             header, grid = merge_value_header(header, grid[0][1]), grid[1:]
         roles, extra, long_half = grid_columns(header)
-        if "value" not in roles and "period_value" not in roles and not self.values_by_column(extra, header_row, project):
+        if "value" not in roles and "period_value" not in roles and not self.values_by_column(
+                roles, extra, header, header_row, project):
             self.reader.problem(header_row, None, None, "指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)")
             return
         two_level = self.two_level(roles, grid, header, header_row, project.name)
@@ -267,13 +268,17 @@ class FormTables:
             indicator.extra = {re.sub(r"\s+", "", text): cell(cells, i) for text, i in extra if cell(cells, i)} or None
             project.indicators.append(indicator)
 
-    def values_by_column(self, extra, header_row, project) -> bool:
+    def values_by_column(self, roles, extra, header, header_row, project) -> bool:
         """A grid with no 指标值 column but a column of values for each place or sub-project (西坪镇尧山村 | 桃舟乡吾培村
         …, as provincial special funds publish them) has no single target: each value is kept under its column and
         flagged. One unknown column is more likely a misnamed 指标值 and stays refused."""
         named = [re.sub(r"\s+", "", text) for text, _ in extra if header_key(text) not in GRID_EXTRA_NAMES]
         if len(named) < 2:
             return False
+        # 指标方向 ≥, 指标性质, 计量单位 qualify the values of every column: with no single value to read them into, kept.
+        for role in ("nature", "measure", "direction"):
+            if role in roles:
+                extra.append((header[roles[role]], roles.pop(role)))
         self.layout.flags.append(ParsedFlag(
             "warning", "values-by-column", f"指标表没有「指标值」列,各指标的值按列保存在「{'、'.join(named)}」下,"
             "没有统一的年度指标值,也就没有可解析的目标", header_row, project.name))

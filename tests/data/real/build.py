@@ -67,6 +67,9 @@ LAYOUT = {
     "fj-anxi-2022-water-fund": {
         "vmerge": [(1, 5, 6)],
     },
+    "fj-xiuyu-2025-water-fund": {
+        "vmerge": [(1, 5, 9), (2, 7, 9)],
+    },
     "hb-ezhou-2022-office-building": {
         "grid": (14, 18, 1),
         "rows": {10: "1 1 1 1 1", 13: "1 1 1 1 1"},
