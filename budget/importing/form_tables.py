@@ -210,7 +210,8 @@ class FormTables:
         """The 合计 row's amount under 金额 (else the items' sum); every item row is kept on a flag, and
         items that do not add up to the 合计 are a reconciliation difference."""
         header_row, header = form.breakdown_header
-        label, column = label_of(header[0])[1], next(i for i, c in enumerate(header) if i and c and label_of(c))
+        label = label_of(header[0])[1]
+        column = next(i for i, c in enumerate(header) if i and c and (label_of(c) or ("",))[0] == "amount_column")
         items, total_fact = [], None
         for row, cells in form.breakdown:
             name = re.sub(r"\s+", "", next((c for c in cells if c), ""))

@@ -327,7 +327,8 @@ class FormSplitter:
                 role = GROUP_VALUE_ROLE.get(label, "attribute")
             if role == "attribute":  # kept under the label as written
                 label = written
-            if value or role in ("source", "grid_column"):  # a source left blank is nothing from that source
+            # A source left blank is nothing from that source; a grid column's heading has no value of its own.
+            if value or role in ("source", "grid_column"):
                 self.form.put(role, label, value, row, index, written)
             elif role not in ("group", "unit_word", "amount_column"):
                 pending[index] = (role, label, written)
