@@ -50,7 +50,8 @@ FORM_LABELS = {
                   "县级财政部门", "项目性质"],
 }
 LABEL_ROLE = {word: role for role, words in FORM_LABELS.items() for word in words}
-NAMED_ROLES = ("project", "department", "unit")  # labels whose value is a name
+# Labels whose value is a name: a name ending like a source ("省级第七批水利专项资金") beside them is that name.
+NAMED_ROLES = ("project", "department", "unit")
 # A label in the money block naming a source of funds: 财政拨款, 其他资金, 上年结转资金, 该项目支出上级资金 …
 SOURCE_LABEL = re.compile(r".{0,12}(?:拨款|投款|资金|结转|自筹|收入)")
 # A heading that holds a value itself ("总体目标 | 完成…" without a 年度目标 label between) stands for this role.
@@ -313,7 +314,6 @@ class FormSplitter:
             if not value:
                 after = next((j for j in range(index + 1, len(cells)) if cells[j]), None)
                 beside = label_of(cells[after]) if after is not None else None
-                # A name ending like a source ("省级第七批水利专项资金") beside 项目名称 is the name, not a source label.
                 if after is not None and (beside is None or (role in NAMED_ROLES and beside[0] == "source")):
                     value = cells[after]
                     claimed.add(after)
@@ -327,8 +327,7 @@ class FormSplitter:
                 role = GROUP_VALUE_ROLE.get(label, "attribute")
             if role == "attribute":  # kept under the label as written
                 label = written
-            # A source left blank is nothing from that source; a grid column's heading has no value of its own.
-            if value or role in ("source", "grid_column"):
+            if value or role in ("source", "grid_column"):  # a blank source is nothing; a column heading has no value
                 self.form.put(role, label, value, row, index, written)
             elif role not in ("group", "unit_word", "amount_column"):
                 pending[index] = (role, label, written)
