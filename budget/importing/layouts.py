@@ -8,28 +8,22 @@ from decimal import Decimal, InvalidOperation
 
 from budget import formats
 from budget.importing import indicators as grammar
-from budget.importing.problems import Problem, ProblemList
-from budget.importing.reading import is_blank, is_footer, removed_part
+from budget.importing.problems import Collector
+from budget.importing.reading import NOTE_PREFIXES, TOTAL_WORDS, is_blank, is_footer, removed_part
 from budget.importing.records import ParsedFlag, ParsedIndicator, ParsedProject, ParsedUnit
 
 WAN = Decimal(10000)
 ZERO = Decimal(0)  # shared: half the amount cells of a national table are empty
-TOTAL_WORDS = {"合计", "总计", "合 计", "总 计"}
-NOTE_PREFIXES = ("注:", "注 :", "说明:", "备注:", "注1", "注:")
 AMOUNT_RE = re.compile(r"\d+(\.\d+)?")
 CATEGORY_SCORE = re.compile(r"\(?[0-9]+(?:-[0-9]+)?\)?分\)?$|\([0-9]+(?:-[0-9]+)?分\)$")
 
 
-class Reader:
-    """Collects problems while reading one file, so every error is reported at once."""
+class Reader(Collector):
+    """The problems of one table file, and its amounts in the table's unit."""
 
     def __init__(self, filename: str, unit_factor: Decimal):
-        self.filename = filename
+        super().__init__(filename)
         self.unit_factor = unit_factor
-        self.problems: list[Problem] = ProblemList()
-
-    def problem(self, row, column, value, reason):
-        self.problems.append(Problem(self.filename, row, column, value, reason))
 
     def amount(self, text: str, row: int, column: str) -> Decimal:
         raw = text.replace(",", "").replace(" ", "")
