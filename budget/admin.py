@@ -186,7 +186,8 @@ class FundingUnitInline(ClerkNumbers, admin.TabularInline):
 # -- 导入: the same importer behind an upload page (budget/uploads.py) ------------------------
 
 class ImportForm(uploads.UploadForm):
-    file = forms.FileField(label=_("绩效目标表文件"), help_text=_("PDF(有文字层)、Word .docx、Excel .xlsx/.xls、CSV 或 TSV 文本;文本为 UTF-8 或 GBK 编码"))
+    file = forms.FileField(label=_("绩效目标表文件"),
+                           help_text=_("PDF(有文字层)、Word .docx、Excel .xlsx/.xls、CSV 或 TSV 文本;文本为 UTF-8 或 GBK 编码"))
     year = forms.IntegerField(label=_("预算年度"), required=False, min_value=1990, max_value=2100,
                               help_text=_("表题中没有年份时填写"))
     department = forms.CharField(label=_("部门名称"), required=False, help_text=_("表中没有「部门名称」行时填写"))

@@ -17,9 +17,9 @@ import pickle
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from django import forms
 from django.conf import settings
@@ -33,6 +33,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from budget import security
+from budget.importing.importer import cyclic_gc_paused
 from budget.importing.problems import ImportFailed, Problem
 
 PROBLEMS_SHOWN = 100  # the preview lists the first problems and says how many there are
@@ -165,7 +166,8 @@ def _take(token: str, user, sha256: str):
     seal, data = blob[:SEAL_BYTES], blob[SEAL_BYTES:]
     if not constant_time_compare(seal, _seal(data)):
         return None
-    owner, digest, records = pickle.loads(data)
+    with cyclic_gc_paused():  # a national table's records are a million objects
+        owner, digest, records = pickle.loads(data)
     return records if owner == user.pk and digest == sha256 else None
 
 

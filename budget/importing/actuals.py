@@ -16,7 +16,8 @@ Like the target importer: every row is checked first and all problems are report
 file, row, column and value; nothing is written unless there are none. The file is read once
 (read_actuals, into an ActualsSheet the admin keeps between preview and confirmation); matching the rows to
 the stored targets and writing them happen in one transaction under the target importer's lock for the
-department and year (write_actuals). Only the columns the file has are written: a file without 得分 leaves the evaluator's points as they were.
+department and year (write_actuals). Only the columns the file has are written: a file without 得分 leaves
+the evaluator's points as they were.
 """
 
 import re

@@ -33,6 +33,14 @@ def _text(value) -> str:
     return "、".join(value) if isinstance(value, list) else str(value)
 
 
+def _same(stored, new) -> bool:
+    """An amount computed from a rate has more decimals than the six a stored one keeps."""
+    if isinstance(stored, Decimal) and isinstance(new, Decimal):
+        places = MonitoringReport._meta.get_field("executed").decimal_places
+        return stored == new.quantize(Decimal(1).scaleb(-places))
+    return stored == new
+
+
 def _label(model, name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
@@ -58,7 +66,7 @@ def changes(reports, month: int) -> list[ReportChange]:
 def _figure_rows(change: ReportChange, old, new) -> None:
     for name in FIGURES:
         before, after = getattr(old, name), getattr(new, name)
-        if before != after:
+        if not _same(before, after):
             change.rows.append((_label(MonitoringReport, name), _text(before), _text(after)))
     if old.light != new.light:
         change.rows.append((_label(MonitoringReport, "light"), old.get_light_display(), new.get_light_display()))
