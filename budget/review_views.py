@@ -22,7 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from budget import caching, peers, selectors, views, wording, workflow, worklist
-from budget.evaluation import opinion, review
+from budget import opinion
+from budget.evaluation import review
 from budget.models import BudgetTable, Indicator, Project, TableReview
 from budget.templatetags.budget_format import target
 

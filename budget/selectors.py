@@ -206,7 +206,7 @@ COUNTS = ("project_count", "indicator_count", "numeric_count", "flag_count")
 def table_detail(*, year, department, version):
     """One department's table for one year with its counts, or None.
 
-    The counts read every indicator of the table (100 ms at 120,000): cached until the data changes.
+    The counts read every indicator of the table: cached until the data changes.
     """
     table = project_tables().select_related("department").filter(year=year, department=department).first()
     if table is not None:
@@ -374,10 +374,9 @@ def ids_up_to(queryset, limit) -> list[int]:
     and, when that is all of them, the rows themselves for a page to read back by id.
 
     The planner expects few rows to match a LIKE '%word%', so it would hash every indicator and
-    project (300 ms at a million indicators) even when a common word matches a thousand rows in the
-    first few pages. Walking the explorer's index order instead stops at `limit`: 5 ms for 满意度 on
-    the bench database. A word that matches little costs a whole scan either way (without pg_trgm's
-    index), this way about 1.5× the hash join.
+    project even when a common word matches a thousand rows in the first few pages. Walking the
+    explorer's index order instead stops at `limit` (README, Performance). A word that matches little
+    costs a whole scan either way (without pg_trgm's index), this way a little more than the hash join.
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off; "
@@ -417,7 +416,7 @@ def forget_trigram_indexes(**kwargs):
 
 def explorer_facts(version: str | None = None) -> dict:
     """The units the targets use, and whether any indicator has a 实际完成值 (the explorer then shows it and
-    its 达成度): one scan of every indicator (120 ms at a million), cached until the data changes."""
+    its 达成度): one scan of every indicator, cached until the data changes."""
     def compute():
         with connection.cursor() as cursor:
             cursor.execute(

@@ -26,7 +26,7 @@ REVIEW_LISTED = 20  # the weakest projects named on the department page; the pro
 INDICATORS_PER_PAGE = 50
 EXPLORER_COUNT_CAP = 1000
 EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bulk files' job, not a request's
-MAX_PER_PAGE = 100  # ?per_page= asks for more rows: at 20,000 one page took 29 s to render
+MAX_PER_PAGE = 100  # ?per_page= must not ask a whole large table onto one page
 
 
 def year_asked(request, years):
@@ -80,7 +80,7 @@ def overview(request):
     version = caching.request_version(request)
     tables = selectors.with_source_sums(selectors.tables_overview(year=year, latest=True), sources)
     page = CountedPaginator(tables, TABLES_PER_PAGE, count=summary["count"]).get_page(request.GET.get("page"))
-    # A page of tables sums the funding of their projects: a 20,000-project table on it costs 60 ms.
+    # A page of tables sums the funding of their projects: a large table on it costs a scan of them.
     tables = caching.cached(f"overview:{year}:{page.number}", version, lambda: list(page.object_list))
     for t in tables:
         t.by_source = [getattr(t, f"source_{n}") for n in range(len(sources))]
@@ -201,7 +201,7 @@ class _DepartmentSections:
 
     @cached_property
     def _weakest(self):
-        # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
+        # Ranking reads the findings of every project: cached until the data changes.
         return caching.cached(f"weakest:{self.table.pk}", self.version, lambda: selectors.weakest_projects(
             table_id=self.table.pk, limit=REVIEW_LISTED))
 
