@@ -1,45 +1,52 @@
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budget.evaluation import applying
-from budget.importing import identity
-from budget import security, totals
+from budget import security, totals, uploads
+from budget.actuals_admin import SelfEvaluationUpload, template_workbook
 from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
-from budget.importing import writer
+from budget.entry_admin import (
+    ClerkNumbers,
+    EntryMedia,
+    IndicatorInline,
+    IndicatorResultsInline,
+    apply_target,
+    badge,
+)
+from budget.entry_lists import (
+    FindingFilter,
+    GradeFilter,
+    ProjectColumns,
+    TableColumns,
+    annotate_projects,
+    annotate_tables,
+)
+from budget.evaluation import applying
+from budget.importing import identity, writer
 from budget.importing.importer import cyclic_gc_paused, parse_table
 from budget.importing.layouts import fmt
+from budget.importing.paste import PasteForm, add_pasted
 from budget.models import (
     BudgetTable,
     Department,
     Flag,
     FundingSource,
-    ImportLog,
     FundingUnit,
+    ImportLog,
     Indicator,
     Level1Category,
     Level2Category,
     Project,
     ProjectFunding,
 )
-from budget import uploads
-from budget.actuals_admin import SelfEvaluationUpload, template_workbook
 from budget.review_admin import ApprovalLock  # the first base of each admin of a table's data: approved is locked
-from budget.importing.paste import PasteForm, add_pasted
-from budget.entry_admin import (
-    ClerkNumbers, EntryMedia, IndicatorInline, IndicatorResultsInline, apply_target, badge,
-)
-from budget.entry_lists import (
-    FindingFilter, GradeFilter, ProjectColumns, TableColumns, annotate_projects, annotate_tables,
-)
 
 ALL_DEPARTMENTS = "budget.view_all_departments"
 
@@ -346,8 +353,8 @@ class ProjectAdmin(ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, Refre
     def delete_queryset(self, request, queryset):
         touched = list(queryset.values_list("unit_id", "table_id"))
         super().delete_queryset(request, queryset)
-        totals.refresh(unit_ids=[u for u, _ in touched], table_ids=[t for _, t in touched])
-        for table in {t for _, t in touched}:
+        totals.refresh(unit_ids=[u for u, _t in touched], table_ids=[t for _u, t in touched])
+        for table in {t for _u, t in touched}:
             identity.refresh_refs(table)
 
     @admin.display(description=_("部门"), ordering="table__department__name")

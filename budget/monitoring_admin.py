@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from budget import uploads
 from budget.admin import DepartmentScoped
-from budget.models import IndicatorProgress, MonitoringReport
-from budget.importing.monitoring_import import read_monitoring, refresh, write_monitoring
 from budget.evaluation.monitoring_text import message
+from budget.importing.monitoring_import import read_monitoring, refresh, write_monitoring
+from budget.models import IndicatorProgress, MonitoringReport
 
 
 class MonitoringForm(uploads.UploadForm):

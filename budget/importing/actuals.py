@@ -27,13 +27,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
+from budget.caching import bump_data_version
 from budget.importing import indicators as grammar
 from budget.importing import self_evaluation
-from budget.caching import bump_data_version
 from budget.importing.importer import header_key, locate_header
 from budget.importing.problems import ImportFailed, Problem, ProblemList
-from budget.importing.reading import department_lock, is_blank, read_preamble, resolve_year
 from budget.importing.readers import open_table
+from budget.importing.reading import department_lock, is_blank, read_preamble, resolve_year
 
 WAN = Decimal(10000)
 

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from budget.caching import bump_data_version
 from budget.evaluation import monitoring
 from budget.importing.actuals import name_key, parse_number
-from budget.caching import bump_data_version
 from budget.importing.monitoring_read import MonitoringReader
 from budget.importing.problems import ImportFailed, Problem, ProblemList
-from budget.importing.reading import department_lock, is_blank, resolve_year
 from budget.importing.readers import open_table
+from budget.importing.reading import department_lock, is_blank, resolve_year
 
 AMOUNT_FIELDS = {"budget_initial": "年初预算数", "adjustment": "年度预算调整", "budget_adjusted": "调整后预算数",
                  "executed": "执行数", "forecast": "全年预计执行数"}
