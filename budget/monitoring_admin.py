@@ -73,6 +73,8 @@ class MonitoringReportAdmin(uploads.UploadPages, DepartmentScoped, admin.ModelAd
 
     def add_view(self, request, form_url="", extra_context=None):
         # A report comes from a monitoring table: adding one is importing it.
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         return redirect(reverse(f"{self.admin_site.name}:budget_monitoring_import"))
 
     def save_related(self, request, form, formsets, change):

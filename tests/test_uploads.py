@@ -199,3 +199,32 @@ def test_the_monitoring_preview_names_indicator_rows_added_and_dropped(admin_cli
     changed = body.split("<caption>办证大厅窗口服务经费</caption>")[1].split("</table>")[0]
     assert '<tr><th>删除指标:工作人数</th><td class="old">16人</td><td class="new">—</td></tr>' in changed
     assert IndicatorProgress.objects.filter(indicator__name="工作人数").count() == 1
+
+
+# -- the pages: ModelAdmin methods, with the admin's permissions and titles -----------------------
+
+PAGES = ["admin:budget_import", "admin:budget_actuals", "admin:budget_monitoring_import"]
+
+
+def test_each_upload_page_is_open_to_an_editor_with_the_sites_titles_and_its_list(client, table, people):
+    client.force_login(people["editor"])
+    for name, changelist, listed in zip(PAGES, ["budgettable", "indicator", "monitoringreport"],
+                                        ["绩效目标表", "绩效指标", "绩效运行监控"]):
+        body = client.get(reverse(name)).content.decode()
+        assert "<title>" in body and "| 预算绩效目标看板</title>" in body, name
+        assert '<div id="site-name"><a href="/admin/">预算绩效目标看板 · 管理</a></div>' in body, name
+        link = f'<a href="{reverse(f"admin:budget_{changelist}_changelist")}">{listed}</a>'
+        assert link in body, (name, link)
+
+
+def test_a_reviewer_may_open_no_upload_page(client, table, people):
+    client.force_login(people["reviewer"])
+    for name in PAGES:
+        assert client.get(reverse(name)).status_code == 403, name
+    assert client.get(reverse("admin:budget_monitoringreport_add")).status_code == 403
+
+
+def test_adding_a_monitoring_report_is_importing_one(client, table, people):
+    client.force_login(people["editor"])
+    response = client.get(reverse("admin:budget_monitoringreport_add"))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:budget_monitoring_import")
