@@ -57,6 +57,21 @@ def test_a_self_evaluation_upload_is_parsed_once(admin_client, reference_table, 
     assert Indicator.objects.get(project__name="窗口工作人员服装费", name="服装发放及时性").actual_value == "98%"
 
 
+def test_a_self_evaluation_form_bringing_its_targets_is_read_at_upload_only(admin_client, db, parses):
+    """A 自评表 for a project with no targets is read twice at upload, as results and as targets, and not again:
+    the confirmation writes both from the records kept."""
+    form = Path(__file__).parent / "data" / "real" / "sc-qingshen-2023-self-eval.csv"
+    url = reverse("admin:budget_actuals")
+    response = admin_client.post(url, {"file": SimpleUploadedFile(form.name, form.read_bytes())})
+    assert "青神县发展和改革局本级 2023年 项目1个 实际完成值2条 全年执行数1条" in response.content.decode()
+    assert parses["n"] == 2 and not Project.objects.exists()
+    assert admin_client.post(url, {"token": response.context["token"]}).status_code == 302
+    assert parses["n"] == 2
+    project = Project.objects.get()
+    assert (project.name, project.total, project.executed) == ("工资性支出", Decimal("251.89"), Decimal("251.89"))
+    assert project.indicators.count() == 2
+
+
 def test_a_monitoring_upload_is_parsed_once(admin_client, reference_table, parses):
     url = reverse("admin:budget_monitoring_import")
     response = post(admin_client, url, MONITORING.name, MONITORING.read_bytes())
