@@ -13,9 +13,11 @@ and the budget. Projects are matched by name within the department's table for t
 indicators by name within their project.
 
 Like the target importer: every row is checked first and all problems are reported with
-file, row, column and value; nothing is written unless there are none. Reading and writing
-happen in one transaction under the target importer's lock for the department and year. Only the columns the
-file has are written: a file without 得分 leaves the evaluator's points as they were.
+file, row, column and value; nothing is written unless there are none. The file is read once
+(read_actuals, into an ActualsSheet the admin keeps between preview and confirmation); matching the rows to
+the stored targets and writing them happen in one transaction under the target importer's lock for the
+department and year (write_actuals). Only the columns the file has are written: a file without 得分 leaves
+the evaluator's points as they were.
 
 Column roles, names, amounts, the preamble and the lock are reading.py's and the problems problems.py's,
 so a 自评表 reads as the target importer reads the same table; this module matches and writes.
@@ -81,14 +83,31 @@ def find_header(rows) -> int | None:
     return None
 
 
+@dataclass
+class ActualsSheet:
+    """A self-evaluation file read and checked as far as the file alone allows: its header, the rows below it, the
+    year and department; and, for a 自评表 whose project had no targets when it was read, the targets it brings.
+    Plain data, so that the admin can keep it between the preview and the confirmation."""
+
+    filename: str
+    header: list
+    roles: dict
+    preamble: dict
+    form: dict | None
+    rows: list  # (row number, cells) below the header
+    year: int
+    department: str
+    targets: object = None  # a ParsedTable
+
+
 def import_actuals(source, *, filename=None, year=None, department=None, user=None, dry_run=False) -> ActualsResult:
-    """Read, validate and write one file of actuals; raises ImportFailed with every problem found.
+    """Read, validate and write one file of actuals; raises ImportFailed with every problem found."""
+    return write_actuals(read_actuals(source, filename=filename, year=year, department=department),
+                         user=user, dry_run=dry_run)
 
-    An explicit year or department wins over what the file says. Every changed indicator and
-    project gets a history record naming the file, so a score can be traced to its source.
-    """
-    from budget.models import Indicator, Project
 
+def read_actuals(source, *, filename=None, year=None, department=None) -> ActualsSheet:
+    """The file's part of the work, done once: an explicit year or department wins over what the file says."""
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
     head, found, rows = locate_header(
@@ -110,24 +129,37 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         check.problem(None, None, None, "无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定")
     if check.problems:
         raise ImportFailed(check.problems)
+    sheet = ActualsSheet(name, header, roles, preamble, form, [*head[found + 1:], *rows], table_year, dept_name)
+    if form and _targets(dept_name, table_year) is None:
+        sheet.targets = self_evaluation.read_targets(source, name, year=table_year, department=dept_name)
+    return sheet
 
+
+def write_actuals(sheet: ActualsSheet, *, user=None, dry_run=False) -> ActualsResult:
+    """Match the rows to the stored targets and write them, in one transaction under the target importer's
+    lock. Every changed indicator and project gets a history record naming the file, so a score can be traced
+    to its source."""
+    from budget.models import Indicator, Project
+
+    check, name = Collector(sheet.filename, sheet.header), sheet.filename
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The target importer's lock: a table replaced between reading and writing would lose these rows.
-            department_lock(cursor, dept_name, table_year)
-        table = _targets(dept_name, table_year)
-        if table is None and form:
-            self_evaluation.bring_targets(source, name, year=table_year, department=dept_name, user=user)
-            table = _targets(dept_name, table_year)
+            department_lock(cursor, sheet.department, sheet.year)
+        table = _targets(sheet.department, sheet.year)
+        if table is None and sheet.targets is not None:
+            self_evaluation.write_targets(sheet.targets, user=user)
+            table = _targets(sheet.department, sheet.year)
         if table is None:
             raise ImportFailed([Problem(name, None, None, None,
-                                        f"没有「{dept_name}」{table_year}年的绩效目标表,请先导入绩效目标表")])
+                                        f"没有「{sheet.department}」{sheet.year}年的绩效目标表,请先导入绩效目标表")])
         projects: dict[str, list] = {}
         for p in Project.objects.filter(table=table).order_by("position").prefetch_related("indicators"):
             projects.setdefault(name_key(p.name), []).append(p)
-        result = ActualsResult(name, dept_name, table_year)
-        updates = _validate(check, roles, preamble["project"], head[found + 1:], rows, projects, table_year, result)
-        money_fields = _form_money(check, form, projects, updates, result)
+        result = ActualsResult(name, sheet.department, sheet.year)
+        updates = _validate(check, sheet.roles, sheet.preamble["project"], sheet.rows, (), projects, sheet.year,
+                            result)
+        money_fields = _form_money(check, sheet.form, projects, updates, result)
         if check.problems:
             raise ImportFailed(check.problems)
 
@@ -135,7 +167,7 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
             result.changes = _changes(updates, money_fields)
             transaction.set_rollback(True)  # a table brought by the form goes too: the preview writes nothing
             return result
-        _save(updates, roles, money_fields, name, user)
+        _save(updates, sheet.roles, money_fields, name, user)
         # Bulk updates send no signals, and the history rows' ids alone may not move the data version:
         # another writer can commit a later id first. The bump runs after this commit.
         bump_data_version(Indicator)

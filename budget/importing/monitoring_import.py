@@ -33,6 +33,7 @@ class MonitoringResult:
     year: int
     month: int
     reports: list = field(default_factory=list)
+    changes: list = field(default_factory=list)  # on a dry run: what each report changes (monitoring_changes)
 
     def summary(self) -> str:
         lights = {light: sum(r.light == light for r in self.reports) for light in ("red", "yellow", "green")}
@@ -40,8 +41,25 @@ class MonitoringResult:
                 f"红灯{lights['red']} 黄灯{lights['yellow']} 绿灯{lights['green']}")
 
 
+@dataclass
+class MonitoringSheet:
+    """A monitoring file read once: its blocks, year and month, and the department it names or was given.
+    Plain data, so that the admin can keep it between the preview and the confirmation."""
+
+    filename: str
+    reading: object  # monitoring_read.Reading
+    year: int
+    month: int
+    department: str | None
+
+
 def import_monitoring(source, *, filename=None, year=None, month=None, department=None, dry_run=False):
     """Read, match, check and (unless dry_run) write one monitoring file; ImportFailed lists every problem."""
+    sheet = read_monitoring(source, filename=filename, year=year, month=month, department=department)
+    return write_monitoring(sheet, dry_run=dry_run)
+
+
+def read_monitoring(source, *, filename=None, year=None, month=None, department=None) -> MonitoringSheet:
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
     reading = MonitoringReader().read([table_rows, *table_rows.more_sheets()])
@@ -56,25 +74,38 @@ def import_monitoring(source, *, filename=None, year=None, month=None, departmen
         problem(None, None, None, "找不到监控表:需要「项目名称」和「1-M月执行数」或「三级指标」「完成值」等列")
     if problems:
         raise ImportFailed(problems)
+    return MonitoringSheet(name, reading, table_year, table_month, department)
+
+
+def write_monitoring(sheet: MonitoringSheet, *, dry_run=False) -> MonitoringResult:
+    """Match the blocks to the department's targets, check them and (unless dry_run) write them; a dry run says
+    what each report changes against the stored one (budget/importing/monitoring_changes.py)."""
+    from budget.importing.monitoring_changes import changes
+
+    collected = Collector(sheet.filename)
+    problem, problems = collected.problem, collected.problems
+
     with transaction.atomic():
-        table = _table(reading, department, table_year, problem)
+        table = _table(sheet.reading, sheet.department, sheet.year, problem)
         if table is None:
             raise ImportFailed(problems)
         with connection.cursor() as cursor:
-            department_lock(cursor, table.department.name, table_year)
+            department_lock(cursor, table.department.name, sheet.year)
         projects = list(table.projects.order_by("position").prefetch_related("indicators"))
-        reports = [_report(block, table, projects, table_month, problem) for block in reading.blocks]
+        reports = [_report(block, table, projects, sheet.month, problem) for block in sheet.reading.blocks]
         _no_repeats(reports, problem)
         if problems:
             raise ImportFailed(problems)
-        result = MonitoringResult(name, table.department.name, table_year, table_month)
+        result = MonitoringResult(sheet.filename, table.department.name, sheet.year, sheet.month)
         result.reports = [report for report, _ in reports]
         rules = monitoring.settings_rules()
         for report, rows in reports:
             report.warnings = monitoring.evaluate(figures(report, rows), rules)
             report.light = monitoring.light(report.warnings)
-        if not dry_run:
-            _write(reports, table_month, name)
+        if dry_run:
+            result.changes = changes(reports, sheet.month)
+        else:
+            _write(reports, sheet.month, sheet.filename)
     return result
 
 

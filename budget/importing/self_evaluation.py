@@ -50,10 +50,14 @@ def apply_money(project, money: dict, results: dict | None = None) -> list[str]:
     return changed
 
 
-def bring_targets(source, filename, *, year, department, user):
-    """The targets of a form whose project has none yet, imported from the same file."""
-    from budget.importing import writer
+def read_targets(source, filename, *, year, department):
+    """The targets of a form whose project has none yet, read from the same file (written by write_targets)."""
     from budget.importing.importer import parse_table
 
-    parsed = parse_table(source, filename=filename, year=year, department=department)
+    return parse_table(source, filename=filename, year=year, department=department)
+
+
+def write_targets(parsed, *, user):
+    from budget.importing import writer
+
     return writer.write(parsed, user=user)
