@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -28,7 +26,6 @@ from budget.models import (
     Level1Category,
     Level2Category,
     Project,
-    ProjectFunding,
 )
 from budget import uploads
 from budget.uploads import check_department, pending_dir  # noqa: F401 - where other modules and tests look
@@ -37,6 +34,7 @@ from budget.importing.paste import PasteForm, add_pasted
 from budget.entry_admin import (
     ClerkNumbers, EntryMedia, IndicatorInline, IndicatorResultsInline, apply_target, badge,
 )
+from budget.funding_entry import funding_form, funding_row, reconciliation_message  # noqa: F401
 from budget.entry_lists import (
     FindingFilter, GradeFilter, ProjectColumns, TableColumns, annotate_projects, annotate_tables,
 )
@@ -101,13 +99,6 @@ admin.site.site_title = _("预算绩效目标看板")
 admin.site.index_title = _("数据管理")
 
 
-def reconciliation_message(total: Decimal, parts: Decimal) -> str:
-    """The same words the importer uses, so a clerk reads one rule everywhere."""
-    return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
-        total=fmt(total), parts=fmt(parts), diff=fmt(total - parts)
-    )
-
-
 class RefreshesReview:
     """Target review is recomputed after every edit, as on import."""
 
@@ -128,31 +119,6 @@ class RefreshesReview:
         super().delete_queryset(request, queryset)
         for table in tables:
             applying.refresh_table(table)
-
-
-class FundingFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        project = self.instance
-        if any(self.errors) or not project.table_id or not project.table.has_source_breakdown:
-            return
-        parts = sum(
-            (f.cleaned_data.get("amount") or Decimal(0))
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        )
-        if parts != project.total:
-            kept = [f.cleaned_data for f in self.forms
-                    if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")]
-            amounts = "、".join(f"{d['source']} {fmt(d.get('amount') or Decimal(0))}" for d in kept)
-            raise ValidationError([reconciliation_message(project.total, parts),
-                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")])
-
-
-class ProjectFundingInline(ClerkNumbers, admin.TabularInline):
-    model = ProjectFunding
-    formset = FundingFormSet
-    extra = 0
 
 
 @admin.register(Department)
@@ -289,7 +255,7 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
     autocomplete_fields = ["table", "unit"]
     readonly_fields = ["indicator_text", "unparsed_indicator_text", "score", "grade", "findings"]
     exclude = ["review_score", "review_findings"]
-    inlines = [ProjectFundingInline, IndicatorInline, IndicatorResultsInline]
+    inlines = [IndicatorInline, IndicatorResultsInline]  # funding: one row of the form (budget/funding_entry.py)
     form = PasteForm  # paste to parse: the 绩效指标 cell or spreadsheet lines, read before they are added
 
     def get_queryset(self, request):
@@ -303,7 +269,14 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
     # the choices are that table's units, in a plain list rather than the autocomplete over every table.
     def get_form(self, request, obj=None, change=False, **kwargs):
         request.budget_project_table = obj.table_id if obj else None
+        if not hasattr(request, "budget_sources"):
+            request.budget_sources = list(FundingSource.objects.all())
+        kwargs["form"] = funding_form(self.form, request.budget_sources, bool(obj and obj.table.has_source_breakdown))
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        # 总计 and every funding source side by side, where 总计 stood.
+        return [(None, {"fields": funding_row(self.get_fields(request, obj))})]
 
     def get_autocomplete_fields(self, request):
         fields = super().get_autocomplete_fields(request)

@@ -43,13 +43,10 @@ def change_page_data(project, **changes):
         "table": project.table_id, "unit": project.unit_id, "position": project.position, "name": project.name,
         "code": "", "goal": project.goal, "period_goal": "", "attributes": "{}", "total": str(project.total),
         "source_row": project.source_row or "",
-        "funding-TOTAL_FORMS": len(funding), "funding-INITIAL_FORMS": len(funding),
         "indicators-TOTAL_FORMS": len(indicators), "indicators-INITIAL_FORMS": len(indicators),
         "indicator_results-TOTAL_FORMS": len(indicators), "indicator_results-INITIAL_FORMS": len(indicators),
     }
-    for i, f in enumerate(funding):
-        data.update({f"funding-{i}-id": f.pk, f"funding-{i}-project": project.pk, f"funding-{i}-source": f.source_id,
-                     f"funding-{i}-amount": str(f.amount)})
+    data.update({f"funding_{f.source_id}": str(f.amount) for f in funding})
     for i, ind in enumerate(indicators):
         data.update({f"indicators-{i}-id": ind.pk, f"indicators-{i}-project": project.pk,
                      f"indicators-{i}-level2": ind.level2_id, f"indicators-{i}-position": ind.position,
