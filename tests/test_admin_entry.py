@@ -269,3 +269,43 @@ def test_the_table_list_shows_status_total_and_a_chinese_date(admin_client, refe
     assert '<td class="field-status">待审</td>' in body
     assert '<td class="field-total_amount">2,616.61</td>' in body
     assert re.search(r'<td class="field-imported_at nowrap">\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d</td>', body)
+
+
+RAW_JSON = ("[{", '"code":', "&quot;code&quot;:", "{&quot;", "{'code'")
+
+
+def test_the_flag_list_and_its_pages_show_no_raw_json(admin_client, write_file):
+    """Flags of a lenient import (窗口工作人员服装费's 总计 12.00 against 财政拨款 10.00, and the reference table's
+    nameless indicator of 基层服务平台示范点建设经费) as a clerk reads them: code, badge, row, message."""
+    from budget.importing.importer import import_table
+    from budget.models import Flag
+
+    text = REFERENCE.read_text(encoding="utf-8").replace("窗口工作人员服装费\t10.00\t", "窗口工作人员服装费\t12.00\t")
+    import_table(write_file("lenient.txt", text), filename="lenient.txt", year=2021, lenient=True)
+    flags = list(Flag.objects.order_by("row"))
+    assert len(flags) >= 2 and {"error", "warning"} & {f.severity for f in flags}
+    pages = [reverse("admin:budget_flag_changelist"),
+             reverse("admin:budget_flag_changelist") + f"?code={flags[0].code}",
+             *(reverse("admin:budget_flag_change", args=[f.pk]) for f in flags)]
+    for url in pages:
+        body = admin_client.get(url).content.decode()
+        assert not [raw for raw in RAW_JSON if raw in body], url
+    body = admin_client.get(reverse("admin:budget_flag_changelist")).content.decode()
+    for flag in flags:
+        assert f'<td class="field-message">{flag.message}</td>' in body
+        label = dict(Flag.Severity.choices)[flag.severity]
+        assert f'<td class="field-severity_badge"><span class="badge {flag.severity}">{label}</span></td>' in body
+    assert "项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称" in body
+
+
+def test_the_import_preview_lists_flags_without_raw_json(admin_client, reference_table):
+    text = REFERENCE.read_text(encoding="utf-8").replace("窗口工作人员服装费\t10.00\t", "窗口工作人员服装费\t12.00\t")
+    upload = SimpleUploadedFile("lenient.txt", text.encode())
+    body = admin_client.post(reverse("admin:budget_import"), {"file": upload, "year": "2021", "lenient": "on"}
+                             ).content.decode()
+    start = body.index("<h3>数据质量提示</h3>")
+    flags = body[start:body.index("</ul>", start)]
+    assert "第13行 项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称" in flags
+    # line 23 of the fixture: 窗口工作人员服装费, its 总计 made 12.00 over 财政拨款 10.00
+    assert "第23行「总计」列“12.00”与财政拨款+财政专户拨款+其他资金之和 10.00 不一致,相差 2.00 万元" in flags
+    assert not [raw for raw in RAW_JSON if raw in body]
