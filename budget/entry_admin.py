@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Max
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +163,20 @@ class IndicatorFormSet(forms.BaseInlineFormSet):
                     last = first if last is None else last + 1
                     form.cleaned_data[field] = last
                     setattr(form.instance, field, last)
+
+    def save_existing_objects(self, commit=True):
+        if commit:
+            self.make_room()
+        return super().save_existing_objects(commit)
+
+    def make_room(self):
+        """Rows that move or go are first set above every position, so that two indicators can swap places in
+        one save without meeting on the way (the database keeps one indicator per position at every moment)."""
+        moving = [f.instance.pk for f in self.initial_forms
+                  if self._should_delete_form(f) or "position" in f.changed_data]
+        if moving:
+            top = self.instance.indicators.aggregate(m=Max("position"))["m"] + 1
+            Indicator.objects.filter(pk__in=moving).update(position=F("position") + top)
 
     def get_unique_error_message(self, unique_check):
         names = "、".join(str(self.model._meta.get_field(f).verbose_name) for f in unique_check if f != "project")

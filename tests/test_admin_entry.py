@@ -365,3 +365,14 @@ def test_a_hand_added_row_on_a_stored_position_is_refused_with_a_message(admin_c
     assert response.status_code == 200
     assert "两个指标的「顺序」相同:每个指标的顺序各不相同,请改正" in response.content.decode()
     assert project.indicators.count() == 4
+
+
+def test_two_stored_indicators_swap_places_in_one_save(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    names = list(project.indicators.values_list("name", flat=True))  # 顺序 0, 1, 2, 3
+    data = change_page_data(project, **{"indicators-0-position": "1", "indicators-1-position": "0",
+                                        "indicators-2-DELETE": "on", "indicators-3-position": "2"})
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    assert list(project.indicators.order_by("position").values_list("position", "name")) == [
+        (0, names[1]), (1, names[0]), (2, names[3])]
