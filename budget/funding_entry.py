@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from budget.entry_admin import AmountField, AmountInput
 from budget.importing.layouts import fmt
 from budget.models import AMOUNT, FundingSource, ProjectFunding
+from budget.wording import known
 
 ZERO = Decimal(0)
 PREFIX = "funding_"
@@ -64,7 +65,7 @@ class FundingRowForm:
         if typed is not None and not table.has_source_breakdown:
             return cleaned  # no breakdown to add up: the total as typed
         if typed is not None and "total" in self.changed_data and typed != parts:
-            amounts = "、".join(f"{s.name} {fmt(a)}" for s, a in given)
+            amounts = "、".join(f"{known(s.name)} {fmt(a)}" for s, a in given)
             self.add_error(None, ValidationError([reconciliation_message(typed, parts),
                                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")]))
             return cleaned
@@ -105,6 +106,6 @@ on an add page, it is the sum too."""
         "Media": type("Media", (), {"js": ["js/funding-row.js"]}),
     }
     for source in sources:
-        attrs[field_name(source)] = AmountField(label=source.name, required=False, min_value=0, **AMOUNT,
+        attrs[field_name(source)] = AmountField(label=known(source.name), required=False, min_value=0, **AMOUNT,
                                                 widget=AmountInput(attrs={"data-funding-source": ""}))
     return type(base)(base.__name__, (FundingRowForm, base), attrs)

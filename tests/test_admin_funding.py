@@ -117,3 +117,16 @@ def test_a_new_project_gets_its_total_from_its_sources(admin_client, reference_t
     assert project.total == Decimal("2003.5")
     assert amounts(project) == {"财政拨款": Decimal("3"), "其他资金": Decimal("2000.5")}
     assert BudgetTable.objects.get().total == Decimal("4620.11")  # 2,616.61 + 2,003.50
+
+
+def test_the_funding_row_speaks_english_on_an_english_admin(admin_client, clothing):
+    admin_client.cookies["django_language"] = "en"
+    body = admin_client.get(reverse("admin:budget_project_change", args=[clothing.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = funding_row_html(body)
+    from django.utils import translation
+
+    with translation.override("en"):
+        expected = [translation.gettext(name) for name in ("财政拨款", "财政专户拨款", "其他资金")]
+    assert all(f">{name}:</label>" in row for name in expected), row
+    assert "财政拨款" not in row
