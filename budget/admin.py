@@ -1,9 +1,7 @@
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -43,9 +41,9 @@ from budget.models import (
     Level1Category,
     Level2Category,
     Project,
-    ProjectFunding,
 )
 from budget.review_admin import ApprovalLock  # the first base of each admin of a table's data: approved is locked
+from budget.funding_entry import funding_form, funding_row
 
 ALL_DEPARTMENTS = "budget.view_all_departments"
 
@@ -112,13 +110,6 @@ class DepartmentScoped:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def reconciliation_message(total: Decimal, parts: Decimal) -> str:
-    """The same words the importer uses, so a clerk reads one rule everywhere."""
-    return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
-        total=formats.amount(total), parts=formats.amount(parts), diff=formats.amount(total - parts)
-    )
-
-
 class RefreshesReview:
     """Target review is recomputed after every edit, as on import."""
 
@@ -139,31 +130,6 @@ class RefreshesReview:
         super().delete_queryset(request, queryset)
         for table in tables:
             applying.refresh_table(table)
-
-
-class FundingFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        project = self.instance
-        if any(self.errors) or not project.table_id or not project.table.has_source_breakdown:
-            return
-        parts = sum(
-            (f.cleaned_data.get("amount") or Decimal(0))
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        )
-        if parts != project.total:
-            kept = [f.cleaned_data for f in self.forms
-                    if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")]
-            amounts = "、".join(f"{d['source']} {formats.amount(d.get('amount') or Decimal(0))}" for d in kept)
-            raise ValidationError([reconciliation_message(project.total, parts),
-                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")])
-
-
-class ProjectFundingInline(ClerkNumbers, admin.TabularInline):
-    model = ProjectFunding
-    formset = FundingFormSet
-    extra = 0
 
 
 @admin.register(Department)
@@ -302,7 +268,7 @@ class ProjectAdmin(ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, Refre
     autocomplete_fields = ["table", "unit"]
     readonly_fields = ["indicator_text", "unparsed_indicator_text", "score", "grade", "findings"]
     exclude = ["review_score", "review_findings"]
-    inlines = [ProjectFundingInline, IndicatorInline, IndicatorResultsInline]
+    inlines = [IndicatorInline, IndicatorResultsInline]  # funding: one row of the form (budget/funding_entry.py)
     form = PasteForm  # paste to parse: the 绩效指标 cell or spreadsheet lines, read before they are added
 
     def get_queryset(self, request):
@@ -316,7 +282,14 @@ class ProjectAdmin(ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, Refre
     # the choices are that table's units, in a plain list rather than the autocomplete over every table.
     def get_form(self, request, obj=None, change=False, **kwargs):
         request.budget_project_table = obj.table_id if obj else None
+        if not hasattr(request, "budget_sources"):
+            request.budget_sources = list(FundingSource.objects.all())
+        kwargs["form"] = funding_form(self.form, request.budget_sources, bool(obj and obj.table.has_source_breakdown))
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        # 总计 and every funding source side by side, where 总计 stood.
+        return [(None, {"fields": funding_row(self.get_fields(request, obj))})]
 
     def get_autocomplete_fields(self, request):
         fields = super().get_autocomplete_fields(request)
