@@ -38,7 +38,7 @@ if BEHIND_PROXY:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "budget.admin_site.BudgetAdminConfig",  # django.contrib.admin with the site's titles
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
