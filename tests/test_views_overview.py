@@ -135,7 +135,8 @@ def test_the_department_list_sorts_by_a_column_and_keeps_the_sort_across_pages(c
         ("测试部门001", "1.00"), ("测试部门002", "2.00"), ("测试部门003", "3.00")]
     assert 'href="?sort=total&amp;page=2"' in smallest.content.decode()
     largest = table_rows(client.get("/?sort=-total"), "tables")
-    assert [(r[0], r[2]) for r in largest[:2]] == [("广州市花都区政务服务和数据管理局", "2,616.61"), ("测试部门060", "60.00")]
+    assert [(r[0], r[2]) for r in largest[:2]] == [("广州市花都区政务服务和数据管理局", "2,616.61"),
+                                                   ("测试部门060", "60.00")]
     assert [r[0] for r in table_rows(client.get("/?sort=total&page=2"), "tables")] == [
         f"测试部门{n:03d}" for n in range(51, 61)] + ["广州市花都区政务服务和数据管理局"]
     # Sorting by the year's indicator counts would read every indicator of the year: not offered, and ignored.
