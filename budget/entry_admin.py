@@ -6,15 +6,14 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from budget import formats
 from budget.importing import indicators as grammar
-from budget.importing.layouts import fmt
 from budget.models import Flag, Indicator
 
 # An amount as a clerk types it: 2,616.61 or 2616.61 or 2616.61万 / 2616.61万元 (the tables are in 万元).
@@ -34,8 +33,7 @@ def plain_number(value) -> str:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    text = f"{number.normalize():f}"
-    return text
+    return formats.number(number)
 
 
 class AmountInput(forms.TextInput):
@@ -43,7 +41,7 @@ class AmountInput(forms.TextInput):
         if value is None or value == "":
             return None
         try:
-            return fmt(Decimal(value))
+            return formats.amount(Decimal(value))
         except (InvalidOperation, TypeError, ValueError):
             return str(value)  # what the clerk typed, shown back with its error
 
@@ -197,7 +195,7 @@ class IndicatorInline(admin.TabularInline):
 
     @admin.display(description=_("解析出的目标"))
     def parsed_target(self, obj):
-        return obj.target_display if obj and obj.pk else "—"
+        return formats.target_of(obj) if obj and obj.pk else "—"
 
 
 class ResultsFormSet(forms.BaseInlineFormSet):

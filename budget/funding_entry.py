@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budget.entry_admin import AmountField, AmountInput
-from budget.importing.layouts import fmt
+from budget import formats
 from budget.models import AMOUNT, FundingSource, ProjectFunding
 from budget.wording import known
 
@@ -30,7 +30,7 @@ def field_name(source: FundingSource) -> str:
 def reconciliation_message(total: Decimal, parts: Decimal) -> str:
     """The same words the importer uses, so a clerk reads one rule everywhere."""
     return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
-        total=fmt(total), parts=fmt(parts), diff=fmt(total - parts)
+        total=formats.amount(total), parts=formats.amount(parts), diff=formats.amount(total - parts)
     )
 
 
@@ -69,7 +69,7 @@ class FundingRowForm:
         # no source changed (a lenient import's), must agree with them, as the importer requires.
         touched = "total" in self.changed_data or not any(field_name(s) in self.changed_data for s in self.sources)
         if typed is not None and touched and typed != parts:
-            amounts = "、".join(f"{known(s.name)} {fmt(a)}" for s, a in given)
+            amounts = "、".join(f"{known(s.name)} {formats.amount(a)}" for s, a in given)
             self.add_error(None, ValidationError([reconciliation_message(typed, parts),
                                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")]))
             return cleaned

@@ -38,7 +38,7 @@ if BEHIND_PROXY:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "budget.admin_site.BudgetAdminConfig",  # django.contrib.admin with the site's titles
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -107,11 +107,11 @@ else:
             "PORT": "",
         }
     }
-# Persistent connections: opening one costs a PostgreSQL backend start, 3 ms, more than serving a kept
-# page; the health check reconnects after a database restart instead of failing the next request.
+# Persistent connections: opening one costs a PostgreSQL backend start, more than serving a kept page;
+# the health check reconnects after a database restart instead of failing the next request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# No JIT: the app's queries are short, and a crafted search made PostgreSQL spend 16 s compiling one plan.
+# No JIT: the app's queries are short, and a crafted search made PostgreSQL spend seconds compiling one plan.
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(filter(None, [_options.get("options"), "-c jit=off"]))
 # Every SQL statement run for a web request stops after this long (0: no limit); commands and imports have none.

@@ -12,7 +12,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, downloads, exporter, monitoring_pages, peer_views, selectors, workflow, yearly
+from budget import caching, charts, downloads, exporter, formats, monitoring_pages, peer_views, selectors, workflow
+from budget import yearly
+from budget import export_sections
 from budget.evaluation import scoring
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
@@ -26,7 +28,7 @@ REVIEW_LISTED = 20  # the weakest projects named on the department page; the pro
 INDICATORS_PER_PAGE = 50
 EXPLORER_COUNT_CAP = 1000
 EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bulk files' job, not a request's
-MAX_PER_PAGE = 100  # ?per_page= asks for more rows: at 20,000 one page took 29 s to render
+MAX_PER_PAGE = 100  # ?per_page= must not ask a whole large table onto one page
 
 
 def year_asked(request, years):
@@ -80,7 +82,7 @@ def overview(request):
     version = caching.request_version(request)
     tables = selectors.with_source_sums(selectors.tables_overview(year=year, latest=True), sources)
     page = CountedPaginator(tables, TABLES_PER_PAGE, count=summary["count"]).get_page(request.GET.get("page"))
-    # A page of tables sums the funding of their projects: a 20,000-project table on it costs 60 ms.
+    # A page of tables sums the funding of their projects: a large table on it costs a scan of them.
     tables = caching.cached(f"overview:{year}:{page.number}", version, lambda: list(page.object_list))
     for t in tables:
         t.by_source = [getattr(t, f"source_{n}") for n in range(len(sources))]
@@ -201,7 +203,7 @@ class _DepartmentSections:
 
     @cached_property
     def _weakest(self):
-        # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
+        # Ranking reads the findings of every project: cached until the data changes.
         return caching.cached(f"weakest:{self.table.pk}", self.version, lambda: selectors.weakest_projects(
             table_id=self.table.pk, limit=REVIEW_LISTED))
 
@@ -324,8 +326,8 @@ def _self_evaluation(project, indicators):
         if i.target_value is not None and s.actual is not None:
             chart_rows.append({"label": row["label"], "level1": i.level2.level1.name, "comparator": i.comparator,
                                "target": i.target_value, "actual": s.actual, "unit": i.target_unit})
-            row["attainment"] = charts.attainment(i.comparator, i.target_value, s.actual)
-            row["lower"] = i.comparator in charts.LOWER_IS_BETTER
+            row["attainment"] = scoring.attainment(i.comparator, i.target_value, s.actual) * 100
+            row["lower"] = i.comparator in formats.LOWER_IS_BETTER
         rows.append(row)
     own = [f for s in scored.indicators for f in s.findings]
     return {
@@ -388,7 +390,7 @@ def _explorer_csv(indicators):
         [i.project.table.department.name, i.project.table.year, i.project.name, i.level2.level1.name,
          i.level2.name, i.name, i.period_value, i.annual_value,
          exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
-         exporter._number(i.target_value), i.target_unit]
+         export_sections.cell_number(i.target_value), i.target_unit]
         for i in indicators[:EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
     )
     return exporter.csv_lines(_capped(rows), header=EXPLORER_HEADER)

@@ -189,7 +189,7 @@ def test_every_chart_colour_has_a_swatch_class():
 def test_an_upload_previewed_and_never_confirmed_is_deleted_after_a_day(admin_client, db, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from budget.admin import pending_dir
+    from budget.uploads import pending_dir
 
     stale, fresh = pending_dir() / "stale-upload", pending_dir() / "fresh-upload"
     stale.write_bytes(b"x")

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.translation import gettext as _, gettext_lazy
 
+from budget import formats
 from budget.importing import indicators as grammar
-from budget.charts import target_text
 from budget.entry_admin import target_of_text
 from budget.models import Indicator
 
@@ -42,7 +42,7 @@ def read_paste(text: str) -> tuple[list[grammar.IndicatorItem], list[str]]:
 
 def describe(item: grammar.IndicatorItem) -> str:
     target = target_of_text(item.period_value, item.annual_value)
-    shown = f" → {target_text(target.comparator, target.value, target.unit)}" if target else ""
+    shown = f" → {formats.target(target.comparator, target.value, target.unit)}" if target else ""
     return f"{item.seq}. {item.level1} / {item.level2} / {item.name}:{item.annual_value or item.period_value or '—'}{shown}"
 
 
