@@ -1,15 +1,13 @@
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budget import security, totals, uploads
+from budget import formats, security, totals, uploads
 from budget.actuals_admin import SelfEvaluationUpload, template_workbook
 from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
 from budget.entry_admin import (
@@ -31,7 +29,6 @@ from budget.entry_lists import (
 from budget.evaluation import applying
 from budget.importing import identity, writer
 from budget.importing.importer import cyclic_gc_paused, parse_table
-from budget.importing.layouts import fmt
 from budget.importing.paste import PasteForm, add_pasted
 from budget.models import (
     BudgetTable,
@@ -44,9 +41,9 @@ from budget.models import (
     Level1Category,
     Level2Category,
     Project,
-    ProjectFunding,
 )
 from budget.review_admin import ApprovalLock  # the first base of each admin of a table's data: approved is locked
+from budget.funding_entry import funding_form, funding_row
 
 ALL_DEPARTMENTS = "budget.view_all_departments"
 
@@ -113,13 +110,6 @@ class DepartmentScoped:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def reconciliation_message(total: Decimal, parts: Decimal) -> str:
-    """The same words the importer uses, so a clerk reads one rule everywhere."""
-    return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
-        total=fmt(total), parts=fmt(parts), diff=fmt(total - parts)
-    )
-
-
 class RefreshesReview:
     """Target review is recomputed after every edit, as on import."""
 
@@ -142,31 +132,6 @@ class RefreshesReview:
             applying.refresh_table(table)
 
 
-class FundingFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        project = self.instance
-        if any(self.errors) or not project.table_id or not project.table.has_source_breakdown:
-            return
-        parts = sum(
-            (f.cleaned_data.get("amount") or Decimal(0))
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        )
-        if parts != project.total:
-            kept = [f.cleaned_data for f in self.forms
-                    if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")]
-            amounts = "、".join(f"{d['source']} {fmt(d.get('amount') or Decimal(0))}" for d in kept)
-            raise ValidationError([reconciliation_message(project.total, parts),
-                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")])
-
-
-class ProjectFundingInline(ClerkNumbers, admin.TabularInline):
-    model = ProjectFunding
-    formset = FundingFormSet
-    extra = 0
-
-
 @admin.register(Department)
 class DepartmentAdmin(DepartmentScoped, admin.ModelAdmin):
     department_path = ""
@@ -187,7 +152,7 @@ class FundingUnitInline(ClerkNumbers, admin.TabularInline):
 
     @admin.display(description=_("小计(万元)"))
     def total_amount(self, obj):
-        return fmt(obj.total) if obj and obj.pk else "—"
+        return formats.amount(obj.total) if obj and obj.pk else "—"
 
 
 # -- 导入: the same importer behind an upload page (budget/uploads.py) ------------------------
@@ -271,7 +236,7 @@ class FundingUnitAdmin(ApprovalLock, EntryMedia, ClerkNumbers, DepartmentScoped,
 
     @admin.display(description=_("小计(万元)"), ordering="total")
     def total_amount(self, obj):
-        return fmt(obj.total)
+        return formats.amount(obj.total)
 
     def get_readonly_fields(self, request, obj=None):
         # Its projects belong to its table: a unit cannot move to another one.
@@ -303,7 +268,7 @@ class ProjectAdmin(ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, Refre
     autocomplete_fields = ["table", "unit"]
     readonly_fields = ["indicator_text", "unparsed_indicator_text", "score", "grade", "findings"]
     exclude = ["review_score", "review_findings"]
-    inlines = [ProjectFundingInline, IndicatorInline, IndicatorResultsInline]
+    inlines = [IndicatorInline, IndicatorResultsInline]  # funding: one row of the form (budget/funding_entry.py)
     form = PasteForm  # paste to parse: the 绩效指标 cell or spreadsheet lines, read before they are added
 
     def get_queryset(self, request):
@@ -317,7 +282,14 @@ class ProjectAdmin(ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, Refre
     # the choices are that table's units, in a plain list rather than the autocomplete over every table.
     def get_form(self, request, obj=None, change=False, **kwargs):
         request.budget_project_table = obj.table_id if obj else None
+        if not hasattr(request, "budget_sources"):
+            request.budget_sources = list(FundingSource.objects.all())
+        kwargs["form"] = funding_form(self.form, request.budget_sources, bool(obj and obj.table.has_source_breakdown))
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        # 总计 and every funding source side by side, where 总计 stood.
+        return [(None, {"fields": funding_row(self.get_fields(request, obj))})]
 
     def get_autocomplete_fields(self, request):
         fields = super().get_autocomplete_fields(request)
@@ -398,7 +370,7 @@ class IndicatorAdmin(ApprovalLock, SelfEvaluationUpload, EntryMedia, ClerkNumber
 
     @admin.display(description=_("解析出的目标"))
     def target_display(self, obj):
-        return obj.target_display if obj else ""
+        return formats.target_of(obj) if obj else ""
 
     def save_model(self, request, obj, form, change):
         # The target is read from the value text, as on import: the two cannot disagree.

@@ -209,9 +209,9 @@ class ProjectFunding(EditedWithProject):
         ]
 
     def __str__(self):
-        from budget.importing.layouts import fmt  # amounts as finance staff write them: 2,616.61
+        from budget.formats import amount  # as finance staff write them: 2,616.61
 
-        return f"{self.source}: {fmt(self.amount)}"
+        return f"{self.source}: {amount(self.amount)}"
 
 
 class Level1Category(models.Model):
@@ -313,13 +313,6 @@ class Indicator(EditedWithProject):
     @property
     def level1(self):
         return self.level2.level1
-
-    @property
-    def target_display(self) -> str:
-        if self.target_value is None:
-            return ""
-        symbol = dict(self.Comparator.choices)[self.comparator]
-        return f"{symbol}{self.target_value.normalize():f}{self.target_unit}"
 
 
 class Flag(models.Model):

@@ -275,20 +275,23 @@ def projects_for_review(*, table_id, version):
     return projects
 
 
-# The order of budget.evaluation.review.ranked_by_findings, in SQL: errors, then findings, then the lower score.
 _ERRORS = RawSQL("""jsonb_array_length(jsonb_path_query_array("budget_project"."review_findings",
                  '$[*] ? (@.severity == "error")'))""", [], output_field=IntegerField())
 _FINDINGS = RawSQL('jsonb_array_length("budget_project"."review_findings")', [], output_field=IntegerField())
 
 
+def ranked_by_findings(projects):
+    """The projects weakest first: most errors among their review findings, then most findings, then the lower
+    score, then source order. The department page and the review page rank by this one order."""
+    return projects.annotate(errors=_ERRORS, findings=_FINDINGS).order_by(
+        F("errors").desc(), F("findings").desc(), Coalesce("review_score", Value(Decimal(101))), "position")
+
+
 def weakest_projects(*, table_id, limit) -> tuple[list, int]:
     """The `limit` projects with the most review findings, weakest first, and how many have findings."""
     projects = Project.objects.filter(table_id=table_id).exclude(review_findings=[])
-    weakest = list(
-        projects.only("position", "name", "total", "review_score", "review_findings")
-        .annotate(errors=_ERRORS, findings=_FINDINGS)
-        .order_by(F("errors").desc(), F("findings").desc(), Coalesce("review_score", Value(Decimal(101))), "position")
-        [:limit])
+    weakest = list(ranked_by_findings(projects.only("position", "name", "total", "review_score", "review_findings"))
+                   [:limit])
     if len(weakest) < limit:
         return weakest, len(weakest)
     return weakest, projects.count()

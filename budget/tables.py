@@ -1,13 +1,11 @@
 """django-tables2 tables: the department's projects and the indicator explorer."""
 
-from types import SimpleNamespace
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from budget import charts, peers
+from budget import formats, peers
 from budget.evaluation import scoring
 from budget.marking import marked, snippet
 from budget.models import Indicator, Project
@@ -127,8 +125,7 @@ class IndicatorTable(tables.Table):
         if group is None:
             return "—"
         text = _("%(n)s 个部门 · 中位数 %(median)s") % {
-            "n": group["count"], "median": target(SimpleNamespace(comparator="=", target_value=group["median"].normalize(),
-                                                                  target_unit=record.target_unit))}
+            "n": group["count"], "median": formats.quantity(group["median"], record.target_unit)}
         far = peers.far_below(record.comparator, record.target_value, group)
         return format_html('<a href="{}">{}</a>{}', peer_link(record.project.table.year, group), text,
                            format_html(' <span class="badge warning">{}</span>', _("远低于同类")) if far else "")
@@ -139,4 +136,4 @@ class IndicatorTable(tables.Table):
         actual = scoring.parse_actual(record.actual_value, record.target_unit)
         if actual is None or not scoring.units_agree(record.target_unit, actual.unit):
             return "—"
-        return charts.percent_text(charts.attainment(record.comparator, record.target_value, actual.value))
+        return formats.percent(scoring.attainment(record.comparator, record.target_value, actual.value) * 100)

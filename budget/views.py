@@ -12,7 +12,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
-from budget import caching, charts, downloads, exporter, monitoring_pages, peer_views, selectors, workflow, yearly
+from budget import caching, charts, downloads, exporter, formats, monitoring_pages, peer_views, selectors, workflow
+from budget import yearly
+from budget import export_sections
 from budget.evaluation import scoring
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
@@ -324,8 +326,8 @@ def _self_evaluation(project, indicators):
         if i.target_value is not None and s.actual is not None:
             chart_rows.append({"label": row["label"], "level1": i.level2.level1.name, "comparator": i.comparator,
                                "target": i.target_value, "actual": s.actual, "unit": i.target_unit})
-            row["attainment"] = charts.attainment(i.comparator, i.target_value, s.actual)
-            row["lower"] = i.comparator in charts.LOWER_IS_BETTER
+            row["attainment"] = scoring.attainment(i.comparator, i.target_value, s.actual) * 100
+            row["lower"] = i.comparator in formats.LOWER_IS_BETTER
         rows.append(row)
     own = [f for s in scored.indicators for f in s.findings]
     return {
@@ -388,7 +390,7 @@ def _explorer_csv(indicators):
         [i.project.table.department.name, i.project.table.year, i.project.name, i.level2.level1.name,
          i.level2.name, i.name, i.period_value, i.annual_value,
          exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
-         exporter._number(i.target_value), i.target_unit]
+         export_sections.cell_number(i.target_value), i.target_unit]
         for i in indicators[:EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
     )
     return exporter.csv_lines(_capped(rows), header=EXPLORER_HEADER)

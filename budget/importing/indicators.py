@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
+from budget.formats import PERCENT_UNITS
+
 __all__ = [
     "IndicatorItem",
     "ParsedCell",
@@ -275,7 +277,6 @@ _AFTER_WORDS = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<="}
 # 达到 alone says "reach", i.e. at least; it yields to an explicit word after the number.
 _REACH_WORDS = ("达到", "达")
 _UNIT_END = ";。,、!?"
-_PERCENT_UNITS = ("%", "百分比")
 
 
 _DATE_UNIT = re.compile(r"月(?:底|末|份|初|中旬|上旬|下旬|前|[0-9]+日)|日前|号前")
@@ -324,7 +325,7 @@ def parse_target(
     if not unit and unit_hint:
         unit = normalize(unit_hint)
         # Finance templates write a rate as a fraction: 1 or 0.95 under "%" is 100 / 95.
-        if unit in _PERCENT_UNITS and 0 < number <= 1:
+        if unit in PERCENT_UNITS and 0 < number <= 1:
             number = _times_hundred(number)
     return Target(comparator=comparator or "=", value=number, unit=unit)
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from budget.importing.layouts import fmt
+from budget.formats import amount
 from budget.models import IndicatorProgress, MonitoringReport
 
 FIGURES = ["budget_initial", "budget_adjustment", "budget_adjusted", "executed", "forecast"]
@@ -29,7 +29,7 @@ def _text(value) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, Decimal):
-        return fmt(value)
+        return amount(value)
     return "、".join(value) if isinstance(value, list) else str(value)
 
 

@@ -15,11 +15,11 @@ from django.db import connection, transaction
 
 from budget.caching import bump_data_version
 from budget.evaluation import monitoring
-from budget.importing.actuals import name_key, parse_number
+from budget.formats import LOWER_IS_BETTER
 from budget.importing.monitoring_read import MonitoringReader
-from budget.importing.problems import ImportFailed, Problem, ProblemList
+from budget.importing.problems import Collector, ImportFailed
 from budget.importing.readers import open_table
-from budget.importing.reading import department_lock, is_blank, resolve_year
+from budget.importing.reading import department_lock, is_blank, name_key, parse_number, resolve_year, wan_amount
 
 AMOUNT_FIELDS = {"budget_initial": "年初预算数", "adjustment": "年度预算调整", "budget_adjusted": "调整后预算数",
                  "executed": "执行数", "forecast": "全年预计执行数"}
@@ -63,10 +63,8 @@ def read_monitoring(source, *, filename=None, year=None, month=None, department=
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
     reading = MonitoringReader().read([table_rows, *table_rows.more_sheets()])
-    problems = ProblemList()
-
-    def problem(row, column, value, reason):
-        problems.append(Problem(name, row, column, value, reason))
+    collected = Collector(name)
+    problem, problems = collected.problem, collected.problems
 
     table_year = resolve_year(reading.year, year, reading.year_row, problem)
     table_month = month or reading.month
@@ -84,10 +82,8 @@ def write_monitoring(sheet: MonitoringSheet, *, dry_run=False) -> MonitoringResu
     what each report changes against the stored one (budget/importing/monitoring_changes.py)."""
     from budget.importing.monitoring_changes import changes
 
-    problems = ProblemList()
-
-    def problem(row, column, value, reason, file=sheet.filename):
-        problems.append(Problem(file, row, column, value, reason))
+    collected = Collector(sheet.filename)
+    problem, problems = collected.problem, collected.problems
 
     with transaction.atomic():
         table = _table(sheet.reading, sheet.department, sheet.year, problem)
@@ -204,8 +200,7 @@ def _executed_from_rate(report, money, problem, source):
 
 
 def _amount(text, row, column, problem, source) -> Decimal | None:
-    raw = text.replace(" ", "").removesuffix("万元")
-    number = parse_number(raw)
+    number = wan_amount(text)
     if number is None:
         problem(row, column, text, "不是有效的金额(应为以万元为单位的数字,如 87.57)", file=source)
     return number
@@ -260,7 +255,7 @@ def figures(report, rows) -> monitoring.ProjectFigures:
         if value and value.unit and ind.target_unit and value.unit != ind.target_unit:
             value = None
         indicators.append(monitoring.IndicatorFigures(
-            name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in ("<=", "<"),
+            name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in LOWER_IS_BETTER,
             value=value.value if value else None, likelihood=row.likelihood, causes=row.deviation_causes))
     return monitoring.ProjectFigures(report.month, report.budget_initial, report.budget_adjusted, report.executed,
                                      report.forecast, indicators)
