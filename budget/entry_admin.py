@@ -151,7 +151,9 @@ class IndicatorFormSet(forms.BaseInlineFormSet):
         if any(self.errors):
             return
         kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
-        stored = self.instance.indicators.aggregate(position=Max("position"), seq=Max("seq")) if self.instance.pk else {}
+        stored = {}
+        if self.instance.pk:
+            stored = self.instance.indicators.aggregate(position=Max("position"), seq=Max("seq"))
         for field, first in self.FIRST.items():
             numbers = [stored.get(field), *(f.cleaned_data.get(field) for f in kept)]
             last = max((n for n in numbers if n is not None), default=None)

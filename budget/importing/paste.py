@@ -82,7 +82,8 @@ def add_pasted(project, items, unread) -> int:
         level2, _level1 = categories.level2(item)
         target = target_of_text(item.period_value, item.annual_value)
         Indicator.objects.create(
-            project=project, position=position + offset, seq=seq + offset, level2=level2, level1_label=item.level1[:100],
+            project=project, position=position + offset, seq=seq + offset, level2=level2,
+            level1_label=item.level1[:100],
             level2_label=item.level2[:100], level2_code=(item.level2_code or "")[:10], name=item.name[:500],
             period_value=item.period_value, annual_value=item.annual_value,
             comparator=target.comparator if target else "", target_value=target.value if target else None,
