@@ -93,14 +93,8 @@ def findings_html(findings) -> str:
 # -- indicators -----------------------------------------------------------------------------------------
 
 
-def target_of_text(period_value, annual_value):
-    """The importer's rule (budget/importing/layouts.py read_indicator_cell): the annual value, else the period value."""
-    value = annual_value if annual_value not in (None, "") else period_value
-    return grammar.parse_target(value or None)
-
-
 def apply_target(indicator: Indicator) -> Indicator:
-    target = target_of_text(indicator.period_value, indicator.annual_value)
+    target = grammar.target_of(indicator.period_value, indicator.annual_value)
     indicator.comparator = target.comparator if target else ""
     indicator.target_value = target.value if target else None
     indicator.target_unit = (target.unit or "")[:50] if target else ""
