@@ -88,7 +88,10 @@ def signed_amount(value) -> str:
 
 @register.filter
 def flag_text(flag) -> str:
-    """An import flag in the reader's language (budget/wording.py)."""
+    """An import flag in the reader's language (budget/wording.py), without the 第N行 its message may open with:
+    the list shows the row beside it (templates/budget/_flags.html)."""
     from budget.wording import flag_text as worded
 
-    return worded(flag)
+    text = worded(flag)
+    opening = f"第{flag.row}行" if flag.row else None
+    return text[len(opening):].lstrip() if opening and text.startswith(opening) else text
