@@ -93,14 +93,8 @@ def findings_html(findings) -> str:
 # -- indicators -----------------------------------------------------------------------------------------
 
 
-def target_of_text(period_value, annual_value):
-    """The importer's rule (budget/importing/layouts.py read_indicator_cell): the annual value, else the period value."""
-    value = annual_value if annual_value not in (None, "") else period_value
-    return grammar.parse_target(value or None)
-
-
 def apply_target(indicator: Indicator) -> Indicator:
-    target = target_of_text(indicator.period_value, indicator.annual_value)
+    target = grammar.target_of(indicator.period_value, indicator.annual_value)
     indicator.comparator = target.comparator if target else ""
     indicator.target_value = target.value if target else None
     indicator.target_unit = (target.unit or "")[:50] if target else ""
@@ -151,7 +145,9 @@ class IndicatorFormSet(forms.BaseInlineFormSet):
         if any(self.errors):
             return
         kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
-        stored = self.instance.indicators.aggregate(position=Max("position"), seq=Max("seq")) if self.instance.pk else {}
+        stored = {}
+        if self.instance.pk:
+            stored = self.instance.indicators.aggregate(position=Max("position"), seq=Max("seq"))
         for field, first in self.FIRST.items():
             numbers = [stored.get(field), *(f.cleaned_data.get(field) for f in kept)]
             last = max((n for n in numbers if n is not None), default=None)

@@ -4,7 +4,8 @@ The sources are fields of the project form rather than an inline of ProjectFundi
 types a project's money as the table prints it, on one line. Every FundingSource in the database has its
 field, so a source added later (a new column of a later table) is there too. On a table with a breakdown
 by source the total is the sum of its sources: it follows them when only they are edited, and a total typed
-by hand that disagrees is refused with the importer's words, as before.
+by hand that disagrees is refused with the importer's words, as before, and so is any save of a project
+whose total (kept by a lenient import) disagrees with sources left as they were.
 """
 
 from decimal import Decimal
@@ -64,12 +65,15 @@ class FundingRowForm:
         typed = cleaned.get("total")
         if typed is not None and not table.has_source_breakdown:
             return cleaned  # no breakdown to add up: the total as typed
-        if typed is not None and "total" in self.changed_data and typed != parts:
+        # A total follows its sources when they are edited and it is not; one typed, or one left as it was while
+        # no source changed (a lenient import's), must agree with them, as the importer requires.
+        touched = "total" in self.changed_data or not any(field_name(s) in self.changed_data for s in self.sources)
+        if typed is not None and touched and typed != parts:
             amounts = "、".join(f"{known(s.name)} {formats.amount(a)}" for s, a in given)
             self.add_error(None, ValidationError([reconciliation_message(typed, parts),
                                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")]))
             return cleaned
-        cleaned["total"] = parts  # left empty, or not touched while its sources changed: their sum
+        cleaned["total"] = parts
         return cleaned
 
     def _save_m2m(self):
@@ -94,8 +98,8 @@ def save_funding(project, amounts, rows: dict) -> None:
 
 def funding_form(base, sources, computed: bool):
     """The project form `base` with 总计 and one amount field per source; `computed`: the total is the sum of
-    the sources and shown read-only (a table with a breakdown by source, known on a change page). Left empty
-on an add page, it is the sum too."""
+    the sources and shown read-only (a table with a breakdown by source, known on a change page). Left
+    empty on an add page, it is the sum too."""
     total_attrs = {"data-funding-total": "", "placeholder": _("各资金来源之和")}
     if computed:
         total_attrs.update(readonly=True, title=_("各资金来源之和"))

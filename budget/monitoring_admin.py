@@ -4,8 +4,8 @@ indicator rows; every edit recomputes the warnings and the light.
 The upload is the targets import's upload → preview → confirm (budget/uploads.py), its preview also saying
 what each report changes against the stored one of that month; adding a report is importing one, so the
 model's add permission is the import's. An editor may import and edit only the monitoring of departments they
-belong to. Monitoring of an approved table is allowed: it reports
-against the approved targets and changes none of them (budget/importing/monitoring_import.py).
+belong to. Monitoring of an approved table is allowed: it reports against the approved targets and changes
+none of them (budget/importing/monitoring_import.py).
 """
 
 from django import forms

@@ -131,6 +131,7 @@ def test_the_admin_home_offers_the_clerk_shortcuts(admin_client, reference_table
     start = body.index('id="entry-shortcuts"')
     shortcuts = body[start:body.index("</div>", start)]
     assert f'href="{reverse("admin:budget_import")}"' in shortcuts
+    assert f'href="{reverse("admin:budget_monitoring_import")}"' in shortcuts
     assert f'href="{reverse("admin:budget_budgettable_changelist")}"' in shortcuts
     assert f'href="{reverse("budget:review")}"' in shortcuts
 

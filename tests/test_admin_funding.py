@@ -130,3 +130,24 @@ def test_the_funding_row_speaks_english_on_an_english_admin(admin_client, clothi
         expected = [translation.gettext(name) for name in ("财政拨款", "财政专户拨款", "其他资金")]
     assert all(f">{name}:</label>" in row for name in expected), row
     assert "财政拨款" not in row
+
+
+def test_a_lenient_total_is_not_rewritten_by_an_edit_elsewhere_but_follows_a_corrected_source(
+        admin_client, write_file):
+    """A lenient import keeps 窗口工作人员服装费's 总计 12.00 over 财政拨款 10.00 (flagged): editing its goal is
+    refused with the difference, as before; correcting 财政拨款 to 12.00 saves, the total agreeing."""
+    from budget.importing.importer import import_table
+    from tests.conftest import REFERENCE
+
+    text = REFERENCE.read_text(encoding="utf-8").replace("窗口工作人员服装费\t10.00\t", "窗口工作人员服装费\t12.00\t")
+    import_table(write_file("lenient.txt", text), filename="lenient.txt", year=2021, lenient=True)
+    project = Project.objects.get(name="窗口工作人员服装费")
+    url = reverse("admin:budget_project_change", args=[project.pk])
+    body = admin_client.post(url, change_page_data(project, goal="新的绩效目标")).content.decode()
+    assert "总计 12.00 与各资金来源之和 10.00 不一致,相差 2.00 万元" in body
+    project.refresh_from_db()
+    assert (project.total, project.goal) == (Decimal("12"), "落实窗口人员规范管理,维护大厅整体服务形象,提升办事便利度,提高群众满意度。")
+    data = change_page_data(project, goal="新的绩效目标", **{f"funding_{source('财政拨款').pk}": "12.00"})
+    assert admin_client.post(url, data).status_code == 302
+    project.refresh_from_db()
+    assert (project.total, project.goal, amounts(project)["财政拨款"]) == (Decimal("12"), "新的绩效目标", Decimal("12"))

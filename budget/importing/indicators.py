@@ -26,6 +26,7 @@ __all__ = [
     "normalize",
     "parse_indicator_cell",
     "parse_target",
+    "target_of",
     "split_code",
 ]
 
@@ -357,3 +358,10 @@ def _times_hundred(number: Decimal) -> Decimal:
     scaled = number.scaleb(2)
     # 1 * 100 would print as 1E+2; the export wants "100".
     return scaled.quantize(Decimal(1)) if scaled.as_tuple().exponent > 0 else scaled
+
+
+def target_of(period_value: str | None, annual_value: str | None) -> Target | None:
+    """The target an indicator states: its annual value's, else its period value's — the importer's rule
+    (layouts.py), which the admin's forms and paste to parse apply to what a clerk types."""
+    value = annual_value if annual_value not in (None, "") else period_value
+    return parse_target(value or None)
