@@ -306,8 +306,10 @@ def test_the_import_preview_lists_flags_without_raw_json(admin_client, reference
     body = admin_client.post(reverse("admin:budget_import"), {"file": upload, "year": "2021", "lenient": "on"}
                              ).content.decode()
     start = body.index("<h3>数据质量提示</h3>")
-    flags = " ".join(re.sub(r"<[^>]+>", " ", body[start:body.index("</ul>", start)]).split())  # as it reads
-    assert "第13行 项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称" in flags
+    # As the reader sees the list: the severity, the row, the message, the code.
+    flags = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[start:body.index("</ul>", start)]))
+    assert ("警告 第13行 项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称 "
+            "indicator-without-name") in flags
     # line 23 of the fixture: 窗口工作人员服装费, its 总计 made 12.00 over 财政拨款 10.00
     assert "第23行 「总计」列“12.00”与财政拨款+财政专户拨款+其他资金之和 10.00 不一致,相差 2.00 万元" in flags
     assert "第23行 第23行" not in flags  # the row is named once
