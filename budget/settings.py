@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import plotly
 from datetime import timedelta
 
 from csp.constants import NONE, SELF
@@ -188,8 +187,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
-# plotly.js is served from the file the plotly package ships: intranets have no CDN.
-STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
+# plotly.js is served from the file the plotly package ships (budget/static_finder.py): intranets have no CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "budget.static_finder.PlotlyFinder",
+]
 # In production static files are served under content-hashed names (plotly.min.fc03e19a095d.js, 3.5 MB), which
 # whitenoise lets browsers keep for ten years (its immutable-file test), compressed; `make serve` collects them
 # first. With DJANGO_DEBUG (runserver, the tests) files are served from the source folders as they are named there,
