@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from budget import formats
+from budget.importing import identity
 from budget.importing import indicators as grammar
 from budget.models import Indicator
 
@@ -97,7 +98,7 @@ def apply_target(indicator: Indicator) -> Indicator:
     target = grammar.target_of(indicator.period_value, indicator.annual_value)
     indicator.comparator = target.comparator if target else ""
     indicator.target_value = target.value if target else None
-    indicator.target_unit = (target.unit or "")[:50] if target else ""
+    indicator.target_unit = (target.unit or "")[:identity.TARGET_UNIT] if target else ""
     return indicator
 
 

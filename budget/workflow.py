@@ -93,8 +93,13 @@ def may_resolve(user, status: str, department_id: int) -> bool:
     return status in (Status.RETURNED, Status.DRAFT) and is_editor(user, department_id)
 
 
+def _fitted(field: str, text: str) -> str:
+    """A reviewer's text cut to its column, as wide as the model says."""
+    return text[:ReviewComment._meta.get_field(field).max_length]
+
+
 def name_of(user) -> str:
-    return (user.get_full_name() or user.get_username())[:150]
+    return (user.get_full_name() or user.get_username())[:ReviewComment._meta.get_field("by").max_length]
 
 
 # -- state ------------------------------------------------------------------------------------
@@ -173,8 +178,8 @@ def add_opinions(user, department: Department, year: int, opinions: list[Opinion
             raise WorkflowError(_("您不能对「{status}」的表提出审核意见").format(status=review.get_status_display()))
         now, by = timezone.now(), name_of(user)
         ReviewComment.objects.bulk_create([
-            ReviewComment(review=review, project=o.project[:500], indicator=o.indicator[:500], code=o.code[:50],
-                          finding=o.finding, text=o.text.strip(), by=by, at=now)
+            ReviewComment(review=review, project=_fitted("project", o.project), indicator=_fitted("indicator", o.indicator),
+                          code=_fitted("code", o.code), finding=o.finding, text=o.text.strip(), by=by, at=now)
             for o in opinions
         ])
     return len(opinions)

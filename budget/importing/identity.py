@@ -14,6 +14,22 @@ import hashlib
 import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from budget.models import FundingUnit, Indicator, Project, ProjectFunding
+
+
+def _width(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# What a text column holds, read from the models: a longer text is cut to it, here and wherever the importers
+# compare a parsed text with a stored one.
+UNIT_NAME = _width(FundingUnit, "name")
+PROJECT_NAME = _width(Project, "name")
+CATEGORY_LABEL = _width(Indicator, "level1_label")  # level2_label is as wide
+LEVEL2_CODE = _width(Indicator, "level2_code")
+INDICATOR_NAME = _width(Indicator, "name")
+TARGET_UNIT = _width(Indicator, "target_unit")
+
 # The source's raw indicator text is not compared: an export writes the same indicators in its own words
 # ("。年度指标值" becomes ";年度指标值"). A re-import still stores the new text with the project's row.
 PROJECT_COLUMNS = ("code", "goal", "total", "unparsed_indicator_text", "period_goal", "attributes")
@@ -79,9 +95,9 @@ def parsed_project_values(p) -> tuple:
 def parsed_indicator_values(ind) -> tuple:
     """A parsed indicator's INDICATOR_COLUMNS as the writer stores them."""
     target = ind.target
-    return (ind.seq, ind.level1[:100], ind.level2[:100], (ind.level2_code or "")[:10], ind.name[:500],
+    return (ind.seq, ind.level1[:CATEGORY_LABEL], ind.level2[:CATEGORY_LABEL], (ind.level2_code or "")[:LEVEL2_CODE], ind.name[:INDICATOR_NAME],
             ind.library_code or "", ind.period_value, ind.annual_value, target.comparator if target else "",
-            stored(target.value, 8) if target else None, target.unit[:50] if target else "", stored(ind.weight, 4),
+            stored(target.value, 8) if target else None, target.unit[:TARGET_UNIT] if target else "", stored(ind.weight, 4),
             canonical(ind.extra) if ind.extra else None)
 
 
@@ -93,7 +109,6 @@ def parsed_fingerprint(p, sources) -> str:
 def stored_fingerprints(project_ids) -> dict[int, str]:
     """The fingerprints of stored projects from their rows: for projects edited since their import
     (an edit clears the stored fingerprint) and tables imported before fingerprints were kept."""
-    from budget.models import Indicator, Project, ProjectFunding
 
     ids = list(project_ids)
     if not ids:
@@ -114,7 +129,6 @@ def stored_fingerprints(project_ids) -> dict[int, str]:
 
 def clear_fingerprint(project_ids) -> None:
     """An edit outside the importer makes the stored hash stale: the next import recomputes it from the rows."""
-    from budget.models import Project
 
     Project.objects.filter(id__in=project_ids).exclude(fingerprint="").update(fingerprint="")
 
@@ -136,7 +150,6 @@ def project_refs(rows) -> list[str]:
 
 def find_project(department_id: int, year: int, ref: str) -> int | None:
     """The id of the live project a stable path names, or None (an index lookup on (table, ref))."""
-    from budget.models import Project
 
     return (Project.objects.filter(table__department_id=department_id, table__year=year, ref=ref)
             .values_list("id", flat=True).first())
@@ -144,7 +157,6 @@ def find_project(department_id: int, year: int, ref: str) -> int | None:
 
 def refresh_refs(table_id: int) -> None:
     """After an edit of names, codes or positions in the admin: the refs of the table's projects again."""
-    from budget.models import Project
 
     rows = list(Project.objects.filter(table_id=table_id).order_by("position")
                 .values_list("id", "name", "code", "ref"))

@@ -20,7 +20,9 @@ from budget.importing.monitoring_read import MonitoringReader
 from budget.importing.problems import Collector, ImportFailed
 from budget.importing.readers import open_table
 from budget.importing.reading import department_lock, is_blank, name_key, parse_number, resolve_year, wan_amount
+from budget.models import BudgetTable, IndicatorProgress, MonitoringReport
 
+SOURCE_FILENAME = MonitoringReport._meta.get_field("source_filename").max_length
 AMOUNT_FIELDS = {"budget_initial": "年初预算数", "adjustment": "年度预算调整", "budget_adjusted": "调整后预算数",
                  "executed": "执行数", "forecast": "全年预计执行数"}
 CAUSE_SPLIT = re.compile(r"[、,;/\s]+")
@@ -112,7 +114,6 @@ def write_monitoring(sheet: MonitoringSheet, *, dry_run=False) -> MonitoringResu
 def _table(reading, department, year, problem):
     """The department's targets for the year: named by --department or the file, else the one
     department of that year whose projects include every project the file names."""
-    from budget.models import BudgetTable
 
     tables = BudgetTable.objects.filter(year=year, kind=BudgetTable.Kind.PROJECT_TARGETS).select_related("department")
     wanted = department or reading.department
@@ -145,7 +146,6 @@ def _match(text, items, key=lambda item: item.name):
 
 
 def _report(block, table, projects, month, problem):
-    from budget.models import MonitoringReport
 
     project = _match(block.project, projects)
     if project is None:
@@ -154,7 +154,7 @@ def _report(block, table, projects, month, problem):
                 f"不是「{table.department.name}」{table.year}年绩效目标表中的项目(可能是:{_candidates(block.project, names)})",
                 file=block.source)
         return None, []
-    report = MonitoringReport(project=project, month=month, source_filename=block.source[:300], source_row=block.row)
+    report = MonitoringReport(project=project, month=month, source_filename=block.source[:SOURCE_FILENAME], source_row=block.row)
     for row, column, text, first in block.conflicts:
         problem(row, column, text, f"与第{first}行填写的同一项目的金额不一致", file=block.source)
     for role, (row, column, text) in block.money.items():
@@ -207,7 +207,6 @@ def _amount(text, row, column, problem, source) -> Decimal | None:
 
 
 def _progress(project, row, cells, problem, source):
-    from budget.models import IndicatorProgress
 
     column, name = cells.get("indicator", ("三级指标", ""))
     indicators = list(project.indicators.all())
@@ -232,7 +231,6 @@ def _kept(text):
 
 
 def _write(reports, month, name):
-    from budget.models import IndicatorProgress, MonitoringReport
 
     MonitoringReport.objects.filter(project__in=[r.project for r, _ in reports], month=month).delete()
     MonitoringReport.objects.bulk_create([r for r, _ in reports])

@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _, gettext_lazy
 
 from budget import formats
+from budget.importing import identity
 from budget.importing import indicators as grammar
 from budget.models import Indicator
 
@@ -82,11 +83,11 @@ def add_pasted(project, items, unread) -> int:
         target = grammar.target_of(item.period_value, item.annual_value)
         Indicator.objects.create(
             project=project, position=position + offset, seq=seq + offset, level2=level2,
-            level1_label=item.level1[:100],
-            level2_label=item.level2[:100], level2_code=(item.level2_code or "")[:10], name=item.name[:500],
+            level1_label=item.level1[:identity.CATEGORY_LABEL],
+            level2_label=item.level2[:identity.CATEGORY_LABEL], level2_code=(item.level2_code or "")[:identity.LEVEL2_CODE], name=item.name[:identity.INDICATOR_NAME],
             period_value=item.period_value, annual_value=item.annual_value,
             comparator=target.comparator if target else "", target_value=target.value if target else None,
-            target_unit=(target.unit or "")[:50] if target else "")
+            target_unit=(target.unit or "")[:identity.TARGET_UNIT] if target else "")
     if unread:
         kept = [project.unparsed_indicator_text, *unread]
         project.unparsed_indicator_text = "\n".join(t for t in kept if t)

@@ -60,7 +60,7 @@ def compare(table_id: int, parsed, prints: list[str]) -> Plan:
     pairs = [(u, p) for u in parsed.units for p in u.projects]
     plan = Plan(ids=[], prints=prints)
     for key, (_, p), fingerprint in zip(
-            with_occurrence(project_base(u.name[:300], p.name[:500], p.code) for u, p in pairs), pairs, prints):
+            with_occurrence(project_base(u.name[:identity.UNIT_NAME], p.name[:identity.PROJECT_NAME], p.code) for u, p in pairs), pairs, prints):
         row, _ = unmatched.pop(key, (None, None))
         plan.ids.append(row[0] if row else None)
         if row is None:
@@ -102,7 +102,7 @@ def match_indicators(projects) -> tuple[dict, list[int]]:
     for project_id, p in projects:
         old = stored[project_id]
         unmatched = dict(zip(with_occurrence(base for _, base in old), (i for i, _ in old)))
-        keys = with_occurrence(indicator_base(i.level1[:100], i.level2[:100], i.name[:500], i.seq)
+        keys = with_occurrence(indicator_base(i.level1[:identity.CATEGORY_LABEL], i.level2[:identity.CATEGORY_LABEL], i.name[:identity.INDICATOR_NAME], i.seq)
                                for i in p.indicators)
         for position, key in enumerate(keys):
             if key in unmatched:
@@ -177,16 +177,16 @@ def _write_units(cursor, table: BudgetTable, parsed) -> list[int]:
     """The units of the new edition matched by code or (name, occurrence); their ids in parsed order."""
     stored = list(FundingUnit.objects.filter(table=table).order_by("position").values_list("id", "name", "code"))
     unmatched = dict(zip(with_occurrence(unit_base(name, code) for _, name, code in stored), (i for i, _, _ in stored)))
-    keys = with_occurrence(unit_base(u.name[:300], u.code) for u in parsed.units)
+    keys = with_occurrence(unit_base(u.name[:identity.UNIT_NAME], u.code) for u in parsed.units)
     found = [unmatched.pop(key, None) for key in keys]
     # A unit left without projects goes; its projects were dropped or point at their new unit by the commit.
     FundingUnit.objects.filter(id__in=list(unmatched.values()))._raw_delete(connection.alias)
     update_rows(cursor, FundingUnit, ["id", "position", "name", "code", "total", "source_row"], [
-        (unit_id, position, u.name[:300], u.code, writer.unit_total(u), u.source_row)
+        (unit_id, position, u.name[:identity.UNIT_NAME], u.code, writer.unit_total(u), u.source_row)
         for position, (unit_id, u) in enumerate(zip(found, parsed.units)) if unit_id is not None
     ])
     added = FundingUnit.objects.bulk_create([
-        FundingUnit(table=table, position=position, name=u.name[:300], code=u.code, total=writer.unit_total(u),
+        FundingUnit(table=table, position=position, name=u.name[:identity.UNIT_NAME], code=u.code, total=writer.unit_total(u),
                     source_row=u.source_row)
         for position, (unit_id, u) in enumerate(zip(found, parsed.units)) if unit_id is None
     ])

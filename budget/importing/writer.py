@@ -33,6 +33,9 @@ from budget.models import (
     ProjectFunding,
 )
 
+FILENAME = ImportLog._meta.get_field("filename").max_length  # BudgetTable.source_filename is as wide
+TITLE = BudgetTable._meta.get_field("title").max_length
+
 
 def category_key(name: str) -> str:
     return re.sub(r"指标$", "", re.sub(r"\s+", "", name))
@@ -69,7 +72,7 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             result.differences = plan.differences() if plan else []
             return result
         log = ImportLog.objects.create(
-            department=_department(parsed), year=parsed.year, filename=parsed.filename[:300],
+            department=_department(parsed), year=parsed.year, filename=parsed.filename[:FILENAME],
             sha256=parsed.sha256, user=user if user and user.is_authenticated else None,
             added=added, changed=changed, removed=removed, unchanged=unchanged,
         )
@@ -113,8 +116,8 @@ INDICATOR_FIELDS = ["project", "position", "seq", "level2", "level1_label", "lev
 def table_fields(parsed: ParsedTable, user) -> dict:
     """The table row's values from the parsed table (not its review score)."""
     return dict(kind=parsed.kind, details=parsed.details,
-                title=parsed.title[:300], amount_unit=parsed.amount_unit, layout=parsed.layout, total=parsed.total,
-                has_source_breakdown=bool(parsed.sources), source_filename=parsed.filename[:300],
+                title=parsed.title[:TITLE], amount_unit=parsed.amount_unit, layout=parsed.layout, total=parsed.total,
+                has_source_breakdown=bool(parsed.sources), source_filename=parsed.filename[:FILENAME],
                 source_sha256=parsed.sha256, imported_at=timezone.now(),
                 imported_by=user if user and user.is_authenticated else None)
 
@@ -151,18 +154,18 @@ def funding_rows(parsed: ParsedTable, sources: dict, projects):
 
 
 def indicator_row(project_id: int, position: int, ind, level2_ids: dict) -> tuple:
-    return (project_id, position, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:100], ind.level2[:100],
-            (ind.level2_code or "")[:10], ind.name[:500], ind.library_code or "", ind.period_value, ind.annual_value,
+    return (project_id, position, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:identity.CATEGORY_LABEL], ind.level2[:identity.CATEGORY_LABEL],
+            (ind.level2_code or "")[:identity.LEVEL2_CODE], ind.name[:identity.INDICATOR_NAME], ind.library_code or "", ind.period_value, ind.annual_value,
             ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
-            ind.target.unit[:50] if ind.target else "", ind.weight,
+            ind.target.unit[:identity.TARGET_UNIT] if ind.target else "", ind.weight,
             json.dumps(ind.extra, ensure_ascii=False) if ind.extra else None)
 
 
 def project_rows(table_id: int, ids, pairs, unit_ids, reviews, prints):
     """Rows of PROJECT_FIELDS, in table order: the position is the index."""
-    refs = identity.project_refs((p.name[:500], p.code) for _, p in pairs)
+    refs = identity.project_refs((p.name[:identity.PROJECT_NAME], p.code) for _, p in pairs)
     return (
-        (project_id, table_id, unit_ids[unit_index], position, p.name[:500], p.code, p.goal, p.total, p.source_row,
+        (project_id, table_id, unit_ids[unit_index], position, p.name[:identity.PROJECT_NAME], p.code, p.goal, p.total, p.source_row,
          p.indicator_text, p.unparsed or "", score, findings, fingerprint, ref, p.period_goal or "",
          json.dumps(p.attributes, ensure_ascii=False))
         for position, (project_id, (unit_index, p), (score, findings), fingerprint, ref)
@@ -173,7 +176,7 @@ def project_rows(table_id: int, ids, pairs, unit_ids, reviews, prints):
 def write_flags(cursor, parsed: ParsedTable, table_id: int, ids, pairs) -> None:
     by_name = {}
     for project_id, (_, p) in zip(ids, pairs):
-        by_name.setdefault(p.name[:500], project_id)
+        by_name.setdefault(p.name[:identity.PROJECT_NAME], project_id)
     _copy(cursor, Flag, ["table", "project", "severity", "code", "message", "row"], (
         (table_id, by_name.get(f.project), f.severity, f.code, f.message, f.row) for f in parsed.flags
     ))
@@ -206,7 +209,7 @@ def _insert(parsed: ParsedTable, user):
         table = BudgetTable.objects.create(department=department, year=parsed.year, review_score=table_score,
                                            **table_fields(parsed, user))
         units = FundingUnit.objects.bulk_create([
-            FundingUnit(table=table, position=i, name=u.name[:300], code=u.code, total=unit_total(u),
+            FundingUnit(table=table, position=i, name=u.name[:identity.UNIT_NAME], code=u.code, total=unit_total(u),
                         source_row=u.source_row)
             for i, u in enumerate(parsed.units)
         ])
@@ -227,11 +230,11 @@ class _ReviewedIndicator:
 
     def __init__(self, ind, level2):
         target = ind.target
-        self.seq, self.name, self.level2 = ind.seq, ind.name[:500], level2
-        self.level1_label, self.level2_label = ind.level1[:100], ind.level2[:100]
+        self.seq, self.name, self.level2 = ind.seq, ind.name[:identity.INDICATOR_NAME], level2
+        self.level1_label, self.level2_label = ind.level1[:identity.CATEGORY_LABEL], ind.level2[:identity.CATEGORY_LABEL]
         self.period_value, self.annual_value = ind.period_value, ind.annual_value
         self.target_value = identity.stored(target.value, 8) if target else None
-        self.target_unit = target.unit[:50] if target else ""
+        self.target_unit = target.unit[:identity.TARGET_UNIT] if target else ""
         self.comparator = target.comparator if target else ""
 
 
@@ -241,11 +244,11 @@ def _reviews(parsed: ParsedTable, pairs, level2: dict) -> tuple[list, Decimal | 
     # kind() reads level2.level1.kind and falls back to the label's words, as for a stored indicator.
     seen = {key: SimpleNamespace(name=category.name, level1=SimpleNamespace(kind=level1.kind))
             for key, (category, level1) in level2.items()}
-    newer = any(review.kind(SimpleNamespace(level2=ref, level1_label=level1[:100])) == "cost"
+    newer = any(review.kind(SimpleNamespace(level2=ref, level1_label=level1[:identity.CATEGORY_LABEL])) == "cost"
                 for (level1, _), ref in seen.items())
     first_by_name = {}
     for index, (_, p) in enumerate(pairs):
-        first_by_name.setdefault(p.name[:500], index)
+        first_by_name.setdefault(p.name[:identity.PROJECT_NAME], index)
     # refresh_table reads the flags of a project in the order (row, id); NULL rows sort last.
     flags = sorted(
         ((f.row is None, f.row or 0, n, first_by_name[f.project], f.message) for n, f in enumerate(parsed.flags)
