@@ -20,8 +20,9 @@ from budget.importing.actuals import read_actuals, write_actuals
 
 CHANGES_SHOWN = 500
 
-ACTUALS = uploads.Upload("actuals", read_actuals, write_actuals, lambda result: (result.department, result.year),
-                         event="import-actuals")
+ACTUALS = uploads.Upload(
+    "actuals", read_actuals, write_actuals, lambda result: (result.department, result.year), event="import-actuals"
+)
 
 
 class ActualsForm(uploads.UploadForm):
@@ -39,13 +40,29 @@ class SelfEvaluationUpload(uploads.UploadPages):
     def actuals_view(self, request):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        return self.upload_page(request, ACTUALS, ActualsForm, title=_("导入绩效自评表"),
-                                template="admin/budget/actuals_import.html", url_name="budget_actuals",
-                                done="budget_project_changelist",
-                                extra=lambda result: {"changes": result.changes[:CHANGES_SHOWN]})
+        return self.upload_page(
+            request,
+            ACTUALS,
+            ActualsForm,
+            title=_("导入绩效自评表"),
+            template="admin/budget/actuals_import.html",
+            url_name="budget_actuals",
+            done="budget_project_changelist",
+            extra=lambda result: {"changes": result.changes[:CHANGES_SHOWN]},
+        )
 
 
-TEMPLATE_HEADER = ["项目名称", "一级指标", "二级指标", "三级指标", "年度指标值", "分值", "实际完成值", "得分", "偏差原因"]
+TEMPLATE_HEADER = [
+    "项目名称",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "分值",
+    "实际完成值",
+    "得分",
+    "偏差原因",
+]
 
 
 def template_workbook(table) -> HttpResponse:
@@ -57,16 +74,40 @@ def template_workbook(table) -> HttpResponse:
     sheet = book.create_sheet("绩效自评表")
     sheet.append([f"部门名称:{table.department.name}"])
     sheet.append(TEMPLATE_HEADER)
-    rows = (Indicator.objects.filter(project__table=table).order_by("project__position", "position")
-            .values_list("project__name", "level1_label", "level2_label", "name", "annual_value", "weight",
-                         "actual_value", "actual_points", "deviation_reason"))
+    rows = (
+        Indicator.objects.filter(project__table=table)
+        .order_by("project__position", "position")
+        .values_list(
+            "project__name",
+            "level1_label",
+            "level2_label",
+            "name",
+            "annual_value",
+            "weight",
+            "actual_value",
+            "actual_points",
+            "deviation_reason",
+        )
+    )
     for project, level1, level2, name, annual, weight, actual, points, reason in rows.iterator():
-        sheet.append([project, level1, level2, name, annual or "", float(weight) if weight is not None else None,
-                      actual or None, float(points) if points is not None else None, reason or None])
+        sheet.append(
+            [
+                project,
+                level1,
+                level2,
+                name,
+                annual or "",
+                float(weight) if weight is not None else None,
+                actual or None,
+                float(points) if points is not None else None,
+                reason or None,
+            ]
+        )
     out = io.BytesIO()
     book.save(out)
-    response = HttpResponse(out.getvalue(), content_type=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response = HttpResponse(
+        out.getvalue(), content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
     filename = f"self-evaluation-{table.year}-{table.department_id}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

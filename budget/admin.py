@@ -10,14 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from budget import formats, security, totals, uploads
 from budget.actuals_admin import SelfEvaluationUpload, template_workbook
 from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
-from budget.entry_admin import (
-    ClerkNumbers,
-    EntryMedia,
-    IndicatorInline,
-    IndicatorResultsInline,
-    apply_target,
-    badge,
-)
+from budget.entry_admin import ClerkNumbers, EntryMedia, IndicatorInline, IndicatorResultsInline, apply_target, badge
 from budget.entry_lists import (
     FindingFilter,
     GradeFilter,
@@ -27,6 +20,7 @@ from budget.entry_lists import (
     annotate_tables,
 )
 from budget.evaluation import applying
+from budget.funding_entry import funding_form, funding_row
 from budget.importing import identity, writer
 from budget.importing.importer import cyclic_gc_paused, parse_table
 from budget.importing.paste import PasteForm, add_pasted
@@ -43,7 +37,6 @@ from budget.models import (
     Project,
 )
 from budget.review_admin import ApprovalLock  # the first base of each admin of a table's data: approved is locked
-from budget.funding_entry import funding_form, funding_row
 
 ALL_DEPARTMENTS = "budget.view_all_departments"
 
@@ -106,7 +99,8 @@ class DepartmentScoped:
         if not sees_all(request.user) and related in SCOPE_PATHS:
             path = SCOPE_PATHS[related]
             kwargs["queryset"] = related._default_manager.filter(
-                **{f"{path}__editors" if path else "editors": request.user}).distinct()
+                **{f"{path}__editors" if path else "editors": request.user}
+            ).distinct()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -157,11 +151,15 @@ class FundingUnitInline(ClerkNumbers, admin.TabularInline):
 
 # -- 导入: the same importer behind an upload page (budget/uploads.py) ------------------------
 
+
 class ImportForm(uploads.UploadForm):
-    file = forms.FileField(label=_("绩效目标表文件"),
-                           help_text=_("PDF(有文字层)、Word .docx、Excel .xlsx/.xls、CSV 或 TSV 文本;文本为 UTF-8 或 GBK 编码"))
-    year = forms.IntegerField(label=_("预算年度"), required=False, min_value=1990, max_value=2100,
-                              help_text=_("表题中没有年份时填写"))
+    file = forms.FileField(
+        label=_("绩效目标表文件"),
+        help_text=_("PDF(有文字层)、Word .docx、Excel .xlsx/.xls、CSV 或 TSV 文本;文本为 UTF-8 或 GBK 编码"),
+    )
+    year = forms.IntegerField(
+        label=_("预算年度"), required=False, min_value=1990, max_value=2100, help_text=_("表题中没有年份时填写")
+    )
     department = forms.CharField(label=_("部门名称"), required=False, help_text=_("表中没有「部门名称」行时填写"))
     lenient = forms.BooleanField(label=_("宽松模式:金额勾稽不平时仍导入并记为提示"), required=False)
 
@@ -181,11 +179,21 @@ TARGETS = uploads.Upload("import", read_table, write_table, lambda result: (resu
 
 
 @admin.register(BudgetTable)
-class BudgetTableAdmin(ApprovalLock, uploads.UploadPages, EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped,
-                       SimpleHistoryAdmin):
+class BudgetTableAdmin(
+    ApprovalLock, uploads.UploadPages, EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped, SimpleHistoryAdmin
+):
     department_path = "department"
-    list_display = ["department", "year", "status", "total_amount", "score", "layout", "source_filename", "imported_at",
-                    "template"]
+    list_display = [
+        "department",
+        "year",
+        "status",
+        "total_amount",
+        "score",
+        "layout",
+        "source_filename",
+        "imported_at",
+        "template",
+    ]
     list_filter = ["year", "layout", ("department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["department"]
     search_fields = ["department__name", "title", "source_filename"]
@@ -198,18 +206,28 @@ class BudgetTableAdmin(ApprovalLock, uploads.UploadPages, EntryMedia, TableColum
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("import/", view(self.import_view), name="budget_import"),
-                path("<path:object_id>/self-evaluation.xlsx", view(self.self_evaluation_template),
-                     name="budget_self_evaluation_template"),
-                ] + super().get_urls()
+        return [
+            path("import/", view(self.import_view), name="budget_import"),
+            path(
+                "<path:object_id>/self-evaluation.xlsx",
+                view(self.self_evaluation_template),
+                name="budget_self_evaluation_template",
+            ),
+        ] + super().get_urls()
 
     def import_view(self, request):
         """Upload → preview (a dry run showing what would change) → confirm → import."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        return self.upload_page(request, TARGETS, ImportForm, title=_("导入绩效目标表"),
-                                template="admin/budget/import.html", url_name="budget_import",
-                                done="budget_budgettable_changelist")
+        return self.upload_page(
+            request,
+            TARGETS,
+            ImportForm,
+            title=_("导入绩效目标表"),
+            template="admin/budget/import.html",
+            url_name="budget_import",
+            done="budget_budgettable_changelist",
+        )
 
     def self_evaluation_template(self, request, object_id):
         """A 自评表 to fill in for one of the tables the user may see (budget/actuals_admin.py)."""
@@ -258,12 +276,18 @@ class FundingSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, DepartmentScoped,
-                   SimpleHistoryAdmin):
+class ProjectAdmin(
+    ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, DepartmentScoped, SimpleHistoryAdmin
+):
     list_display = ["name", "unit", "department", "year", "total_amount", "sources", "indicators", "score", "grade"]
     list_select_related = ["unit", "table__department"]
-    list_filter = ["table__year", GradeFilter, FindingFilter, ("table", admin.RelatedOnlyFieldListFilter),
-                   ("table__department", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "table__year",
+        GradeFilter,
+        FindingFilter,
+        ("table", admin.RelatedOnlyFieldListFilter),
+        ("table__department", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "code", "goal"]
     autocomplete_fields = ["table", "unit"]
     readonly_fields = ["indicator_text", "unparsed_indicator_text", "score", "grade", "findings"]
@@ -361,8 +385,9 @@ class Level2CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ApprovalLock, SelfEvaluationUpload, EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped,
-                     SimpleHistoryAdmin):
+class IndicatorAdmin(
+    ApprovalLock, SelfEvaluationUpload, EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped, SimpleHistoryAdmin
+):
     department_path = "project__table__department"
     list_display = ["name", "project", "level2", "annual_value", "target_display"]
     exclude = ["comparator", "target_value", "target_unit"]
@@ -375,8 +400,14 @@ class IndicatorAdmin(ApprovalLock, SelfEvaluationUpload, EntryMedia, ClerkNumber
     def save_model(self, request, obj, form, change):
         # The target is read from the value text, as on import: the two cannot disagree.
         super().save_model(request, apply_target(obj), form, change)
+
     list_select_related = ["project", "level2__level1"]
-    list_filter = ["project__table__year", "level2__level1", "level2", ("project__table__department", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "project__table__year",
+        "level2__level1",
+        "level2",
+        ("project__table__department", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "annual_value", "project__name"]
     autocomplete_fields = ["project", "level2"]
 
@@ -388,6 +419,7 @@ class FlagAdmin(ApprovalLock, EntryMedia, RefreshesReview, DepartmentScoped, adm
     @admin.display(description=_("严重程度"), ordering="severity")
     def severity_badge(self, obj):
         return badge(obj.severity)
+
     list_select_related = ["project", "table__department"]
     list_filter = ["severity", "code", "table__year"]
     search_fields = ["message", "project__name"]

@@ -4,8 +4,16 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 EDITORS = "部门填报员"
 REVIEWERS = "审核员"
 # Editors import and correct their own departments' data; the category lists are shared by all.
-EDITOR_MODELS = ["budgettable", "fundingunit", "project", "projectfunding", "indicator", "flag", "monitoringreport",
-                 "indicatorprogress"]
+EDITOR_MODELS = [
+    "budgettable",
+    "fundingunit",
+    "project",
+    "projectfunding",
+    "indicator",
+    "flag",
+    "monitoringreport",
+    "indicatorprogress",
+]
 SHARED_MODELS = ["department", "fundingsource", "level1category", "level2category", "importlog"]
 
 
@@ -15,8 +23,13 @@ def ensure_groups(sender, **kwargs):
     perms = Permission.objects.filter(content_type__app_label="budget")
     editors, _ = Group.objects.get_or_create(name=EDITORS)
     editors.permissions.set(
-        [p for p in perms if p.content_type.model in EDITOR_MODELS and p.codename.split("_")[0] in ("add", "change", "delete", "view")
-         and p.codename != "view_all_departments"]
+        [
+            p
+            for p in perms
+            if p.content_type.model in EDITOR_MODELS
+            and p.codename.split("_")[0] in ("add", "change", "delete", "view")
+            and p.codename != "view_all_departments"
+        ]
         + [p for p in perms if p.content_type.model in SHARED_MODELS and p.codename.startswith("view_")]
     )
     reviewers, _ = Group.objects.get_or_create(name=REVIEWERS)
@@ -31,7 +44,10 @@ class BudgetConfig(AppConfig):
         from django.conf import settings
         from django.db.backends.signals import connection_created
 
-        from budget import middleware, security  # noqa: F401 - their signal receivers: the security log, the web statement timeout
+        from budget import (  # noqa: F401 - their signal receivers: the security log, the web statement timeout
+            middleware,
+            security,
+        )
         from budget.caching import bump_data_version
         from budget.selectors import forget_trigram_indexes, trigram_indexes
 

@@ -14,12 +14,19 @@ from django.utils.translation import get_language
 # miss a writer that commits after another took a later id, so every writer also moves the sequence once
 # committed: saves and deletes through the ORM by signal (bump_data_version), the bulk writers without
 # signals (the actuals import, applying.refresh_table) by calling it; an import saves its ImportLog row.
-_VERSION_TABLES = [("budget_importlog", "id"), ("budget_indicator", "id"), ("budget_project", "id"),
-                   ("budget_flag", "id"), ("budget_historicalbudgettable", "history_id"),
-                   ("budget_historicalfundingunit", "history_id"), ("budget_historicalproject", "history_id"),
-                   ("budget_historicalprojectfunding", "history_id"), ("budget_historicalindicator", "history_id"),
-                   # A monitoring import replaces a month's reports: new rows, a larger id.
-                   ("budget_monitoringreport", "id")]
+_VERSION_TABLES = [
+    ("budget_importlog", "id"),
+    ("budget_indicator", "id"),
+    ("budget_project", "id"),
+    ("budget_flag", "id"),
+    ("budget_historicalbudgettable", "history_id"),
+    ("budget_historicalfundingunit", "history_id"),
+    ("budget_historicalproject", "history_id"),
+    ("budget_historicalprojectfunding", "history_id"),
+    ("budget_historicalindicator", "history_id"),
+    # A monitoring import replaces a month's reports: new rows, a larger id.
+    ("budget_monitoringreport", "id"),
+]
 VERSION_SEQUENCE = "budget_data_version"
 TIMEOUT = 24 * 3600  # an entry nobody asked for in a day goes, whatever the version
 PAGE_MAX_BYTES = 512 * 1024  # larger pages are rendered each time: 300 kept pages stay under 150 MB a process
@@ -29,8 +36,13 @@ def data_version() -> str:
     """A key part that changes whenever the data the pages show changes: one query, each part an index lookup
     or a sequence read. Changes made with raw SQL (or queryset.update()) are not seen."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join([f"(SELECT max({column}) FROM {table})" for table, column in _VERSION_TABLES]
-                                             + [f"(SELECT last_value FROM {VERSION_SEQUENCE})"]))
+        cursor.execute(
+            "SELECT "
+            + ", ".join(
+                [f"(SELECT max({column}) FROM {table})" for table, column in _VERSION_TABLES]
+                + [f"(SELECT last_value FROM {VERSION_SEQUENCE})"]
+            )
+        )
         return "-".join(str(v or 0) for v in cursor.fetchone())
 
 
@@ -87,8 +99,13 @@ def visitor_page(view):
             content, content_type = hit
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
-        if (response.status_code == 200 and not response.streaming and not response.cookies
-                and not response.has_header("Content-Disposition") and len(response.content) <= PAGE_MAX_BYTES):
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not response.has_header("Content-Disposition")
+            and len(response.content) <= PAGE_MAX_BYTES
+        ):
             pages.set(key, (response.content, response["Content-Type"]), timeout=TIMEOUT)
         return response
 

@@ -47,7 +47,7 @@ def level1_colour(name: str) -> str:
 
 def _tint(colour: str, share: float) -> str:
     """The colour mixed with `share` white: level-2 slices are lighter shades of their level 1."""
-    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(c + (255 - c) * share):02x}" for c in rgb)
 
 
@@ -57,7 +57,7 @@ def _plain(text) -> str:
 
 
 def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def _layout(**extra) -> dict:
@@ -80,23 +80,35 @@ def _number(value) -> float:
 def _category_axis(labels: list[str]) -> dict:
     # Full names stay the categories; only the tick text is shortened. Plotly's hover shows the
     # tick text for %{y}, so hovers take the full name from customdata.
-    return {"type": "category", "automargin": True, "tickmode": "array", "tickvals": [_plain(x) for x in labels],
-            "ticktext": [_plain(_short(label)) for label in labels]}
+    return {
+        "type": "category",
+        "automargin": True,
+        "tickmode": "array",
+        "tickvals": [_plain(x) for x in labels],
+        "ticktext": [_plain(_short(label)) for label in labels],
+    }
 
 
-def _stacked_bars(labels: list[str], series: dict[str, list], sources: list[str], unit: str,
-                  rest_name: str = "") -> list[dict]:
+def _stacked_bars(
+    labels: list[str], series: dict[str, list], sources: list[str], unit: str, rest_name: str = ""
+) -> list[dict]:
     traces = []
     for name, values in series.items():
         colour = source_colour(name) if name in sources else REST_COLOUR if name == rest_name else TOTAL_COLOUR
         if not any(values):
             continue  # an empty column would only add a legend entry
-        traces.append({
-            "type": "bar", "orientation": "h", "name": _plain(known(name)), "y": [_plain(x) for x in labels], "x": values,
-            "customdata": [[_plain(label), _plain(known(name))] for label in labels],
-            "marker": {"color": colour},
-            "hovertemplate": f"%{{customdata[0]}}<br>%{{customdata[1]}}: %{{x:,.2f}} {_plain(unit)}<extra></extra>",
-        })
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": _plain(known(name)),
+                "y": [_plain(x) for x in labels],
+                "x": values,
+                "customdata": [[_plain(label), _plain(known(name))] for label in labels],
+                "marker": {"color": colour},
+                "hovertemplate": f"%{{customdata[0]}}<br>%{{customdata[1]}}: %{{x:,.2f}} {_plain(unit)}<extra></extra>",
+            }
+        )
     return traces
 
 
@@ -121,14 +133,33 @@ def funding_by_department(tables: list[dict], sources: list[str], *, rest: dict 
     traces = _stacked_bars(labels, series, sources, _("万元"), rest_name=_("其余部门合计"))
     # Each bar's total written beside it: one large department flattens the others' bars, not their numbers.
     totals = [sum(v[n] for v in series.values()) for n in range(len(labels))]
-    notes = [{"x": t, "y": _plain(label), "text": formats.amount(round(Decimal(t), 2)), "showarrow": False, "xanchor": "left", "xshift": 4,
-              "font": {"size": 11, "color": TOTAL_COLOUR}} for label, t in zip(labels, totals, strict=True)]
-    return {"data": traces, "layout": _layout(
-        barmode="stack", height=max(220, 90 + 34 * len(labels)), annotations=notes,
-        xaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero",
-               "range": [0, max(totals, default=1) * 1.25 or 1]},
-        yaxis=_category_axis(labels),
-    )}
+    notes = [
+        {
+            "x": t,
+            "y": _plain(label),
+            "text": formats.amount(round(Decimal(t), 2)),
+            "showarrow": False,
+            "xanchor": "left",
+            "xshift": 4,
+            "font": {"size": 11, "color": TOTAL_COLOUR},
+        }
+        for label, t in zip(labels, totals, strict=True)
+    ]
+    return {
+        "data": traces,
+        "layout": _layout(
+            barmode="stack",
+            height=max(220, 90 + 34 * len(labels)),
+            annotations=notes,
+            xaxis={
+                "title": {"text": _("万元")},
+                "tickformat": ",.0f",
+                "rangemode": "tozero",
+                "range": [0, max(totals, default=1) * 1.25 or 1],
+            },
+            yaxis=_category_axis(labels),
+        ),
+    }
 
 
 def funding_per_project(projects: list[dict], sources: list[str], *, rest: dict | None = None) -> dict:
@@ -143,22 +174,28 @@ def funding_per_project(projects: list[dict], sources: list[str], *, rest: dict 
         tail = [*tail, {**rest, "count": rest["count"]}]
     if tail:
         count = sum(p.get("count", 1) for p in tail)
-        shown.append({
-            "name": _("其余 %(count)d 个项目") % {"count": count},
-            "total": sum((p["total"] for p in tail), Decimal(0)),
-            "by_source": {s: sum((p["by_source"].get(s) or Decimal(0) for p in tail), Decimal(0)) for s in sources},
-        })
+        shown.append(
+            {
+                "name": _("其余 %(count)d 个项目") % {"count": count},
+                "total": sum((p["total"] for p in tail), Decimal(0)),
+                "by_source": {s: sum((p["by_source"].get(s) or Decimal(0) for p in tail), Decimal(0)) for s in sources},
+            }
+        )
     shown.reverse()
     labels = [p["name"] for p in shown]
     if sources:
         series = {s: [_number(p["by_source"].get(s)) for p in shown] for s in sources}
     else:
         series = {_("总计"): [_number(p["total"]) for p in shown]}
-    return {"data": _stacked_bars(labels, series, sources, _("万元")), "layout": _layout(
-        barmode="stack", height=max(220, 90 + 28 * len(labels)),
-        xaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero"},
-        yaxis=_category_axis(labels),
-    )}
+    return {
+        "data": _stacked_bars(labels, series, sources, _("万元")),
+        "layout": _layout(
+            barmode="stack",
+            height=max(220, 90 + 28 * len(labels)),
+            xaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero"},
+            yaxis=_category_axis(labels),
+        ),
+    }
 
 
 def indicator_mix(rows: list[dict]) -> dict:
@@ -180,27 +217,43 @@ def indicator_mix(rows: list[dict]) -> dict:
         values.append(row["count"])
         colours.append(_tint(level1_colour(row["level1"]), 0.35))
     trace = {
-        "type": "sunburst", "ids": ids, "labels": labels, "parents": parents, "values": values,
-        "branchvalues": "total", "marker": {"colors": colours, "line": {"color": "#ffffff", "width": 1}},
+        "type": "sunburst",
+        "ids": ids,
+        "labels": labels,
+        "parents": parents,
+        "values": values,
+        "branchvalues": "total",
+        "marker": {"colors": colours, "line": {"color": "#ffffff", "width": 1}},
         "insidetextorientation": "horizontal",
         "hovertemplate": "%{label}: %{value}<extra></extra>",
     }
     # Slices too thin for a readable label stay unlabelled; hover and the data table name them.
-    return {"data": [trace], "layout": _layout(height=360, margin={"l": 0, "r": 0, "t": 10, "b": 10},
-                                               uniformtext={"minsize": 10, "mode": "hide"})}
+    return {
+        "data": [trace],
+        "layout": _layout(
+            height=360, margin={"l": 0, "r": 0, "t": 10, "b": 10}, uniformtext={"minsize": 10, "mode": "hide"}
+        ),
+    }
 
 
 def funding_per_year(years: list[dict]) -> dict:
     """Bars of a department's total per year. years: [{"year", "total"}]."""
     labels = [str(y["year"]) for y in years]
     trace = {
-        "type": "bar", "x": labels, "y": [_number(y["total"]) for y in years], "marker": {"color": TOTAL_COLOUR},
+        "type": "bar",
+        "x": labels,
+        "y": [_number(y["total"]) for y in years],
+        "marker": {"color": TOTAL_COLOUR},
         "hovertemplate": "%{x}: %{y:,.2f} " + _("万元") + "<extra></extra>",
     }
-    return {"data": [trace], "layout": _layout(
-        height=260, xaxis={"type": "category"},
-        yaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero", "automargin": True},
-    )}
+    return {
+        "data": [trace],
+        "layout": _layout(
+            height=260,
+            xaxis={"type": "category"},
+            yaxis={"title": {"text": _("万元")}, "tickformat": ",.0f", "rangemode": "tozero", "automargin": True},
+        ),
+    }
 
 
 def numeric_targets(indicators: list[dict]) -> list[dict]:
@@ -224,25 +277,41 @@ def numeric_targets(indicators: list[dict]) -> list[dict]:
         axis_top = max(100.0, top) if percent else (top * 1.15 or 1)
         shown_unit = unit or _("(无单位)")
         trace = {
-            "type": "bar", "orientation": "h", "y": [_plain(x) for x in labels], "x": values,
+            "type": "bar",
+            "orientation": "h",
+            "y": [_plain(x) for x in labels],
+            "x": values,
             "marker": {"color": [level1_colour(r["level1"]) for r in rows][::-1]},
             "text": [_plain(r["text"]) for r in rows][::-1],
-            "textposition": "auto", "cliponaxis": False,
+            "textposition": "auto",
+            "cliponaxis": False,
             "customdata": [_plain(x) for x in labels],
             "hovertemplate": "%{customdata}: %{text}<extra></extra>",
         }
-        panels.append({
-            "id": f"targets-{n}",
-            "unit": shown_unit,
-            "percent": percent,
-            "rows": rows,
-            "figure": {"data": [trace], "layout": _layout(
-                height=70 + 30 * len(rows), showlegend=False, margin={"l": 10, "r": 20, "t": 10, "b": 36},
-                # The caption names the unit; the axis only needs a few readable ticks.
-                xaxis={"range": [0, axis_top], "tickformat": ",", "nticks": 4, "ticksuffix": "%" if percent else ""},
-                yaxis=_category_axis(labels),
-            )},
-        })
+        panels.append(
+            {
+                "id": f"targets-{n}",
+                "unit": shown_unit,
+                "percent": percent,
+                "rows": rows,
+                "figure": {
+                    "data": [trace],
+                    "layout": _layout(
+                        height=70 + 30 * len(rows),
+                        showlegend=False,
+                        margin={"l": 10, "r": 20, "t": 10, "b": 36},
+                        # The caption names the unit; the axis only needs a few readable ticks.
+                        xaxis={
+                            "range": [0, axis_top],
+                            "tickformat": ",",
+                            "nticks": 4,
+                            "ticksuffix": "%" if percent else "",
+                        },
+                        yaxis=_category_axis(labels),
+                    ),
+                },
+            }
+        )
     return panels
 
 
@@ -258,39 +327,89 @@ def target_vs_actual(rows: list[dict]) -> dict:
     rows: [{"label", "level1", "comparator", "target", "actual", "unit"}], target and actual
     Decimals in the target's unit, in the order the indicators are listed.
     """
-    rows = [{**r, "attainment": attainment(r["comparator"], r["target"], r["actual"]) * 100,
-             "lower": r["comparator"] in formats.LOWER_IS_BETTER} for r in rows]
+    rows = [
+        {
+            **r,
+            "attainment": attainment(r["comparator"], r["target"], r["actual"]) * 100,
+            "lower": r["comparator"] in formats.LOWER_IS_BETTER,
+        }
+        for r in rows
+    ]
     shown = rows[::-1]  # plotly draws the first category at the bottom
     labels = [r["label"] for r in shown]
     values = [min(float(r["attainment"]), ATTAINMENT_CAP) for r in shown]
     hovers = [
-        _plain(f"{r['label']}\n" + _("实际 %(actual)s · 目标 %(target)s") % {
-            "actual": formats.quantity(r["actual"], r["unit"]),
-            "target": formats.target(r["comparator"], r["target"], r["unit"]),
-        } + (" · " + _("越低越好") if r["lower"] else "")).replace("\n", "<br>")
+        _plain(
+            f"{r['label']}\n"
+            + _("实际 %(actual)s · 目标 %(target)s")
+            % {
+                "actual": formats.quantity(r["actual"], r["unit"]),
+                "target": formats.target(r["comparator"], r["target"], r["unit"]),
+            }
+            + (" · " + _("越低越好") if r["lower"] else "")
+        ).replace("\n", "<br>")
         for r in shown
     ]
     trace = {
-        "type": "bar", "orientation": "h", "y": [_plain(x) for x in labels], "x": values,
+        "type": "bar",
+        "orientation": "h",
+        "y": [_plain(x) for x in labels],
+        "x": values,
         # A missed target is drawn hollow: its category's outline around a pale fill.
-        "marker": {"color": [level1_colour(r["level1"]) if r["attainment"] >= 100 else _tint(level1_colour(r["level1"]), 0.75)
-                             for r in shown],
-                   "line": {"color": [level1_colour(r["level1"]) for r in shown], "width": 1.5}},
-        "text": [formats.percent(r["attainment"]) for r in shown], "textposition": "auto", "cliponaxis": False,
+        "marker": {
+            "color": [
+                level1_colour(r["level1"]) if r["attainment"] >= 100 else _tint(level1_colour(r["level1"]), 0.75)
+                for r in shown
+            ],
+            "line": {"color": [level1_colour(r["level1"]) for r in shown], "width": 1.5},
+        },
+        "text": [formats.percent(r["attainment"]) for r in shown],
+        "textposition": "auto",
+        "cliponaxis": False,
         "customdata": hovers,
         "hovertemplate": "%{customdata}<br>" + _("达成度") + " %{text}<extra></extra>",
     }
     top = max([100.0, *values])
-    return {"data": [trace], "layout": _layout(
-        height=80 + 30 * len(rows), showlegend=False, margin={"l": 10, "r": 30, "t": 24, "b": 40},
-        xaxis={"range": [0, top * 1.08], "ticksuffix": "%", "nticks": 6, "zeroline": False,
-               "title": {"text": _("达成度")}},
-        yaxis=_category_axis(labels),
-        shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": 100, "x1": 100, "y0": 0, "y1": 1,
-                 "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"}}],
-        annotations=[{"xref": "x", "yref": "paper", "x": 100, "y": 1, "yanchor": "bottom", "showarrow": False,
-                      "text": _plain(_("目标 100%")), "font": {"size": 11, "color": TOTAL_COLOUR}}],
-    )}
+    return {
+        "data": [trace],
+        "layout": _layout(
+            height=80 + 30 * len(rows),
+            showlegend=False,
+            margin={"l": 10, "r": 30, "t": 24, "b": 40},
+            xaxis={
+                "range": [0, top * 1.08],
+                "ticksuffix": "%",
+                "nticks": 6,
+                "zeroline": False,
+                "title": {"text": _("达成度")},
+            },
+            yaxis=_category_axis(labels),
+            shapes=[
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": 100,
+                    "x1": 100,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"},
+                }
+            ],
+            annotations=[
+                {
+                    "xref": "x",
+                    "yref": "paper",
+                    "x": 100,
+                    "y": 1,
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "text": _plain(_("目标 100%")),
+                    "font": {"size": 11, "color": TOTAL_COLOUR},
+                }
+            ],
+        ),
+    }
 
 
 def score_distribution(projects: list[dict], grades: list) -> dict:
@@ -309,26 +428,63 @@ def score_distribution(projects: list[dict], grades: list) -> dict:
         if not members:
             continue
         spread = [((k * 0.618) % 1 - 0.5) * 0.5 for k in range(len(members))]
-        traces.append({
-            "type": "scatter", "mode": "markers", "name": _plain(known(name)),
-            "x": [float(p["score"]) for p in members], "y": [rows[name] + d for d in spread],
-            "marker": {"color": GRADE_COLOURS[n % len(GRADE_COLOURS)], "size": 11, "opacity": 0.8,
-                       "line": {"color": "#ffffff", "width": 1}},
-            "customdata": [_plain(f"{p['name']}: {formats.points(p['score'])}") for p in members],
-            "hovertemplate": "%{customdata}<extra></extra>",
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": _plain(known(name)),
+                "x": [float(p["score"]) for p in members],
+                "y": [rows[name] + d for d in spread],
+                "marker": {
+                    "color": GRADE_COLOURS[n % len(GRADE_COLOURS)],
+                    "size": 11,
+                    "opacity": 0.8,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
+                "customdata": [_plain(f"{p['name']}: {formats.points(p['score'])}") for p in members],
+                "hovertemplate": "%{customdata}<extra></extra>",
+            }
+        )
     counts = {name: sum(1 for p in projects if p["grade"] == name) for name in names}
     thresholds = [t for t, _ in ordered if 0 < t < 100]
-    return {"data": traces, "layout": _layout(
-        height=60 + 48 * len(names), showlegend=False, margin={"l": 10, "r": 20, "t": 10, "b": 40},
-        # No grid: the dotted lines are the grade thresholds.
-        xaxis={"range": [-2, 102], "title": {"text": _("自评得分")}, "dtick": 10, "zeroline": False, "showgrid": False},
-        yaxis={"range": [-0.6, len(names) - 0.4], "tickmode": "array", "automargin": True, "zeroline": False,
-               "tickvals": [rows[name] for name in names], "showgrid": False,
-               "ticktext": [_plain(f"{known(name)} ({counts[name]})") for name in names]},
-        shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": t, "x1": t, "y0": 0, "y1": 1,
-                 "line": {"color": "#9aa5b1", "width": 1, "dash": "dot"}} for t in thresholds],
-    )}
+    return {
+        "data": traces,
+        "layout": _layout(
+            height=60 + 48 * len(names),
+            showlegend=False,
+            margin={"l": 10, "r": 20, "t": 10, "b": 40},
+            # No grid: the dotted lines are the grade thresholds.
+            xaxis={
+                "range": [-2, 102],
+                "title": {"text": _("自评得分")},
+                "dtick": 10,
+                "zeroline": False,
+                "showgrid": False,
+            },
+            yaxis={
+                "range": [-0.6, len(names) - 0.4],
+                "tickmode": "array",
+                "automargin": True,
+                "zeroline": False,
+                "tickvals": [rows[name] for name in names],
+                "showgrid": False,
+                "ticktext": [_plain(f"{known(name)} ({counts[name]})") for name in names],
+            },
+            shapes=[
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": t,
+                    "x1": t,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#9aa5b1", "width": 1, "dash": "dot"},
+                }
+                for t in thresholds
+            ],
+        ),
+    }
 
 
 def peer_dots(values: list[float], own: float, median: float, unit: str) -> dict:
@@ -338,17 +494,42 @@ def peer_dots(values: list[float], own: float, median: float, unit: str) -> dict
     others = list(values)
     others.remove(own)
     dots = [
-        {"type": "scatter", "mode": "markers", "x": others, "y": [0] * len(others), "name": _("其他部门"),
-         "marker": {"color": PEER_COLOUR, "size": 9, "opacity": 0.7},
-         "hovertemplate": "%{x}" + _plain(shown_unit) + "<extra></extra>"},
-        {"type": "scatter", "mode": "markers", "x": [own], "y": [0], "name": _("本部门"),
-         "marker": {"color": OWN_COLOUR, "size": 13, "symbol": "diamond"},
-         "hovertemplate": _("本部门") + " %{x}" + _plain(shown_unit) + "<extra></extra>"},
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": others,
+            "y": [0] * len(others),
+            "name": _("其他部门"),
+            "marker": {"color": PEER_COLOUR, "size": 9, "opacity": 0.7},
+            "hovertemplate": "%{x}" + _plain(shown_unit) + "<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [own],
+            "y": [0],
+            "name": _("本部门"),
+            "marker": {"color": OWN_COLOUR, "size": 13, "symbol": "diamond"},
+            "hovertemplate": _("本部门") + " %{x}" + _plain(shown_unit) + "<extra></extra>",
+        },
     ]
-    return {"data": dots, "layout": _layout(
-        height=90, showlegend=False, margin={"l": 10, "r": 10, "t": 6, "b": 28},
-        xaxis={"zeroline": False, "ticksuffix": _plain(shown_unit) if shown_unit in formats.PERCENT_UNITS else ""},
-        yaxis={"visible": False, "range": [-1, 1]},
-        shapes=[{"type": "line", "x0": median, "x1": median, "y0": -0.8, "y1": 0.8,
-                 "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"}}],
-    )}
+    return {
+        "data": dots,
+        "layout": _layout(
+            height=90,
+            showlegend=False,
+            margin={"l": 10, "r": 10, "t": 6, "b": 28},
+            xaxis={"zeroline": False, "ticksuffix": _plain(shown_unit) if shown_unit in formats.PERCENT_UNITS else ""},
+            yaxis={"visible": False, "range": [-1, 1]},
+            shapes=[
+                {
+                    "type": "line",
+                    "x0": median,
+                    "x1": median,
+                    "y0": -0.8,
+                    "y1": 0.8,
+                    "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"},
+                }
+            ],
+        ),
+    }

@@ -98,7 +98,7 @@ def apply_target(indicator: Indicator) -> Indicator:
     target = grammar.target_of(indicator.period_value, indicator.annual_value)
     indicator.comparator = target.comparator if target else ""
     indicator.target_value = target.value if target else None
-    indicator.target_unit = (target.unit or "")[:identity.TARGET_UNIT] if target else ""
+    indicator.target_unit = (target.unit or "")[: identity.TARGET_UNIT] if target else ""
     return indicator
 
 
@@ -166,8 +166,9 @@ class IndicatorFormSet(forms.BaseInlineFormSet):
     def make_room(self):
         """Rows that move or go are first set above every position, so that two indicators can swap places in
         one save without meeting on the way (the database keeps one indicator per position at every moment)."""
-        moving = [f.instance.pk for f in self.initial_forms
-                  if self._should_delete_form(f) or "position" in f.changed_data]
+        moving = [
+            f.instance.pk for f in self.initial_forms if self._should_delete_form(f) or "position" in f.changed_data
+        ]
         if moving:
             top = self.instance.indicators.aggregate(m=Max("position"))["m"] + 1
             Indicator.objects.filter(pk__in=moving).update(position=F("position") + top)
@@ -218,9 +219,7 @@ class IndicatorResultsInline(ClerkNumbers, admin.TabularInline):
     fields = ["indicator_name", "weight", "actual_value", "actual_points", "deviation_reason"]
     readonly_fields = ["indicator_name"]
     classes = ["collapse"]
-    formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})},
-    }
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 24})}}
 
     @admin.display(description=_("三级指标"))
     def indicator_name(self, obj):

@@ -19,11 +19,20 @@ GRADES = sorted(scoring.DEFAULTS["grades"], key=lambda g: -g[0])  # [[90, "优"]
 
 
 def annotate_projects(queryset):
-    sources = (ProjectFunding.objects.filter(project=OuterRef("pk"), amount__gt=0).order_by()
-               .values("project").annotate(names=StringAgg("source__name", "、", order_by="source__position"))
-               .values("names"))
-    count = (Indicator.objects.filter(project=OuterRef("pk")).order_by().values("project")
-             .annotate(n=Count("pk")).values("n"))
+    sources = (
+        ProjectFunding.objects.filter(project=OuterRef("pk"), amount__gt=0)
+        .order_by()
+        .values("project")
+        .annotate(names=StringAgg("source__name", "、", order_by="source__position"))
+        .values("names")
+    )
+    count = (
+        Indicator.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return queryset.annotate(
         source_names=Subquery(sources, output_field=TextField()),
         indicator_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
@@ -88,8 +97,9 @@ class FindingFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT DISTINCT f->>'code' FROM budget_project, jsonb_array_elements(review_findings) f "
-                           "ORDER BY 1")
+            cursor.execute(
+                "SELECT DISTINCT f->>'code' FROM budget_project, jsonb_array_elements(review_findings) f ORDER BY 1"
+            )
             return [(code, code) for (code,) in cursor.fetchall() if code]
 
     def queryset(self, request, queryset):

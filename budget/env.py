@@ -21,9 +21,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={raw!r} is not a boolean; use one of: {', '.join(sorted(TRUE | FALSE))}"
-    )
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use one of: {', '.join(sorted(TRUE | FALSE))}")
 
 
 def env_str(name: str, default: str | None = None) -> str | None:

@@ -17,8 +17,10 @@ from budget.evaluation.monitoring_text import message
 
 def project_review_dict(project) -> dict:
     """Each finding keeps its code; its message is in the export's (the active) language."""
-    findings = [{"code": f.get("code"), "severity": f.get("severity"), "message": wording.text(f)}
-                for f in project.review_findings or []]
+    findings = [
+        {"code": f.get("code"), "severity": f.get("severity"), "message": wording.text(f)}
+        for f in project.review_findings or []
+    ]
     return {"score": formats.points(project.review_score), "findings": findings}
 
 
@@ -56,18 +58,29 @@ def self_evaluation_dict(project, scored) -> dict:
 
 
 def warning_dicts(report) -> list[dict]:
-    return [{"code": w["code"], "severity": w["severity"], "message": message(w), "indicator": w["indicator"] or None}
-            for w in report.warnings]
+    return [
+        {"code": w["code"], "severity": w["severity"], "message": message(w), "indicator": w["indicator"] or None}
+        for w in report.warnings
+    ]
 
 
 def project_monitoring(project) -> list[dict]:
     """A project's `monitoring`: one entry per reported month, oldest first; `project.monitoring` prefetched
     (selectors)."""
     amount = formats.exact_amount
-    return [{"month": r.month, "budget_initial": amount(r.budget_initial), "budget_adjusted": amount(r.budget_adjusted),
-             "executed": amount(r.executed), "execution_rate": r.execution_rate or None,
-             "forecast": amount(r.forecast), "light": r.light, "warnings": warning_dicts(r)}
-            for r in sorted(project.monitoring.all(), key=lambda r: r.month)]
+    return [
+        {
+            "month": r.month,
+            "budget_initial": amount(r.budget_initial),
+            "budget_adjusted": amount(r.budget_adjusted),
+            "executed": amount(r.executed),
+            "execution_rate": r.execution_rate or None,
+            "forecast": amount(r.forecast),
+            "light": r.light,
+            "warnings": warning_dicts(r),
+        }
+        for r in sorted(project.monitoring.all(), key=lambda r: r.month)
+    ]
 
 
 def indicator_monitoring(project) -> dict[int, list[dict]]:
@@ -75,17 +88,32 @@ def indicator_monitoring(project) -> dict[int, list[dict]]:
     found: dict[int, list[dict]] = {}
     for report in sorted(project.monitoring.all(), key=lambda r: r.month):
         for row in report.indicators.all():
-            found.setdefault(row.indicator_id, []).append({
-                "month": report.month, "value": row.value or None, "forecast": row.forecast or None,
-                "likelihood": row.likelihood or None, "deviation_causes": list(row.deviation_causes),
-                "deviation_note": row.deviation_note or None})
+            found.setdefault(row.indicator_id, []).append(
+                {
+                    "month": report.month,
+                    "value": row.value or None,
+                    "forecast": row.forecast or None,
+                    "likelihood": row.likelihood or None,
+                    "deviation_causes": list(row.deviation_causes),
+                    "deviation_note": row.deviation_note or None,
+                }
+            )
     return found
 
 
 # -- the latest month's columns of a CSV/XLSX row ---------------------------------------------
 
-LATEST_HEADER = ["监控月份", "调整后预算数(万元)", "1-M月执行数(万元)", "1-M月执行率(%)", "全年预计执行数(万元)",
-                 "信号灯", "预警", "当前完成值", "完成可能性"]
+LATEST_HEADER = [
+    "监控月份",
+    "调整后预算数(万元)",
+    "1-M月执行数(万元)",
+    "1-M月执行率(%)",
+    "全年预计执行数(万元)",
+    "信号灯",
+    "预警",
+    "当前完成值",
+    "完成可能性",
+]
 
 
 def cell_number(value):
@@ -103,5 +131,14 @@ def latest_cells(latest) -> list:
     rate = monitoring.execution_rate(figures)
     budget = monitoring.budget_of(figures)
     rate = "" if rate is None else Decimal(formats.rounded(rate))  # as the JSON export's execution_rate
-    return [month, cell_number(budget), cell_number(executed), rate,
-            cell_number(forecast), light, codes or "", value or "", likelihood or ""]
+    return [
+        month,
+        cell_number(budget),
+        cell_number(executed),
+        rate,
+        cell_number(forecast),
+        light,
+        codes or "",
+        value or "",
+        likelihood or "",
+    ]

@@ -12,8 +12,17 @@ from django.utils import timezone
 
 from budget import formats, selectors, workflow
 from budget.evaluation import scoring
-from budget.export_sections import (LATEST_HEADER, actual_dict, cell_number, indicator_monitoring, latest_cells,
-                                    project_monitoring, project_review_dict, self_evaluation_dict, table_review_dict)
+from budget.export_sections import (
+    LATEST_HEADER,
+    actual_dict,
+    cell_number,
+    indicator_monitoring,
+    latest_cells,
+    project_monitoring,
+    project_review_dict,
+    self_evaluation_dict,
+    table_review_dict,
+)
 from budget.importing import indicators as grammar
 from budget.models import BudgetTable, Indicator
 
@@ -41,12 +50,14 @@ def table_document(table, units=None, by_source=None, *, opinions: bool = True) 
             projects.append(project_dict(p, sources))
         for k, v in unit_by_source.items():
             table_by_source[k] += v
-        built.append({
-            "name": unit.name,
-            "code": unit.code or None,
-            "funding": funding_dict(unit.total, unit_by_source),
-            "projects": projects,
-        })
+        built.append(
+            {
+                "name": unit.name,
+                "code": unit.code or None,
+                "funding": funding_dict(unit.total, unit_by_source),
+                "projects": projects,
+            }
+        )
     imported_at = timezone.localtime(table.imported_at).isoformat(timespec="seconds") if table.imported_at else None
     overall = None
     if table.kind == "department-targets":
@@ -65,8 +76,13 @@ def table_document(table, units=None, by_source=None, *, opinions: bool = True) 
         **({"overall": overall} if overall is not None else {}),
         "review": table_review_dict(table) | workflow.export_section(table, opinions=opinions),
         "flags": [
-            {"severity": f.severity, "code": f.code, "row": f.row,
-             "project": f.project.name if f.project_id else None, "message": f.message}
+            {
+                "severity": f.severity,
+                "code": f.code,
+                "row": f.row,
+                "project": f.project.name if f.project_id else None,
+                "message": f.message,
+            }
             for f in table.flags.all()
         ],
     }
@@ -87,9 +103,10 @@ def project_dict(p, sources) -> dict:
         "goal": p.goal,
         "period_goal": p.period_goal or None,
         "attributes": p.attributes or {},
-        "indicators": [indicator_dict(s.indicator) | {"actual": actual_dict(s),
-                                                      "monitoring": progress.get(s.indicator.pk, [])}
-                       for s in evaluation.indicators],
+        "indicators": [
+            indicator_dict(s.indicator) | {"actual": actual_dict(s), "monitoring": progress.get(s.indicator.pk, [])}
+            for s in evaluation.indicators
+        ],
         "unparsed_indicator_text": p.unparsed_indicator_text or None,
         "review": project_review_dict(p),
         "self_evaluation": self_evaluation_dict(p, evaluation),
@@ -142,9 +159,27 @@ def json_document(*, year=None, department=None, opinions=True) -> dict:
 # -- rows for CSV and XLSX ---------------------------------------------------------------
 
 ROW_HEADER = [
-    "部门", "年度", "资金使用单位", "项目名称", "项目编码", "源表行号", "项目总计(万元)", "资金来源明细(万元)",
-    "绩效目标", "序号", "一级指标", "二级指标", "三级指标", "指标库编码", "实施周期指标值", "年度指标值",
-    "比较符", "目标值", "计量单位", "权重", *LATEST_HEADER,
+    "部门",
+    "年度",
+    "资金使用单位",
+    "项目名称",
+    "项目编码",
+    "源表行号",
+    "项目总计(万元)",
+    "资金来源明细(万元)",
+    "绩效目标",
+    "序号",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标库编码",
+    "实施周期指标值",
+    "年度指标值",
+    "比较符",
+    "目标值",
+    "计量单位",
+    "权重",
+    *LATEST_HEADER,
 ]
 
 
@@ -203,17 +238,57 @@ def indicator_rows(*, year=None, department=None):
 
 
 def _sheet_row(table, row) -> list:
-    (unit, name, code, source_row, total, names, amounts, goal, indicator, seq, level1, level2, ind_name,
-     library_code, period_value, annual_value, comparator, target, target_unit, weight, *latest) = row
+    (
+        unit,
+        name,
+        code,
+        source_row,
+        total,
+        names,
+        amounts,
+        goal,
+        indicator,
+        seq,
+        level1,
+        level2,
+        ind_name,
+        library_code,
+        period_value,
+        annual_value,
+        comparator,
+        target,
+        target_unit,
+        weight,
+        *latest,
+    ) = row
     by_source = "; ".join(f"{n}={formats.exact_amount(a)}" for n, a in zip(names or [], amounts or []))
-    base = [table.department.name, table.year, unit, name, code, source_row, Decimal(formats.exact_amount(total)),
-            by_source, goal]
+    base = [
+        table.department.name,
+        table.year,
+        unit,
+        name,
+        code,
+        source_row,
+        Decimal(formats.exact_amount(total)),
+        by_source,
+        goal,
+    ]
     if indicator is None:
         return base + [""] * 11 + latest_cells(latest)
-    return base + [seq, level1, level2, ind_name, library_code or "", period_value or "", annual_value or "",
-                   SHEET_COMPARATORS.get(comparator, "") if target is not None else "",
-                   cell_number(target), target_unit if target is not None else "", cell_number(weight),
-                   *latest_cells(latest)]
+    return base + [
+        seq,
+        level1,
+        level2,
+        ind_name,
+        library_code or "",
+        period_value or "",
+        annual_value or "",
+        SHEET_COMPARATORS.get(comparator, "") if target is not None else "",
+        cell_number(target),
+        target_unit if target is not None else "",
+        cell_number(weight),
+        *latest_cells(latest),
+    ]
 
 
 def _cell_text(value) -> str:
@@ -259,6 +334,7 @@ def write_xlsx(rows, out, header=ROW_HEADER, title="绩效指标"):
 
 
 # -- the original layout ---------------------------------------------------------------
+
 
 def table_text(table) -> str:
     """The project-per-row layout as tab-separated text, as the importer reads it back; a department-wide
@@ -355,9 +431,16 @@ def department_form_text(table) -> str:
     periods = any(i.period_value is not None for i in indicators)
     writer.writerow(["一级指标", "二级指标", "三级指标", *(["长期指标值"] if periods else []), "指标值", *extra])
     for i in indicators:
-        writer.writerow([i.level1_label, i.level2_label, _coded(i.name, i.library_code),
-                         *([i.period_value or ""] if periods else []), i.annual_value or "",
-                         *[(i.extra or {}).get(k, "") for k in extra]])
+        writer.writerow(
+            [
+                i.level1_label,
+                i.level2_label,
+                _coded(i.name, i.library_code),
+                *([i.period_value or ""] if periods else []),
+                i.annual_value or "",
+                *[(i.extra or {}).get(k, "") for k in extra],
+            ]
+        )
     return out.getvalue()
 
 
@@ -419,8 +502,9 @@ def json_stream(*, year=None, department=None, opinions=True):
     yield dumps({"format": FORMAT})[:-1] + ',"tables":['
     for n, table in enumerate(workflow.attach(selectors.export_tables(year=year, department=department))):
         if table.kind == "department-targets":  # one project: written whole, in its own shape
-            (whole,) = workflow.attach(selectors.tables_for_export(
-                year=table.year, department=table.department.name, kind=table.kind))
+            (whole,) = workflow.attach(
+                selectors.tables_for_export(year=table.year, department=table.department.name, kind=table.kind)
+            )
             yield ("," if n else "") + dumps(table_document(whole, opinions=opinions))
             continue
         sources = table.source_names
@@ -429,8 +513,12 @@ def json_stream(*, year=None, department=None, opinions=True):
         head, tail = _around(dumps, document, "units")
         yield ("," if n else "") + head
         for m, (unit, projects) in enumerate(_units_with_projects(table)):
-            unit_doc = {"name": unit.name, "code": unit.code or None,
-                        "funding": funding_dict(unit.total, unit_sums[unit.pk]), "projects": []}
+            unit_doc = {
+                "name": unit.name,
+                "code": unit.code or None,
+                "funding": funding_dict(unit.total, unit_sums[unit.pk]),
+                "projects": [],
+            }
             unit_head, unit_tail = _around(dumps, unit_doc, "projects")
             yield ("," if m else "") + unit_head
             for k, p in enumerate(projects):
@@ -445,11 +533,13 @@ def _units_with_projects(table):
     projects = (p for chunk in selectors.projects_by_unit(table_id=table.pk, size=CHUNK) for p in chunk)
     pending = next(projects, None)
     for unit in table.unit_list:
-        def own():
+
+        def own(unit_id=unit.pk):
             nonlocal pending
-            while pending is not None and pending.unit_id == unit.pk:
+            while pending is not None and pending.unit_id == unit_id:
                 yield pending
                 pending = next(projects, None)
+
         yield unit, own()
 
 
@@ -457,7 +547,9 @@ def _around(dumps, document: dict, key: str) -> tuple[str, str]:
     """The JSON text of `document` split where its empty list `key` opens and closes."""
     text = dumps(document)
     marker = dumps(key) + ":[]"
-    at = text.index(marker) + len(marker) - 1  # an escaped key inside a string value cannot match: its quotes are escaped
+    at = (
+        text.index(marker) + len(marker) - 1
+    )  # an escaped key inside a string value cannot match: its quotes are escaped
     return text[:at], text[at:]
 
 

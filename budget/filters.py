@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from budget import selectors
 from budget.importing.indicators import normalize
-from budget.search import indicator_words
 from budget.models import Department, FundingUnit, Level1Category, Level2Category
+from budget.search import indicator_words
 
 # The texts a search looks through. By default an indicator's own name and values, which its row shows (the
 # API's `q` too), as one text with one trigram index (budget.search, migration 0013); a reader may add the
@@ -32,8 +32,10 @@ def words_in(terms, fields) -> Q:
     """Every term in one of the fields. LIKE, not PostgreSQL's text search: that does not split Chinese."""
     if not terms:
         return Q()
-    return reduce(and_, [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in fields))
-                         for term in terms])
+    return reduce(
+        and_,
+        [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in fields)) for term in terms],
+    )
 
 
 class PlainSelect(forms.Select):
@@ -44,14 +46,16 @@ class PlainSelect(forms.Select):
         chosen = set(self.format_value(value))
         options = "".join(
             f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>{escape(label)}</option>'
-            for v, label in self.choices)
+            for v, label in self.choices
+        )
         attrs = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
         return mark_safe(f"<select{attrs}>{options}</select>")  # noqa: S308 every part is escaped above
 
 
 class ProjectFilter(filters.FilterSet):
-    unit = filters.ModelChoiceFilter(label=_("资金使用单位"), queryset=FundingUnit.objects.none(),
-                                     empty_label=_("全部单位"), widget=PlainSelect)
+    unit = filters.ModelChoiceFilter(
+        label=_("资金使用单位"), queryset=FundingUnit.objects.none(), empty_label=_("全部单位"), widget=PlainSelect
+    )
     name = filters.CharFilter(label=_("项目名称"), lookup_expr="icontains")
 
     def __init__(self, data=None, queryset=None, *, units, **kwargs):
@@ -89,21 +93,50 @@ def bounded_search(value: str) -> str:
 
 class IndicatorFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method="search", validators=[bounded_search])
-    scope = filters.ChoiceFilter(label=_("搜索范围"), method="keep", empty_label=_("指标名称和指标值"),
-                                 choices=[("projects", _("也搜索项目名称和绩效目标"))], widget=PlainSelect)
-    department = filters.ChoiceFilter(label=_("部门"), field_name="project__table__department",
-                                      choices=_department_choices, empty_label=_("全部部门"), widget=PlainSelect)
-    year = filters.ChoiceFilter(label=_("年度"), field_name="project__table__year", choices=_year_choices,
-                                empty_label=_("全部年度"), widget=PlainSelect)
-    level1 = filters.ModelChoiceFilter(label=_("一级指标"), field_name="level2__level1",
-                                       queryset=Level1Category.objects.all(), empty_label=_("全部"), widget=PlainSelect)
-    level2 = filters.ModelChoiceFilter(label=_("二级指标"), field_name="level2",
-                                       queryset=Level2Category.objects.select_related("level1"), empty_label=_("全部"),
-                                       widget=PlainSelect)
-    unit = filters.ChoiceFilter(label=_("计量单位"), field_name="target_unit", choices=_unit_choices,
-                                empty_label=_("全部"), widget=PlainSelect)
-    kind = filters.ChoiceFilter(label=_("目标类型"), method="by_kind", empty_label=_("全部"),
-                                choices=[("numeric", _("数值目标")), ("qualitative", _("定性目标"))])
+    scope = filters.ChoiceFilter(
+        label=_("搜索范围"),
+        method="keep",
+        empty_label=_("指标名称和指标值"),
+        choices=[("projects", _("也搜索项目名称和绩效目标"))],
+        widget=PlainSelect,
+    )
+    department = filters.ChoiceFilter(
+        label=_("部门"),
+        field_name="project__table__department",
+        choices=_department_choices,
+        empty_label=_("全部部门"),
+        widget=PlainSelect,
+    )
+    year = filters.ChoiceFilter(
+        label=_("年度"),
+        field_name="project__table__year",
+        choices=_year_choices,
+        empty_label=_("全部年度"),
+        widget=PlainSelect,
+    )
+    level1 = filters.ModelChoiceFilter(
+        label=_("一级指标"),
+        field_name="level2__level1",
+        queryset=Level1Category.objects.all(),
+        empty_label=_("全部"),
+        widget=PlainSelect,
+    )
+    level2 = filters.ModelChoiceFilter(
+        label=_("二级指标"),
+        field_name="level2",
+        queryset=Level2Category.objects.select_related("level1"),
+        empty_label=_("全部"),
+        widget=PlainSelect,
+    )
+    unit = filters.ChoiceFilter(
+        label=_("计量单位"), field_name="target_unit", choices=_unit_choices, empty_label=_("全部"), widget=PlainSelect
+    )
+    kind = filters.ChoiceFilter(
+        label=_("目标类型"),
+        method="by_kind",
+        empty_label=_("全部"),
+        choices=[("numeric", _("数值目标")), ("qualitative", _("定性目标"))],
+    )
 
     def filter_queryset(self, queryset):
         # A search refused as too long finds nothing, rather than everything with its words ignored.

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from budget.entry_admin import AmountField, AmountInput
 from budget import formats
+from budget.entry_admin import AmountField, AmountInput
 from budget.models import AMOUNT, FundingSource, ProjectFunding
 from budget.wording import known
 
@@ -70,8 +70,12 @@ class FundingRowForm:
         touched = "total" in self.changed_data or not any(field_name(s) in self.changed_data for s in self.sources)
         if typed is not None and touched and typed != parts:
             amounts = "、".join(f"{known(s.name)} {formats.amount(a)}" for s, a in given)
-            self.add_error(None, ValidationError([reconciliation_message(typed, parts),
-                                                  _("各资金来源:{amounts}").format(amounts=amounts or "—")]))
+            self.add_error(
+                None,
+                ValidationError(
+                    [reconciliation_message(typed, parts), _("各资金来源:{amounts}").format(amounts=amounts or "—")]
+                ),
+            )
             return cleaned
         cleaned["total"] = parts
         return cleaned
@@ -105,11 +109,21 @@ def funding_form(base, sources, computed: bool):
         total_attrs.update(readonly=True, title=_("各资金来源之和"))
     attrs = {
         "sources": sources,
-        "total": AmountField(label=gettext_lazy("总计(万元)"), required=False, min_value=0, **AMOUNT,
-                             widget=AmountInput(attrs=total_attrs)),
+        "total": AmountField(
+            label=gettext_lazy("总计(万元)"),
+            required=False,
+            min_value=0,
+            **AMOUNT,
+            widget=AmountInput(attrs=total_attrs),
+        ),
         "Media": type("Media", (), {"js": ["js/funding-row.js"]}),
     }
     for source in sources:
-        attrs[field_name(source)] = AmountField(label=known(source.name), required=False, min_value=0, **AMOUNT,
-                                                widget=AmountInput(attrs={"data-funding-source": ""}))
+        attrs[field_name(source)] = AmountField(
+            label=known(source.name),
+            required=False,
+            min_value=0,
+            **AMOUNT,
+            widget=AmountInput(attrs={"data-funding-source": ""}),
+        )
     return type(base)(base.__name__, (FundingRowForm, base), attrs)

@@ -22,39 +22,179 @@ from datetime import date
 SOURCES = ["财政拨款", "财政专户拨款", "其他资金"]
 
 CITIES = [
-    "广州市", "深圳市", "佛山市", "东莞市", "珠海市", "韶关市", "成都市", "绵阳市", "乐山市", "宜宾市",
-    "长沙市", "株洲市", "湘潭市", "衡阳市", "武汉市", "宜昌市", "襄阳市", "合肥市", "芜湖市", "安庆市",
-    "南京市", "苏州市", "杭州市", "宁波市", "福州市", "厦门市", "南昌市", "济南市", "郑州市", "昆明市",
+    "广州市",
+    "深圳市",
+    "佛山市",
+    "东莞市",
+    "珠海市",
+    "韶关市",
+    "成都市",
+    "绵阳市",
+    "乐山市",
+    "宜宾市",
+    "长沙市",
+    "株洲市",
+    "湘潭市",
+    "衡阳市",
+    "武汉市",
+    "宜昌市",
+    "襄阳市",
+    "合肥市",
+    "芜湖市",
+    "安庆市",
+    "南京市",
+    "苏州市",
+    "杭州市",
+    "宁波市",
+    "福州市",
+    "厦门市",
+    "南昌市",
+    "济南市",
+    "郑州市",
+    "昆明市",
 ]
 DISTRICTS = [
-    "花都区", "白云区", "天河区", "番禺区", "城东区", "城西区", "高新区", "新城区", "江北区", "南山区",
-    "北湖区", "经开区", "东湖区", "西山区", "滨江区", "临港区",
+    "花都区",
+    "白云区",
+    "天河区",
+    "番禺区",
+    "城东区",
+    "城西区",
+    "高新区",
+    "新城区",
+    "江北区",
+    "南山区",
+    "北湖区",
+    "经开区",
+    "东湖区",
+    "西山区",
+    "滨江区",
+    "临港区",
 ]
 BUREAUS = [
-    "政务服务和数据管理局", "教育局", "卫生健康局", "民政局", "财政局", "人力资源和社会保障局", "自然资源局",
-    "生态环境分局", "住房和城乡建设局", "交通运输局", "水务局", "农业农村局", "文化广电旅游体育局", "应急管理局",
-    "市场监督管理局", "统计局", "医疗保障局", "城市管理和综合执法局",
-    "司法局", "退役军人事务局", "科技工业商务和信息化局",
-    "档案馆", "机关事务管理局", "林业和园林局", "信访局", "审计局",
-    "发展和改革局", "总工会", "妇女联合会", "残疾人联合会",
-    "融媒体中心", "红十字会", "供销合作联社", "投资促进局", "规划和自然资源分局", "公安分局", "人民法院", "人民检察院",
+    "政务服务和数据管理局",
+    "教育局",
+    "卫生健康局",
+    "民政局",
+    "财政局",
+    "人力资源和社会保障局",
+    "自然资源局",
+    "生态环境分局",
+    "住房和城乡建设局",
+    "交通运输局",
+    "水务局",
+    "农业农村局",
+    "文化广电旅游体育局",
+    "应急管理局",
+    "市场监督管理局",
+    "统计局",
+    "医疗保障局",
+    "城市管理和综合执法局",
+    "司法局",
+    "退役军人事务局",
+    "科技工业商务和信息化局",
+    "档案馆",
+    "机关事务管理局",
+    "林业和园林局",
+    "信访局",
+    "审计局",
+    "发展和改革局",
+    "总工会",
+    "妇女联合会",
+    "残疾人联合会",
+    "融媒体中心",
+    "红十字会",
+    "供销合作联社",
+    "投资促进局",
+    "规划和自然资源分局",
+    "公安分局",
+    "人民法院",
+    "人民检察院",
 ]
-TOWNS = ["新华", "狮岭", "花山", "炭步", "赤坭", "梯面", "秀全", "新雅", "花东", "石门", "龙口", "清河", "马踏", "城关",
-         "永安"]
+TOWNS = [
+    "新华",
+    "狮岭",
+    "花山",
+    "炭步",
+    "赤坭",
+    "梯面",
+    "秀全",
+    "新雅",
+    "花东",
+    "石门",
+    "龙口",
+    "清河",
+    "马踏",
+    "城关",
+    "永安",
+]
 UNIT_KINDS = [
-    "事务中心", "服务中心", "监测站", "综合执法队", "管理所", "研究所", "卫生院", "中心小学", "第一中学", "幼儿园",
-    "档案室", "培训中心", "信息中心", "技术推广站", "街道办事处", "人民政府",
+    "事务中心",
+    "服务中心",
+    "监测站",
+    "综合执法队",
+    "管理所",
+    "研究所",
+    "卫生院",
+    "中心小学",
+    "第一中学",
+    "幼儿园",
+    "档案室",
+    "培训中心",
+    "信息中心",
+    "技术推广站",
+    "街道办事处",
+    "人民政府",
 ]
 TOPICS = [
-    "办证大厅窗口服务", "基层服务平台示范点建设", "政务中心大楼后勤保障",
-    "门户网站和政务新媒体运行", "政务云机房运营保障",
-    "电子政务光纤租赁", "12345热线运行", "校舍维修改造", "教学设备购置", "课后服务补助", "学生资助", "乡村道路养护",
-    "农村饮水安全巩固提升", "高标准农田建设", "动物疫病防控", "林业有害生物防治", "河道保洁", "污水处理设施运维",
-    "城市道路清扫保洁", "园林绿化养护", "公共卫生服务", "家庭医生签约服务", "疾病预防控制", "困难群众救助",
-    "特困人员供养", "养老服务补贴", "残疾人两项补贴", "就业创业补贴", "职业技能培训", "退役军人优抚",
-    "应急物资储备", "安全生产监管", "食品安全抽检", "法律援助", "人民调解", "档案数字化", "文化惠民演出",
-    "全民健身设施维护", "图书馆免费开放", "统计调查", "机构运行辅助", "信息化系统运维", "窗口工作人员服装",
-    "国防动员指挥中心建设", "人才管家线上服务平台建设", "政务大厅便民改造", "保安保洁维保", "村级组织运转",
+    "办证大厅窗口服务",
+    "基层服务平台示范点建设",
+    "政务中心大楼后勤保障",
+    "门户网站和政务新媒体运行",
+    "政务云机房运营保障",
+    "电子政务光纤租赁",
+    "12345热线运行",
+    "校舍维修改造",
+    "教学设备购置",
+    "课后服务补助",
+    "学生资助",
+    "乡村道路养护",
+    "农村饮水安全巩固提升",
+    "高标准农田建设",
+    "动物疫病防控",
+    "林业有害生物防治",
+    "河道保洁",
+    "污水处理设施运维",
+    "城市道路清扫保洁",
+    "园林绿化养护",
+    "公共卫生服务",
+    "家庭医生签约服务",
+    "疾病预防控制",
+    "困难群众救助",
+    "特困人员供养",
+    "养老服务补贴",
+    "残疾人两项补贴",
+    "就业创业补贴",
+    "职业技能培训",
+    "退役军人优抚",
+    "应急物资储备",
+    "安全生产监管",
+    "食品安全抽检",
+    "法律援助",
+    "人民调解",
+    "档案数字化",
+    "文化惠民演出",
+    "全民健身设施维护",
+    "图书馆免费开放",
+    "统计调查",
+    "机构运行辅助",
+    "信息化系统运维",
+    "窗口工作人员服装",
+    "国防动员指挥中心建设",
+    "人才管家线上服务平台建设",
+    "政务大厅便民改造",
+    "保安保洁维保",
+    "村级组织运转",
 ]
 SUFFIXES = ["经费", "经费", "经费", "项目", "专项资金", "补助资金", "工作经费", "建设项目"]
 GOALS = [
@@ -64,10 +204,7 @@ GOALS = [
     "落实{topic}政策,资金按时足额拨付,惠及群众{n}人。",
     "秉持“便民、高效、规范”的目标,积极推进{topic},实现“一窗受理”、“一网通办”。",
 ]
-PROSE = [
-    "按照年度工作计划完成各项工作任务,确保资金使用规范、安全、有效。",
-    "详见项目实施方案",
-]
+PROSE = ["按照年度工作计划完成各项工作任务,确保资金使用规范、安全、有效。", "详见项目实施方案"]
 NOTES = ["注:本表金额单位为万元。", "注:空白表示无此项资金。"]
 
 # (level-1 code, level-1 name, level-2 code, level-2 name) → indicators: (name, unit, low, high, direction)
@@ -75,43 +212,66 @@ NOTES = ["注:本表金额单位为万元。", "注:空白表示无此项资金�
 OUTPUT, OUTCOME, SATISFACTION, COST = ("1", "产出指标"), ("2", "效益指标"), ("3", "满意度指标"), ("4", "成本指标")
 CATALOG = {
     OUTPUT + ("11", "数量指标"): [
-        ("服务人数", "人", 50, 5000, "+"), ("培训人次", "人次", 100, 20000, "+"), ("采购设备数量", "台", 5, 300, "+"),
-        ("维修面积", "平方米", 200, 20000, "+"), ("道路养护里程", "公里",
-        5, 300, "+"), ("服务事项", "项", 20, 2000, "+"),
-        ("补贴发放户数", "户", 50, 8000, "+"), ("印制宣传资料", "份",
-        500, 50000, "+"), ("开展活动次数", "次", 2, 60, "+"),
-        ("覆盖村(社区)数", "个", 5, 300, "+"), ("种植面积", "亩", 50, 20000, "+"), ("接入系统个数", "个", 2, 30, "+"),
-        ("工作天数", "天", 200, 250, "="), ("保障人员数", "人", 5, 800, "="), ("检查企业数", "家", 10, 3000, "+"),
-        ("发送短信数量", "条", 10000, 3000000, "+"), ("网络节点数量", "个节点", 50, 900, "+"),
+        ("服务人数", "人", 50, 5000, "+"),
+        ("培训人次", "人次", 100, 20000, "+"),
+        ("采购设备数量", "台", 5, 300, "+"),
+        ("维修面积", "平方米", 200, 20000, "+"),
+        ("道路养护里程", "公里", 5, 300, "+"),
+        ("服务事项", "项", 20, 2000, "+"),
+        ("补贴发放户数", "户", 50, 8000, "+"),
+        ("印制宣传资料", "份", 500, 50000, "+"),
+        ("开展活动次数", "次", 2, 60, "+"),
+        ("覆盖村(社区)数", "个", 5, 300, "+"),
+        ("种植面积", "亩", 50, 20000, "+"),
+        ("接入系统个数", "个", 2, 30, "+"),
+        ("工作天数", "天", 200, 250, "="),
+        ("保障人员数", "人", 5, 800, "="),
+        ("检查企业数", "家", 10, 3000, "+"),
+        ("发送短信数量", "条", 10000, 3000000, "+"),
+        ("网络节点数量", "个节点", 50, 900, "+"),
     ],
     OUTPUT + ("12", "质量指标"): [
-        ("系统正常运行率", "%", 95, 100, "+"), ("验收合格率", "%", 90, 100, "+"), ("资金使用合规率", "%", 95, 100, "+"),
-        ("办结率", "%", 90, 100, "+"), ("设备完好率", "%", 90, 100, "+"), ("培训合格率", "%", 80, 100, "+"),
+        ("系统正常运行率", "%", 95, 100, "+"),
+        ("验收合格率", "%", 90, 100, "+"),
+        ("资金使用合规率", "%", 95, 100, "+"),
+        ("办结率", "%", 90, 100, "+"),
+        ("设备完好率", "%", 90, 100, "+"),
+        ("培训合格率", "%", 80, 100, "+"),
         ("工程质量", ["达到国家验收标准", "通过项目验收", "良好", "合格"]),
     ],
     OUTPUT + ("13", "时效指标"): [
         ("工资发放时间", ["每月上旬", "按时发放", "每月10日前"]),
         ("项目完成时间", ["{year}年12月底前", "{year}年6月底前完成", "年底前完成"]),
-        ("问题处置时限", "个工作日", 1, 15, "-"), ("故障响应时间", "小时",
-        1, 48, "-"), ("资金拨付及时率", "%", 90, 100, "+"),
+        ("问题处置时限", "个工作日", 1, 15, "-"),
+        ("故障响应时间", "小时", 1, 48, "-"),
+        ("资金拨付及时率", "%", 90, 100, "+"),
     ],
     OUTPUT + ("14", "成本指标"): [("项目成本控制", "万元", 5, 500, "-"), ("单位服务成本", "元/人", 20, 800, "-")],
     OUTCOME + ("21", "经济效益"): [
-        ("带动就业人数", "人", 10, 3000, "+"), ("增加农民收入", "万元",
-        10, 2000, "+"), ("节约财政资金", "万元", 5, 500, "+"),
+        ("带动就业人数", "人", 10, 3000, "+"),
+        ("增加农民收入", "万元", 10, 2000, "+"),
+        ("节约财政资金", "万元", 5, 500, "+"),
     ],
     OUTCOME + ("22", "社会效益"): [
-        ("群众知晓率", "%", 70, 100, "+"), ("受益人口", "人", 100, 200000, "+"), ("宣传覆盖率", "%", 80, 100, "+"),
-        ("政务服务便利度", ["持续提升", "明显改善", "有效提升"]), ("连续故障时间", "小时", 1, 24, "-"),
+        ("群众知晓率", "%", 70, 100, "+"),
+        ("受益人口", "人", 100, 200000, "+"),
+        ("宣传覆盖率", "%", 80, 100, "+"),
+        ("政务服务便利度", ["持续提升", "明显改善", "有效提升"]),
+        ("连续故障时间", "小时", 1, 24, "-"),
     ],
     OUTCOME + ("23", "生态效益"): [
-        ("森林覆盖率", "%", 30, 70, "+"), ("污水处理率", "%", 80, 100, "+"), ("空气质量优良天数", "天", 250, 350, "+"),
+        ("森林覆盖率", "%", 30, 70, "+"),
+        ("污水处理率", "%", 80, 100, "+"),
+        ("空气质量优良天数", "天", 250, 350, "+"),
     ],
     OUTCOME + ("24", "可持续影响"): [
-        ("长效管理机制", ["建立健全", "长期", "持续发挥作用"]), ("设施使用年限", "年", 5, 20, "+"),
+        ("长效管理机制", ["建立健全", "长期", "持续发挥作用"]),
+        ("设施使用年限", "年", 5, 20, "+"),
     ],
     SATISFACTION + ("31", "服务对象满意度"): [
-        ("服务对象满意度", "%", 80, 99, "+"), ("群众满意度", "%", 80, 99, "+"), ("学生及家长满意度", "%", 85, 99, "+"),
+        ("服务对象满意度", "%", 80, 99, "+"),
+        ("群众满意度", "%", 80, 99, "+"),
+        ("学生及家长满意度", "%", 85, 99, "+"),
         ("目标群体满意度(%)", "%", 75, 95, "+"),
     ],
     COST + ("41", "经济成本指标"): [("人均成本", "万元/人", 1, 10, "-"), ("设备单价", "元/台", 500, 20000, "-")],
@@ -201,8 +361,13 @@ def department_name(index: int) -> str:
 
 
 def table(
-    *, projects: int = 20, seed: int | str = 0, year: int = 2024, layout: str = "project-per-row",
-    department: str | None = None, units: int | None = None,
+    *,
+    projects: int = 20,
+    seed: int | str = 0,
+    year: int = 2024,
+    layout: str = "project-per-row",
+    department: str | None = None,
+    units: int | None = None,
 ) -> GenTable:
     """One department's table with `projects` projects."""
     rng = random.Random(f"table:{seed}")
@@ -290,8 +455,9 @@ def _indicator(rng: random.Random, key, year: int, used: set[str]) -> GenIndicat
     library_code = str(rng.randrange(10**7, 10**8)) if rng.random() < 0.05 else ""
     if rng.random() < 0.02:
         name = library_code = ""
-    return GenIndicator(l1code, l1, l2code, l2, name, library_code, period, annual, value, measure, nature, weight,
-                        direction)
+    return GenIndicator(
+        l1code, l1, l2code, l2, name, library_code, period, annual, value, measure, nature, weight, direction
+    )
 
 
 def _number(rng: random.Random, low: int, high: int, unit: str) -> str:
@@ -314,6 +480,7 @@ def _written(rng: random.Random, name: str, number: str, unit: str, comparator: 
 
 
 # -- rendering ----------------------------------------------------------------------------------
+
 
 def amount(cents: int, factor: int = 1) -> str:
     """0.01 万元 → "2,616.61"; with factor 10000 the same amount in 元."""
@@ -396,8 +563,22 @@ def _indicator_rows(gen: GenTable):
     if named:
         yield f"部门名称:{gen.department}"
     yield "金额单位:元"
-    yield "\t".join(["单位名称", "项目名称", "预算数", "年度目标", "一级指标", "二级指标", "三级指标", "指标性质",
-                     value_col, measure_col, "权重", direction_col])
+    yield "\t".join(
+        [
+            "单位名称",
+            "项目名称",
+            "预算数",
+            "年度目标",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            value_col,
+            measure_col,
+            "权重",
+            direction_col,
+        ]
+    )
     total = sum(u.total for u in gen.units)
     # Without a 部门名称 line, the first total row names the department.
     label = "合计" if named and rng.random() < 0.5 else f"{gen.department_code}-{gen.department}"
@@ -412,9 +593,14 @@ def _indicator_rows(gen: GenTable):
             for ind in project.indicators:
                 # Vertical merges: a category stands only on its first row.
                 cells = [
-                    ind.level1 if ind.level1 != level1 else "", ind.level2 if ind.level2 != level2 else "",
+                    ind.level1 if ind.level1 != level1 else "",
+                    ind.level2 if ind.level2 != level2 else "",
                     _decorated(rng, (f"{ind.library_code}-" if ind.library_code and ind.name else "") + ind.name),
-                    ind.nature, ind.value, ind.measure, str(ind.weight), ind.direction,
+                    ind.nature,
+                    ind.value,
+                    ind.measure,
+                    str(ind.weight),
+                    ind.direction,
                 ]
                 level1, level2 = ind.level1, ind.level2
                 yield "\t".join((first or ["", "", "", ""]) + cells)
@@ -433,6 +619,7 @@ def _decorated(rng: random.Random, name: str) -> str:
 
 # -- whole databases ----------------------------------------------------------------------------
 
+
 def database_tables(*, departments: int, years=(2022, 2023, 2024), seed: int | str = 0):
     """(filename, GenTable) for every department and year: about 30 projects and 180 indicators each,
     one department in five exporting one row per indicator."""
@@ -443,8 +630,10 @@ def database_tables(*, departments: int, years=(2022, 2023, 2024), seed: int | s
         name = department_name(d)
         for year in years:
             projects = max(1, size + rng.randint(-3, 3))
-            yield f"{name}-{year}.txt", table(projects=projects, seed=f"{seed}:{d}:{year}", year=year,
-                                               department=name, layout=layout)
+            yield (
+                f"{name}-{year}.txt",
+                table(projects=projects, seed=f"{seed}:{d}:{year}", year=year, department=name, layout=layout),
+            )
 
 
 # The source file name of every generated table: populate() writes over a department only when all it holds
@@ -460,19 +649,28 @@ def refuse_real_departments(names: list[str]) -> None:
     from budget.models import BudgetTable, ImportLog
 
     # A table entered in the admin has no import record; an imported one may have been deleted since.
-    real = set(ImportLog.objects.filter(department__name__in=names)
-               .exclude(filename__startswith=GENERATED).values_list("department__name", flat=True))
-    real.update(BudgetTable.objects.filter(department__name__in=names)
-                .exclude(source_filename__startswith=GENERATED).values_list("department__name", flat=True))
+    real = set(
+        ImportLog.objects.filter(department__name__in=names)
+        .exclude(filename__startswith=GENERATED)
+        .values_list("department__name", flat=True)
+    )
+    real.update(
+        BudgetTable.objects.filter(department__name__in=names)
+        .exclude(source_filename__startswith=GENERATED)
+        .values_list("department__name", flat=True)
+    )
     real = sorted(real)
     if real:
         raise RealDepartment(
             f"数据库中已有导入的真实数据,生成的数据不会覆盖它们:{'、'.join(real[:10])}"
-            + (f" 等 {len(real)} 个部门" if len(real) > 10 else "") + "。请改用空的数据库。")
+            + (f" 等 {len(real)} 个部门" if len(real) > 10 else "")
+            + "。请改用空的数据库。"
+        )
 
 
-def populate(*, departments: int = 2000, years=(2022, 2023, 2024), seed: int | str = 0, batch: int = 50,
-             progress=None) -> int:
+def populate(
+    *, departments: int = 2000, years=(2022, 2023, 2024), seed: int | str = 0, batch: int = 50, progress=None
+) -> int:
     """Import generated tables through the importer's own parser and writer; returns how many.
 
     Several tables share a transaction: one commit per table would be most of the time.

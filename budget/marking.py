@@ -22,7 +22,7 @@ def marked(text, terms) -> SafeString:
         return escape(text)
     parts, end = [], 0
     for match in pattern.finditer(text):
-        parts += [escape(text[end:match.start()]), "<mark>", escape(match.group()), "</mark>"]
+        parts += [escape(text[end : match.start()]), "<mark>", escape(match.group()), "</mark>"]
         end = match.end()
     parts.append(escape(text[end:]))
     return mark_safe("".join(str(p) for p in parts))  # noqa: S308 every piece of text is escaped above

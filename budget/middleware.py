@@ -17,8 +17,9 @@ _in_request = contextvars.ContextVar("budget_in_request", default=False)
 
 
 def refused(status: int, title: str, message: str, message_en: str):
-    response = SimpleTemplateResponse("refused.html", {"title": title, "message": message, "message_en": message_en},
-                                      status=status)
+    response = SimpleTemplateResponse(
+        "refused.html", {"title": title, "message": message, "message_en": message_en}, status=status
+    )
     return response.render()
 
 
@@ -41,11 +42,19 @@ class RequestLimitsMiddleware:
         declared = request.META.get("CONTENT_LENGTH") or ""
         if declared.isdigit() and int(declared) > settings.MAX_REQUEST_BYTES:
             security.event("request-too-large", request, declared=int(declared))
-            return refused(413, "请求过大", f"上传内容过大,上限 {settings.IMPORT_MAX_UPLOAD_BYTES // 2**20} MB。",
-                           "The request body is larger than this server accepts.")
+            return refused(
+                413,
+                "请求过大",
+                f"上传内容过大,上限 {settings.IMPORT_MAX_UPLOAD_BYTES // 2**20} MB。",
+                "The request body is larger than this server accepts.",
+            )
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-            return refused(411, "请求缺少长度", "请求必须声明内容长度(Content-Length)。",
-                           "Requests with a body must declare its length.")
+            return refused(
+                411,
+                "请求缺少长度",
+                "请求必须声明内容长度(Content-Length)。",
+                "Requests with a body must declare its length.",
+            )
         token = _in_request.set(True)
         try:
             return self.get_response(request)
@@ -55,8 +64,12 @@ class RequestLimitsMiddleware:
     def process_exception(self, request, exception):
         if _statement_cancelled(exception):
             security.event("statement-timeout", request, query=request.META.get("QUERY_STRING", "")[:200])
-            return refused(503, "查询耗时过长", "这次查询耗时过长,已停止。请缩小范围(减少搜索词,或选定部门、年度)后再试。",
-                           "This query took too long and was stopped. Narrow it down and try again.")
+            return refused(
+                503,
+                "查询耗时过长",
+                "这次查询耗时过长,已停止。请缩小范围(减少搜索词,或选定部门、年度)后再试。",
+                "This query took too long and was stopped. Narrow it down and try again.",
+            )
         return None
 
 
@@ -115,6 +128,10 @@ class PublicReadMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not settings.PUBLIC_READ and not request.user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
+        if (
+            not settings.PUBLIC_READ
+            and not request.user.is_authenticated
+            and not request.path.startswith(OPEN_PREFIXES)
+        ):
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)

@@ -18,7 +18,10 @@ class Department(models.Model):
     name = models.CharField(_("部门名称"), max_length=200, unique=True)
     code = models.CharField(_("部门编码"), max_length=50, blank=True)
     editors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="edited_departments", verbose_name=_("编辑人员"),
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="edited_departments",
+        verbose_name=_("编辑人员"),
         help_text=_("可以导入和修改本部门数据的用户(需属于「部门填报员」组)"),
     )
 
@@ -172,8 +175,13 @@ class Project(models.Model):
     def clean(self):
         # The database refuses it too (migration 0008: a foreign key on (unit, table)); this says it in words.
         if self.unit_id and self.table_id and self.unit.table_id != self.table_id:
-            raise ValidationError({"unit": _("资金使用单位「{unit}」属于「{other}」,不属于本项目的绩效目标表「{table}」").format(
-                unit=self.unit.name, other=self.unit.table, table=self.table)})
+            raise ValidationError(
+                {
+                    "unit": _("资金使用单位「{unit}」属于「{other}」,不属于本项目的绩效目标表「{table}」").format(
+                        unit=self.unit.name, other=self.unit.table, table=self.table
+                    )
+                }
+            )
 
     def save(self, *args, **kwargs):
         if kwargs.get("update_fields") is None:
@@ -190,12 +198,14 @@ class EditedWithProject(models.Model):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         from budget.importing.identity import clear_fingerprint
+
         clear_fingerprint([self.project_id])
 
     def delete(self, *args, **kwargs):
         project_id = self.project_id
         result = super().delete(*args, **kwargs)
         from budget.importing.identity import clear_fingerprint
+
         clear_fingerprint([project_id])
         return result
 
@@ -306,7 +316,8 @@ class Indicator(EditedWithProject):
             models.UniqueConstraint(fields=["project", "position"], name="indicator_position_unique"),
             # A target is all three of comparator and value, or none.
             models.CheckConstraint(
-                condition=Q(target_value__isnull=True, comparator="") | Q(target_value__isnull=False) & ~Q(comparator=""),
+                condition=Q(target_value__isnull=True, comparator="")
+                | Q(target_value__isnull=False) & ~Q(comparator=""),
                 name="indicator_target_complete",
             ),
             models.CheckConstraint(
@@ -378,8 +389,9 @@ class ApiToken(models.Model):
     """A key a user's scripts send as `Authorization: Bearer …` to read the API when the site is not public.
     Only its SHA-256 is kept: the key itself is shown once, when an administrator creates it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens",
-                             verbose_name=_("用户"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
     name = models.CharField(_("用途"), max_length=100, help_text=_("例如使用它的程序或系统"))
     prefix = models.CharField(_("密钥开头"), max_length=8, editable=False)
     key_hash = models.CharField(_("密钥SHA-256"), max_length=64, unique=True, editable=False)

@@ -23,12 +23,20 @@ from budget.models import IndicatorProgress, MonitoringReport
 
 
 class MonitoringForm(uploads.UploadForm):
-    file = forms.FileField(label=_("绩效运行监控表文件"),
-                           help_text=_("Excel .xlsx/.xls、CSV、PDF(有文字层)或 Word .docx;一个项目一张表,或一行一个指标"))
-    year = forms.IntegerField(label=_("预算年度"), required=False, min_value=1990, max_value=2100,
-                              help_text=_("表题中没有年份时填写"))
-    month = forms.IntegerField(label=_("截至月份"), required=False, min_value=1, max_value=12,
-                               help_text=_("表题中没有「1-M月」或「截至M月底」时填写"))
+    file = forms.FileField(
+        label=_("绩效运行监控表文件"),
+        help_text=_("Excel .xlsx/.xls、CSV、PDF(有文字层)或 Word .docx;一个项目一张表,或一行一个指标"),
+    )
+    year = forms.IntegerField(
+        label=_("预算年度"), required=False, min_value=1990, max_value=2100, help_text=_("表题中没有年份时填写")
+    )
+    month = forms.IntegerField(
+        label=_("截至月份"),
+        required=False,
+        min_value=1,
+        max_value=12,
+        help_text=_("表题中没有「1-M月」或「截至M月底」时填写"),
+    )
     department = forms.CharField(label=_("部门名称"), required=False, help_text=_("表中没有「部门名称」行时填写"))
 
 
@@ -41,11 +49,21 @@ MONITORING = uploads.Upload("monitoring", read_monitoring, _write, lambda result
 
 def preview_rows(result) -> dict:
     """Each project's light and warnings; and against the stored reports of that month, what each changes."""
-    rows = [{"project": r.project.name, "light": r.get_light_display(), "code": r.light,
-             "messages": [message(w) for w in r.warnings]} for r in result.reports]
-    return {"rows": rows, "new_reports": [c.name for c in result.changes if c.new],
-            "changed_reports": [c for c in result.changes if c.rows],
-            "same_reports": [c.name for c in result.changes if not c.new and not c.rows]}
+    rows = [
+        {
+            "project": r.project.name,
+            "light": r.get_light_display(),
+            "code": r.light,
+            "messages": [message(w) for w in r.warnings],
+        }
+        for r in result.reports
+    ]
+    return {
+        "rows": rows,
+        "new_reports": [c.name for c in result.changes if c.new],
+        "changed_reports": [c for c in result.changes if c.rows],
+        "same_reports": [c.name for c in result.changes if not c.new and not c.rows],
+    }
 
 
 class IndicatorProgressInline(admin.TabularInline):
@@ -66,8 +84,19 @@ class MonitoringReportAdmin(uploads.UploadPages, DepartmentScoped, admin.ModelAd
     list_select_related = ["project__table__department"]
     list_filter = ["light", "month", "project__table__year"]
     search_fields = ["project__name", "project__table__department__name"]
-    fields = ["project", "month", "budget_initial", "budget_adjustment", "budget_adjusted", "executed", "forecast",
-              "light", "warnings", "source_filename", "imported_at"]
+    fields = [
+        "project",
+        "month",
+        "budget_initial",
+        "budget_adjustment",
+        "budget_adjusted",
+        "executed",
+        "forecast",
+        "light",
+        "warnings",
+        "source_filename",
+        "imported_at",
+    ]
     readonly_fields = ["project", "month", "light", "warnings", "source_filename", "imported_at"]
     inlines = [IndicatorProgressInline]
 
@@ -89,6 +118,13 @@ class MonitoringReportAdmin(uploads.UploadPages, DepartmentScoped, admin.ModelAd
         """Upload → preview (a dry run: each project's light and warnings, what changes) → confirm → import."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        return self.upload_page(request, MONITORING, MonitoringForm, title=_("导入绩效运行监控表"),
-                                template="admin/budget/monitoring_import.html", url_name="budget_monitoring_import",
-                                done="budget_monitoringreport_changelist", extra=preview_rows)
+        return self.upload_page(
+            request,
+            MONITORING,
+            MonitoringForm,
+            title=_("导入绩效运行监控表"),
+            template="admin/budget/monitoring_import.html",
+            url_name="budget_monitoring_import",
+            done="budget_monitoringreport_changelist",
+            extra=preview_rows,
+        )

@@ -45,8 +45,9 @@ class MonitoringReport(models.Model):
 
 class IndicatorProgress(models.Model):
     report = models.ForeignKey(MonitoringReport, models.CASCADE, related_name="indicators", verbose_name=_("监控"))
-    indicator = models.ForeignKey("budget.Indicator", models.CASCADE, related_name="monitoring",
-                                  verbose_name=_("绩效指标"))
+    indicator = models.ForeignKey(
+        "budget.Indicator", models.CASCADE, related_name="monitoring", verbose_name=_("绩效指标")
+    )
     value = models.TextField(_("当前完成值"), blank=True)
     forecast = models.TextField(_("全年预计完成值"), blank=True)
     likelihood = models.CharField(_("完成可能性"), max_length=10, blank=True)
@@ -70,8 +71,9 @@ def _rate(report) -> str:
     from budget import formats
     from budget.evaluation import monitoring
 
-    rate = monitoring.execution_rate(monitoring.ProjectFigures(
-        report.month, report.budget_initial, report.budget_adjusted, report.executed))
+    rate = monitoring.execution_rate(
+        monitoring.ProjectFigures(report.month, report.budget_initial, report.budget_adjusted, report.executed)
+    )
     return formats.rounded(rate) if rate is not None else ""
 
 

@@ -56,18 +56,40 @@ def xlsx(doc: OpinionDocument, out) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("审核意见书"))
     table = doc.table
-    for label, value in ((_("部门"), table.department.name), (_("预算年度"), table.year),
-                         (_("审核状态"), str(doc.status_label)), (_("审核得分"), doc.score), (_("等级"), doc.grade),
-                         (_("审核人"), doc.reviewer), (_("日期"), doc.reviewed_at)):
+    for label, value in (
+        (_("部门"), table.department.name),
+        (_("预算年度"), table.year),
+        (_("审核状态"), str(doc.status_label)),
+        (_("审核得分"), doc.score),
+        (_("等级"), doc.grade),
+        (_("审核人"), doc.reviewer),
+        (_("日期"), doc.reviewed_at),
+    ):
         sheet.append([label, inert(value) if isinstance(value, str) else value])
     sheet.append([])
     sheet.append([_("序号"), _("项目"), _("指标"), _("审核意见"), _("提出人"), _("时间"), _("已修改")])
     for n, c in enumerate(doc.opinions, 1):
-        sheet.append([n, inert(c.project) or _("(整表)"), inert(c.indicator), inert(c.text), inert(c.by), when(c.at),
-                      _("是") if c.resolved else _("否")])
+        sheet.append(
+            [
+                n,
+                inert(c.project) or _("(整表)"),
+                inert(c.indicator),
+                inert(c.text),
+                inert(c.by),
+                when(c.at),
+                _("是") if c.resolved else _("否"),
+            ]
+        )
     history = book.create_sheet(_("审核记录"))
     history.append([_("时间"), _("操作人"), _("原状态"), _("新状态"), _("说明")])
     for e in doc.history:
-        history.append([when(e.at), inert(e.by), str(TableReview.Status(e.from_status).label),
-                        str(TableReview.Status(e.to_status).label), inert(e.comment)])
+        history.append(
+            [
+                when(e.at),
+                inert(e.by),
+                str(TableReview.Status(e.from_status).label),
+                str(TableReview.Status(e.to_status).label),
+                inert(e.comment),
+            ]
+        )
     book.save(out)

@@ -28,8 +28,11 @@ def project_peers(indicators, table, version) -> list[dict]:
     return found
 
 
-SORTS = {"value": lambda r: (r["value"], r["department"]), "-value": lambda r: (-r["value"], r["department"]),
-         "department": lambda r: r["department"]}
+SORTS = {
+    "value": lambda r: (r["value"], r["department"]),
+    "-value": lambda r: (-r["value"], r["department"]),
+    "department": lambda r: r["department"],
+}
 
 
 @require_safe
@@ -42,12 +45,26 @@ def common_indicator(request, year):
     if group is None:
         raise Http404
     sort = request.GET.get("sort", "-value")
-    rows = [{"department_id": d, "department": n, "value": v, "text": formats.quantity(v, group["unit"]),
-             "far_below": v < group["median"] * peers.FAR_BELOW}
-            for d, (n, v) in group["departments"].items()]
+    rows = [
+        {
+            "department_id": d,
+            "department": n,
+            "value": v,
+            "text": formats.quantity(v, group["unit"]),
+            "far_below": v < group["median"] * peers.FAR_BELOW,
+        }
+        for d, (n, v) in group["departments"].items()
+    ]
     rows.sort(key=SORTS.get(sort, SORTS["-value"]))
-    return render(request, "budget/peers.html", {
-        "year": year, "group": group, "rows": rows, "sort": sort,
-        "median_text": formats.quantity(group["median"], group["unit"]),
-        "base": peer_link(year, group),
-    })
+    return render(
+        request,
+        "budget/peers.html",
+        {
+            "year": year,
+            "group": group,
+            "rows": rows,
+            "sort": sort,
+            "median_text": formats.quantity(group["median"], group["unit"]),
+            "base": peer_link(year, group),
+        },
+    )

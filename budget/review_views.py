@@ -26,9 +26,15 @@ from budget.models import BudgetTable, Indicator, Project, TableReview
 TABLES_PER_PAGE = 100
 PROJECTS_SHOWN = 300  # a review page lists the projects with most findings first, up to this many
 Status = TableReview.Status
-COLUMNS = [("department", gettext_lazy("部门")), ("status", gettext_lazy("审核状态")),
-           ("score", gettext_lazy("审核得分")), ("errors", gettext_lazy("错误")), ("warnings", gettext_lazy("警告")),
-           ("red", gettext_lazy("红灯项目")), ("last", gettext_lazy("最近操作"))]
+COLUMNS = [
+    ("department", gettext_lazy("部门")),
+    ("status", gettext_lazy("审核状态")),
+    ("score", gettext_lazy("审核得分")),
+    ("errors", gettext_lazy("错误")),
+    ("warnings", gettext_lazy("警告")),
+    ("red", gettext_lazy("红灯项目")),
+    ("last", gettext_lazy("最近操作")),
+]
 
 
 def signed_in(view):
@@ -51,25 +57,40 @@ def worklist_view(request):
     years = selectors.table_years()
     year = views.year_asked(request, years)
     params = {k: request.GET.get(k, "") for k in ("status", "finding", "q", "sort", "monitoring")}
-    context = {"years": years, "year": year, "params": params, "statuses": Status.choices,
-               "findings": list(worklist.FINDING_LABELS.items())}
+    context = {
+        "years": years,
+        "year": year,
+        "params": params,
+        "statuses": Status.choices,
+        "findings": list(worklist.FINDING_LABELS.items()),
+    }
     if year is not None:
-        rows, order = worklist.tables(year=year, status=params["status"], finding=params["finding"], q=params["q"],
-                                      order=params["sort"] or "department", red=params["monitoring"] == "red")
+        rows, order = worklist.tables(
+            year=year,
+            status=params["status"],
+            finding=params["finding"],
+            q=params["q"],
+            order=params["sort"] or "department",
+            red=params["monitoring"] == "red",
+        )
         page = Paginator(rows, TABLES_PER_PAGE).get_page(request.GET.get("page"))
         for t in page:
             t.grade = worklist.grade(t.review_score)
             t.status_label = Status(t.status).label
             t.last_label = workflow.ACTIONS[t.last_action].label if t.last_action else _("导入")
-        context.update(page=page, counts=[(s, label, n) for (s, label), n in
-                                          zip(Status.choices, worklist.status_counts(year=year).values())],
-                       columns=_sort_links(year, params, order), query=_query(year, params, params["sort"]))
+        context.update(
+            page=page,
+            counts=[(s, label, n) for (s, label), n in zip(Status.choices, worklist.status_counts(year=year).values())],
+            columns=_sort_links(year, params, order),
+            query=_query(year, params, params["sort"]),
+        )
     return render(request, "budget/review/worklist.html", context)
 
 
 def _query(year, params, sort) -> str:
-    return urlencode({"year": year, **{k: v for k, v in params.items() if v and k != "sort"},
-                      **({"sort": sort} if sort else {})})
+    return urlencode(
+        {"year": year, **{k: v for k, v in params.items() if v and k != "sort"}, **({"sort": sort} if sort else {})}
+    )
 
 
 def _sort_links(year, params, order):
@@ -78,8 +99,13 @@ def _sort_links(year, params, order):
     for key, label in COLUMNS:
         current = order.lstrip("-") == key
         descending = current and order.startswith("-")
-        links.append({"label": label, "url": "?" + _query(year, params, key if descending or not current else f"-{key}"),
-                      "sorted": ("descending" if descending else "ascending") if current else ""})
+        links.append(
+            {
+                "label": label,
+                "url": "?" + _query(year, params, key if descending or not current else f"-{key}"),
+                "sorted": ("descending" if descending else "ascending") if current else "",
+            }
+        )
     return links
 
 
@@ -103,16 +129,24 @@ def table_view(request, pk, year):
     projects = _projects(table, saved) if workflow.may_comment(user, status) else []
     actions = {a.name: a for a in workflow.available(user, status, table.department_id)}
     may_resolve = workflow.may_resolve(user, status, table.department_id)
-    return render(request, "budget/review/table.html", {
-        "table": table, "doc": doc, "projects": projects,
-        "more_projects": max(0, getattr(table, "project_total", 0) - len(projects)),
-        "actions": actions, "may_resolve": may_resolve, "may_comment": workflow.may_comment(user, status),
-        # Resubmitting sends the 已修改 marks with it, from the list of opinions.
-        "submit_with_marks": "submit" in actions and may_resolve and bool(doc.opinions),
-        "is_reviewer": workflow.is_reviewer(user),
-        "open_count": sum(not c.resolved for c in doc.opinions),
-        "next_pending": _next_pending(table) if workflow.is_reviewer(user) else None,
-    })
+    return render(
+        request,
+        "budget/review/table.html",
+        {
+            "table": table,
+            "doc": doc,
+            "projects": projects,
+            "more_projects": max(0, getattr(table, "project_total", 0) - len(projects)),
+            "actions": actions,
+            "may_resolve": may_resolve,
+            "may_comment": workflow.may_comment(user, status),
+            # Resubmitting sends the 已修改 marks with it, from the list of opinions.
+            "submit_with_marks": "submit" in actions and may_resolve and bool(doc.opinions),
+            "is_reviewer": workflow.is_reviewer(user),
+            "open_count": sum(not c.resolved for c in doc.opinions),
+            "next_pending": _next_pending(table) if workflow.is_reviewer(user) else None,
+        },
+    )
 
 
 def _next_pending(table):
@@ -129,10 +163,23 @@ def _projects(table, saved):
     table.project_total = projects.count()
     shown = sorted(selectors.ranked_by_findings(projects)[:PROJECTS_SHOWN], key=lambda p: p.position)
     indicators = {}
-    for i in (Indicator.objects.filter(project_id__in=[p.pk for p in shown]).select_related("level2")
-              .only("id", "project_id", "seq", "name", "level1_label", "level2_label", "comparator", "target_value",
-                    "target_unit", "level2__name")
-              .order_by("position")):
+    for i in (
+        Indicator.objects.filter(project_id__in=[p.pk for p in shown])
+        .select_related("level2")
+        .only(
+            "id",
+            "project_id",
+            "seq",
+            "name",
+            "level1_label",
+            "level2_label",
+            "comparator",
+            "target_value",
+            "target_unit",
+            "level2__name",
+        )
+        .order_by("position")
+    ):
         indicators.setdefault(i.project_id, []).append(i)
     version = caching.data_version()  # read once: the peers are cached under it
     for p in shown:
@@ -145,9 +192,18 @@ def _projects(table, saved):
 def _below_peers(indicators, table, version) -> list[dict]:
     """The project's targets far below the same target in the year's other departments (budget/peers.py),
     for the reviewer to judge: a finding shown beside the review's, not scored."""
-    return [wording.make("target-below-peers", "warning", **wording.where_params(p["indicator"]),
-                         target=formats.target_of(p["indicator"]), median=peers_text(p), count=p["group"]["count"])
-            for p in peers.for_indicators(indicators, table.year, table.department_id, version) if p["far_below"]]
+    return [
+        wording.make(
+            "target-below-peers",
+            "warning",
+            **wording.where_params(p["indicator"]),
+            target=formats.target_of(p["indicator"]),
+            median=peers_text(p),
+            count=p["group"]["count"],
+        )
+        for p in peers.for_indicators(indicators, table.year, table.department_id, version)
+        if p["far_below"]
+    ]
 
 
 def peers_text(p) -> str:
@@ -201,8 +257,12 @@ def _act(request, table):
                 messages.success(request, _("已保存修改标记"))
         if action in workflow.ACTIONS:
             review = workflow.transition(user, dept, year, action, request.POST.get("reason", ""))
-            messages.success(request, _("已完成「{action}」,当前状态: {status}").format(
-                action=workflow.ACTIONS[action].label, status=review.get_status_display()))
+            messages.success(
+                request,
+                _("已完成「{action}」,当前状态: {status}").format(
+                    action=workflow.ACTIONS[action].label, status=review.get_status_display()
+                ),
+            )
     except workflow.WorkflowError as refused:
         messages.error(request, str(refused))
     return here
@@ -221,8 +281,10 @@ def opinion_xlsx(request, pk, year):
     table = _table(request, pk, year)
     body = io.BytesIO()
     opinion.xlsx(opinion.document(table), body)
-    response = HttpResponse(body.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        body.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = content_disposition_header(
-        True, f"{table.department.name}-{year}-{_('审核意见书')}.xlsx")
+        True, f"{table.department.name}-{year}-{_('审核意见书')}.xlsx"
+    )
     return response

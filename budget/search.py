@@ -8,9 +8,11 @@ from django.db.models import F, Func, TextField
 
 SEPARATOR = "\n"  # a searched word is split on whitespace, so it never spans two of the texts
 
-INDEX_SQL = ('CREATE INDEX IF NOT EXISTS "budget_indicator_text_trgm" ON budget_indicator USING gin ('
-             "UPPER(((name || E'\\n') || COALESCE(period_value, '') || E'\\n') || COALESCE(annual_value, '')) "
-             "gin_trgm_ops)")
+INDEX_SQL = (
+    'CREATE INDEX IF NOT EXISTS "budget_indicator_text_trgm" ON budget_indicator USING gin ('
+    "UPPER(((name || E'\\n') || COALESCE(period_value, '') || E'\\n') || COALESCE(annual_value, '')) "
+    "gin_trgm_ops)"
+)
 
 
 class IndicatorText(Func):
@@ -23,7 +25,8 @@ class IndicatorText(Func):
 
     def as_sql(self, compiler, connection, **extra):
         (name, name_params), (period, period_params), (annual, annual_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions())
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
         sql = f"((({name} || E'\\n') || COALESCE({period}, '')) || E'\\n') || COALESCE({annual}, '')"
         return sql, (*name_params, *period_params, *annual_params)
 

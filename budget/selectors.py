@@ -3,14 +3,36 @@
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import (BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Prefetch, Q,
-                              Subquery, Sum, Value, prefetch_related_objects)
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from budget.caching import cached, data_version
-from budget.models import (BudgetTable, Flag, FundingSource, FundingUnit, Indicator, IndicatorProgress, MonitoringReport,
-                           Project, ProjectFunding)
+from budget.models import (
+    BudgetTable,
+    Flag,
+    FundingSource,
+    FundingUnit,
+    Indicator,
+    IndicatorProgress,
+    MonitoringReport,
+    Project,
+    ProjectFunding,
+)
 
 ZERO = Value(Decimal(0))
 
@@ -25,16 +47,27 @@ def project_tables():
 
 def department_targets(*, year, department):
     """The department-wide targets of the year, with their one project's indicators, or None."""
-    return (BudgetTable.objects.filter(year=year, department=department, kind=BudgetTable.Kind.DEPARTMENT_TARGETS)
-            .prefetch_related(Prefetch("projects", Project.objects.order_by("position").prefetch_related(
-                Prefetch("indicators", Indicator.objects.order_by("position")),
-                Prefetch("funding", ProjectFunding.objects.select_related("source"))), to_attr="project_list"))
-            .first())
+    return (
+        BudgetTable.objects.filter(year=year, department=department, kind=BudgetTable.Kind.DEPARTMENT_TARGETS)
+        .prefetch_related(
+            Prefetch(
+                "projects",
+                Project.objects.order_by("position").prefetch_related(
+                    Prefetch("indicators", Indicator.objects.order_by("position")),
+                    Prefetch("funding", ProjectFunding.objects.select_related("source")),
+                ),
+                to_attr="project_list",
+            )
+        )
+        .first()
+    )
 
 
 def _export_projects():
     return Project.objects.order_by("position").prefetch_related(
-        Prefetch("funding", ProjectFunding.objects.select_related("source").order_by("source__position", "source__name")),
+        Prefetch(
+            "funding", ProjectFunding.objects.select_related("source").order_by("source__position", "source__name")
+        ),
         Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")),
         Prefetch("monitoring", MonitoringReport.objects.order_by("month").prefetch_related("indicators")),
     )
@@ -72,20 +105,27 @@ def export_tables(*, year=None, department=None, kind=None):
 def projects_by_unit(*, table_id, size):
     """{unit id: [its projects]} for a table's units in order, filled `size` projects at a time (each chunk read
     with its funding and indicators): one unit's list at a time is held, and a few queries per chunk."""
-    ids = list(Project.objects.filter(table_id=table_id).order_by("unit__position", "position")
-               .values_list("id", "unit_id"))
+    ids = list(
+        Project.objects.filter(table_id=table_id).order_by("unit__position", "position").values_list("id", "unit_id")
+    )
     for start in range(0, len(ids), size):
-        chunk = ids[start:start + size]
+        chunk = ids[start : start + size]
         projects = {p.id: p for p in _export_projects().filter(id__in=[i for i, _ in chunk])}
         yield [projects[i] for i, _ in chunk]
 
 
 def unit_source_sums(*, table_id, sources) -> tuple[dict[int, dict[str, Decimal]], dict[str, Decimal]]:
     """({unit id: {source: sum of its projects}}, {source: sum of the table}), every source present, in SQL."""
-    rows = (ProjectFunding.objects.filter(project__table_id=table_id)
-            .values_list("project__unit_id", "source__name").annotate(total=Sum("amount")).order_by())
-    units = {u: dict.fromkeys(sources, Decimal(0)) for u in FundingUnit.objects.filter(table_id=table_id)
-             .values_list("id", flat=True)}
+    rows = (
+        ProjectFunding.objects.filter(project__table_id=table_id)
+        .values_list("project__unit_id", "source__name")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    units = {
+        u: dict.fromkeys(sources, Decimal(0))
+        for u in FundingUnit.objects.filter(table_id=table_id).values_list("id", flat=True)
+    }
     table = dict.fromkeys(sources, Decimal(0))
     for unit, source, total in rows:
         units[unit][source] += total
@@ -111,6 +151,7 @@ def table_sources(table_ids) -> dict[int, list[str]]:
 # Counts come from correlated subqueries rather than joins, so that counting indicators does
 # not multiply the rows that funding sums run over.
 
+
 def _count(queryset, outer="pk"):
     counted = queryset.order_by().values(outer).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted), 0)
@@ -126,13 +167,19 @@ def tables_overview(*, year=None, department=None, latest=False):
     Lazy: sliced (paginated), PostgreSQL evaluates the count subqueries only for the rows the
     LIMIT lets through, after the sort (they are costly target-list entries).
     """
-    tables = project_tables().select_related("department").annotate(
-        project_count=_count(Project.objects.filter(table=OuterRef("pk")), "table"),
-        indicator_count=_count(Indicator.objects.filter(project__table=OuterRef("pk")), "project__table"),
-        numeric_count=_count(
-            Indicator.objects.filter(project__table=OuterRef("pk"), target_value__isnull=False), "project__table"),
-        flag_count=_count(Flag.objects.filter(table=OuterRef("pk")), "table"),
-    ).order_by("-year", "department__name")
+    tables = (
+        project_tables()
+        .select_related("department")
+        .annotate(
+            project_count=_count(Project.objects.filter(table=OuterRef("pk")), "table"),
+            indicator_count=_count(Indicator.objects.filter(project__table=OuterRef("pk")), "project__table"),
+            numeric_count=_count(
+                Indicator.objects.filter(project__table=OuterRef("pk"), target_value__isnull=False), "project__table"
+            ),
+            flag_count=_count(Flag.objects.filter(table=OuterRef("pk")), "table"),
+        )
+        .order_by("-year", "department__name")
+    )
     if year or latest:
         tables = tables.filter(pk__in=year_tables(year).values("pk"))
     if department:
@@ -149,8 +196,12 @@ def _source_sums(sources):
     PostgreSQL walks the page's projects by index instead of hashing every funding row of the year."""
     return {
         f"source_{n}": Subquery(
-            ProjectFunding.objects.filter(project__table=OuterRef("pk"), source__name=name).order_by()
-            .values("project__table").annotate(s=Sum("amount")).values("s"))
+            ProjectFunding.objects.filter(project__table=OuterRef("pk"), source__name=name)
+            .order_by()
+            .values("project__table")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
         for n, name in enumerate(sources)
     }
 
@@ -176,14 +227,24 @@ def year_summary(*, year) -> dict:
 def top_tables(*, year, limit, sources) -> list[dict]:
     """The year's `limit` largest tables by total: [{"label", "total", "by_source": {source: amount}}]."""
     fields = [f"source_{n}" for n in range(len(sources))]
-    rows = (with_source_sums(year_tables(year), sources).order_by("-total", "department__name")
-            .values("department__name", "total", *fields)[:limit])
-    return [{"label": r["department__name"], "total": r["total"],
-             "by_source": {s: r[f] for s, f in zip(sources, fields) if r[f] is not None}} for r in rows]
+    rows = (
+        with_source_sums(year_tables(year), sources)
+        .order_by("-total", "department__name")
+        .values("department__name", "total", *fields)[:limit]
+    )
+    return [
+        {
+            "label": r["department__name"],
+            "total": r["total"],
+            "by_source": {s: r[f] for s, f in zip(sources, fields) if r[f] is not None},
+        }
+        for r in rows
+    ]
 
 
-def funding_by_table_source(*, year=None, department=None, table_ids=None
-                            ) -> tuple[dict[int, dict[str, Decimal]], list[str]]:
+def funding_by_table_source(
+    *, year=None, department=None, table_ids=None
+) -> tuple[dict[int, dict[str, Decimal]], list[str]]:
     """({table id: {source name: amount}}, the source names in their usual order), summed in SQL."""
     rows = ProjectFunding.objects.values("project__table_id", "source__name", "source__position")
     if table_ids is not None:
@@ -210,8 +271,9 @@ def table_detail(*, year, department, version):
     """
     table = project_tables().select_related("department").filter(year=year, department=department).first()
     if table is not None:
-        counts = cached(f"counts:{table.pk}", version,
-                        lambda: tables_overview().filter(pk=table.pk).values(*COUNTS).first())
+        counts = cached(
+            f"counts:{table.pk}", version, lambda: tables_overview().filter(pk=table.pk).values(*COUNTS).first()
+        )
         for name in COUNTS:
             setattr(table, name, counts[name])
     return table
@@ -226,14 +288,14 @@ def projects_with_funding(*, table_id, sources):
     projects = Project.objects.filter(table_id=table_id).select_related("unit")
     per_source = {
         f"source_{n}": Subquery(
-            ProjectFunding.objects.filter(project=OuterRef("pk"), source__name=name).order_by().values("amount")[:1])
+            ProjectFunding.objects.filter(project=OuterRef("pk"), source__name=name).order_by().values("amount")[:1]
+        )
         for n, name in enumerate(sources)
     }
     return projects.annotate(
         **per_source,
         indicator_count=_count(Indicator.objects.filter(project=OuterRef("pk")), "project"),
-        numeric_count=_count(
-            Indicator.objects.filter(project=OuterRef("pk"), target_value__isnull=False), "project"),
+        numeric_count=_count(Indicator.objects.filter(project=OuterRef("pk"), target_value__isnull=False), "project"),
     ).order_by("position")
 
 
@@ -258,10 +320,17 @@ def projects_for_review(*, table_id, version):
     can say something about. Two queries; which projects they are is cached (finding them reads every
     indicator of the table; entering actuals writes history rows, which moves the version)."""
     evaluated = Indicator.objects.filter(project=OuterRef("pk")).filter(
-        ~Q(actual_value="") | Q(actual_points__isnull=False) | ~Q(deviation_reason=""))
-    ids = cached(f"evaluated:{table_id}", version, lambda: list(
-        Project.objects.filter(table_id=table_id).filter(Q(executed__isnull=False) | Exists(evaluated))
-        .values_list("pk", flat=True)))
+        ~Q(actual_value="") | Q(actual_points__isnull=False) | ~Q(deviation_reason="")
+    )
+    ids = cached(
+        f"evaluated:{table_id}",
+        version,
+        lambda: list(
+            Project.objects.filter(table_id=table_id)
+            .filter(Q(executed__isnull=False) | Exists(evaluated))
+            .values_list("pk", flat=True)
+        ),
+    )
     if not ids:
         return []
     projects = list(
@@ -271,12 +340,17 @@ def projects_for_review(*, table_id, version):
         .order_by("position")
     )
     prefetch_related_objects(
-        projects, Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")))
+        projects, Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position"))
+    )
     return projects
 
 
-_ERRORS = RawSQL("""jsonb_array_length(jsonb_path_query_array("budget_project"."review_findings",
-                 '$[*] ? (@.severity == "error")'))""", [], output_field=IntegerField())
+_ERRORS = RawSQL(
+    """jsonb_array_length(jsonb_path_query_array("budget_project"."review_findings",
+                 '$[*] ? (@.severity == "error")'))""",
+    [],
+    output_field=IntegerField(),
+)
 _FINDINGS = RawSQL('jsonb_array_length("budget_project"."review_findings")', [], output_field=IntegerField())
 
 
@@ -284,14 +358,16 @@ def ranked_by_findings(projects):
     """The projects weakest first: most errors among their review findings, then most findings, then the lower
     score, then source order. The department page and the review page rank by this one order."""
     return projects.annotate(errors=_ERRORS, findings=_FINDINGS).order_by(
-        F("errors").desc(), F("findings").desc(), Coalesce("review_score", Value(Decimal(101))), "position")
+        F("errors").desc(), F("findings").desc(), Coalesce("review_score", Value(Decimal(101))), "position"
+    )
 
 
 def weakest_projects(*, table_id, limit) -> tuple[list, int]:
     """The `limit` projects with the most review findings, weakest first, and how many have findings."""
     projects = Project.objects.filter(table_id=table_id).exclude(review_findings=[])
-    weakest = list(ranked_by_findings(projects.only("position", "name", "total", "review_score", "review_findings"))
-                   [:limit])
+    weakest = list(
+        ranked_by_findings(projects.only("position", "name", "total", "review_score", "review_findings"))[:limit]
+    )
     if len(weakest) < limit:
         return weakest, len(weakest)
     return weakest, projects.count()
@@ -299,15 +375,21 @@ def weakest_projects(*, table_id, limit) -> tuple[list, int]:
 
 def table_units(*, year, department):
     """The table's funding units, id and name: a large table has hundreds, each one an option of the filter."""
-    return FundingUnit.objects.filter(table__year=year, table__department=department, table__kind=PROJECT_TARGETS).only(
-        "id", "name").order_by("position")
+    return (
+        FundingUnit.objects.filter(table__year=year, table__department=department, table__kind=PROJECT_TARGETS)
+        .only("id", "name")
+        .order_by("position")
+    )
 
 
 def indicators_mix(*, year, department=None, version=None):
     """Indicator counts per level-1 and level-2 category; cached under `version` when one is given."""
     if version is not None:
-        return cached(f"mix:{year}:{getattr(department, 'pk', department)}", version,
-                      lambda: indicators_mix(year=year, department=department))
+        return cached(
+            f"mix:{year}:{getattr(department, 'pk', department)}",
+            version,
+            lambda: indicators_mix(year=year, department=department),
+        )
     rows = Indicator.objects.filter(project__table__year=year, project__table__kind=PROJECT_TARGETS)
     if department:
         rows = rows.filter(project__table__department=department)
@@ -322,21 +404,29 @@ def indicators_mix(*, year, department=None, version=None):
 def table_flags(*, table_id, limit):
     """The table's first `limit` flags in row order."""
     # Only the project's name: its row carries the indicator text, goal and findings, ten times the flag.
-    return list(Flag.objects.filter(table_id=table_id).select_related("project").only(
-        "severity", "code", "message", "row", "table_id", "project_id", "project__name").order_by("row", "id")[:limit])
+    return list(
+        Flag.objects.filter(table_id=table_id)
+        .select_related("project")
+        .only("severity", "code", "message", "row", "table_id", "project_id", "project__name")
+        .order_by("row", "id")[:limit]
+    )
 
 
 def department_years(*, department):
     """Funding and project counts per year, and which projects each year added or dropped."""
     years = list(
-        project_tables().filter(department=department).order_by("year").values("year", "total")
+        project_tables()
+        .filter(department=department)
+        .order_by("year")
+        .values("year", "total")
         .annotate(project_count=_count(Project.objects.filter(table=OuterRef("pk")), "table"))
     )
     names: dict[int, set[str]] = {}
     if len(years) < 2:
         return years  # nothing to compare: the page shows no history
     for year, name in Project.objects.filter(table__department=department, table__kind=PROJECT_TARGETS).values_list(
-            "table__year", "name"):
+        "table__year", "name"
+    ):
         names.setdefault(year, set()).add(name)
     previous = None
     for row in years:
@@ -355,9 +445,15 @@ def project_detail(*, pk):
             Prefetch("funding", ProjectFunding.objects.select_related("source").order_by("source__position")),
             Prefetch("indicators", Indicator.objects.select_related("level2__level1").order_by("position")),
             Prefetch("flags", Flag.objects.order_by("row", "id")),
-            Prefetch("monitoring", MonitoringReport.objects.order_by("month").prefetch_related(
-                Prefetch("indicators", IndicatorProgress.objects.select_related("indicator")
-                         .order_by("indicator__position")))),
+            Prefetch(
+                "monitoring",
+                MonitoringReport.objects.order_by("month").prefetch_related(
+                    Prefetch(
+                        "indicators",
+                        IndicatorProgress.objects.select_related("indicator").order_by("indicator__position"),
+                    )
+                ),
+            ),
         )
         .filter(pk=pk)
         .first()
@@ -369,7 +465,8 @@ def indicators_explorer():
     # Newest projects first, in the order of the (project, position) index: a LIMIT stops the scan early,
     # where sorting by year and department name had to sort every match first.
     return Indicator.objects.select_related("project__table__department", "level2__level1").order_by(
-        "-project_id", "position")
+        "-project_id", "position"
+    )
 
 
 def ids_up_to(queryset, limit) -> list[int]:
@@ -382,8 +479,10 @@ def ids_up_to(queryset, limit) -> list[int]:
     costs a whole scan either way (without pg_trgm's index), this way a little more than the hash join.
     """
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off; "
-                       "SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute(
+            "SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off; "
+            "SET LOCAL max_parallel_workers_per_gather = 0"
+        )
         return list(queryset.values_list("pk", flat=True)[:limit])
 
 
@@ -420,11 +519,13 @@ def forget_trigram_indexes(**kwargs):
 def explorer_facts(version: str | None = None) -> dict:
     """The units the targets use, and whether any indicator has a 实际完成值 (the explorer then shows it and
     its 达成度): one scan of every indicator, cached until the data changes."""
+
     def compute():
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT array(SELECT DISTINCT target_unit FROM {Indicator._meta.db_table} WHERE target_unit <> '' "
-                f"ORDER BY 1), EXISTS(SELECT 1 FROM {Indicator._meta.db_table} WHERE actual_value <> '')")
+                f"ORDER BY 1), EXISTS(SELECT 1 FROM {Indicator._meta.db_table} WHERE actual_value <> '')"
+            )
             units, actuals = cursor.fetchone()
         return {"units": list(units), "actuals": actuals}
 
@@ -437,4 +538,3 @@ def target_units() -> list[str]:
 
 def has_actuals(version: str | None = None) -> bool:
     return explorer_facts(version)["actuals"]
-

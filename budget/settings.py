@@ -1,8 +1,7 @@
 """One settings module; production differs only by environment variables (see README)."""
 
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -86,9 +85,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-            ],
+            ]
         },
-    },
+    }
 ]
 
 # PostgreSQL only. Without DATABASE_URL an embedded server (pgserver) starts on demand.
@@ -98,13 +97,7 @@ if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
 else:
     DATABASES = {
-        "default": {
-            "ENGINE": "budget.embedded_db",
-            "NAME": "budget",
-            "USER": "postgres",
-            "HOST": "",
-            "PORT": "",
-        }
+        "default": {"ENGINE": "budget.embedded_db", "NAME": "budget", "USER": "postgres", "HOST": "", "PORT": ""}
     }
 # Persistent connections: opening one costs a PostgreSQL backend start, more than serving a kept page;
 # the health check reconnects after a database restart instead of failing the next request.
@@ -121,13 +114,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # so processes never need to tell each other anything. "pages" holds whole pages for visitors, apart from the
 # figures in "default", so that many addresses (explorer searches) cannot push the figures out.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures",
-                "OPTIONS": {"MAX_ENTRIES": 1000}},
-    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
-              "OPTIONS": {"MAX_ENTRIES": env_int("BUDGET_PAGE_CACHE_ENTRIES", 300)}},
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "figures",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": env_int("BUDGET_PAGE_CACHE_ENTRIES", 300)},
+    },
     # The API's request counts per client, apart, so that many clients cannot push figures or pages out.
-    "api": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api",
-            "OPTIONS": {"MAX_ENTRIES": 10000}},
+    "api": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "api",
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -170,10 +172,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
         "object-src": [NONE],
-    },
+    }
 }
-PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
-                      "payment=(), usb=(), interest-cohort=()")
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
@@ -201,8 +205,9 @@ STATICFILES_FINDERS = [
 STATIC_PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
-                    else STATIC_PRODUCTION_STORAGE},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG else STATIC_PRODUCTION_STORAGE
+    },
 }
 
 LOGIN_URL = "admin:login"
@@ -233,7 +238,8 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "security": {"class": "logging.FileHandler", "filename": SECURITY_LOG_FILE, "formatter": "line"}
-        if SECURITY_LOG_FILE else {"class": "logging.StreamHandler", "formatter": "line"},
+        if SECURITY_LOG_FILE
+        else {"class": "logging.StreamHandler", "formatter": "line"},
     },
     "loggers": {
         "pgserver": {"handlers": ["console"], "level": "WARNING"},

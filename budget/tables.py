@@ -40,16 +40,23 @@ class OverviewTable(tables.Table):
     """
 
     # linkify: a Department has no page of its own, so the row's BudgetTable.get_absolute_url.
-    department = tables.Column(verbose_name=_("部门"), accessor="department__name", linkify=True,
-                               order_by=("department__name", "-year"))
+    department = tables.Column(
+        verbose_name=_("部门"), accessor="department__name", linkify=True, order_by=("department__name", "-year")
+    )
     year = tables.Column(verbose_name=_("年度"), order_by=("year", "department__name"))
     total = AmountColumn(verbose_name=_("总计(万元)"), order_by=("total", "department__name"))
-    project_count = CountColumn(verbose_name=pgettext_lazy("plural", "项目"), order_by=("project_count", "department__name"))
+    project_count = CountColumn(
+        verbose_name=pgettext_lazy("plural", "项目"), order_by=("project_count", "department__name")
+    )
     indicator_count = CountColumn(verbose_name=_("指标"), orderable=False)
     numeric_count = CountColumn(verbose_name=_("数值目标"), orderable=False)
     flag_count = CountColumn(verbose_name=pgettext_lazy("plural", "提示"), order_by=("flag_count", "department__name"))
-    lights = tables.TemplateColumn(template_name="budget/_lights.html", verbose_name=_("运行监控"), orderable=False,
-                                   attrs={"td": {"class": "lights"}})
+    lights = tables.TemplateColumn(
+        template_name="budget/_lights.html",
+        verbose_name=_("运行监控"),
+        orderable=False,
+        attrs={"td": {"class": "lights"}},
+    )
 
     class Meta:
         model = BudgetTable
@@ -58,10 +65,20 @@ class OverviewTable(tables.Table):
 
     def __init__(self, data, *, sources=(), **kwargs):
         # One amount column per funding source, right after the total; the view hides those a page has no money in.
-        columns = [(f"source_{n}", AmountColumn(verbose_name=known(name), orderable=False))
-                   for n, name in enumerate(sources)]
-        sequence = ("department", "year", "total", *(c for c, _ in columns), "project_count", "indicator_count",
-                    "numeric_count", "flag_count", "lights")
+        columns = [
+            (f"source_{n}", AmountColumn(verbose_name=known(name), orderable=False)) for n, name in enumerate(sources)
+        ]
+        sequence = (
+            "department",
+            "year",
+            "total",
+            *(c for c, _ in columns),
+            "project_count",
+            "indicator_count",
+            "numeric_count",
+            "flag_count",
+            "lights",
+        )
         super().__init__(data, extra_columns=columns, sequence=sequence, **kwargs)
 
     def render_flag_count(self, value):
@@ -85,8 +102,15 @@ class ProjectTable(tables.Table):
     def __init__(self, data, *, sources=(), show_unit=True, **kwargs):
         # One amount column per funding source the table has, right after the total.
         columns = [(f"source_{n}", AmountColumn(verbose_name=known(name))) for n, name in enumerate(sources)]
-        sequence = ("unit", "name", "total", *(c for c, _ in columns), "indicator_count", "numeric_count",
-                    "review_score")
+        sequence = (
+            "unit",
+            "name",
+            "total",
+            *(c for c, _ in columns),
+            "indicator_count",
+            "numeric_count",
+            "review_score",
+        )
         # Most tables have one unit, the department itself: a column repeating it on every row says nothing.
         exclude = () if show_unit else ("unit",)
         super().__init__(data, extra_columns=columns, sequence=sequence, exclude=exclude, **kwargs)
@@ -95,27 +119,54 @@ class ProjectTable(tables.Table):
 class IndicatorTable(tables.Table):
     department = tables.Column(verbose_name=_("部门"), accessor="project__table__department__name")
     year = tables.Column(verbose_name=_("年度"), accessor="project__table__year")
-    project = tables.Column(verbose_name=_("项目"), accessor="project__name",
-                            linkify=lambda record: record.project.get_absolute_url())
-    level1 = tables.Column(verbose_name=_("一级指标"), accessor="level2__level1__name",
-                           order_by=("level2__level1__code", "level2__level1__name"))
-    level2 = tables.Column(verbose_name=_("二级指标"), accessor="level2__name", order_by=("level2__code", "level2__name"))
+    project = tables.Column(
+        verbose_name=_("项目"), accessor="project__name", linkify=lambda record: record.project.get_absolute_url()
+    )
+    level1 = tables.Column(
+        verbose_name=_("一级指标"),
+        accessor="level2__level1__name",
+        order_by=("level2__level1__code", "level2__level1__name"),
+    )
+    level2 = tables.Column(
+        verbose_name=_("二级指标"), accessor="level2__name", order_by=("level2__code", "level2__name")
+    )
     name = tables.Column(verbose_name=_("三级指标"))
     period_value = tables.Column(verbose_name=_("实施周期指标值"))
     annual_value = tables.Column(verbose_name=_("年度指标值"))
-    target = tables.Column(verbose_name=_("目标"), empty_values=(), order_by=("target_unit", "target_value"),
-                           attrs={"td": {"class": "nowrap"}})
+    target = tables.Column(
+        verbose_name=_("目标"),
+        empty_values=(),
+        order_by=("target_unit", "target_value"),
+        attrs={"td": {"class": "nowrap"}},
+    )
     actual_value = tables.Column(verbose_name=_("实际完成值"))
-    attainment = tables.Column(verbose_name=_("达成度"), empty_values=(), orderable=False,
-                               attrs={"th": {"class": "num"}, "td": {"class": "num"}})
-    peers = tables.Column(verbose_name=_("同类目标"), empty_values=(), orderable=False,
-                          attrs={"td": {"class": "nowrap"}})
+    attainment = tables.Column(
+        verbose_name=_("达成度"),
+        empty_values=(),
+        orderable=False,
+        attrs={"th": {"class": "num"}, "td": {"class": "num"}},
+    )
+    peers = tables.Column(
+        verbose_name=_("同类目标"), empty_values=(), orderable=False, attrs={"td": {"class": "nowrap"}}
+    )
 
     class Meta:
         model = Indicator
         fields = ()
-        sequence = ("department", "year", "project", "level1", "level2", "name", "period_value", "annual_value",
-                    "target", "peers", "actual_value", "attainment")
+        sequence = (
+            "department",
+            "year",
+            "project",
+            "level1",
+            "level2",
+            "name",
+            "period_value",
+            "annual_value",
+            "target",
+            "peers",
+            "actual_value",
+            "attainment",
+        )
         attrs = {"class": "data", "id": "indicators"}
         empty_text = _("没有符合条件的指标")
 
@@ -154,14 +205,21 @@ class IndicatorTable(tables.Table):
         if record.target_value is None:
             return "—"
         group = peers.year_groups(record.project.table.year, self.version).get(
-            peers.key(record.name, record.level2.name if record.level2_id else "", record.target_unit))
+            peers.key(record.name, record.level2.name if record.level2_id else "", record.target_unit)
+        )
         if group is None:
             return "—"
         text = _("%(n)s 个部门 · 中位数 %(median)s") % {
-            "n": group["count"], "median": formats.quantity(group["median"], record.target_unit)}
+            "n": group["count"],
+            "median": formats.quantity(group["median"], record.target_unit),
+        }
         far = peers.far_below(record.comparator, record.target_value, group)
-        return format_html('<a href="{}">{}</a>{}', peer_link(record.project.table.year, group), text,
-                           format_html(' <span class="badge warning">{}</span>', _("远低于同类")) if far else "")
+        return format_html(
+            '<a href="{}">{}</a>{}',
+            peer_link(record.project.table.year, group),
+            text,
+            format_html(' <span class="badge warning">{}</span>', _("远低于同类")) if far else "",
+        )
 
     def render_attainment(self, record):
         if record.target_value is None:

@@ -23,7 +23,8 @@ def refresh(*, unit_ids=(), table_ids=()) -> None:
 
     zero = Value(ZERO, output_field=DecimalField(**AMOUNT))
     units = FundingUnit.objects.filter(id__in={i for i in unit_ids if i}).annotate(
-        sum=Coalesce(Sum("projects__total"), zero))
+        sum=Coalesce(Sum("projects__total"), zero)
+    )
     tables = set(table_ids)
     for unit in units:
         tables.add(unit.table_id)
@@ -31,7 +32,8 @@ def refresh(*, unit_ids=(), table_ids=()) -> None:
             unit.total = unit.sum
             unit.save(update_fields=["total"])
     for table in BudgetTable.objects.filter(id__in={i for i in tables if i}).annotate(
-            sum=Coalesce(Sum("units__total"), zero)):
+        sum=Coalesce(Sum("units__total"), zero)
+    ):
         if table.total != table.sum:
             table.total = table.sum
             table.save(update_fields=["total"])

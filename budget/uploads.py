@@ -59,8 +59,11 @@ class UploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-            raise ValidationError(_("文件过大({size} MB),上限 {limit} MB").format(
-                size=round(upload.size / 2**20, 1), limit=settings.IMPORT_MAX_UPLOAD_BYTES // 2**20))
+            raise ValidationError(
+                _("文件过大({size} MB),上限 {limit} MB").format(
+                    size=round(upload.size / 2**20, 1), limit=settings.IMPORT_MAX_UPLOAD_BYTES // 2**20
+                )
+            )
         return upload
 
     def options(self) -> dict:
@@ -178,11 +181,15 @@ class UploadPages:
         """The upload form, its preview (with `extra(result)` added to the context), and the confirmation."""
         site = self.admin_site
         if request.method == "POST" and "token" in request.POST:
-            return confirm(request, kind, back=reverse(f"{site.name}:{url_name}"),
-                           done=reverse(f"{site.name}:{done}"))
+            return confirm(request, kind, back=reverse(f"{site.name}:{url_name}"), done=reverse(f"{site.name}:{done}"))
         form = form_class(request.POST or None, request.FILES or None)
-        context = {**site.each_context(request), "title": title, "form": form, "opts": self.opts,
-                   "has_view_permission": self.has_view_permission(request)}
+        context = {
+            **site.each_context(request),
+            "title": title,
+            "form": form,
+            "opts": self.opts,
+            "has_view_permission": self.has_view_permission(request),
+        }
         if request.method == "POST" and form.is_valid():
             context.update(preview(request, form.cleaned_data["file"], kind, form.options()))
             if extra and "preview" in context:

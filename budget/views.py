@@ -1,8 +1,8 @@
 """The public pages. Queries live in selectors, figures in charts, downloads in exporter."""
 
 from django.conf import settings
-from django.db.models import Case, When
 from django.core.paginator import Paginator
+from django.db.models import Case, When
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,9 +13,19 @@ from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 from django_tables2.rows import BoundRows
 
-from budget import caching, charts, downloads, exporter, formats, monitoring_pages, peer_views, selectors, workflow
-from budget import yearly
-from budget import export_sections
+from budget import (
+    caching,
+    charts,
+    downloads,
+    export_sections,
+    exporter,
+    formats,
+    monitoring_pages,
+    peer_views,
+    selectors,
+    workflow,
+    yearly,
+)
 from budget.evaluation import scoring
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
@@ -81,18 +91,24 @@ def overview(request):
     summary = selectors.year_summary(year=year)
     sources = selectors.source_names()
     version = caching.request_version(request)
-    table = OverviewTable(selectors.with_source_sums(selectors.tables_overview(year=year, latest=True), sources),
-                          sources=sources)
-    BoundedRequestConfig(request, paginate={"per_page": TABLES_PER_PAGE, "paginator_class": CountedPaginator,
-                                            "count": summary["count"]}).configure(table)
+    table = OverviewTable(
+        selectors.with_source_sums(selectors.tables_overview(year=year, latest=True), sources), sources=sources
+    )
+    BoundedRequestConfig(
+        request, paginate={"per_page": TABLES_PER_PAGE, "paginator_class": CountedPaginator, "count": summary["count"]}
+    ).configure(table)
     # A page of tables sums the funding of their projects: a large table on it costs a scan of them.
     key = f"overview:{year}:{','.join(table.order_by or ())}:{table.paginator.per_page}:{table.page.number}"
     rows = caching.cached(key, version, lambda: list(table.page.object_list.data))
-    top = caching.cached(f"top:{year}", version,
-                         lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources))
+    top = caching.cached(
+        f"top:{year}", version, lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources)
+    )
     # A source no table of the page or chart has money in gets no column.
-    used = [n for n, s in enumerate(sources) if any(getattr(t, f"source_{n}") is not None for t in rows)
-            or any(s in t["by_source"] for t in top)]
+    used = [
+        n
+        for n, s in enumerate(sources)
+        if any(getattr(t, f"source_{n}") is not None for t in rows) or any(s in t["by_source"] for t in top)
+    ]
     for n in set(range(len(sources))) - set(used):
         table.columns.hide(f"source_{n}")
     lights = monitoring_pages.lights_by_table([t.pk for t in rows])
@@ -103,11 +119,17 @@ def overview(request):
     rest = None
     if summary["count"] > len(top):
         rest = {"count": summary["count"] - len(top), "total": summary["total"] - sum(t["total"] for t in top)}
-    return render(request, "budget/overview.html", {
-        "years": years, "year": year, "table": table,
-        "chart": charts.funding_by_department(top, sources, rest=rest),
-        "chart_rest": rest,
-    })
+    return render(
+        request,
+        "budget/overview.html",
+        {
+            "years": years,
+            "year": year,
+            "table": table,
+            "chart": charts.funding_by_department(top, sources, rest=rest),
+            "chart_rest": rest,
+        },
+    )
 
 
 @require_safe
@@ -121,8 +143,9 @@ def department(request, pk, year):
     table = selectors.table_detail(year=year, department=dept, version=version)
     if table is None:
         return _department_overall_only(request, dept, year)
-    funding, sources = caching.cached(f"funding:{table.pk}", version,
-                                      lambda: selectors.funding_by_table_source(table_ids=[table.pk]))
+    funding, sources = caching.cached(
+        f"funding:{table.pk}", version, lambda: selectors.funding_by_table_source(table_ids=[table.pk])
+    )
     projects = selectors.projects_with_funding(table_id=table.pk, sources=sources)
     units = selectors.table_units(year=year, department=dept)
     filterset = ProjectFilter(request.GET or None, queryset=projects, units=units)
@@ -133,11 +156,18 @@ def department(request, pk, year):
     if not narrowed:
         paginate.update(paginator_class=CountedPaginator, count=table.project_count)
     BoundedRequestConfig(request, paginate=paginate).configure(project_table)
-    return render(request, "budget/department.html", {
-        "department": dept, "table": table, "version": version,
-        "filter": filterset, "project_table": project_table,
-        "sections": _DepartmentSections(dept, table, version, funding.get(table.id, {}), sources, projects),
-    })
+    return render(
+        request,
+        "budget/department.html",
+        {
+            "department": dept,
+            "table": table,
+            "version": version,
+            "filter": filterset,
+            "project_table": project_table,
+            "sections": _DepartmentSections(dept, table, version, funding.get(table.id, {}), sources, projects),
+        },
+    )
 
 
 def _department_overall_only(request, dept, year):
@@ -153,10 +183,15 @@ def _overall(table):
         return None
     whole = table.project_list[0] if table.project_list else None
     details = table.details or {}
-    return {"table": table, "goal": whole.goal if whole else "", "period_goal": whole.period_goal if whole else "",
-            "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
-            "by_purpose": list(details.get("by_purpose", {}).items()), "duties": details.get("duties", []),
-            "indicators": list(whole.indicators.all()) if whole else []}
+    return {
+        "table": table,
+        "goal": whole.goal if whole else "",
+        "period_goal": whole.period_goal if whole else "",
+        "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
+        "by_purpose": list(details.get("by_purpose", {}).items()),
+        "duties": details.get("duties", []),
+        "indicators": list(whole.indicators.all()) if whole else [],
+    }
 
 
 class _DepartmentSections:
@@ -174,18 +209,24 @@ class _DepartmentSections:
 
     @cached_property
     def downloads(self):
-        return [(fmt, reverse("budget:download", args=[self.dept.pk, self.table.year, fmt])) for fmt in downloads.FORMATS]
+        return [
+            (fmt, reverse("budget:download", args=[self.dept.pk, self.table.year, fmt])) for fmt in downloads.FORMATS
+        ]
 
     @cached_property
     def funding_chart(self):
         # The largest projects and one sum for the rest, so that it costs the same at 20,000 projects.
-        top, rest = caching.cached(f"chart:{self.table.pk}", self.version, lambda: selectors.project_funding_rows(
-            self.projects, self.sources, limit=charts.TOP_PROJECTS))
+        top, rest = caching.cached(
+            f"chart:{self.table.pk}",
+            self.version,
+            lambda: selectors.project_funding_rows(self.projects, self.sources, limit=charts.TOP_PROJECTS),
+        )
         if not top:
             return None
         if rest is not None:
-            rest["by_source"] = {s: (self.funding.get(s) or 0) - sum(p["by_source"].get(s) or 0 for p in top)
-                                 for s in self.sources}
+            rest["by_source"] = {
+                s: (self.funding.get(s) or 0) - sum(p["by_source"].get(s) or 0 for p in top) for s in self.sources
+            }
         return charts.funding_per_project(top, self.sources, rest=rest)
 
     @cached_property
@@ -208,8 +249,11 @@ class _DepartmentSections:
     @cached_property
     def _weakest(self):
         # Ranking reads the findings of every project: cached until the data changes.
-        return caching.cached(f"weakest:{self.table.pk}", self.version, lambda: selectors.weakest_projects(
-            table_id=self.table.pk, limit=REVIEW_LISTED))
+        return caching.cached(
+            f"weakest:{self.table.pk}",
+            self.version,
+            lambda: selectors.weakest_projects(table_id=self.table.pk, limit=REVIEW_LISTED),
+        )
 
     @cached_property
     def weakest(self):
@@ -233,8 +277,9 @@ class _DepartmentSections:
 
     @cached_property
     def _years(self):
-        return caching.cached(f"years:{self.dept.pk}", self.version,
-                              lambda: selectors.department_years(department=self.dept))
+        return caching.cached(
+            f"years:{self.dept.pk}", self.version, lambda: selectors.department_years(department=self.dept)
+        )
 
     @cached_property
     def history(self):
@@ -249,7 +294,11 @@ class _DepartmentSections:
         # Reads both years' projects and targets: cached until the data changes, as the page's fragment is.
         if not self.history:
             return None
-        return caching.cached(f"year-on-year:{self.table.pk}", self.version, lambda: yearly.compare(self.table, [y["year"] for y in self.history]))
+        return caching.cached(
+            f"year-on-year:{self.table.pk}",
+            self.version,
+            lambda: yearly.compare(self.table, [y["year"] for y in self.history]),
+        )
 
 
 @require_safe
@@ -259,8 +308,12 @@ def department_download(request, pk, year, fmt):
         raise Http404
     # The department page's table: its project targets (the department-wide table is in the JSON beside it),
     # or the department-wide table when that is all the department published that year.
-    table = (BudgetTable.objects.select_related("department").filter(department_id=pk, year=year)
-             .order_by(Case(When(kind=BudgetTable.Kind.PROJECT_TARGETS, then=0), default=1)).first())
+    table = (
+        BudgetTable.objects.select_related("department")
+        .filter(department_id=pk, year=year)
+        .order_by(Case(When(kind=BudgetTable.Kind.PROJECT_TARGETS, then=0), default=1))
+        .first()
+    )
     if table is None:
         raise Http404
     # The review opinions go to the bureau and the department only (budget/workflow.py).
@@ -282,20 +335,33 @@ def project(request, pk):
     department_funding = funding.get(table.id, {})
     indicators = list(project.indicators.all())
     targets = [
-        {"label": _label(i), "level1": i.level2.level1.name,
-         "comparator": i.comparator, "value": i.target_value, "unit": i.target_unit}
-        for i in indicators if i.target_value is not None
+        {
+            "label": _label(i),
+            "level1": i.level2.level1.name,
+            "comparator": i.comparator,
+            "value": i.target_value,
+            "unit": i.target_unit,
+        }
+        for i in indicators
+        if i.target_value is not None
     ]
-    return render(request, "budget/project.html", {
-        "project": project, "table": table,
-        "funding": [(f.source.name, f.amount, department_funding.get(f.source.name)) for f in project.funding.all()],
-        "groups": _grouped(indicators),
-        "target_panels": charts.numeric_targets(targets),
-        "evaluation": _self_evaluation(project, indicators),
-        "monitoring": monitoring_pages.project_months(project),
-        "peers": peer_views.project_peers(indicators, table, caching.request_version(request)),
-        "edit_url": reverse("admin:budget_project_change", args=[project.pk]) if request.user.is_staff else None,
-    })
+    return render(
+        request,
+        "budget/project.html",
+        {
+            "project": project,
+            "table": table,
+            "funding": [
+                (f.source.name, f.amount, department_funding.get(f.source.name)) for f in project.funding.all()
+            ],
+            "groups": _grouped(indicators),
+            "target_panels": charts.numeric_targets(targets),
+            "evaluation": _self_evaluation(project, indicators),
+            "monitoring": monitoring_pages.project_months(project),
+            "peers": peer_views.project_peers(indicators, table, caching.request_version(request)),
+            "edit_url": reverse("admin:budget_project_change", args=[project.pk]) if request.user.is_staff else None,
+        },
+    )
 
 
 def _score_distribution(projects):
@@ -319,7 +385,8 @@ def _self_evaluation(project, indicators):
     None unless the project has actuals, evaluator points, deviation reasons or an executed amount.
     """
     if project.executed is None and not any(
-            i.actual_value or i.actual_points is not None or i.deviation_reason for i in indicators):
+        i.actual_value or i.actual_points is not None or i.deviation_reason for i in indicators
+    ):
         return None
     cfg = scoring.config()
     scored = scoring.score_project(project, cfg)
@@ -328,14 +395,24 @@ def _self_evaluation(project, indicators):
         i = s.indicator
         row = {"indicator": i, "label": _label(i), "score": s, "attainment": None}
         if i.target_value is not None and s.actual is not None:
-            chart_rows.append({"label": row["label"], "level1": i.level2.level1.name, "comparator": i.comparator,
-                               "target": i.target_value, "actual": s.actual, "unit": i.target_unit})
+            chart_rows.append(
+                {
+                    "label": row["label"],
+                    "level1": i.level2.level1.name,
+                    "comparator": i.comparator,
+                    "target": i.target_value,
+                    "actual": s.actual,
+                    "unit": i.target_unit,
+                }
+            )
             row["attainment"] = scoring.attainment(i.comparator, i.target_value, s.actual) * 100
             row["lower"] = i.comparator in formats.LOWER_IS_BETTER
         rows.append(row)
     own = [f for s in scored.indicators for f in s.findings]
     return {
-        "score": scored, "rows": rows, "execution_weight": cfg["weights"]["execution"],
+        "score": scored,
+        "rows": rows,
+        "execution_weight": cfg["weights"]["execution"],
         "scale": ",".join(f"{name} ≥{t}" for t, name in sorted(cfg["grades"], key=lambda g: -g[0]) if t > 0),
         "findings": [f for f in scored.findings if f not in own],
         "chart": charts.target_vs_actual(chart_rows) if chart_rows else None,
@@ -372,30 +449,65 @@ def _explorer_page(request, filterset):
     # Up to the cap the page is read back by id, so that a rare word, whose few matches take a scan of
     # every indicator to find, is searched for once and not again for the page.
     rows = filterset.qs if count > EXPLORER_COUNT_CAP else selectors.indicators_explorer().filter(pk__in=ids)
-    indicator_table = IndicatorTable(rows, terms=filterset.terms(), with_projects=filterset.with_projects(),
-                                     actuals=selectors.has_actuals(caching.request_version(request)),
-                                     version=caching.request_version(request))
-    BoundedRequestConfig(request, paginate={"per_page": INDICATORS_PER_PAGE, "paginator_class": CountedPaginator,
-                                     "count": min(count, EXPLORER_COUNT_CAP)}).configure(indicator_table)
-    return render(request, "budget/explorer.html", {
-        "filter": filterset, "indicator_table": indicator_table,
-        "more_than": EXPLORER_COUNT_CAP if count > EXPLORER_COUNT_CAP else None,
-    })
+    indicator_table = IndicatorTable(
+        rows,
+        terms=filterset.terms(),
+        with_projects=filterset.with_projects(),
+        actuals=selectors.has_actuals(caching.request_version(request)),
+        version=caching.request_version(request),
+    )
+    BoundedRequestConfig(
+        request,
+        paginate={
+            "per_page": INDICATORS_PER_PAGE,
+            "paginator_class": CountedPaginator,
+            "count": min(count, EXPLORER_COUNT_CAP),
+        },
+    ).configure(indicator_table)
+    return render(
+        request,
+        "budget/explorer.html",
+        {
+            "filter": filterset,
+            "indicator_table": indicator_table,
+            "more_than": EXPLORER_COUNT_CAP if count > EXPLORER_COUNT_CAP else None,
+        },
+    )
 
 
-EXPLORER_HEADER = ["部门", "年度", "项目名称", "一级指标", "二级指标", "三级指标", "实施周期指标值", "年度指标值",
-                   "比较符", "目标值", "计量单位"]
+EXPLORER_HEADER = [
+    "部门",
+    "年度",
+    "项目名称",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "实施周期指标值",
+    "年度指标值",
+    "比较符",
+    "目标值",
+    "计量单位",
+]
 
 
 def _explorer_csv(indicators):
     """The filtered set in the exporter's CSV dialect (BOM for Excel, formulas made inert), streamed row by row
     from a server-side cursor, at most EXPLORER_CSV_ROWS rows (a last line says when more were left out)."""
     rows = (
-        [i.project.table.department.name, i.project.table.year, i.project.name, i.level2.level1.name,
-         i.level2.name, i.name, i.period_value, i.annual_value,
-         exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
-         export_sections.cell_number(i.target_value), i.target_unit]
-        for i in indicators[:EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
+        [
+            i.project.table.department.name,
+            i.project.table.year,
+            i.project.name,
+            i.level2.level1.name,
+            i.level2.name,
+            i.name,
+            i.period_value,
+            i.annual_value,
+            exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
+            export_sections.cell_number(i.target_value),
+            i.target_unit,
+        ]
+        for i in indicators[: EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
     )
     return exporter.csv_lines(_capped(rows), header=EXPLORER_HEADER)
 
@@ -418,15 +530,21 @@ def language(request, code):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("budget:overview")
     response = HttpResponseRedirect(back)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE,
-                        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     return response
 
 
-
 # -- project links that survive editions --------------------------------------------------------
+
 
 @require_safe
 def project_page(request, pk):
@@ -456,8 +574,12 @@ def project_by_ref(request, pk, year, ref):
     found = find_project(pk, year, ref)
     if found is not None:
         return project(request, found)
-    gone = (RemovedProject.objects.select_related("department", "removed_by")
-            .filter(department_id=pk, year=year, ref=ref).order_by("-removed_at").first())
+    gone = (
+        RemovedProject.objects.select_related("department", "removed_by")
+        .filter(department_id=pk, year=year, ref=ref)
+        .order_by("-removed_at")
+        .first()
+    )
     if gone is None:
         raise Http404
     return _gone(request, gone)
@@ -465,7 +587,12 @@ def project_by_ref(request, pk, year, ref):
 
 def _gone(request, gone):
     still = gone.department.tables.filter(year=gone.year).exists()
-    return render(request, "budget/gone.html", {
-        "gone": gone,
-        "department_url": reverse("budget:department", args=[gone.department_id, gone.year]) if still else None,
-    }, status=410)
+    return render(
+        request,
+        "budget/gone.html",
+        {
+            "gone": gone,
+            "department_url": reverse("budget:department", args=[gone.department_id, gone.year]) if still else None,
+        },
+        status=410,
+    )

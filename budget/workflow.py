@@ -23,8 +23,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from budget.models import BudgetTable, Department, ReviewComment, ReviewEvent, TableReview
 from budget.importing.problems import ImportFailed, Problem
+from budget.models import BudgetTable, Department, ReviewComment, ReviewEvent, TableReview
 
 Status = TableReview.Status
 EDITOR, REVIEWER = "editor", "reviewer"
@@ -47,16 +47,20 @@ class Action:
     needs_opinion: bool = False
 
 
-ACTIONS = {a.name: a for a in (
-    Action("submit", gettext_lazy("提交审核"), (Status.DRAFT, Status.RETURNED), Status.SUBMITTED, EDITOR),
-    Action("withdraw", gettext_lazy("撤回"), (Status.SUBMITTED,), Status.DRAFT, EDITOR),
-    Action("return", gettext_lazy("退回修改"), (Status.SUBMITTED,), Status.RETURNED, REVIEWER, needs_opinion=True),
-    Action("approve", gettext_lazy("通过"), (Status.SUBMITTED,), Status.APPROVED, REVIEWER),
-    Action("reopen", gettext_lazy("撤销通过"), (Status.APPROVED,), Status.RETURNED, REVIEWER, needs_reason=True),
-)}
+ACTIONS = {
+    a.name: a
+    for a in (
+        Action("submit", gettext_lazy("提交审核"), (Status.DRAFT, Status.RETURNED), Status.SUBMITTED, EDITOR),
+        Action("withdraw", gettext_lazy("撤回"), (Status.SUBMITTED,), Status.DRAFT, EDITOR),
+        Action("return", gettext_lazy("退回修改"), (Status.SUBMITTED,), Status.RETURNED, REVIEWER, needs_opinion=True),
+        Action("approve", gettext_lazy("通过"), (Status.SUBMITTED,), Status.APPROVED, REVIEWER),
+        Action("reopen", gettext_lazy("撤销通过"), (Status.APPROVED,), Status.RETURNED, REVIEWER, needs_reason=True),
+    )
+}
 
 
 # -- who --------------------------------------------------------------------------------------
+
 
 def is_reviewer(user) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.has_perm(ALL_DEPARTMENTS)))
@@ -66,8 +70,10 @@ def is_editor(user, department_id: int) -> bool:
     """Administrators act for any department; an editor for the departments that list them."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or Department.editors.through.objects.filter(
-        department_id=department_id, user_id=user.pk).exists()
+    return (
+        user.is_superuser
+        or Department.editors.through.objects.filter(department_id=department_id, user_id=user.pk).exists()
+    )
 
 
 def can_view(user, department_id: int) -> bool:
@@ -95,14 +101,15 @@ def may_resolve(user, status: str, department_id: int) -> bool:
 
 def _fitted(field: str, text: str) -> str:
     """A reviewer's text cut to its column, as wide as the model says."""
-    return text[:ReviewComment._meta.get_field(field).max_length]
+    return text[: ReviewComment._meta.get_field(field).max_length]
 
 
 def name_of(user) -> str:
-    return (user.get_full_name() or user.get_username())[:ReviewComment._meta.get_field("by").max_length]
+    return (user.get_full_name() or user.get_username())[: ReviewComment._meta.get_field("by").max_length]
 
 
 # -- state ------------------------------------------------------------------------------------
+
 
 def status_of(department_id: int, year: int) -> str:
     found = TableReview.objects.filter(department_id=department_id, year=year).values_list("status", flat=True)
@@ -139,15 +146,25 @@ def transition(user, department: Department, year: int, name: str, comment: str 
         if not may(user, action, department.pk):
             raise WorkflowError(_("您无权「{action}」").format(action=action.label))
         if review.status not in action.sources:
-            raise WorkflowError(_("当前状态为「{status}」,不能「{action}」").format(
-                status=review.get_status_display(), action=action.label))
+            raise WorkflowError(
+                _("当前状态为「{status}」,不能「{action}」").format(
+                    status=review.get_status_display(), action=action.label
+                )
+            )
         if action.needs_reason and not comment:
             raise WorkflowError(_("「{action}」需要填写理由").format(action=action.label))
         if action.needs_opinion and not review.comments.filter(resolved=False).exists():
             raise WorkflowError(_("「退回修改」需要至少一条审核意见"))
         now, by = timezone.now(), name_of(user)
-        ReviewEvent.objects.create(review=review, action=action.name, from_status=review.status,
-                                   to_status=action.target, by=by, at=now, comment=comment)
+        ReviewEvent.objects.create(
+            review=review,
+            action=action.name,
+            from_status=review.status,
+            to_status=action.target,
+            by=by,
+            at=now,
+            comment=comment,
+        )
         if action.needs_reason:
             # The reason is what the department must act on: it joins the opinions it marks as done.
             ReviewComment.objects.create(review=review, text=comment, by=by, at=now)
@@ -157,6 +174,7 @@ def transition(user, department: Department, year: int, name: str, comment: str 
 
 
 # -- opinions ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Opinion:
@@ -177,11 +195,21 @@ def add_opinions(user, department: Department, year: int, opinions: list[Opinion
         if not may_comment(user, review.status):
             raise WorkflowError(_("您不能对「{status}」的表提出审核意见").format(status=review.get_status_display()))
         now, by = timezone.now(), name_of(user)
-        ReviewComment.objects.bulk_create([
-            ReviewComment(review=review, project=_fitted("project", o.project), indicator=_fitted("indicator", o.indicator),
-                          code=_fitted("code", o.code), finding=o.finding, text=o.text.strip(), by=by, at=now)
-            for o in opinions
-        ])
+        ReviewComment.objects.bulk_create(
+            [
+                ReviewComment(
+                    review=review,
+                    project=_fitted("project", o.project),
+                    indicator=_fitted("indicator", o.indicator),
+                    code=_fitted("code", o.code),
+                    finding=o.finding,
+                    text=o.text.strip(),
+                    by=by,
+                    at=now,
+                )
+                for o in opinions
+            ]
+        )
     return len(opinions)
 
 
@@ -195,11 +223,13 @@ def mark_resolved(user, department: Department, year: int, shown: set[int], reso
         now, by = timezone.now(), name_of(user)
         comments = review.comments.filter(pk__in=shown)
         comments.filter(pk__in=resolved_ids, resolved=False).update(resolved=True, resolved_by=by, resolved_at=now)
-        comments.exclude(pk__in=resolved_ids).filter(resolved=True).update(resolved=False, resolved_by="",
-                                                                             resolved_at=None)
+        comments.exclude(pk__in=resolved_ids).filter(resolved=True).update(
+            resolved=False, resolved_by="", resolved_at=None
+        )
 
 
 # -- the lock ---------------------------------------------------------------------------------
+
 
 def lock_refusal(department_id: int, year: int) -> str | None:
     """Why the table may not be changed, or None when it may."""
@@ -207,9 +237,9 @@ def lock_refusal(department_id: int, year: int) -> str | None:
     if review is None:
         return None
     when = date_format(timezone.localtime(review.changed_at), "Y-m-d H:i") if review.changed_at else ""
-    return _("{department} {year}年的绩效目标表已通过审核({by} 于 {when}),已锁定;"
-             "需审核员先「撤销通过」才能修改或重新导入").format(
-        department=review.department.name, year=year, by=review.changed_by, when=when)
+    return _(
+        "{department} {year}年的绩效目标表已通过审核({by} 于 {when}),已锁定;需审核员先「撤销通过」才能修改或重新导入"
+    ).format(department=review.department.name, year=year, by=review.changed_by, when=when)
 
 
 def refuse_if_approved(parsed) -> None:
@@ -223,6 +253,7 @@ def refuse_if_approved(parsed) -> None:
 
 # -- the export's review section (shared/spec/export-format.md) ---------------------------------
 
+
 def _when(value) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
@@ -234,8 +265,9 @@ def attach(tables) -> list:
     reviews = {}
     if keys:
         years = {year for _, year in keys}
-        for r in (TableReview.objects.filter(year__in=years, department_id__in={d for d, _ in keys})
-                  .prefetch_related("events", "comments")):
+        for r in TableReview.objects.filter(year__in=years, department_id__in={d for d, _ in keys}).prefetch_related(
+            "events", "comments"
+        ):
             reviews[r.department_id, r.year] = r
     for t in tables:
         t.workflow_review = reviews.get((t.department_id, t.year))
@@ -252,8 +284,20 @@ def export_section(table, *, opinions: bool = True) -> dict:
         return {"status": Status.SUBMITTED.value, "history": [], "comments": []}
     return {
         "status": review.status,
-        "history": [{"status": e.to_status, "by": e.by, "at": _when(e.at), "comment": e.comment if opinions else ""}
-                    for e in review.events.all()],
-        "comments": [{"project": c.project or None, "indicator": c.indicator or None, "by": c.by, "at": _when(c.at),
-                      "text": c.text, "resolved": c.resolved} for c in review.comments.all() if opinions],
+        "history": [
+            {"status": e.to_status, "by": e.by, "at": _when(e.at), "comment": e.comment if opinions else ""}
+            for e in review.events.all()
+        ],
+        "comments": [
+            {
+                "project": c.project or None,
+                "indicator": c.indicator or None,
+                "by": c.by,
+                "at": _when(c.at),
+                "text": c.text,
+                "resolved": c.resolved,
+            }
+            for c in review.comments.all()
+            if opinions
+        ],
     }

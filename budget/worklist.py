@@ -6,8 +6,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from budget.evaluation import review, scoring
 from budget import workflow
+from budget.evaluation import review, scoring
 from budget.models import BudgetTable, Project, ReviewComment, ReviewEvent, TableReview
 
 Status = TableReview.Status
@@ -35,19 +35,26 @@ FINDING_LABELS = {
     "reconciliation": _("金额勾稽不平"),
 }
 ORDERS = {
-    "department": ("department__name",), "status": ("status_order", "department__name"),
-    "score": ("review_score", "department__name"), "errors": ("errors", "department__name"),
-    "warnings": ("warnings", "department__name"), "last": ("last_at", "department__name"),
+    "department": ("department__name",),
+    "status": ("status_order", "department__name"),
+    "score": ("review_score", "department__name"),
+    "errors": ("errors", "department__name"),
+    "warnings": ("warnings", "department__name"),
+    "last": ("last_at", "department__name"),
     "red": ("red", "department__name"),
 }
 # Projects of the table whose latest monitoring month (绩效运行监控) is a red light.
-RED_COUNT = ("SELECT count(*) FROM budget_project p JOIN LATERAL (SELECT r.light FROM budget_monitoringreport r "
-             "WHERE r.project_id = p.id ORDER BY r.month DESC LIMIT 1) m ON true "
-             "WHERE p.table_id = budget_budgettable.id AND m.light = 'red'")
+RED_COUNT = (
+    "SELECT count(*) FROM budget_project p JOIN LATERAL (SELECT r.light FROM budget_monitoringreport r "
+    "WHERE r.project_id = p.id ORDER BY r.month DESC LIMIT 1) m ON true "
+    "WHERE p.table_id = budget_budgettable.id AND m.light = 'red'"
+)
 
 # One count per severity over the findings of the table's projects, in the database.
-FINDINGS_COUNT = ("SELECT count(*) FROM budget_project p CROSS JOIN LATERAL jsonb_array_elements(p.review_findings) f "
-                  "WHERE p.table_id = budget_budgettable.id AND f->>'severity' = %s")
+FINDINGS_COUNT = (
+    "SELECT count(*) FROM budget_project p CROSS JOIN LATERAL jsonb_array_elements(p.review_findings) f "
+    "WHERE p.table_id = budget_budgettable.id AND f->>'severity' = %s"
+)
 
 
 def finding_filter(choice: str) -> dict | None:
@@ -60,21 +67,37 @@ def finding_filter(choice: str) -> dict | None:
     return {"code": choice}
 
 
-def tables(*, year: int, status: str = "", finding: str = "", q: str = "", order: str = "department",
-           department_ids=None, red: bool = False):
+def tables(
+    *,
+    year: int,
+    status: str = "",
+    finding: str = "",
+    q: str = "",
+    order: str = "department",
+    department_ids=None,
+    red: bool = False,
+):
     """The year's tables annotated with status, last action, error and warning counts; filtered and sorted."""
     state = TableReview.objects.filter(department_id=OuterRef("department_id"), year=OuterRef("year"))
-    last = ReviewEvent.objects.filter(review__department_id=OuterRef("department_id"),
-                                      review__year=OuterRef("year")).order_by("-at", "-id")
-    rows = (BudgetTable.objects.filter(year=year).select_related("department")
-            .only("id", "year", "review_score", "imported_at", "department__name")
-            .annotate(status=Coalesce(Subquery(state.values("status")[:1]), Value(Status.SUBMITTED.value),
-                                      output_field=CharField()),
-                      last_action=Subquery(last.values("action")[:1]),
-                      last_by=Subquery(last.values("by")[:1]),
-                      last_at=Coalesce(Subquery(last.values("at")[:1]), "imported_at", output_field=DateTimeField()),
-                      errors=RawSQL(FINDINGS_COUNT, ["error"]),
-                      warnings=RawSQL(FINDINGS_COUNT, ["warning"]), red=RawSQL(RED_COUNT, [])))
+    last = ReviewEvent.objects.filter(
+        review__department_id=OuterRef("department_id"), review__year=OuterRef("year")
+    ).order_by("-at", "-id")
+    rows = (
+        BudgetTable.objects.filter(year=year)
+        .select_related("department")
+        .only("id", "year", "review_score", "imported_at", "department__name")
+        .annotate(
+            status=Coalesce(
+                Subquery(state.values("status")[:1]), Value(Status.SUBMITTED.value), output_field=CharField()
+            ),
+            last_action=Subquery(last.values("action")[:1]),
+            last_by=Subquery(last.values("by")[:1]),
+            last_at=Coalesce(Subquery(last.values("at")[:1]), "imported_at", output_field=DateTimeField()),
+            errors=RawSQL(FINDINGS_COUNT, ["error"]),
+            warnings=RawSQL(FINDINGS_COUNT, ["warning"]),
+            red=RawSQL(RED_COUNT, []),
+        )
+    )
     # The round's order (草稿, 待审, 已退回, 已通过), not the codes' alphabet.
     rows = rows.annotate(status_order=Case(*(When(status=s, then=Value(n)) for n, s in enumerate(Status.values))))
     if department_ids is not None:
@@ -91,8 +114,9 @@ def tables(*, year: int, status: str = "", finding: str = "", q: str = "", order
     descending = order.startswith("-")
     fields = ORDERS.get(order.lstrip("-"), ORDERS["department"])
     first = fields[0]
-    return rows.order_by(f"-{first}" if descending else first, *fields[1:], "pk"), (order if order.lstrip("-") in ORDERS
-                                                                                    else "department")
+    return rows.order_by(f"-{first}" if descending else first, *fields[1:], "pk"), (
+        order if order.lstrip("-") in ORDERS else "department"
+    )
 
 
 def status_counts(*, year: int, department_ids=None) -> dict[str, int]:
@@ -116,14 +140,24 @@ def grade(score) -> str:
 def waiting(user, *, limit: int = 10):
     """What waits for this user on the admin home: reviewers the tables 待审, editors their tables 已退回."""
     if workflow.is_reviewer(user):
-        pending = (BudgetTable.objects.select_related("department")
-                   .exclude(Exists(TableReview.objects.filter(department_id=OuterRef("department_id"),
-                                                              year=OuterRef("year")).exclude(status=Status.SUBMITTED)))
-                   .order_by("-year", "department__name"))
+        pending = (
+            BudgetTable.objects.select_related("department")
+            .exclude(
+                Exists(
+                    TableReview.objects.filter(department_id=OuterRef("department_id"), year=OuterRef("year")).exclude(
+                        status=Status.SUBMITTED
+                    )
+                )
+            )
+            .order_by("-year", "department__name")
+        )
         return {"role": "reviewer", "count": pending.count(), "tables": list(pending[:limit])}
-    returned = (TableReview.objects.filter(status=Status.RETURNED, department__editors=user)
-                .select_related("department").order_by("-year", "department__name")
-                .annotate(open=Count("comments", filter=Q(comments__resolved=False))))
+    returned = (
+        TableReview.objects.filter(status=Status.RETURNED, department__editors=user)
+        .select_related("department")
+        .order_by("-year", "department__name")
+        .annotate(open=Count("comments", filter=Q(comments__resolved=False)))
+    )
     items = list(returned[:limit])
     comments = {}
     for c in ReviewComment.objects.filter(review__in=items, resolved=False).order_by("review_id", "id"):
@@ -131,4 +165,3 @@ def waiting(user, *, limit: int = 10):
     for r in items:
         r.open_comments = comments.get(r.pk, [])
     return {"role": "editor", "count": returned.count(), "tables": items}
-

@@ -25,8 +25,12 @@ def change(before, after) -> Decimal | None:
 
 
 def _by_source(table_id) -> dict[str, Decimal]:
-    rows = (ProjectFunding.objects.filter(project__table_id=table_id).values("source__name", "source__position")
-            .annotate(amount=Sum("amount")).order_by("source__position"))
+    rows = (
+        ProjectFunding.objects.filter(project__table_id=table_id)
+        .values("source__name", "source__position")
+        .annotate(amount=Sum("amount"))
+        .order_by("source__position")
+    )
     return {r["source__name"]: r["amount"] or Decimal(0) for r in rows}
 
 
@@ -38,7 +42,8 @@ def _targets(project_ids) -> dict[int, dict[str, str]]:
     """Each project's numeric targets by indicator name, written as the page writes them (≥75%)."""
     targets: dict[int, dict[str, str]] = {}
     rows = Indicator.objects.filter(project_id__in=project_ids, target_value__isnull=False).values_list(
-        "project_id", "name", "comparator", "target_value", "target_unit")
+        "project_id", "name", "comparator", "target_value", "target_unit"
+    )
     for project_id, name, comparator, value, unit in rows:
         targets.setdefault(project_id, {})[name] = formats.target(comparator, value, unit)
     return targets
@@ -56,9 +61,15 @@ def compare(table: BudgetTable, years) -> dict | None:
         return None
     before = BudgetTable.objects.get(department_id=table.department_id, kind=table.kind, year=max(earlier))
     now_sources, then_sources = _by_source(table.pk), _by_source(before.pk)
-    sources = [{"name": s, "before": then_sources.get(s), "after": now_sources.get(s),
-                "change": change(then_sources.get(s), now_sources.get(s))}
-               for s in dict.fromkeys([*then_sources, *now_sources])]
+    sources = [
+        {
+            "name": s,
+            "before": then_sources.get(s),
+            "after": now_sources.get(s),
+            "change": change(then_sources.get(s), now_sources.get(s)),
+        }
+        for s in dict.fromkeys([*then_sources, *now_sources])
+    ]
     now, then = _projects(table.pk), _projects(before.pk)
     # Codes match only when both years give them; a year without codes is matched by name throughout.
     use_codes = any(p["code"] for p in now) and any(p["code"] for p in then)
@@ -69,7 +80,8 @@ def compare(table: BudgetTable, years) -> dict | None:
     continuing = [_continuing(earlier[k], later[k], targets) for k in both]
     continuing.sort(key=lambda c: -abs(c["delta"]))
     return {
-        "before": before, "year": table.year,
+        "before": before,
+        "year": table.year,
         "total": {"before": before.total, "after": table.total, "change": change(before.total, table.total)},
         "sources": sources,
         "projects": {"before": len(then), "after": len(now), "change": change(len(then), len(now))},
@@ -83,8 +95,15 @@ def _continuing(then: dict, now: dict, targets: dict) -> dict:
     old, new = targets.get(then["id"], {}), targets.get(now["id"], {})
     changed = [{"name": n, "before": old[n], "after": new[n]} for n in new if n in old and old[n] != new[n]]
     return {
-        "id": now["id"], "name": now["name"], "before_name": then["name"], "before": then["total"],
-        "after": now["total"], "delta": now["total"] - then["total"], "change": change(then["total"], now["total"]),
-        "targets_changed": len(changed), "changes": changed[:CHANGES_LISTED],
-        "targets_added": sum(1 for n in new if n not in old), "targets_dropped": sum(1 for n in old if n not in new),
+        "id": now["id"],
+        "name": now["name"],
+        "before_name": then["name"],
+        "before": then["total"],
+        "after": now["total"],
+        "delta": now["total"] - then["total"],
+        "change": change(then["total"], now["total"]),
+        "targets_changed": len(changed),
+        "changes": changed[:CHANGES_LISTED],
+        "targets_added": sum(1 for n in new if n not in old),
+        "targets_dropped": sum(1 for n in old if n not in new),
     }

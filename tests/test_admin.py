@@ -13,8 +13,20 @@ def staff(admin_client, reference_table):
     return admin_client
 
 
-@pytest.mark.parametrize("model", ["department", "budgettable", "fundingunit", "project", "indicator", "flag",
-                                   "level1category", "level2category", "fundingsource"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "department",
+        "budgettable",
+        "fundingunit",
+        "project",
+        "indicator",
+        "flag",
+        "level1category",
+        "level2category",
+        "fundingsource",
+    ],
+)
 def test_admin_list_pages_cost_a_bounded_number_of_queries(staff, django_assert_max_num_queries, model):
     with django_assert_max_num_queries(12):
         response = staff.get(reverse(f"admin:budget_{model}_changelist"))
@@ -33,23 +45,51 @@ def project_post_data(project, total, amounts):
     funding = list(project.funding.all())
     indicators = list(project.indicators.all())
     data = {
-        "table": project.table_id, "unit": project.unit_id, "position": project.position, "name": project.name,
-        "code": "", "goal": project.goal, "total": total, "source_row": project.source_row or "",
-        "indicators-TOTAL_FORMS": len(indicators), "indicators-INITIAL_FORMS": len(indicators),
-        "indicators-MIN_NUM_FORMS": 0, "indicators-MAX_NUM_FORMS": 1000,
+        "table": project.table_id,
+        "unit": project.unit_id,
+        "position": project.position,
+        "name": project.name,
+        "code": "",
+        "goal": project.goal,
+        "total": total,
+        "source_row": project.source_row or "",
+        "indicators-TOTAL_FORMS": len(indicators),
+        "indicators-INITIAL_FORMS": len(indicators),
+        "indicators-MIN_NUM_FORMS": 0,
+        "indicators-MAX_NUM_FORMS": 1000,
         # weights and self-evaluation of the same indicators, in their own section (budget/entry_admin.py)
-        "indicator_results-TOTAL_FORMS": 0, "indicator_results-INITIAL_FORMS": 0,
-        "indicator_results-MIN_NUM_FORMS": 0, "indicator_results-MAX_NUM_FORMS": 0,
+        "indicator_results-TOTAL_FORMS": 0,
+        "indicator_results-INITIAL_FORMS": 0,
+        "indicator_results-MIN_NUM_FORMS": 0,
+        "indicator_results-MAX_NUM_FORMS": 0,
     }
     for f in funding:  # one amount per source, in one row of the form (budget/funding_entry.py)
         data[f"funding_{f.source_id}"] = amounts.get(f.source.name, f.amount)
     for i, ind in enumerate(indicators):
-        for field in ("position", "seq", "name", "library_code", "period_value", "annual_value", "comparator",
-                      "target_value", "target_unit", "weight", "actual_value", "actual_points", "deviation_reason"):
+        for field in (
+            "position",
+            "seq",
+            "name",
+            "library_code",
+            "period_value",
+            "annual_value",
+            "comparator",
+            "target_value",
+            "target_unit",
+            "weight",
+            "actual_value",
+            "actual_points",
+            "deviation_reason",
+        ):
             value = getattr(ind, field)
             data[f"indicators-{i}-{field}"] = "" if value is None else value
-        data.update({f"indicators-{i}-id": ind.pk, f"indicators-{i}-project": project.pk,
-                     f"indicators-{i}-level2": ind.level2_id})
+        data.update(
+            {
+                f"indicators-{i}-id": ind.pk,
+                f"indicators-{i}-project": project.pk,
+                f"indicators-{i}-level2": ind.level2_id,
+            }
+        )
     return data
 
 
@@ -109,7 +149,9 @@ def test_the_import_page_refuses_an_upload_over_the_size_cap(admin_client, setti
 def test_the_form_names_each_amount_that_disagrees(staff):
     project = Project.objects.get(name="区长专线日常经费")
     url = reverse("admin:budget_project_change", args=[project.pk])
-    body = staff.post(url, project_post_data(project, "4.00", {"财政拨款": "3.00", "其他资金": "0.50"})).content.decode()
+    body = staff.post(
+        url, project_post_data(project, "4.00", {"财政拨款": "3.00", "其他资金": "0.50"})
+    ).content.decode()
     assert "总计 4.00 与各资金来源之和 3.50 不一致,相差 0.50 万元" in body
     assert "各资金来源:财政拨款 3.00、财政专户拨款 0.00、其他资金 0.50" in body
 
@@ -160,9 +202,17 @@ def test_adding_a_project_in_the_admin_moves_the_totals(staff):
     table, unit = BudgetTable.objects.get(), FundingUnit.objects.get()
     sources = list(FundingSource.objects.order_by("position"))
     data = {
-        "table": table.pk, "unit": unit.pk, "position": 99, "name": "新增的项目", "code": "", "goal": "",
-        "total": "5.00", "source_row": "",
-        "indicators-TOTAL_FORMS": 0, "indicators-INITIAL_FORMS": 0, "indicators-MIN_NUM_FORMS": 0,
+        "table": table.pk,
+        "unit": unit.pk,
+        "position": 99,
+        "name": "新增的项目",
+        "code": "",
+        "goal": "",
+        "total": "5.00",
+        "source_row": "",
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
+        "indicators-MIN_NUM_FORMS": 0,
         "indicators-MAX_NUM_FORMS": 1000,
     }
     for i, source in enumerate(sources):

@@ -26,7 +26,9 @@ def world(reference_table, write_file, django_user_model):
 
     from budget.apps import EDITORS, REVIEWERS, ensure_groups
 
-    text = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", f"部门名称: {OTHER}")
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "部门名称: 广州市花都区政务服务和数据管理局", f"部门名称: {OTHER}"
+    )
     import_table(write_file("edu.txt", text), filename="edu.txt", year=2021)
     ensure_groups(None)
     clerk = django_user_model.objects.create_user("clerk", password="a-long-passphrase-1", is_staff=True)
@@ -44,8 +46,13 @@ def world(reference_table, write_file, django_user_model):
 
 def objects_of(table):
     project = table.projects.order_by("position").first()
-    return {"budgettable": table, "fundingunit": table.units.first(), "project": project,
-            "indicator": project.indicators.first(), "flag": table.flags.first() or project}
+    return {
+        "budgettable": table,
+        "fundingunit": table.units.first(),
+        "project": project,
+        "indicator": project.indicators.first(),
+        "flag": table.flags.first() or project,
+    }
 
 
 def urls_of(table, model):
@@ -82,17 +89,25 @@ def test_no_role_can_restore_a_past_version_of_anything(client, world, role):
     for table in world["tables"].values():
         for model in HISTORY:
             url = urls_of(table, model)["version"]
-            response = client.post(url, {"title": "moved", "department": world["tables"]["A"].department_id,
-                                         "year": 2021, "name": "moved"})
+            response = client.post(
+                url, {"title": "moved", "department": world["tables"]["A"].department_id, "year": 2021, "name": "moved"}
+            )
             expected = (302,) if role == "anonymous" else (403, 404)
             assert response.status_code in expected, (role, url, response.status_code)
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("role, table, readable", [
-    ("clerk", "A", True), ("clerk", "B", False), ("reviewer", "A", True), ("reviewer", "B", True),
-    ("boss", "B", True), ("anonymous", "A", False),
-])
+@pytest.mark.parametrize(
+    "role, table, readable",
+    [
+        ("clerk", "A", True),
+        ("clerk", "B", False),
+        ("reviewer", "A", True),
+        ("reviewer", "B", True),
+        ("boss", "B", True),
+        ("anonymous", "A", False),
+    ],
+)
 def test_who_may_read_each_object_its_history_and_its_past_versions(client, world, role, table, readable):
     client = as_user(client, world, role)
     for model in SCOPED:
@@ -149,5 +164,7 @@ def test_a_denied_revert_is_written_to_the_security_log(client, world, caplog):
     url = urls_of(world["tables"]["B"], "budgettable")["version"]
     with caplog.at_level("WARNING", logger="budget.security"):
         client.post(url, {"title": "moved"})
-    assert any(r.getMessage().startswith("permission-denied user='clerk'") and "history revert" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        r.getMessage().startswith("permission-denied user='clerk'") and "history revert" in r.getMessage()
+        for r in caplog.records
+    )

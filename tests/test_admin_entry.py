@@ -18,7 +18,9 @@ def corrected_edition() -> bytes:
     old = "窗口工作人员服装费\t10.00\t10.00\t"
     assert old in text
     text = text.replace(old, "窗口工作人员服装费\t12.00\t12.00\t")
-    return text.replace("服装发放及时性;实施周期指标值:99%;年度指标值:99%", "服装发放及时性;实施周期指标值:99%;年度指标值:98%").encode()
+    return text.replace(
+        "服装发放及时性;实施周期指标值:99%;年度指标值:99%", "服装发放及时性;实施周期指标值:99%;年度指标值:98%"
+    ).encode()
 
 
 def test_the_preview_of_a_corrected_edition_shows_old_and_new_amounts(admin_client, reference_table):
@@ -28,10 +30,10 @@ def test_the_preview_of_a_corrected_edition_shows_old_and_new_amounts(admin_clie
     body = response.content.decode()
     assert response.status_code == 200
     start = body.index("<caption>窗口工作人员服装费</caption>")
-    section = body[start:body.index("</table>", start)]
-    assert "<th>合计</th><td class=\"old\">10.00</td><td class=\"new\">12.00</td>" in section
-    assert "<th>财政拨款</th><td class=\"old\">10.00</td><td class=\"new\">12.00</td>" in section
-    assert "<th>服装发放及时性 · 年度指标值</th><td class=\"old\">99%</td><td class=\"new\">98%</td>" in section
+    section = body[start : body.index("</table>", start)]
+    assert '<th>合计</th><td class="old">10.00</td><td class="new">12.00</td>' in section
+    assert '<th>财政拨款</th><td class="old">10.00</td><td class="new">12.00</td>' in section
+    assert '<th>服装发放及时性 · 年度指标值</th><td class="old">99%</td><td class="new">98%</td>' in section
     assert "保留自评结果的指标:购置服装完好率" in body
     assert Project.objects.get(name="窗口工作人员服装费").total == Decimal("10.00")  # nothing written yet
 
@@ -41,24 +43,41 @@ def change_page_data(project, **changes):
     funding = list(project.funding.select_related("source"))
     indicators = list(project.indicators.all())
     data = {
-        "table": project.table_id, "unit": project.unit_id, "position": project.position, "name": project.name,
-        "code": "", "goal": project.goal, "period_goal": "", "attributes": "{}", "total": str(project.total),
+        "table": project.table_id,
+        "unit": project.unit_id,
+        "position": project.position,
+        "name": project.name,
+        "code": "",
+        "goal": project.goal,
+        "period_goal": "",
+        "attributes": "{}",
+        "total": str(project.total),
         "source_row": project.source_row or "",
-        "indicators-TOTAL_FORMS": len(indicators), "indicators-INITIAL_FORMS": len(indicators),
-        "indicator_results-TOTAL_FORMS": len(indicators), "indicator_results-INITIAL_FORMS": len(indicators),
+        "indicators-TOTAL_FORMS": len(indicators),
+        "indicators-INITIAL_FORMS": len(indicators),
+        "indicator_results-TOTAL_FORMS": len(indicators),
+        "indicator_results-INITIAL_FORMS": len(indicators),
     }
     data.update({f"funding_{f.source_id}": str(f.amount) for f in funding})
     for i, ind in enumerate(indicators):
-        data.update({f"indicators-{i}-id": ind.pk, f"indicators-{i}-project": project.pk,
-                     f"indicators-{i}-level2": ind.level2_id, f"indicators-{i}-position": ind.position,
-                     f"indicators-{i}-seq": ind.seq, f"indicators-{i}-name": ind.name,
-                     f"indicators-{i}-period_value": ind.period_value or "",
-                     f"indicators-{i}-annual_value": ind.annual_value or "",
-                     f"indicator_results-{i}-id": ind.pk, f"indicator_results-{i}-project": project.pk,
-                     f"indicator_results-{i}-weight": "" if ind.weight is None else str(ind.weight),
-                     f"indicator_results-{i}-actual_value": ind.actual_value,
-                     f"indicator_results-{i}-actual_points": "",
-                     f"indicator_results-{i}-deviation_reason": ind.deviation_reason})
+        data.update(
+            {
+                f"indicators-{i}-id": ind.pk,
+                f"indicators-{i}-project": project.pk,
+                f"indicators-{i}-level2": ind.level2_id,
+                f"indicators-{i}-position": ind.position,
+                f"indicators-{i}-seq": ind.seq,
+                f"indicators-{i}-name": ind.name,
+                f"indicators-{i}-period_value": ind.period_value or "",
+                f"indicators-{i}-annual_value": ind.annual_value or "",
+                f"indicator_results-{i}-id": ind.pk,
+                f"indicator_results-{i}-project": project.pk,
+                f"indicator_results-{i}-weight": "" if ind.weight is None else str(ind.weight),
+                f"indicator_results-{i}-actual_value": ind.actual_value,
+                f"indicator_results-{i}-actual_points": "",
+                f"indicator_results-{i}-deviation_reason": ind.deviation_reason,
+            }
+        )
     data.update(changes)
     return data
 
@@ -82,14 +101,24 @@ def test_a_target_is_read_again_from_its_value_text_on_save(admin_client, refere
     project = Project.objects.get(name="窗口工作人员服装费")
     indicator = project.indicators.get(name="服装发放及时性")
     i = list(project.indicators.all()).index(indicator)
-    data = change_page_data(project, **{f"indicators-{i}-annual_value": "不低于95%",
-                                        # a target typed by hand is not a field of the form: it cannot win
-                                        f"indicators-{i}-comparator": "<=", f"indicators-{i}-target_value": "7"})
+    data = change_page_data(
+        project,
+        **{
+            f"indicators-{i}-annual_value": "不低于95%",
+            # a target typed by hand is not a field of the form: it cannot win
+            f"indicators-{i}-comparator": "<=",
+            f"indicators-{i}-target_value": "7",
+        },
+    )
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
     assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     indicator.refresh_from_db()
     assert (indicator.annual_value, indicator.comparator, indicator.target_value, indicator.target_unit) == (
-        "不低于95%", ">=", Decimal("95"), "%")
+        "不低于95%",
+        ">=",
+        Decimal("95"),
+        "%",
+    )
 
 
 def test_a_value_text_without_one_number_leaves_no_target(admin_client, reference_table):
@@ -106,14 +135,23 @@ def test_a_weight_and_a_value_edited_together_are_both_kept(admin_client, refere
     project = Project.objects.get(name="窗口工作人员服装费")
     indicator = project.indicators.get(name="服装发放及时性")
     i = list(project.indicators.all()).index(indicator)
-    data = change_page_data(project, **{f"indicators-{i}-annual_value": "≥97%",
-                                        f"indicator_results-{i}-weight": "20",
-                                        f"indicator_results-{i}-actual_value": "98%"})
+    data = change_page_data(
+        project,
+        **{
+            f"indicators-{i}-annual_value": "≥97%",
+            f"indicator_results-{i}-weight": "20",
+            f"indicator_results-{i}-actual_value": "98%",
+        },
+    )
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
     assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     indicator.refresh_from_db()
     assert (indicator.annual_value, indicator.target_value, indicator.weight, indicator.actual_value) == (
-        "≥97%", Decimal("97"), Decimal("20"), "98%")
+        "≥97%",
+        Decimal("97"),
+        Decimal("20"),
+        "98%",
+    )
 
 
 def test_the_project_list_shows_total_sources_indicators_score_and_grade(admin_client, reference_table):
@@ -129,7 +167,7 @@ def test_the_project_list_shows_total_sources_indicators_score_and_grade(admin_c
 def test_the_admin_home_offers_the_clerk_shortcuts(admin_client, reference_table):
     body = admin_client.get(reverse("admin:index")).content.decode()
     start = body.index('id="entry-shortcuts"')
-    shortcuts = body[start:body.index("</div>", start)]
+    shortcuts = body[start : body.index("</div>", start)]
     assert f'href="{reverse("admin:budget_import")}"' in shortcuts
     assert f'href="{reverse("admin:budget_monitoring_import")}"' in shortcuts
     assert f'href="{reverse("admin:budget_budgettable_changelist")}"' in shortcuts
@@ -148,14 +186,16 @@ def test_an_editor_is_not_offered_the_worklist_they_may_not_open(client, referen
     client.force_login(clerk)
     body = client.get(reverse("admin:index")).content.decode()
     start = body.index('id="entry-shortcuts"')
-    shortcuts = body[start:body.index("</div>", start)]
+    shortcuts = body[start : body.index("</div>", start)]
     assert f'href="{reverse("admin:budget_import")}"' in shortcuts
     assert f'href="{reverse("budget:review")}"' not in shortcuts
 
 
 # The 绩效指标 cell of 窗口工作人员服装费 as the reference table publishes it, with a sentence no grammar reads.
-CELL = ("1.1-产出指标:12-质量指标:购置服装完好率;实施周期指标值:100%;年度指标值:100%。"
-        "2.1-产出指标:13-时效指标:服装发放及时性;实施周期指标值:99%;年度指标值:99%。")
+CELL = (
+    "1.1-产出指标:12-质量指标:购置服装完好率;实施周期指标值:100%;年度指标值:100%。"
+    "2.1-产出指标:13-时效指标:服装发放及时性;实施周期指标值:99%;年度指标值:99%。"
+)
 
 
 def test_a_pasted_cell_is_shown_as_indicators_before_it_is_saved(admin_client, reference_table):
@@ -176,7 +216,8 @@ def test_a_pasted_cell_is_shown_as_indicators_before_it_is_saved(admin_client, r
     added = list(project.indicators.order_by("position"))[before:]
     assert [(i.level2.name, i.name, i.annual_value, i.comparator, i.target_value, i.target_unit) for i in added] == [
         ("质量指标", "购置服装完好率", "100%", "=", Decimal("100"), "%"),
-        ("时效指标", "服装发放及时性", "99%", "=", Decimal("99"), "%")]
+        ("时效指标", "服装发放及时性", "99%", "=", Decimal("99"), "%"),
+    ]
     project.refresh_from_db()
     assert "另附说明文字" in project.unparsed_indicator_text
 
@@ -184,8 +225,9 @@ def test_a_pasted_cell_is_shown_as_indicators_before_it_is_saved(admin_client, r
 def test_spreadsheet_lines_are_read_and_a_short_line_is_shown_not_dropped(admin_client, reference_table):
     project = Project.objects.get(name="窗口工作人员服装费")
     lines = "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t购置服装套数\t≥120套\n效益指标\t只有两列"
-    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]),
-                                 change_page_data(project, paste=lines))
+    response = admin_client.post(
+        reverse("admin:budget_project_change", args=[project.pk]), change_page_data(project, paste=lines)
+    )
     body = response.content.decode()
     assert "读出 1 个指标:" in body
     assert "1. 产出指标 / 数量指标 / 购置服装套数:≥120套 → ≥120套" in body
@@ -193,16 +235,20 @@ def test_spreadsheet_lines_are_read_and_a_short_line_is_shown_not_dropped(admin_
 
 
 def test_the_self_evaluation_upload_previews_each_result_then_writes_it(admin_client, reference_table):
-    csv = ("项目名称,三级指标,实际完成值,偏差原因,得分\n"
-           "窗口工作人员服装费,服装发放及时性,98%,一批服装晚到,9\n").encode()
+    csv = (
+        "项目名称,三级指标,实际完成值,偏差原因,得分\n窗口工作人员服装费,服装发放及时性,98%,一批服装晚到,9\n"
+    ).encode()
     url = reverse("admin:budget_actuals")
-    response = admin_client.post(url, {"file": SimpleUploadedFile("自评.csv", csv), "year": "2021",
-                                       "department": "广州市花都区政务服务和数据管理局"})
+    response = admin_client.post(
+        url,
+        {"file": SimpleUploadedFile("自评.csv", csv), "year": "2021", "department": "广州市花都区政务服务和数据管理局"},
+    )
     body = response.content.decode()
     assert response.status_code == 200, body[:2000]
-    assert ("<td>窗口工作人员服装费</td><th>服装发放及时性 · 实际完成值</th>"
-            "<td class=\"old\">—</td><td class=\"new\">98%</td>") in body
-    assert "<th>服装发放及时性 · 偏差原因</th><td class=\"old\">—</td><td class=\"new\">一批服装晚到</td>" in body
+    assert (
+        '<td>窗口工作人员服装费</td><th>服装发放及时性 · 实际完成值</th><td class="old">—</td><td class="new">98%</td>'
+    ) in body
+    assert '<th>服装发放及时性 · 偏差原因</th><td class="old">—</td><td class="new">一批服装晚到</td>' in body
     indicator = Indicator.objects.get(project__name="窗口工作人员服装费", name="服装发放及时性")
     assert indicator.actual_value == ""  # the preview wrote nothing
     token = response.context["token"]
@@ -210,11 +256,15 @@ def test_the_self_evaluation_upload_previews_each_result_then_writes_it(admin_cl
     assert response.status_code == 302
     indicator.refresh_from_db()
     assert (indicator.actual_value, indicator.deviation_reason, indicator.actual_points) == (
-        "98%", "一批服装晚到", Decimal("9"))
+        "98%",
+        "一批服装晚到",
+        Decimal("9"),
+    )
 
 
 def test_the_self_evaluation_template_lists_each_indicator_with_its_points_and_reads_back(
-        admin_client, reference_table, tmp_path):
+    admin_client, reference_table, tmp_path
+):
     import io
 
     import openpyxl
@@ -286,9 +336,11 @@ def test_the_flag_list_and_its_pages_show_no_raw_json(admin_client, write_file):
     import_table(write_file("lenient.txt", text), filename="lenient.txt", year=2021, lenient=True)
     flags = list(Flag.objects.order_by("row"))
     assert len(flags) >= 2 and {"error", "warning"} & {f.severity for f in flags}
-    pages = [reverse("admin:budget_flag_changelist"),
-             reverse("admin:budget_flag_changelist") + f"?code={flags[0].code}",
-             *(reverse("admin:budget_flag_change", args=[f.pk]) for f in flags)]
+    pages = [
+        reverse("admin:budget_flag_changelist"),
+        reverse("admin:budget_flag_changelist") + f"?code={flags[0].code}",
+        *(reverse("admin:budget_flag_change", args=[f.pk]) for f in flags),
+    ]
     for url in pages:
         body = admin_client.get(url).content.decode()
         assert not [raw for raw in RAW_JSON if raw in body], url
@@ -303,13 +355,16 @@ def test_the_flag_list_and_its_pages_show_no_raw_json(admin_client, write_file):
 def test_the_import_preview_lists_flags_without_raw_json(admin_client, reference_table):
     text = REFERENCE.read_text(encoding="utf-8").replace("窗口工作人员服装费\t10.00\t", "窗口工作人员服装费\t12.00\t")
     upload = SimpleUploadedFile("lenient.txt", text.encode())
-    body = admin_client.post(reverse("admin:budget_import"), {"file": upload, "year": "2021", "lenient": "on"}
-                             ).content.decode()
+    body = admin_client.post(
+        reverse("admin:budget_import"), {"file": upload, "year": "2021", "lenient": "on"}
+    ).content.decode()
     start = body.index("<h3>数据质量提示</h3>")
     # As the reader sees the list: the severity, the row, the message, the code.
-    flags = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[start:body.index("</ul>", start)]))
-    assert ("警告 第13行 项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称 "
-            "indicator-without-name") in flags
+    flags = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[start : body.index("</ul>", start)]))
+    assert (
+        "警告 第13行 项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称 "
+        "indicator-without-name"
+    ) in flags
     # line 23 of the fixture: 窗口工作人员服装费, its 总计 made 12.00 over 财政拨款 10.00
     assert "第23行 「总计」列“12.00”与财政拨款+财政专户拨款+其他资金之和 10.00 不一致,相差 2.00 万元" in flags
     assert "第23行 第23行" not in flags  # the row is named once
@@ -319,13 +374,19 @@ def test_the_import_preview_lists_flags_without_raw_json(admin_client, reference
 def hand_added_row(data, project, i, **fields):
     """One more indicator row of the inline, as "添加另一个 绩效指标" gives it and the clerk fills it in."""
     data["indicators-TOTAL_FORMS"] = i + 1
-    data.update({f"indicators-{i}-project": project.pk, f"indicators-{i}-id": "",
-                 **{f"indicators-{i}-{k}": v for k, v in fields.items()}})
+    data.update(
+        {
+            f"indicators-{i}-project": project.pk,
+            f"indicators-{i}-id": "",
+            **{f"indicators-{i}-{k}": v for k, v in fields.items()},
+        }
+    )
     return data
 
 
 def test_pasted_and_hand_added_indicators_of_one_save_keep_distinct_numbers_in_the_clerks_order(
-        admin_client, reference_table):
+    admin_client, reference_table
+):
     from budget.models import Level2Category
 
     # 窗口工作人员服装费: four indicators, 顺序 0–3 and 序号 1–4 as imported
@@ -334,8 +395,9 @@ def test_pasted_and_hand_added_indicators_of_one_save_keep_distinct_numbers_in_t
     quantity = Level2Category.objects.get(level1__name="产出指标", name="数量指标")
     data = change_page_data(project, paste=CELL, paste_confirmed="on")
     # the clerk's row leaves 顺序 and 序号 empty: it takes the next ones
-    hand_added_row(data, project, 4, level2=quantity.pk, name="购置服装套数", annual_value="≥120套",
-                   position="", seq="")
+    hand_added_row(
+        data, project, 4, level2=quantity.pk, name="购置服装套数", annual_value="≥120套", position="", seq=""
+    )
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
     assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     rows = list(project.indicators.order_by("position").values_list("position", "seq", "name"))
@@ -350,8 +412,9 @@ def test_a_hand_added_row_with_typed_numbers_comes_before_the_pasted_ones(admin_
     project = Project.objects.get(name="窗口工作人员服装费")
     quantity = Level2Category.objects.get(level1__name="产出指标", name="数量指标")
     data = change_page_data(project, paste=CELL, paste_confirmed="on")
-    hand_added_row(data, project, 4, level2=quantity.pk, name="购置服装套数", annual_value="≥120套",
-                   position="9", seq="5")
+    hand_added_row(
+        data, project, 4, level2=quantity.pk, name="购置服装套数", annual_value="≥120套", position="9", seq="5"
+    )
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
     assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     rows = list(project.indicators.order_by("position").values_list("position", "seq", "name"))
@@ -363,8 +426,16 @@ def test_a_hand_added_row_on_a_stored_position_is_refused_with_a_message(admin_c
 
     project = Project.objects.get(name="窗口工作人员服装费")
     quantity = Level2Category.objects.get(level1__name="产出指标", name="数量指标")
-    data = hand_added_row(change_page_data(project), project, 4, level2=quantity.pk, name="购置服装套数",
-                          annual_value="≥120套", position="1", seq="5")
+    data = hand_added_row(
+        change_page_data(project),
+        project,
+        4,
+        level2=quantity.pk,
+        name="购置服装套数",
+        annual_value="≥120套",
+        position="1",
+        seq="5",
+    )
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
     assert response.status_code == 200
     assert "两个指标的「顺序」相同:每个指标的顺序各不相同,请改正" in response.content.decode()
@@ -374,9 +445,19 @@ def test_a_hand_added_row_on_a_stored_position_is_refused_with_a_message(admin_c
 def test_two_stored_indicators_swap_places_in_one_save(admin_client, reference_table):
     project = Project.objects.get(name="窗口工作人员服装费")
     names = list(project.indicators.values_list("name", flat=True))  # 顺序 0, 1, 2, 3
-    data = change_page_data(project, **{"indicators-0-position": "1", "indicators-1-position": "0",
-                                        "indicators-2-DELETE": "on", "indicators-3-position": "2"})
+    data = change_page_data(
+        project,
+        **{
+            "indicators-0-position": "1",
+            "indicators-1-position": "0",
+            "indicators-2-DELETE": "on",
+            "indicators-3-position": "2",
+        },
+    )
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
     assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     assert list(project.indicators.order_by("position").values_list("position", "name")) == [
-        (0, names[1]), (1, names[0]), (2, names[3])]
+        (0, names[1]),
+        (1, names[0]),
+        (2, names[3]),
+    ]

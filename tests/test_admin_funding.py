@@ -29,7 +29,7 @@ def amounts(project) -> dict:
 
 def funding_row_html(body: str) -> str:
     start = body.index('<div class="form-row field-total')
-    return body[start:body.index('<div class="form-row', start + 1)]
+    return body[start : body.index('<div class="form-row', start + 1)]
 
 
 def test_the_total_and_every_source_share_one_row_of_the_form(admin_client, clothing):
@@ -37,7 +37,13 @@ def test_the_total_and_every_source_share_one_row_of_the_form(admin_client, clot
     body = admin_client.get(reverse("admin:budget_project_change", args=[clothing.pk])).content.decode()
     row = funding_row_html(body)
     labels = re.findall(r'<label[^>]*for="id_(\w+)"[^>]*>([^<]+)</label>', row)
-    assert [text.rstrip(":: ") for _, text in labels] == ["总计(万元)", "财政拨款", "财政专户拨款", "其他资金", "上级补助"]
+    assert [re.sub(r"[::\s]+$", "", text) for _, text in labels] == [
+        "总计(万元)",
+        "财政拨款",
+        "财政专户拨款",
+        "其他资金",
+        "上级补助",
+    ]
     assert re.search(r'<input[^>]*name="total"[^>]*value="10.00"[^>]*readonly', row)
     assert f'name="funding_{source("财政拨款").pk}" value="10.00"' in row
     assert "funding-TOTAL_FORMS" not in body  # no inline of funding rows beside it
@@ -45,7 +51,8 @@ def test_the_total_and_every_source_share_one_row_of_the_form(admin_client, clot
 
 @pytest.mark.parametrize("typed", ["1,234.50", "1234.50", "1234.5万", "1,234.50万元"])
 def test_a_source_typed_as_finance_staff_write_it_moves_the_project_unit_and_table_totals(
-        admin_client, clothing, typed):
+    admin_client, clothing, typed
+):
     clothing.fingerprint = "0" * 32
     clothing.save(update_fields=["fingerprint"])
     url = reverse("admin:budget_project_change", args=[clothing.pk])
@@ -65,8 +72,9 @@ def test_a_source_typed_as_finance_staff_write_it_moves_the_project_unit_and_tab
 
 def test_an_emptied_source_loses_its_row_and_the_total_follows(admin_client, clothing):
     url = reverse("admin:budget_project_change", args=[clothing.pk])
-    data = change_page_data(clothing, **{f"funding_{source('财政拨款').pk}": "",
-                                         f"funding_{source('财政专户拨款').pk}": "10.00"})
+    data = change_page_data(
+        clothing, **{f"funding_{source('财政拨款').pk}": "", f"funding_{source('财政专户拨款').pk}": "10.00"}
+    )
     assert admin_client.post(url, data).status_code == 302
     clothing.refresh_from_db()
     assert amounts(clothing) == {"财政专户拨款": Decimal("10"), "其他资金": Decimal("0")}
@@ -108,11 +116,19 @@ def test_without_a_breakdown_by_source_the_total_is_typed(admin_client, clothing
 
 def test_a_new_project_gets_its_total_from_its_sources(admin_client, reference_table):
     unit = FundingUnit.objects.get()
-    data = {"table": reference_table.pk, "unit": unit.pk, "position": 99, "name": "新增的项目", "total": "",
-            f"funding_{source('财政拨款').pk}": "3.00", f"funding_{source('其他资金').pk}": "2,000.5",
-            "indicators-TOTAL_FORMS": 0, "indicators-INITIAL_FORMS": 0}
+    data = {
+        "table": reference_table.pk,
+        "unit": unit.pk,
+        "position": 99,
+        "name": "新增的项目",
+        "total": "",
+        f"funding_{source('财政拨款').pk}": "3.00",
+        f"funding_{source('其他资金').pk}": "2,000.5",
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
+    }
     response = admin_client.post(reverse("admin:budget_project_add"), data)
-    assert response.status_code == 302, re.findall(r'errorlist.*?</ul>', response.content.decode(), re.S)
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     project = Project.objects.get(name="新增的项目")
     assert project.total == Decimal("2003.5")
     assert amounts(project) == {"财政拨款": Decimal("3"), "其他资金": Decimal("2000.5")}
@@ -121,8 +137,9 @@ def test_a_new_project_gets_its_total_from_its_sources(admin_client, reference_t
 
 def test_the_funding_row_speaks_english_on_an_english_admin(admin_client, clothing):
     admin_client.cookies["django_language"] = "en"
-    body = admin_client.get(reverse("admin:budget_project_change", args=[clothing.pk]),
-                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    body = admin_client.get(
+        reverse("admin:budget_project_change", args=[clothing.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     row = funding_row_html(body)
     from django.utils import translation
 
@@ -132,8 +149,7 @@ def test_the_funding_row_speaks_english_on_an_english_admin(admin_client, clothi
     assert "财政拨款" not in row
 
 
-def test_a_lenient_total_is_not_rewritten_by_an_edit_elsewhere_but_follows_a_corrected_source(
-        admin_client, write_file):
+def test_a_lenient_total_is_not_rewritten_by_an_edit_elsewhere_but_follows_a_corrected_source(admin_client, write_file):
     """A lenient import keeps 窗口工作人员服装费's 总计 12.00 over 财政拨款 10.00 (flagged): editing its goal is
     refused with the difference, as before; correcting 财政拨款 to 12.00 saves, the total agreeing."""
     from budget.importing.importer import import_table
@@ -146,7 +162,10 @@ def test_a_lenient_total_is_not_rewritten_by_an_edit_elsewhere_but_follows_a_cor
     body = admin_client.post(url, change_page_data(project, goal="新的绩效目标")).content.decode()
     assert "总计 12.00 与各资金来源之和 10.00 不一致,相差 2.00 万元" in body
     project.refresh_from_db()
-    assert (project.total, project.goal) == (Decimal("12"), "落实窗口人员规范管理,维护大厅整体服务形象,提升办事便利度,提高群众满意度。")
+    assert (project.total, project.goal) == (
+        Decimal("12"),
+        "落实窗口人员规范管理,维护大厅整体服务形象,提升办事便利度,提高群众满意度。",
+    )
     data = change_page_data(project, goal="新的绩效目标", **{f"funding_{source('财政拨款').pk}": "12.00"})
     assert admin_client.post(url, data).status_code == 302
     project.refresh_from_db()

@@ -41,8 +41,11 @@ def conforms(openapi, path, response):
     content = operation["responses"][str(response.status_code)]["content"]
     (media,) = content.values()
     registry = Registry().with_resource("urn:api", Resource.from_contents(openapi, default_specification=DRAFT202012))
-    schema = {"$ref": "urn:api#/components/schemas/" + media["schema"]["$ref"].rsplit("/", 1)[1]} \
-        if "$ref" in media["schema"] else media["schema"]
+    schema = (
+        {"$ref": "urn:api#/components/schemas/" + media["schema"]["$ref"].rsplit("/", 1)[1]}
+        if "$ref" in media["schema"]
+        else media["schema"]
+    )
     errors = list(Draft202012Validator(schema, registry=registry).iter_errors(json.loads(body(response))))
     assert not errors, [e.message for e in errors[:5]]
 
@@ -50,8 +53,15 @@ def conforms(openapi, path, response):
 def test_the_document_is_valid_openapi_3_and_names_every_endpoint(openapi):
     validate_openapi(openapi)
     assert openapi["openapi"].startswith("3.")
-    assert {"/api/v1/tables/", "/api/v1/tables/{table_id}/", "/api/v1/projects/{project_id}/", "/api/v1/indicators/",
-            "/api/v1/departments/", "/api/v1/datapackage.json", "/api/v1/bulk/{year}/{name}"} <= set(openapi["paths"])
+    assert {
+        "/api/v1/tables/",
+        "/api/v1/tables/{table_id}/",
+        "/api/v1/projects/{project_id}/",
+        "/api/v1/indicators/",
+        "/api/v1/departments/",
+        "/api/v1/datapackage.json",
+        "/api/v1/bulk/{year}/{name}",
+    } <= set(openapi["paths"])
     names = {p["name"] for p in openapi["paths"]["/api/v1/indicators/"]["get"]["parameters"]}
     assert {"q", "year", "department", "level1", "level2", "unit", "numeric", "page", "page_size"} <= names
 
@@ -60,7 +70,7 @@ def test_every_documented_endpoint_answers_as_documented(client, reference_table
     project = reference_table.projects.order_by("position").first()
     concrete = {"{table_id}": str(reference_table.pk), "{project_id}": str(project.pk)}
     checked = 0
-    for path, item in openapi["paths"].items():
+    for path in openapi["paths"]:
         if "{year}" in path or path.endswith("datapackage.json"):
             continue  # files and the Frictionless descriptor: tests/test_bulk.py
         url = path
@@ -110,13 +120,21 @@ def test_a_project_is_its_element_of_the_export_with_where_it_belongs(client, re
     assert body == next(p for u in exported["units"] for p in u["projects"] if p["name"] == "办证大厅窗口服务经费")
     assert body["funding"]["total"] == "199.00"  # as the source table writes it
     assert (context["table"], context["year"], context["department"]["name"]) == (
-        reference_table.pk, 2021, "广州市花都区政务服务和数据管理局")
+        reference_table.pk,
+        2021,
+        "广州市花都区政务服务和数据管理局",
+    )
 
 
 def test_q_counts_exactly_the_indicators_whose_name_or_values_hold_the_word(client, reference_table):
     (exported,) = exporter.json_document(year=2021)["tables"]
-    holding = [i for u in exported["units"] for p in u["projects"] for i in p["indicators"]
-               if any("满意度" in (i[k] or "") for k in ("name", "period_value", "annual_value"))]
+    holding = [
+        i
+        for u in exported["units"]
+        for p in u["projects"]
+        for i in p["indicators"]
+        if any("满意度" in (i[k] or "") for k in ("name", "period_value", "annual_value"))
+    ]
     _, page = get(client, "indicators/?q=满意度&year=2021")
     assert page["count"] == len(holding) > 0
     assert {r["name"] for r in page["results"]} == {i["name"] for i in holding}
@@ -205,16 +223,23 @@ def test_lists_cost_the_same_queries_whatever_the_data(client, db, django_assert
     # tables); the project and its funding, indicators, monitoring, flags and source columns; the table and the
     # export's eight (monitoring reports: none, so no query for their indicator rows) and its review state, then
     # the table alone while its kept file serves.
-    for path, queries in [("tables/?year=2023", 5), ("indicators/?q=满意度&year=2023", 3), ("departments/", 3),
-                          (f"projects/{project.pk}/", 7), (f"tables/{table.pk}/", 11), (f"tables/{table.pk}/", 2)]:
+    for path, queries in [
+        ("tables/?year=2023", 5),
+        ("indicators/?q=满意度&year=2023", 3),
+        ("departments/", 3),
+        (f"projects/{project.pk}/", 7),
+        (f"tables/{table.pk}/", 11),
+        (f"tables/{table.pk}/", 2),
+    ]:
         with django_assert_num_queries(queries):
             assert client.get(API + path).status_code == 200, path
     _, page = get(client, "tables/?year=2023&page_size=5")
     assert page["count"] == departments and len(page["results"]) == min(5, departments)
 
 
-def test_a_repeated_request_with_the_etag_gets_304_until_the_data_changes(client, reference_table, data_changed,
-                                                                         django_assert_max_num_queries):
+def test_a_repeated_request_with_the_etag_gets_304_until_the_data_changes(
+    client, reference_table, data_changed, django_assert_max_num_queries
+):
     first = client.get(API + "tables/?year=2021")
     etag, modified = first["ETag"], first["Last-Modified"]
     assert etag and modified and first["Cache-Control"] == "public, max-age=60"
@@ -248,8 +273,9 @@ def token(django_user_model):
     return key
 
 
-def test_a_private_site_answers_401_unless_signed_in_or_sent_a_token(client, reference_table, settings, token,
-                                                                     django_user_model):
+def test_a_private_site_answers_401_unless_signed_in_or_sent_a_token(
+    client, reference_table, settings, token, django_user_model
+):
     settings.PUBLIC_READ = False
     response, problem = get(client, "tables/?year=2021")
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Bearer"
@@ -320,7 +346,6 @@ def test_the_open_data_page_is_linked_from_every_page_with_examples(client, refe
     assert "Open data" in english and "数据开放" not in english
 
 
-
 def test_unknown_addresses_and_failures_are_problems_too(client, reference_table, monkeypatch):
     from django.db import OperationalError
     from psycopg import errors
@@ -374,11 +399,23 @@ def test_the_kept_table_follows_the_data(client, reference_table):
 BIG = "9" * 30
 
 
-@pytest.mark.parametrize("path", [
-    f"tables/?page={BIG}", f"tables/?year={BIG}", f"indicators/?level1={BIG}", f"indicators/?department={BIG}",
-    f"indicators/?page={BIG}", f"departments/?page={BIG}", f"tables/{BIG}/", f"projects/{BIG}/",
-    f"bulk/{BIG}/tables.csv", "tables/?year=1066", "indicators/?page=-1", "indicators/?numeric=maybe",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"tables/?page={BIG}",
+        f"tables/?year={BIG}",
+        f"indicators/?level1={BIG}",
+        f"indicators/?department={BIG}",
+        f"indicators/?page={BIG}",
+        f"departments/?page={BIG}",
+        f"tables/{BIG}/",
+        f"projects/{BIG}/",
+        f"bulk/{BIG}/tables.csv",
+        "tables/?year=1066",
+        "indicators/?page=-1",
+        "indicators/?numeric=maybe",
+    ],
+)
 def test_absurd_numbers_are_refused_with_a_problem_not_a_failed_query(client, reference_table, path):
     response, problem = get(client, path)
     assert response.status_code == 422, problem
@@ -397,7 +434,9 @@ WORDS = ["满意度", "90%", "天", "≥", "率", "人次", "服务", "按时", 
 
 
 def test_any_search_and_filter_counts_what_a_plain_reading_of_the_indicators_finds(client, reference_table):
-    from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
 
     from budget.importing.indicators import normalize
 
@@ -407,12 +446,21 @@ def test_any_search_and_filter_counts_what_a_plain_reading_of_the_indicators_fin
         def holds(i):
             texts = [i.name, i.period_value or "", i.annual_value or ""]
             return all(any(normalize(w) in t for t in texts) for w in words)
-        return sum(1 for i in everything if holds(i) and (numeric is None or (i.target_value is not None) == numeric)
-                   and (unit is None or i.target_unit == unit))
+
+        return sum(
+            1
+            for i in everything
+            if holds(i)
+            and (numeric is None or (i.target_value is not None) == numeric)
+            and (unit is None or i.target_unit == unit)
+        )
 
     @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.lists(st.sampled_from(WORDS), max_size=3), st.sampled_from([None, True, False]),
-           st.sampled_from([None, "%", "天", "人次"]))
+    @given(
+        st.lists(st.sampled_from(WORDS), max_size=3),
+        st.sampled_from([None, True, False]),
+        st.sampled_from([None, "%", "天", "人次"]),
+    )
     def check(words, numeric, unit):
         query = {"year": 2021, "page_size": 100}
         if words:

@@ -9,8 +9,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from budget.models import Department, Project
-from tests.ui_helpers import (HOSTILE_DEPARTMENT, HOSTILE_GOAL, HOSTILE_INDICATOR, HOSTILE_PROJECT, WORKED_EXAMPLE,
-                              evaluate_all, import_actuals, import_hostile_table)
+from tests.ui_helpers import (
+    HOSTILE_DEPARTMENT,
+    HOSTILE_GOAL,
+    HOSTILE_INDICATOR,
+    HOSTILE_PROJECT,
+    WORKED_EXAMPLE,
+    evaluate_all,
+    import_actuals,
+    import_hostile_table,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain test setup.
@@ -20,14 +28,22 @@ os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
     # serialized_rollback: the flush after a transactional test would otherwise drop the seeded categories.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path("/tmp")
 
 
@@ -48,8 +64,9 @@ class Visit:
         self.outside: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
-        self.context = browser.new_context(accept_downloads=True, locale="zh-CN",
-                                           viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(
+            accept_downloads=True, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
@@ -89,7 +106,8 @@ def wait_for_charts(page, count):
     sync_api.expect(page.locator(".plot svg.main-svg").first).to_be_visible()
     page.wait_for_function(
         f"document.querySelectorAll('.plot').length >= {count} && "
-        "[...document.querySelectorAll('.plot')].every(p => p.querySelector('svg.main-svg'))")
+        "[...document.querySelectorAll('.plot')].every(p => p.querySelector('svg.main-svg'))"
+    )
 
 
 def test_a_reader_clicks_from_the_overview_to_a_department_and_a_project(visit):
@@ -157,8 +175,19 @@ def test_the_explorer_searches_chinese_text_and_downloads_the_filtered_csv(visit
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     assert rows[0][:3] == ["部门", "年度", "项目名称"]
     assert len(rows) == 1 + 12
-    assert ["广州市花都区政务服务和数据管理局", "2021", "区长专线日常经费", "满意度指标", "服务对象满意度",
-            "12345热线满意度", "满意度≥75%", "满意度≥75%", "≥", "75", "%"] in rows
+    assert [
+        "广州市花都区政务服务和数据管理局",
+        "2021",
+        "区长专线日常经费",
+        "满意度指标",
+        "服务对象满意度",
+        "12345热线满意度",
+        "满意度≥75%",
+        "满意度≥75%",
+        "≥",
+        "75",
+        "%",
+    ] in rows
     visit.assert_clean()
 
 
@@ -184,6 +213,7 @@ def test_english_can_be_chosen_and_the_charts_still_draw(visit, reference_table)
 
 
 # -- self-evaluation ------------------------------------------------------------------------
+
 
 def test_a_reader_sees_the_self_evaluation_on_the_department_and_project_pages(visit, reference_table, tmp_path):
     expect = sync_api.expect

@@ -11,7 +11,9 @@ from tests.test_browser import CHROMIUM, Visit, browser, sync_api  # noqa: F401 
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PASSWORD = "pw-entry-12345"
@@ -79,7 +81,9 @@ def test_a_pasted_cell_is_read_and_shown_before_it_is_saved(clerk):
     expect = sync_api.expect
     project = Project.objects.get(name="窗口工作人员服装费")
     page = clerk.open(f"/admin/budget/project/{project.pk}/change/")
-    page.locator("#id_paste").fill("另附说明1.1-产出指标:11-数量指标:购置服装套数;实施周期指标值:≥120套;年度指标值:≥120套。")
+    page.locator("#id_paste").fill(
+        "另附说明1.1-产出指标:11-数量指标:购置服装套数;实施周期指标值:≥120套;年度指标值:≥120套。"
+    )
     page.locator("input[name=_continue]").click()
     errors = page.locator(".field-paste .errorlist")
     expect(errors).to_contain_text("读出 1 个指标:")
@@ -119,6 +123,7 @@ def test_the_funding_row_fits_the_screen_and_the_total_follows_a_source(clerk):
     assert page_width(page) <= SCREEN
     assert BudgetTable.objects.get().total == Decimal("3851.11")  # 2,616.61 + 1,234.50
     page = clerk.open("/admin/budget/project/?q=窗口工作人员服装费")
-    expect(page.locator("#result_list tr", has_text="窗口工作人员服装费").locator("td.field-total_amount")
-           ).to_have_text("1,244.50")
+    expect(
+        page.locator("#result_list tr", has_text="窗口工作人员服装费").locator("td.field-total_amount")
+    ).to_have_text("1,244.50")
     assert not clerk.errors, clerk.errors

@@ -47,13 +47,19 @@ def one_line(page, selector):
     """Each element's height against its own line height: a link that wraps is two lines tall."""
     return page.evaluate(
         """s => [...document.querySelectorAll(s)].map(a => {
-             const r = a.getClientRects(); return [a.textContent.trim(), r.length]; })""", selector)
+             const r = a.getClientRects(); return [a.textContent.trim(), r.length]; })""",
+        selector,
+    )
 
 
 def test_every_public_page_fits_a_390_px_phone(phone, reference_table):
     project = Project.objects.get(table=reference_table, name="区长专线日常经费")
-    for path in ("/", f"/departments/{reference_table.department_id}/2021/", f"/projects/{project.pk}/",
-                 "/indicators/?q=满意度"):
+    for path in (
+        "/",
+        f"/departments/{reference_table.department_id}/2021/",
+        f"/projects/{project.pk}/",
+        "/indicators/?q=满意度",
+    ):
         page = phone.open(path)
         if path != "/indicators/?q=满意度":
             wait_for_charts(page, 1)
@@ -84,12 +90,12 @@ def test_a_phone_table_scrolls_in_its_box_with_the_first_column_kept(phone, refe
     phone.assert_clean()
 
 
-
 QUOTED = re.compile(r"“[^”]*”")
 
 
-def test_the_english_project_page_on_a_phone_has_no_chinese_finding_and_no_code(browser, live_server, reference_table,
-                                                                               tmp_path):
+def test_the_english_project_page_on_a_phone_has_no_chinese_finding_and_no_code(
+    browser, live_server, reference_table, tmp_path
+):
     import_actuals(tmp_path, WORKED_EXAMPLE)
     project = Project.objects.get(table=reference_table, name="区长专线日常经费")
     phone = Phone(browser, live_server.url, locale="en-GB")
@@ -99,7 +105,9 @@ def test_the_english_project_page_on_a_phone_has_no_chinese_finding_and_no_code(
         sync_api.expect(page.locator("#review h2")).to_have_text("Review findings")
         wait_for_charts(page, 1)
         assert page_width(page) <= PHONE["width"]
-        for item in page.locator("#review li, #self-evaluation td.findings, #self-evaluation ul.flags li").all_inner_texts():
+        for item in page.locator(
+            "#review li, #self-evaluation td.findings, #self-evaluation ul.flags li"
+        ).all_inner_texts():
             assert not CJK.search(QUOTED.sub("", item)), item
         body = page.locator("body").inner_text()
         assert "missing-output-quality" not in body and "satisfaction-below-usual" not in body
@@ -136,8 +144,9 @@ def axe_violations(page, base_url):
     return found
 
 
-def test_no_public_page_has_a_serious_accessibility_violation(browser, live_server, reference_table, tmp_path,
-                                                             write_file):
+def test_no_public_page_has_a_serious_accessibility_violation(
+    browser, live_server, reference_table, tmp_path, write_file
+):
     import_actuals(tmp_path, WORKED_EXAMPLE)
     from tests.test_views_public import peer_departments, second_edition
 
@@ -145,9 +154,17 @@ def test_no_public_page_has_a_serious_accessibility_violation(browser, live_serv
     second_edition(reference_table, write_file)
     project = Project.objects.get(table=reference_table, name="区长专线日常经费")
     peers = "/indicators/peers/2021/?name=12345热线满意度&level2=服务对象满意度&unit=%25"
-    paths = ["/", "/?year=2021", f"/departments/{reference_table.department_id}/2021/",
-             f"/departments/{reference_table.department_id}/2022/", f"/projects/{project.pk}/",
-             "/indicators/?q=满意度", "/indicators/?q=满意度&scope=projects", peers, "/open-data/"]
+    paths = [
+        "/",
+        "/?year=2021",
+        f"/departments/{reference_table.department_id}/2021/",
+        f"/departments/{reference_table.department_id}/2022/",
+        f"/projects/{project.pk}/",
+        "/indicators/?q=满意度",
+        "/indicators/?q=满意度&scope=projects",
+        peers,
+        "/open-data/",
+    ]
     for locale, width in (("zh-CN", 1280), ("en-GB", 390)):
         context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
         page = context.new_page()

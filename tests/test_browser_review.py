@@ -14,7 +14,9 @@ from tests.ui_helpers import DEPARTMENT
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PASSWORD = "pw-review-12345"
@@ -68,7 +70,10 @@ def test_an_administrator_returns_resubmits_and_approves_a_table(visit, live_ser
     review = json.loads(visit.context.request.get(url).text())["tables"][0]["review"]
     assert review["status"] == "approved"
     assert [(h["status"], h["by"]) for h in review["history"]] == [
-        ("returned", "bureau"), ("submitted", "bureau"), ("approved", "bureau")]
+        ("returned", "bureau"),
+        ("submitted", "bureau"),
+        ("approved", "bureau"),
+    ]
     assert [(c["text"], c["resolved"]) for c in review["comments"]] == [("请为每个项目补充满意度指标", True)]
     with pytest.raises(ImportFailed, match=r"已通过审核\(bureau 于 .*\),已锁定"):
         import_table(REFERENCE, filename=REFERENCE.name, year=2021)

@@ -137,8 +137,10 @@ def test_the_sections_around_the_project_table_are_rendered_once_per_table(clien
     with CaptureQueriesContext(connection) as again:
         by_total = client.get(pages["department"] + "?sort=-total").content.decode()
     # A new address, so a new page; but the tiles, charts, review, flags and years come from the fragments.
-    assert (unsorted.split("<main")[1].split('id="project-list"')[0]
-            == by_total.split("<main")[1].split('id="project-list"')[0])
+    assert (
+        unsorted.split("<main")[1].split('id="project-list"')[0]
+        == by_total.split("<main")[1].split('id="project-list"')[0]
+    )
     assert unsorted.split('id="flags"')[1] == by_total.split('id="flags"')[1]
     assert unsorted.split('id="project-list"')[1] != by_total.split('id="project-list"')[1]
     assert any('FROM "budget_flag"' in q["sql"] for q in first.captured_queries)

@@ -6,10 +6,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
-
-from django.utils import translation
 
 from budget import charts
 from budget.templatetags.budget_format import amount, share
@@ -36,38 +35,49 @@ def target(label, value, unit, comparator=">=", level1="产出指标"):
 
 # -- numbers as finance staff write them ------------------------------------------------
 
-@pytest.mark.parametrize("value, text", [
-    (Decimal("2616.61"), "2,616.61"),
-    (Decimal("2616.610000"), "2,616.61"),
-    (Decimal("330.984"), "330.984"),  # converted from 元: every digit kept
-    (Decimal("1"), "1.00"),
-    (Decimal("0"), "0.00"),
-    (Decimal("1234567.5"), "1,234,567.50"),
-    (None, ""),
-])
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (Decimal("2616.61"), "2,616.61"),
+        (Decimal("2616.610000"), "2,616.61"),
+        (Decimal("330.984"), "330.984"),  # converted from 元: every digit kept
+        (Decimal("1"), "1.00"),
+        (Decimal("0"), "0.00"),
+        (Decimal("1234567.5"), "1,234,567.50"),
+        (None, ""),
+    ],
+)
 def test_amounts_read_like_a_finance_table(value, text):
     assert amount(value) == text
 
 
-@pytest.mark.parametrize("part, whole, text", [
-    (Decimal("1"), Decimal("2616.61"), "0.04%"),
-    (Decimal("814.96"), Decimal("2616.61"), "31.1%"),
-    (Decimal("0"), Decimal("10"), "0.0%"),
-    (Decimal("1"), Decimal("0"), ""),
-])
+@pytest.mark.parametrize(
+    "part, whole, text",
+    [
+        (Decimal("1"), Decimal("2616.61"), "0.04%"),
+        (Decimal("814.96"), Decimal("2616.61"), "31.1%"),
+        (Decimal("0"), Decimal("10"), "0.0%"),
+        (Decimal("1"), Decimal("0"), ""),
+    ],
+)
 def test_shares_keep_small_ones_visible(part, whole, text):
     assert share(part, whole) == text
 
 
 # -- colours ----------------------------------------------------------------------------
 
+
 def test_funding_sources_keep_their_colour_on_every_chart():
     overview = charts.funding_by_department(
-        [{"label": "甲", "total": Decimal(3), "by_source": {"财政拨款": Decimal(1), "其他资金": Decimal(2)}}], SOURCES)
+        [{"label": "甲", "total": Decimal(3), "by_source": {"财政拨款": Decimal(1), "其他资金": Decimal(2)}}], SOURCES
+    )
     department = charts.funding_per_project([project("乙", 1, 0, 2)], SOURCES)
     for figure in (overview, department):
         assert {t["name"]: t["marker"]["color"] for t in figure["data"]} == {
-            "财政拨款": "#2f6db5", "其他资金": "#3d9a5f"}
+            "财政拨款": "#2f6db5",
+            "其他资金": "#3d9a5f",
+        }
 
 
 COLOURS_IN_A_NEW_PROCESS = """
@@ -82,24 +92,33 @@ print(charts.source_colour("上级补助"), charts.source_colour("上级补助�
 def test_names_the_seed_does_not_know_get_a_colour_fixed_by_name_in_every_server_process(hash_seed):
     # Each server process has its own str hash (PYTHONHASHSEED); a colour taken from it would differ page to page.
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "DJANGO_SETTINGS_MODULE": "budget.settings"}
-    done = subprocess.run([sys.executable, "-c", COLOURS_IN_A_NEW_PROCESS], env=env, cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", COLOURS_IN_A_NEW_PROCESS], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert done.stdout.split() == ["#a4607a", "#5f7d8c", "#8a5ca8"]
 
 
-@pytest.mark.parametrize("name, colour", [
-    ("产出指标", "#3b6fb6"), ("产出", "#3b6fb6"), ("效益指标", "#d9822b"), ("满意度指标", "#2e9d6a"),
-    ("成本指标", "#b0475a"),
-])
+@pytest.mark.parametrize(
+    "name, colour",
+    [
+        ("产出指标", "#3b6fb6"),
+        ("产出", "#3b6fb6"),
+        ("效益指标", "#d9822b"),
+        ("满意度指标", "#2e9d6a"),
+        ("成本指标", "#b0475a"),
+    ],
+)
 def test_level_1_categories_keep_their_colour(name, colour):
     assert charts.level1_colour(name) == colour
 
 
 # -- funding ----------------------------------------------------------------------------
 
+
 def test_funding_per_project_puts_the_largest_on_top_and_drops_empty_sources():
-    figure = charts.funding_per_project([project("小", 1, 0, 0), project("大", 800, 0, 0), project("中", 50, 0, 0)],
-                                        SOURCES)
+    figure = charts.funding_per_project(
+        [project("小", 1, 0, 0), project("大", 800, 0, 0), project("中", 50, 0, 0)], SOURCES
+    )
     assert [t["name"] for t in figure["data"]] == ["财政拨款"]
     assert figure["data"][0]["y"] == ["小", "中", "大"]  # plotly draws the last category on top
     assert figure["data"][0]["x"] == [1.0, 50.0, 800.0]
@@ -154,16 +173,24 @@ def test_a_table_without_source_columns_is_drawn_by_its_totals():
 
 # -- indicator mix ----------------------------------------------------------------------
 
+
 def test_the_indicator_mix_nests_level_2_in_level_1():
-    figure = charts.indicator_mix([
-        {"level1": "产出指标", "level2": "数量指标", "count": 5},
-        {"level1": "产出指标", "level2": "质量指标", "count": 2},
-        {"level1": "满意度指标", "level2": "服务对象满意度", "count": 1},
-    ])
+    figure = charts.indicator_mix(
+        [
+            {"level1": "产出指标", "level2": "数量指标", "count": 5},
+            {"level1": "产出指标", "level2": "质量指标", "count": 2},
+            {"level1": "满意度指标", "level2": "服务对象满意度", "count": 1},
+        ]
+    )
     trace = figure["data"][0]
     nodes = list(zip(trace["ids"], trace["parents"], trace["values"]))
-    assert nodes == [("产出指标", "", 7), ("满意度指标", "", 1), ("产出指标/数量指标", "产出指标", 5),
-                     ("产出指标/质量指标", "产出指标", 2), ("满意度指标/服务对象满意度", "满意度指标", 1)]
+    assert nodes == [
+        ("产出指标", "", 7),
+        ("满意度指标", "", 1),
+        ("产出指标/数量指标", "产出指标", 5),
+        ("产出指标/质量指标", "产出指标", 2),
+        ("满意度指标/服务对象满意度", "满意度指标", 1),
+    ]
     assert trace["branchvalues"] == "total"
     assert trace["marker"]["colors"][0] == "#3b6fb6"
     assert trace["marker"]["colors"][2] == charts._tint("#3b6fb6", 0.35)
@@ -171,12 +198,15 @@ def test_the_indicator_mix_nests_level_2_in_level_1():
 
 # -- numeric targets --------------------------------------------------------------------
 
+
 def test_percent_and_counts_never_share_an_axis():
-    panels = charts.numeric_targets([
-        target("1. 发送短信数量", "3000000", "条", "="),
-        target("2. 终端数量", "13000", "", "="),
-        target("5. 满意度", "85", "%", level1="满意度指标"),
-    ])
+    panels = charts.numeric_targets(
+        [
+            target("1. 发送短信数量", "3000000", "条", "="),
+            target("2. 终端数量", "13000", "", "="),
+            target("5. 满意度", "85", "%", level1="满意度指标"),
+        ]
+    )
     assert [(p["unit"], p["percent"]) for p in panels] == [("%", True), ("条", False), ("(无单位)", False)]
     percent = panels[0]["figure"]
     assert percent["layout"]["xaxis"]["range"] == [0, 100.0]
@@ -201,7 +231,8 @@ values = st.decimals(min_value=0, max_value=10_000_000, places=2, allow_nan=Fals
 def test_every_panel_holds_one_unit_and_every_value_fits_its_axis(items):
     panels = charts.numeric_targets([target(f"{n}. 指标", v, u) for n, (u, v) in enumerate(items)])
     assert sorted(len(p["rows"]) for p in panels) == sorted(
-        [u for u, _ in items].count(unit) for unit in {u for u, _ in items})
+        [u for u, _ in items].count(unit) for unit in {u for u, _ in items}
+    )
     for panel in panels:
         assert len({r["unit"] for r in panel["rows"]}) == 1
         low, high = panel["figure"]["layout"]["xaxis"]["range"]
@@ -214,9 +245,12 @@ def test_every_panel_holds_one_unit_and_every_value_fits_its_axis(items):
 
 # -- plain data -------------------------------------------------------------------------
 
+
 def test_figures_are_plain_json():
     figures = [
-        charts.funding_by_department([{"label": "甲", "total": Decimal(1), "by_source": {"财政拨款": Decimal(1)}}], SOURCES),
+        charts.funding_by_department(
+            [{"label": "甲", "total": Decimal(1), "by_source": {"财政拨款": Decimal(1)}}], SOURCES
+        ),
         charts.funding_per_project([project("乙", 1, 0, 0)], SOURCES),
         charts.indicator_mix([{"level1": "产出指标", "level2": "数量指标", "count": 1}]),
         charts.funding_per_year([{"year": 2021, "total": Decimal("2616.61")}]),
@@ -231,17 +265,26 @@ def test_figures_are_plain_json():
 
 # -- self-evaluation --------------------------------------------------------------------
 
+
 def actual(label, target_value, actual_value, unit="%", comparator=">=", level1="产出指标"):
-    return {"label": label, "level1": level1, "comparator": comparator, "target": Decimal(target_value),
-            "actual": Decimal(actual_value), "unit": unit}
+    return {
+        "label": label,
+        "level1": level1,
+        "comparator": comparator,
+        "target": Decimal(target_value),
+        "actual": Decimal(actual_value),
+        "unit": unit,
+    }
 
 
 def test_target_against_actual_draws_each_indicator_against_the_100_percent_line():
-    figure = charts.target_vs_actual([
-        actual("1. 12345热线工单办结量", "120000", "130000", "宗"),
-        actual("2. 疑难工单现场协调量", "20", "15", "次"),
-        actual("3. 投诉处理时长", "5", "4", "天", comparator="<=", level1="效益指标"),
-    ])
+    figure = charts.target_vs_actual(
+        [
+            actual("1. 12345热线工单办结量", "120000", "130000", "宗"),
+            actual("2. 疑难工单现场协调量", "20", "15", "次"),
+            actual("3. 投诉处理时长", "5", "4", "天", comparator="<=", level1="效益指标"),
+        ]
+    )
     bars = figure["data"][0]
     assert bars["y"] == ["3. 投诉处理时长", "2. 疑难工单现场协调量", "1. 12345热线工单办结量"]  # first on top
     assert bars["text"] == ["120.0%", "75.0%", "108.3%"]
@@ -270,9 +313,9 @@ GRADES = [[90, "优"], [80, "良"], [60, "中"], [0, "差"]]
 
 
 def test_the_score_distribution_has_a_strip_per_grade_best_on_top():
-    figure = charts.score_distribution([
-        scored("甲", "92.95", "优"), scored("乙", "95", "优"), scored("丙", "55.5", "差"),
-    ], GRADES)
+    figure = charts.score_distribution(
+        [scored("甲", "92.95", "优"), scored("乙", "95", "优"), scored("丙", "55.5", "差")], GRADES
+    )
     assert [(t["name"], t["x"]) for t in figure["data"]] == [("优", [92.95, 95.0]), ("差", [55.5])]
     assert figure["data"][0]["customdata"] == ["甲: 92.95", "乙: 95.00"]
     yaxis = figure["layout"]["yaxis"]
@@ -292,8 +335,13 @@ def test_the_score_distribution_follows_configured_grades():
 
 # -- hostile text: plotly reads <b>, <br>, <a href> in labels; data must never be markup ----------
 
-HOSTILE = ["<img src=x onerror=alert(1)>恶意项目", "<b onmouseover=alert(3)>x</b>", "<a href='javascript:alert(4)'>y</a>",
-           "a & b &lt; c", "%{x}"]
+HOSTILE = [
+    "<img src=x onerror=alert(1)>恶意项目",
+    "<b onmouseover=alert(3)>x</b>",
+    "<a href='javascript:alert(4)'>y</a>",
+    "a & b &lt; c",
+    "%{x}",
+]
 # Markup the charts write themselves, around the data.
 OWN_MARKUP = ("<br>", "<extra>", "</extra>")
 
@@ -301,8 +349,9 @@ OWN_MARKUP = ("<br>", "<extra>", "</extra>")
 def every_figure_with(text):
     sources = [text, "财政拨款"]
     return [
-        charts.funding_by_department([{"label": text, "total": Decimal(3),
-                                       "by_source": {text: Decimal(1), "财政拨款": Decimal(1)}}], sources),
+        charts.funding_by_department(
+            [{"label": text, "total": Decimal(3), "by_source": {text: Decimal(1), "财政拨款": Decimal(1)}}], sources
+        ),
         charts.funding_per_project([{"name": text, "total": Decimal(2), "by_source": {text: Decimal(2)}}], sources),
         charts.indicator_mix([{"level1": text, "level2": text, "count": 1}]),
         *(p["figure"] for p in charts.numeric_targets([target(text, "5", text)])),
@@ -357,4 +406,7 @@ def test_the_rest_and_the_unsourced_never_share_a_colour_and_every_bar_is_labell
     colours = {t["name"]: t["marker"]["color"] for t in figure["data"]}
     assert colours["未分来源"] != colours["其余部门合计"]
     assert len(set(colours.values())) == len(colours)
-    assert [(a["y"], a["text"]) for a in figure["layout"]["annotations"]] == [("其余 7 个部门", "4.00"), ("甲", "10.00")]
+    assert [(a["y"], a["text"]) for a in figure["layout"]["annotations"]] == [
+        ("其余 7 个部门", "4.00"),
+        ("甲", "10.00"),
+    ]

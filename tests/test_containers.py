@@ -216,13 +216,17 @@ def test_a_scanned_page_among_text_pages_is_named_not_skipped(tmp_path):
     mixed.import_pages(pypdfium2.PdfDocument(str(DATA / "scanned.pdf")), [0])
     mixed.save(str(tmp_path / "混合.pdf"))
 
-    assert failure_of(tmp_path / "混合.pdf") == "混合.pdf: 第2页是扫描图像，没有文字层，无法读取；请使用可复制文字的版本"
+    assert (
+        failure_of(tmp_path / "混合.pdf") == "混合.pdf: 第2页是扫描图像，没有文字层，无法读取；请使用可复制文字的版本"
+    )
 
 
 def test_a_pdf_over_the_page_cap_is_refused_before_any_page_is_read(monkeypatch):
     monkeypatch.setattr(pdf_reader, "MAX_PDF_PAGES", 3)
 
-    assert failure_of(HUADU["pdf"]) == "huadu-targets.pdf: 共 4 页，超过 3 页的上限，拒绝读取；请只上传绩效目标表所在的页"
+    assert (
+        failure_of(HUADU["pdf"]) == "huadu-targets.pdf: 共 4 页，超过 3 页的上限，拒绝读取；请只上传绩效目标表所在的页"
+    )
 
 
 def test_a_pdf_whose_fonts_map_no_characters_says_so_rather_than_reading_glyph_numbers(tmp_path):
@@ -235,7 +239,9 @@ def test_a_pdf_whose_fonts_map_no_characters_says_so_rather_than_reading_glyph_n
 
 
 def test_a_pdf_with_an_opening_password_says_so():
-    assert failure_of(DATA / "encrypted.pdf") == "encrypted.pdf: PDF 设置了打开密码(已加密)，无法读取；请去掉密码后再导入"
+    assert (
+        failure_of(DATA / "encrypted.pdf") == "encrypted.pdf: PDF 设置了打开密码(已加密)，无法读取；请去掉密码后再导入"
+    )
 
 
 def test_a_damaged_pdf_fails_with_a_message_naming_the_file(tmp_path):
@@ -363,7 +369,11 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
 @pytest.mark.parametrize(
     ("name", "stream", "message"),
     [
-        ("旧文档.doc", "WordDocument", "这是旧版 Word 97-2003 (.doc) 文件，无法读取；请在 Word 中另存为 .docx 后再导入"),
+        (
+            "旧文档.doc",
+            "WordDocument",
+            "这是旧版 Word 97-2003 (.doc) 文件，无法读取；请在 Word 中另存为 .docx 后再导入",
+        ),
         ("加密.xlsx", "EncryptedPackage", "文件设置了打开密码(已加密)，无法读取；请在 Excel/Word 中取消密码后再导入"),
         ("坏.xls", "Workbook", "不是有效的 .xls 文件(无法读取工作表)；请在 Excel 中重新保存或另存为 .xlsx 后再导入"),
     ],
@@ -488,7 +498,7 @@ def test_an_xlsx_with_amounts_as_formatted_numbers_imports_like_the_text_edition
         (1.256, "0.0#", "1.26"),
         (0.5, "h:mm AM/PM", "12:00 PM"),
         (44561.75, 'yyyy"年"m"月"d"日" h:mm', "2021年12月31日 18:00"),
-        (44561, "[$-804]yyyy\"年\"m\"月\"", "2021年12月"),
+        (44561, '[$-804]yyyy"年"m"月"', "2021年12月"),
         (3.25, "# ?/?", "3.25"),  # fractions are not modelled: the plain number, nothing lost
         (1e-07, "General", "0.0000001"),
     ],

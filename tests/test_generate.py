@@ -52,16 +52,30 @@ def test_a_generated_table_imports_cleanly_with_the_expected_counts(db, layout):
     assert (result.table.layout, result.table.year, result.table.department) == (layout, 2023, table.department)
     assert result.summary().startswith(
         f"generated.txt: {table.department} 2023年 单位{expected['units']}个 项目{expected['projects']}个 "
-        f"指标{expected['indicators']}个")
+        f"指标{expected['indicators']}个"
+    )
     flags = Counter(Flag.objects.values_list("code", flat=True))
     # Marks the generator leaves on indicator names (★, 指标3:, "( ≥**个 )") are taken off and kept on a flag.
     decorated = re.compile(r"^(★|指标[0-9]:)|\( ≥\*\*个 \)$")
-    cleaned = sum(bool(decorated.search(line.split("\t")[6])) for line in generate.text(table).splitlines()
-                  if layout == "indicator-per-row" and line.count("\t") >= 6)
+    cleaned = sum(
+        bool(decorated.search(line.split("\t")[6]))
+        for line in generate.text(table).splitlines()
+        if layout == "indicator-per-row" and line.count("\t") >= 6
+    )
     # The only findings are the ones the generator put in on purpose: nothing fails to reconcile.
-    assert flags == Counter({"indicator-without-name": expected["nameless"], "note-row": expected["notes"],
-                             "unparsed-indicator-text": expected["unparsed"],
-                             "excel-date": expected["excel_dates"], "name-cleaned": cleaned}) + Counter()
+    assert (
+        flags
+        == Counter(
+            {
+                "indicator-without-name": expected["nameless"],
+                "note-row": expected["notes"],
+                "unparsed-indicator-text": expected["unparsed"],
+                "excel-date": expected["excel_dates"],
+                "name-cleaned": cleaned,
+            }
+        )
+        + Counter()
+    )
 
 
 def test_the_indicator_per_row_table_is_in_yuan_with_codes_and_clean_names(db):
@@ -80,8 +94,19 @@ def test_the_indicator_per_row_table_is_in_yuan_with_codes_and_clean_names(db):
 
 def test_a_large_table_shows_the_variety_of_real_tables():
     text = generate.text(generate.table(projects=2000, seed=0))
-    for sample in ["。年度指标值:", ":实施周期指标值:", "不低于", "不超过", "以上", "≥", "%", "良好", "每月上旬",
-                   "(12份);", "："]:
+    for sample in [
+        "。年度指标值:",
+        ":实施周期指标值:",
+        "不低于",
+        "不超过",
+        "以上",
+        "≥",
+        "%",
+        "良好",
+        "每月上旬",
+        "(12份);",
+        "：",
+    ]:
         assert sample in text, sample
     table = generate.table(projects=2000, seed=0)
     expected = table.expected()
@@ -110,7 +135,8 @@ def test_the_command_writes_a_table_file_that_imports(db, tmp_path):
 
 def test_the_command_populates_the_database(db):
     out = StringIO()
-    call_command("generate_tables", "--database", "--departments", "2", "--years", "2024",
-                 stdout=out, stderr=StringIO())
+    call_command(
+        "generate_tables", "--database", "--departments", "2", "--years", "2024", stdout=out, stderr=StringIO()
+    )
     assert out.getvalue() == "已导入 2 张表 (2 个部门 × 1 个年度)\n"
     assert BudgetTable.objects.count() == 2

@@ -24,8 +24,11 @@ DATABASE = ("django.db", "budget.models", "budget.monitoring_models", "budget.ca
 RULES = [
     ("importing", WEB, "importers serve the admin, the commands and the API alike"),
     ("evaluation", WEB, "the review and scoring rules serve the pages, the admin and the exports alike"),
-    ("importing/readers", ("django", "budget.models", "budget.importing.writer"),
-     "a reader turns a file into rows and nothing else"),
+    (
+        "importing/readers",
+        ("django", "budget.models", "budget.importing.writer"),
+        "a reader turns a file into rows and nothing else",
+    ),
     ("evaluation/review.py", DATABASE, "the review rules are pure: budget/evaluation/applying.py stores them"),
     ("evaluation/scoring.py", DATABASE, "scoring is pure: the pages and the import store its results"),
     ("evaluation/monitoring.py", DATABASE, "the monitoring rules are pure"),
@@ -50,8 +53,11 @@ def imported(path: Path) -> list[tuple[int, str]]:
 
 
 def test_no_module_in_budget_is_over_500_lines():
-    long = [f"{p.relative_to(BUDGET.parent)}: {n}" for p in sources() if (n := len(p.read_text().splitlines())) >
-            MODULE_LINES]
+    long = [
+        f"{p.relative_to(BUDGET.parent)}: {n}"
+        for p in sources()
+        if (n := len(p.read_text().splitlines())) > MODULE_LINES
+    ]
     assert long == []
 
 
@@ -71,6 +77,10 @@ def test_a_layer_never_imports_what_it_must_not(where, forbidden, why):
     target = BUDGET / where
     paths = [target] if target.suffix == ".py" else sorted(target.rglob("*.py"))
     assert paths, where
-    broken = [f"{p.relative_to(BUDGET.parent)}:{line} imports {name}" for p in paths for line, name in imported(p)
-              if any(name == f or name.startswith(f + ".") for f in forbidden)]
+    broken = [
+        f"{p.relative_to(BUDGET.parent)}:{line} imports {name}"
+        for p in paths
+        for line, name in imported(p)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
     assert broken == [], why

@@ -8,8 +8,8 @@ from openpyxl import Workbook
 
 from budget import exporter
 from budget.importing.importer import import_table
-from budget.models import BudgetTable, Flag, Indicator, Project
 from budget.importing.problems import ImportFailed
+from budget.models import BudgetTable, Flag, Indicator, Project
 from tests.conftest import REFERENCE
 
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
@@ -40,6 +40,7 @@ def table_rows_text(rows, sep="\t") -> str:
 
 # -- the reference table --------------------------------------------------------------
 
+
 def test_the_reference_table_gives_13_projects_and_63_indicators(reference_table):
     assert reference_table.department.name == "广州市花都区政务服务和数据管理局"
     assert reference_table.total == Decimal("2616.61")
@@ -56,7 +57,9 @@ def test_the_reference_indicators_keep_codes_names_and_targets(reference_table):
     nameless = Indicator.objects.get(name="")
     assert (nameless.project.name, nameless.seq, nameless.annual_value) == ("基层服务平台示范点建设经费", 3, "100000人")
     reports = Indicator.objects.get(name="网站监测及预考评")
-    assert reports.period_value == "每年进行全面监测并出具全面监测检查报告(12份);全站内容安全监测报告(4份);预考评报告(1份)"
+    assert (
+        reports.period_value == "每年进行全面监测并出具全面监测检查报告(12份);全站内容安全监测报告(4份);预考评报告(1份)"
+    )
     assert reports.target_value is None
 
 
@@ -70,14 +73,24 @@ def test_the_export_of_the_reference_table_has_the_documented_shape(reference_ta
     doc = exporter.json_document()
     table = doc["tables"][0]
     assert doc["format"] == "budget-performance-targets/1"
-    assert table["funding"] == {"total": "2616.61", "by_source": {"财政拨款": "2616.61", "财政专户拨款": "0", "其他资金": "0"}}
+    assert table["funding"] == {
+        "total": "2616.61",
+        "by_source": {"财政拨款": "2616.61", "财政专户拨款": "0", "其他资金": "0"},
+    }
     first = table["units"][0]["projects"][0]
     assert first["source_row"] == 12
     assert first["funding"]["total"] == "199.00"
     assert first["indicators"][0] == {
-        "seq": 1, "level1": "产出指标", "level2": "数量指标", "level2_code": "11", "name": "工作天数",
-        "library_code": None, "period_value": "正常工作每月天数22天", "annual_value": "正常工作每月天数22天",
-        "target": {"comparator": "=", "value": "22", "unit": "天"}, "weight": None,
+        "seq": 1,
+        "level1": "产出指标",
+        "level2": "数量指标",
+        "level2_code": "11",
+        "name": "工作天数",
+        "library_code": None,
+        "period_value": "正常工作每月天数22天",
+        "annual_value": "正常工作每月天数22天",
+        "target": {"comparator": "=", "value": "22", "unit": "天"},
+        "weight": None,
         # 产出 50 plus 效益's 30 shared in proportion (no 效益 indicator), over three 产出 indicators
         "actual": {"value": None, "points": None, "max_points": "25.00", "deviation_reason": None},
         "monitoring": [],  # no monitoring table imported
@@ -86,6 +99,7 @@ def test_the_export_of_the_reference_table_has_the_documented_shape(reference_ta
 
 
 # -- containers and encodings: the same table however it arrives ---------------------------
+
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_the_reference_reads_the_same_in_every_encoding(db, write_file, encoding):
@@ -150,7 +164,11 @@ def test_the_indicator_per_row_layout_is_read_with_its_merges_codes_and_yuan(db,
     result = import_table(write_file("mata.txt", LAYOUT2), filename="mata.txt")
     table = BudgetTable.objects.get()
     assert (result.table.layout, table.year, table.department.name, table.department.code) == (
-        "indicator-per-row", 2023, "井研县马踏镇人民政府", "820001")
+        "indicator-per-row",
+        2023,
+        "井研县马踏镇人民政府",
+        "820001",
+    )
     assert table.total == Decimal("330.984")
     doc = exporter.json_document()["tables"][0]
     assert doc["funding"] == {"total": "330.984", "by_source": {}}
@@ -159,8 +177,10 @@ def test_the_indicator_per_row_layout_is_read_with_its_merges_codes_and_yuan(db,
     road, village = unit["projects"]
     assert road["funding"]["total"] == "120.00" and village["funding"]["total"] == "210.984"
     assert [(i["seq"], i["level1"], i["level2"], i["name"]) for i in road["indicators"]] == [
-        (1, "产出指标", "数量指标", "养护里程"), (2, "产出指标", "时效指标", "完成时间"),
-        (3, "效益指标", "社会效益指标", "群众出行便利度"), (4, "满意度指标", "服务对象满意度指标", "群众满意度"),
+        (1, "产出指标", "数量指标", "养护里程"),
+        (2, "产出指标", "时效指标", "完成时间"),
+        (3, "效益指标", "社会效益指标", "群众出行便利度"),
+        (4, "满意度指标", "服务对象满意度指标", "群众满意度"),
     ]
     assert road["indicators"][0]["target"] == {"comparator": ">=", "value": "12", "unit": "公里"}
     assert road["indicators"][0]["weight"] == "20"
@@ -173,7 +193,9 @@ def test_the_indicator_per_row_layout_is_read_with_its_merges_codes_and_yuan(db,
 
 def test_several_units_each_reconcile_with_their_projects(db, write_file):
     rows = [
-        "2024年项目支出绩效目标表", "部门名称: 某区教育局", "单位: 万元",
+        "2024年项目支出绩效目标表",
+        "部门名称: 某区教育局",
+        "单位: 万元",
         "项目名称(资金使用单位)\t总计\t财政拨款\t财政专户拨款\t其他资金\t绩效目标\t绩效指标",
         "合计\t30.00\t25.00\t\t5.00\t\t",
         "某区第一中学\t10.00\t10.00\t\t\t\t",
@@ -187,7 +209,9 @@ def test_several_units_each_reconcile_with_their_projects(db, write_file):
     doc = exporter.json_document()["tables"][0]
     assert doc["year"] == 2024
     assert [(u["name"], u["funding"]["total"], len(u["projects"])) for u in doc["units"]] == [
-        ("某区第一中学", "10.00", 1), ("某区第二中学", "20.00", 2)]
+        ("某区第一中学", "10.00", 1),
+        ("某区第二中学", "20.00", 2),
+    ]
     assert doc["units"][1]["funding"]["by_source"] == {"财政拨款": "15.00", "财政专户拨款": "0", "其他资金": "5.00"}
     assert doc["units"][1]["projects"][0]["indicators"][0]["period_value"] is None
     assert [f["code"] for f in doc["flags"]] == ["note-row"]
@@ -195,6 +219,7 @@ def test_several_units_each_reconcile_with_their_projects(db, write_file):
 
 
 # -- errors: every problem with its row and column, nothing written -----------------------
+
 
 def rows_with(replace: dict[int, list[str]]) -> str:
     rows = reference_rows()
@@ -213,8 +238,14 @@ def test_a_row_whose_total_does_not_match_its_sources_is_refused_with_row_and_di
     rows = reference_rows()
     rows[11][1] = "199.50"
     errors = failure(write_file("bad.txt", table_rows_text(rows)), year=2021)
-    assert errors[0] == "bad.txt 第12行 「总计」列: 值“199.50”与财政拨款+财政专户拨款+其他资金之和 199.00 不一致,相差 0.50 万元"
-    assert "bad.txt 第11行 「总计」列: 值“2,616.61”是单位「广州市花都区政务服务和数据管理局」的小计,与其下项目之和 2,617.11 不一致,相差 -0.50 万元" in errors
+    assert (
+        errors[0]
+        == "bad.txt 第12行 「总计」列: 值“199.50”与财政拨款+财政专户拨款+其他资金之和 199.00 不一致,相差 0.50 万元"
+    )
+    assert (
+        "bad.txt 第11行 「总计」列: 值“2,616.61”是单位「广州市花都区政务服务和数据管理局」的小计,与其下项目之和 2,617.11 不一致,相差 -0.50 万元"
+        in errors
+    )
     assert BudgetTable.objects.count() == 0
 
 
@@ -251,7 +282,8 @@ def test_a_missing_required_column_is_named(db, write_file):
 
 def test_a_table_without_a_year_asks_for_one(db):
     assert failure(REFERENCE) == [
-        "huadu-zwfw-project-targets.txt: 无法从标题或表头前的文字中确定预算年度,请用 --year 指定(如 --year 2024)"]
+        "huadu-zwfw-project-targets.txt: 无法从标题或表头前的文字中确定预算年度,请用 --year 指定(如 --year 2024)"
+    ]
 
 
 def test_a_file_without_a_header_says_what_it_looked_for(db, write_file):
@@ -259,10 +291,12 @@ def test_a_file_without_a_header_says_what_it_looked_for(db, write_file):
     assert errors == [
         "prose.txt: 前30行中找不到表头:需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
         "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头。"
-        "文件开头是:第1行「这不是一张表」; 第2行「只有几行文字」"]
+        "文件开头是:第1行「这不是一张表」; 第2行「只有几行文字」"
+    ]
 
 
 # -- replacing, idempotence, dry runs, round trip ---------------------------------------
+
 
 def test_importing_the_same_file_twice_changes_nothing(reference_table):
     ids = sorted(Indicator.objects.values_list("id", flat=True))
@@ -277,7 +311,11 @@ def test_a_corrected_edition_replaces_the_table_entirely(reference_table, write_
     del rows[11]  # 办证大厅窗口服务经费 (199.00) is dropped
     rows[12][5] = "新的绩效目标"
     result = import_table(write_file("v2.txt", table_rows_text(rows)), filename="v2.txt", year=2021)
-    assert (result.added, result.removed, result.changed) == ([], ["办证大厅窗口服务经费"], ["新政务中心大楼后勤保障经费"])
+    assert (result.added, result.removed, result.changed) == (
+        [],
+        ["办证大厅窗口服务经费"],
+        ["新政务中心大楼后勤保障经费"],
+    )
     assert BudgetTable.objects.count() == 1 and Project.objects.count() == 12
     assert Project.objects.get(name="新政务中心大楼后勤保障经费").goal == "新的绩效目标"
 
@@ -298,11 +336,13 @@ def test_the_table_export_imports_back_to_the_same_data(reference_table, write_f
 
 # -- the command line ---------------------------------------------------------------------
 
+
 def test_the_command_prints_a_summary_per_file(db):
     out = StringIO()
     call_command("import_targets", str(REFERENCE), "--year", "2021", stdout=out)
     assert out.getvalue().startswith(
-        "huadu-zwfw-project-targets.txt: 广州市花都区政务服务和数据管理局 2021年 单位1个 项目13个 指标63个 提示1条 (新增13 修改0 删除0)")
+        "huadu-zwfw-project-targets.txt: 广州市花都区政务服务和数据管理局 2021年 单位1个 项目13个 指标63个 提示1条 (新增13 修改0 删除0)"
+    )
 
 
 def test_the_command_fails_listing_every_error_and_imports_the_good_files(db, write_file):
@@ -323,20 +363,26 @@ def test_export_targets_writes_the_json_document(reference_table):
 
 
 def test_a_two_row_value_header_takes_the_expected_value_and_keeps_last_years_as_flags(db, write_file):
-    text = "\n".join([
-        "2022年部门整体及项目绩效目标表", "部门名称:某县农业农村局", "金额单位:万元",
-        "单位名称,项目名称,预算数,年度目标,一级指标,二级指标,三级指标,指标值,,计量单位,指标方向",
-        ",,,,,,,2021年实际实现值,预期2022年实现值,,",
-        "某县农业农村局,高标准农田建设,500,建设高标准农田1万亩,产出指标,数量指标,新建高标准农田面积,8000,10000,亩,正向",
-        ",,,,,质量指标,工程验收合格率,100,100,%,正向",
-        ",,,,满意度指标,服务对象满意度指标,受益农户满意度,92,≥90,%,正向",
-    ])
+    text = "\n".join(
+        [
+            "2022年部门整体及项目绩效目标表",
+            "部门名称:某县农业农村局",
+            "金额单位:万元",
+            "单位名称,项目名称,预算数,年度目标,一级指标,二级指标,三级指标,指标值,,计量单位,指标方向",
+            ",,,,,,,2021年实际实现值,预期2022年实现值,,",
+            "某县农业农村局,高标准农田建设,500,建设高标准农田1万亩,产出指标,数量指标,新建高标准农田面积,8000,10000,亩,正向",
+            ",,,,,质量指标,工程验收合格率,100,100,%,正向",
+            ",,,,满意度指标,服务对象满意度指标,受益农户满意度,92,≥90,%,正向",
+        ]
+    )
     import_table(write_file("farm.csv", text, "gb18030"), filename="farm.csv")
     doc = exporter.json_document()["tables"][0]
     indicators = doc["units"][0]["projects"][0]["indicators"]
     assert [(i["name"], i["annual_value"], i["target"]["comparator"], i["target"]["value"]) for i in indicators] == [
-        ("新建高标准农田面积", "10000亩", ">=", "10000"), ("工程验收合格率", "100%", ">=", "100"),
-        ("受益农户满意度", "≥90%", ">=", "90")]
+        ("新建高标准农田面积", "10000亩", ">=", "10000"),
+        ("工程验收合格率", "100%", ">=", "100"),
+        ("受益农户满意度", "≥90%", ">=", "90"),
+    ]
     assert [(f["row"], f["message"]) for f in doc["flags"]] == [
         (6, "指标「新建高标准农田面积」的「指标值/2021年实际实现值」列: 8000"),
         (7, "指标「工程验收合格率」的「指标值/2021年实际实现值」列: 100"),
@@ -346,7 +392,9 @@ def test_a_two_row_value_header_takes_the_expected_value_and_keeps_last_years_as
 
 def test_a_table_without_unit_rows_has_one_unit_named_after_the_department_and_converts_yuan(db, write_file):
     rows = [
-        "2025年项目支出绩效目标表", "部门名称: 某镇人民政府", "单位: 元",
+        "2025年项目支出绩效目标表",
+        "部门名称: 某镇人民政府",
+        "单位: 元",
         "项目名称\t总计\t财政拨款\t其他资金\t绩效目标\t绩效指标",
         "合计\t3,309,840.00\t3,000,000.00\t309,840.00\t\t",
         "道路养护\t3,309,840.00\t3,000,000.00\t309,840.00\t养护道路\t1.1-产出指标:11-数量指标:养护里程;年度指标值:≥12公里。",
@@ -360,6 +408,7 @@ def test_a_table_without_unit_rows_has_one_unit_named_after_the_department_and_c
 
 
 # -- what the fast path must not change ---------------------------------------------------------
+
 
 def test_a_first_import_lists_every_project_as_added_in_the_order_of_the_file(db):
     result = import_table(REFERENCE, filename=REFERENCE.name, year=2021)
@@ -395,7 +444,8 @@ def test_the_stored_hash_is_that_of_the_whole_file_for_a_path_and_for_a_file_obj
 
 def test_equal_values_with_different_hint_columns_read_as_different_targets(db, write_file):
     text = LAYOUT2.replace("\t≥\t90\t%\t10\t正向", "\t≥\t90\t分\t10\t正向").replace(
-        "保障村数\t=\t10\t个", "保障村数\t=\t90\t%")
+        "保障村数\t=\t10\t个", "保障村数\t=\t90\t%"
+    )
     import_table(write_file("mata.txt", text), filename="mata.txt")
     targets = dict(Indicator.objects.values_list("name", "target_unit"))
     assert targets["群众满意度"] == "分" and targets["保障村数"] == "%"
@@ -415,9 +465,13 @@ def test_the_cyclic_collector_is_back_on_after_an_import_even_a_failed_one(db, w
 
 # -- never a silently wrong fact (issue 11, item 5) ------------------------------------------
 
+
 def layout2_text(*lines) -> str:
-    head = ["部门预算项目绩效目标申报表", "单位: 万元",
-            "项目名称\t预算数\t年度目标\t一级指标\t二级指标\t三级指标\t指标性质\t指标值\t权重"]
+    head = [
+        "部门预算项目绩效目标申报表",
+        "单位: 万元",
+        "项目名称\t预算数\t年度目标\t一级指标\t二级指标\t三级指标\t指标性质\t指标值\t权重",
+    ]
     return "\n".join(head + list(lines)) + "\n"
 
 
@@ -448,7 +502,10 @@ def test_the_given_department_wins_over_the_file_with_a_flag(db):
     table = BudgetTable.objects.get()
     assert table.department.name == "花都区政数局"
     flag = table.flags.get(code="department-differs")
-    assert flag.message == "文件中的部门名称「广州市花都区政务服务和数据管理局」与指定的部门「花都区政数局」不同,已按指定的部门导入"
+    assert (
+        flag.message
+        == "文件中的部门名称「广州市花都区政务服务和数据管理局」与指定的部门「花都区政数局」不同,已按指定的部门导入"
+    )
 
 
 def test_a_blank_level2_cell_does_not_continue_into_another_level1(db, write_file):
@@ -463,10 +520,18 @@ def test_a_blank_level2_cell_does_not_continue_into_another_level1(db, write_fil
     assert (flag.row, flag.message) == (5, "项目「道路养护」的指标「群众满意度」没有二级指标")
 
 
-@pytest.mark.parametrize("footer", [
-    "审核意见\t(盖章)", "财政部门审核意见", "填表人: 李四  联系电话: 12345678", "评价结论\t良好", "(盖章)",
-    "单位负责人签字:", "其他需说明的问题\t无",
-])
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "审核意见\t(盖章)",
+        "财政部门审核意见",
+        "填表人: 李四  联系电话: 12345678",
+        "评价结论\t良好",
+        "(盖章)",
+        "单位负责人签字:",
+        "其他需说明的问题\t无",
+    ],
+)
 def test_footer_and_signature_rows_are_neither_projects_nor_indicators(db, write_file, footer):
     text = layout2_text("道路养护\t100\t养护道路\t产出指标\t数量指标\t养护里程\t≥\t12公里\t10", footer)
     import_table(write_file("foot.txt", text), filename="foot.txt", year=2023, department="某县交通局")
@@ -481,7 +546,9 @@ def test_footer_rows_after_a_project_per_row_table_are_not_projects(db, write_fi
     import_table(write_file("foot.txt", text), filename="foot.txt", year=2021)
     assert Project.objects.count() == 13
     assert list(Flag.objects.filter(code="footer-row").values_list("message", flat=True)) == [
-        "审核意见 | (盖章)", "填表人: 李四"]
+        "审核意见 | (盖章)",
+        "填表人: 李四",
+    ]
 
 
 def test_empty_grid_rows_are_not_indicators(db, write_file):
@@ -501,32 +568,51 @@ def test_placeholders_and_marks_are_removed_from_names_and_kept_on_a_flag(db, wr
         "\t\t\t\t\t★群众满意度\t≥\t90%\t10",
     )
     import_table(write_file("marks.txt", text), filename="marks.txt", year=2023, department="某县交通局")
-    assert list(Indicator.objects.values_list("name", flat=True)) == ["贫困地区旅游景点开发数量", "建设质量达标率", "群众满意度"]
+    assert list(Indicator.objects.values_list("name", flat=True)) == [
+        "贫困地区旅游景点开发数量",
+        "建设质量达标率",
+        "群众满意度",
+    ]
     assert list(Flag.objects.filter(code="name-cleaned").values_list("row", "message")) == [
-        (4, "指标名称「贫困地区旅游景点开发数量( ≥**个 )」存为「贫困地区旅游景点开发数量」,去掉了模板占位符或标记「( ≥**个 )」"),
+        (
+            4,
+            "指标名称「贫困地区旅游景点开发数量( ≥**个 )」存为「贫困地区旅游景点开发数量」,去掉了模板占位符或标记「( ≥**个 )」",
+        ),
         (5, "指标名称「*建设质量达标率」存为「建设质量达标率」,去掉了模板占位符或标记「*」"),
         (6, "指标名称「★群众满意度」存为「群众满意度」,去掉了模板占位符或标记「★」"),
     ]
 
 
 def test_a_first_data_row_without_a_plain_number_is_not_a_second_header_row(db, write_file):
-    text = "\n".join([
-        "2023年部门预算项目绩效目标表", "单位: 万元",
-        "项目名称\t预算数\t年度目标\t一级指标\t二级指标\t三级指标\t指标值\t\t备注",
-        "道路养护\t一百万\t养护道路\t产出指标\t数量指标\t养护里程\t≥12公里\t\t无",
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                "2023年部门预算项目绩效目标表",
+                "单位: 万元",
+                "项目名称\t预算数\t年度目标\t一级指标\t二级指标\t三级指标\t指标值\t\t备注",
+                "道路养护\t一百万\t养护道路\t产出指标\t数量指标\t养护里程\t≥12公里\t\t无",
+            ]
+        )
+        + "\n"
+    )
     errors = failure(write_file("words.txt", text), department="某县交通局")
     assert errors == ["words.txt 第4行 「预算数」列: 值“一百万”不是有效的金额(应为数字,如 2,616.61)"]
 
 
 def test_the_table_export_of_an_indicator_per_row_table_imports_back(db, write_file):
-    text = "\n".join([
-        "部门预算项目绩效目标申报表", "单位: 万元",
-        "项目名称,预算数,年度目标,一级指标,二级指标,三级指标,指标性质,指标值,度量单位,权重",
-        '道路养护,100,养护道路,产出指标,数量指标,养护里程,≥,12,公里,20',
-        ',,,效益指标,"经济效益\n指标",带动增收,≥,2.61,万元,10',
-        ',,,满意度指标,服务对象满意度指标,群众满意度,≥,90,%,10',
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                "部门预算项目绩效目标申报表",
+                "单位: 万元",
+                "项目名称,预算数,年度目标,一级指标,二级指标,三级指标,指标性质,指标值,度量单位,权重",
+                "道路养护,100,养护道路,产出指标,数量指标,养护里程,≥,12,公里,20",
+                ',,,效益指标,"经济效益\n指标",带动增收,≥,2.61,万元,10',
+                ",,,满意度指标,服务对象满意度指标,群众满意度,≥,90,%,10",
+            ]
+        )
+        + "\n"
+    )
     import_table(write_file("w.csv", text), filename="w.csv", year=2023, department="某县交通局")
     before = document(rows=False)
     out = StringIO()

@@ -87,8 +87,17 @@ def test_normalize_is_idempotent(text):
         pytest.param(
             "5.3-满意度指标:31-服务对象满意度:22135476-目标群体满意度(%);实施周期指标值:≥80%;年度指标值:≥80%。",
             [
-                item(5, "满意度指标", "3", "服务对象满意度", "31", "目标群体满意度(%)", "≥80%", "≥80%",
-                     library_code="22135476"),
+                item(
+                    5,
+                    "满意度指标",
+                    "3",
+                    "服务对象满意度",
+                    "31",
+                    "目标群体满意度(%)",
+                    "≥80%",
+                    "≥80%",
+                    library_code="22135476",
+                )
             ],
             id="library code before the name",
         ),
@@ -232,8 +241,7 @@ FRAGMENTS = [
     "≥90%", "(12份)", "\n", " ", "\r\n", "-", ".", "0", "9",
 ]  # fmt: skip
 cells = st.one_of(
-    st.text(),
-    st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_size=25).map("".join),
+    st.text(), st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_size=25).map("".join)
 )
 # Whatever the parser may consume: whitespace, punctuation of the grammar, value markers.
 SEPARATORS = re.compile(r"[\s:;。.,\-]+|实施周期指标值|年度指标值")
@@ -388,9 +396,7 @@ maybe_text = st.none() | st.text(max_size=5)
 
 @given(st.text(), maybe_text, maybe_text, maybe_text)
 def test_parsing_a_target_never_raises(value, comparator_hint, unit_hint, direction_hint):
-    target = parse_target(
-        value, comparator_hint=comparator_hint, unit_hint=unit_hint, direction_hint=direction_hint
-    )
+    target = parse_target(value, comparator_hint=comparator_hint, unit_hint=unit_hint, direction_hint=direction_hint)
     assert target is None or target.comparator in {">=", "<=", "=", ">", "<"}
 
 
@@ -483,15 +489,21 @@ def test_an_item_whose_period_and_annual_values_agree_keeps_both():
     assert (item.period_value, item.annual_value) == ("22天", "22天")
 
 
-@pytest.mark.parametrize("cell, expected", [
-    # the annual value first: each value still runs to the other marker
-    ("1.1-产出指标:11-数量指标:天数;年度指标值:20天;实施周期指标值:22天", ("天数", "22天", "20天")),
-    # a marker's words without the colon are text, not a marker
-    ("1.1-产出指标:11-数量指标:天数;实施周期指标值:同年度指标值;年度指标值:5个", ("天数", "同年度指标值", "5个")),
-    ("1.1-产出指标:11-数量指标:年度指标值天数;实施周期指标值:3天;年度指标值:2天", ("年度指标值天数", "3天", "2天")),
-    # a marker repeated inside a value stays in that value
-    ("1.1-产出指标:11-数量指标:天数;实施周期指标值:3天;年度指标值:2天;年度指标值:9天", ("天数", "3天", "2天;年度指标值:9天")),
-])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        # the annual value first: each value still runs to the other marker
+        ("1.1-产出指标:11-数量指标:天数;年度指标值:20天;实施周期指标值:22天", ("天数", "22天", "20天")),
+        # a marker's words without the colon are text, not a marker
+        ("1.1-产出指标:11-数量指标:天数;实施周期指标值:同年度指标值;年度指标值:5个", ("天数", "同年度指标值", "5个")),
+        ("1.1-产出指标:11-数量指标:年度指标值天数;实施周期指标值:3天;年度指标值:2天", ("年度指标值天数", "3天", "2天")),
+        # a marker repeated inside a value stays in that value
+        (
+            "1.1-产出指标:11-数量指标:天数;实施周期指标值:3天;年度指标值:2天;年度指标值:9天",
+            ("天数", "3天", "2天;年度指标值:9天"),
+        ),
+    ],
+)
 def test_values_run_from_each_markers_first_occurrence_to_the_next(cell, expected):
     (item,) = parse_indicator_cell(cell).items
     assert (item.name, item.period_value, item.annual_value) == expected

@@ -24,8 +24,10 @@ def active_entries(po_text):
             yield msgid, block
 
 
-@pytest.mark.skipif(not (shutil.which("xgettext") and shutil.which("msgmerge")),
-                    reason="makemessages needs GNU gettext: apt-get install gettext (.ci/run installs it)")
+@pytest.mark.skipif(
+    not (shutil.which("xgettext") and shutil.which("msgmerge")),
+    reason="makemessages needs GNU gettext: apt-get install gettext (.ci/run installs it)",
+)
 def test_makemessages_finds_every_string_translated(tmp_path):
     copy = tmp_path / "project"
     skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
@@ -33,11 +35,13 @@ def test_makemessages_finds_every_string_translated(tmp_path):
         shutil.copytree(ROOT / part, copy / part, ignore=skip)
     shutil.copy(ROOT / "manage.py", copy)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "budget.settings"}
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "en"], cwd=copy, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "en"], cwd=copy, env=env, check=True, capture_output=True
+    )
     made = (copy / PO).read_text(encoding="utf-8")
-    untranslated = [msgid for msgid, block in active_entries(made)
-                    if re.search(r'^msgstr(\[\d\])? ""$(?!\n")', block, re.M)]
+    untranslated = [
+        msgid for msgid, block in active_entries(made) if re.search(r'^msgstr(\[\d\])? ""$(?!\n")', block, re.M)
+    ]
     fuzzy = [msgid for msgid, block in active_entries(made) if re.search(r"^#, .*fuzzy", block, re.M)]
     assert (untranslated, fuzzy) == ([], [])
     # The committed catalogue holds them all already: makemessages only moves source references.

@@ -4,7 +4,15 @@ from decimal import Decimal as D
 
 import pytest
 
-from budget.evaluation.monitoring import DEFAULTS, IndicatorFigures, ProjectFigures, evaluate, light, progress, threshold_for
+from budget.evaluation.monitoring import (
+    DEFAULTS,
+    IndicatorFigures,
+    ProjectFigures,
+    evaluate,
+    light,
+    progress,
+    threshold_for,
+)
 
 
 def codes(figures, rules=None):
@@ -15,10 +23,21 @@ def spent(month, executed, budget=D(100), adjusted=None, forecast=None, indicato
     return ProjectFigures(month, budget, adjusted, D(executed), forecast, list(indicators))
 
 
-@pytest.mark.parametrize("month, executed, behind", [
-    (6, "40", False), (6, "39.99", True), (5, "25", False), (5, "24.99", True), (5, "30", False),
-    (4, "24.99", True), (3, "0", False), (8, "59.99", True), (10, "80", False), (12, "99.99", True),
-])
+@pytest.mark.parametrize(
+    "month, executed, behind",
+    [
+        (6, "40", False),
+        (6, "39.99", True),
+        (5, "25", False),
+        (5, "24.99", True),
+        (5, "30", False),
+        (4, "24.99", True),
+        (3, "0", False),
+        (8, "59.99", True),
+        (10, "80", False),
+        (12, "99.99", True),
+    ],
+)
 def test_execution_behind_uses_the_last_threshold_at_or_before_the_month(month, executed, behind):
     assert (codes(spent(month, executed)) == [("execution-behind", "red", "")]) is behind
     if not behind:
@@ -46,7 +65,10 @@ def test_target_at_risk_and_missing_reason():
     never = IndicatorFigures("c", likelihood="完全不可能")
     found = evaluate(spent(6, "50", indicators=[sure, maybe, never]))
     assert [(w["code"], w["severity"], w["indicator"]) for w in found] == [
-        ("target-at-risk", "yellow", "b"), ("target-at-risk", "red", "c"), ("deviation-reason-missing", "error", "c")]
+        ("target-at-risk", "yellow", "b"),
+        ("target-at-risk", "red", "c"),
+        ("deviation-reason-missing", "error", "c"),
+    ]
     assert light(found) == "red"
     assert light(found[:1]) == "yellow"
     assert light([]) == "green"
@@ -107,11 +129,16 @@ def test_the_real_huangshi_monitoring_form_reads_as_its_facts_say(ext):
     (month,) = project["monitoring"]
     assert (block.project, reading.month) == (project["name"], month["month"])
     assert {role: cell[2] for role, cell in block.money.items()} == {
-        "budget_initial": month["budget_initial"], "executed": month["executed"]}
-    read = [(cells["indicator"][1], cells.get("value", ("", None))[1], cells["likelihood"][1])
-            for _, cells in block.indicators]
-    assert read == [(i["name"], i["monitoring"][0]["value"], i["monitoring"][0]["likelihood"])
-                    for i in project["indicators"]]
+        "budget_initial": month["budget_initial"],
+        "executed": month["executed"],
+    }
+    read = [
+        (cells["indicator"][1], cells.get("value", ("", None))[1], cells["likelihood"][1])
+        for _, cells in block.indicators
+    ]
+    assert read == [
+        (i["name"], i["monitoring"][0]["value"], i["monitoring"][0]["likelihood"]) for i in project["indicators"]
+    ]
 
 
 def test_progress_is_read_only_in_the_targets_unit():
@@ -121,8 +148,10 @@ def test_progress_is_read_only_in_the_targets_unit():
 
     cost = NS(name="成本", target_value=D(220), target_unit="万元", comparator="=")
     days = NS(name="工作天数", target_value=D(22), target_unit="天", comparator="=")
-    rows = [NS(indicator=cost, value="按进度执行,已使用约40%", likelihood="确定能", deviation_causes=[]),
-            NS(indicator=days, value="11天", likelihood="确定能", deviation_causes=[])]
+    rows = [
+        NS(indicator=cost, value="按进度执行,已使用约40%", likelihood="确定能", deviation_causes=[]),
+        NS(indicator=days, value="11天", likelihood="确定能", deviation_causes=[]),
+    ]
     report = NS(month=6, budget_initial=D(220), budget_adjusted=None, executed=D("87.57"), forecast=None)
     shown = figures(report, rows)
     assert [i.value for i in shown.indicators] == [None, D(11)]

@@ -8,22 +8,29 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from budget.models import IndicatorProgress, MonitoringReport
 from budget.importing.monitoring_import import import_monitoring
 from budget.importing.problems import ImportFailed
+from budget.models import IndicatorProgress, MonitoringReport
 
 DATA = Path(__file__).parent / "data" / "monitoring"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))
 
 
 def outcome(month):
-    return {r.project.name: {"light": r.light, "rate": r.execution_rate,
-                             "warnings": [[w["code"], w["severity"], w["indicator"]] for w in r.warnings]}
-            for r in MonitoringReport.objects.filter(month=month).select_related("project")}
+    return {
+        r.project.name: {
+            "light": r.light,
+            "rate": r.execution_rate,
+            "warnings": [[w["code"], w["severity"], w["indicator"]] for w in r.warnings],
+        }
+        for r in MonitoringReport.objects.filter(month=month).select_related("project")
+    }
 
 
 def expected(key):
-    return {name: {"light": e["light"], "rate": e["rate"], "warnings": e["warnings"]} for name, e in EXPECTED[key].items()}
+    return {
+        name: {"light": e["light"], "rate": e["rate"], "warnings": e["warnings"]} for name, e in EXPECTED[key].items()
+    }
 
 
 @pytest.mark.parametrize("name", ["huadu-2021-06-rows.xlsx", "huadu-2021-06-rows.csv", "huadu-2021-06-forms.xlsx"])
@@ -38,10 +45,17 @@ def test_indicator_rows_keep_what_the_clerk_wrote(reference_table):
     import_monitoring(DATA / "huadu-2021-06-forms.xlsx", year=2021)
     row = IndicatorProgress.objects.get(indicator__name="服务事项", report__project__name="新政务中心大楼后勤保障经费")
     assert (row.value, row.forecast, row.likelihood) == ("1909项", "1850项", "有可能")
-    assert (row.deviation_causes, row.deviation_note, row.measures) == (["制度保障"], "部分事项上级尚未下放", "跟进市级下放进度")
+    assert (row.deviation_causes, row.deviation_note, row.measures) == (
+        ["制度保障"],
+        "部分事项上级尚未下放",
+        "跟进市级下放进度",
+    )
     report = row.report
     assert (str(report.budget_initial), str(report.executed), str(report.forecast)) == (
-        "814.960000", "480.000000", "814.960000")
+        "814.960000",
+        "480.000000",
+        "814.960000",
+    )
     blank = IndicatorProgress.objects.get(indicator__name="服务对象满意度", report=report)
     assert blank.value == ""  # "/" is the template's empty
 
@@ -63,17 +77,23 @@ def test_an_indicator_never_set_is_refused_with_its_row_and_changes_nothing(refe
         import_monitoring(DATA / "huadu-2021-06-unknown-indicator.csv", year=2021)
     assert [str(p) for p in failed.value.problems] == [
         "huadu-2021-06-unknown-indicator.csv 第24行 「三级指标」列: 值“工作时长”不是项目「区长专线日常经费」的三级指标"
-        "(可能是:12345热线工单办结量、疑难工单现场协调量、12345工单办结率、12345热线满意度)"]
+        "(可能是:12345热线工单办结量、疑难工单现场协调量、12345工单办结率、12345热线满意度)"
+    ]
     assert list(MonitoringReport.objects.values_list("pk", "light")) == before
 
 
 def test_an_unknown_project_names_the_close_ones(reference_table, write_file):
-    path = write_file("m.csv", "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
-                      "项目名称,年初预算数,1-6月执行数,全年预计执行数\n办证大厅服务经费,199,80,199\n")
+    path = write_file(
+        "m.csv",
+        "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
+        "项目名称,年初预算数,1-6月执行数,全年预计执行数\n办证大厅服务经费,199,80,199\n",
+    )
     with pytest.raises(ImportFailed) as failed:
         import_monitoring(path, year=2021)
-    assert str(failed.value) == ("m.csv 第4行 「项目名称」列: 值“办证大厅服务经费”不是「广州市花都区政务服务和数据管理局」"
-                                 "2021年绩效目标表中的项目(可能是:办证大厅窗口服务经费)")
+    assert str(failed.value) == (
+        "m.csv 第4行 「项目名称」列: 值“办证大厅服务经费”不是「广州市花都区政务服务和数据管理局」"
+        "2021年绩效目标表中的项目(可能是:办证大厅窗口服务经费)"
+    )
 
 
 def test_month_from_the_option_when_the_title_has_none(reference_table, write_file):
@@ -151,13 +171,28 @@ def test_an_edit_in_the_admin_recomputes_the_light(client, table, people):
     form = client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
     rows = list(report.indicators.order_by("indicator__position"))
-    data.update({"executed": "79.6", "indicators-TOTAL_FORMS": len(rows), "indicators-INITIAL_FORMS": len(rows),
-                 "indicators-MIN_NUM_FORMS": 0, "indicators-MAX_NUM_FORMS": 1000})
+    data.update(
+        {
+            "executed": "79.6",
+            "indicators-TOTAL_FORMS": len(rows),
+            "indicators-INITIAL_FORMS": len(rows),
+            "indicators-MIN_NUM_FORMS": 0,
+            "indicators-MAX_NUM_FORMS": 1000,
+        }
+    )
     for n, row in enumerate(rows):
-        data.update({f"indicators-{n}-id": row.pk, f"indicators-{n}-report": report.pk, f"indicators-{n}-value": row.value,
-                     f"indicators-{n}-forecast": row.forecast, f"indicators-{n}-likelihood": row.likelihood,
-                     f"indicators-{n}-deviation_causes": json.dumps(row.deviation_causes),
-                     f"indicators-{n}-deviation_note": "", f"indicators-{n}-measures": ""})
+        data.update(
+            {
+                f"indicators-{n}-id": row.pk,
+                f"indicators-{n}-report": report.pk,
+                f"indicators-{n}-value": row.value,
+                f"indicators-{n}-forecast": row.forecast,
+                f"indicators-{n}-likelihood": row.likelihood,
+                f"indicators-{n}-deviation_causes": json.dumps(row.deviation_causes),
+                f"indicators-{n}-deviation_note": "",
+                f"indicators-{n}-measures": "",
+            }
+        )
     data["indicators-0-value"] = "8天"  # 8 of 22 days: progress (36.4 + 100 + 100) / 3 = 78.8, 38.8 from 40%
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -177,13 +212,16 @@ def test_every_threshold_is_a_setting(reference_table, settings):
 
 
 def test_a_project_or_indicator_twice_is_refused(reference_table, write_file):
-    path = write_file("m.csv", "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
-                      "项目名称,年初预算数,1-6月执行数,三级指标,1-6月完成值,完成可能性\n"
-                      "区长专线日常经费,1,0.5,疑难工单现场协调量,10次,确定能\n"
-                      ",,,疑难工单现场协调量,11次,确定能\n"
-                      "区长专线日常经费,1,0.6,12345热线满意度,80%,确定能\n"
-                      "办证大厅窗口服务经费,199,80,工作天数,22天,确定能\n"
-                      "区长专线日常经费,1,0.5,12345工单办结率,99%,确定能\n")
+    path = write_file(
+        "m.csv",
+        "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
+        "项目名称,年初预算数,1-6月执行数,三级指标,1-6月完成值,完成可能性\n"
+        "区长专线日常经费,1,0.5,疑难工单现场协调量,10次,确定能\n"
+        ",,,疑难工单现场协调量,11次,确定能\n"
+        "区长专线日常经费,1,0.6,12345热线满意度,80%,确定能\n"
+        "办证大厅窗口服务经费,199,80,工作天数,22天,确定能\n"
+        "区长专线日常经费,1,0.5,12345工单办结率,99%,确定能\n",
+    )
     with pytest.raises(ImportFailed) as failed:
         import_monitoring(path, year=2021)
     # The name repeated on the next rows continues the project (its money must repeat alike); after another
@@ -191,13 +229,17 @@ def test_a_project_or_indicator_twice_is_refused(reference_table, write_file):
     assert [str(p) for p in failed.value.problems] == [
         "m.csv 第6行 「1-6月执行数」列: 值“0.6”与第4行填写的同一项目的金额不一致",
         "m.csv 第5行 「三级指标」列: 值“疑难工单现场协调量”与第4行重复:同一项目的同一指标只能填写一次",
-        "m.csv 第8行 「项目名称」列: 值“区长专线日常经费”与第4行重复:同一项目在一个文件中只能填报一次"]
+        "m.csv 第8行 「项目名称」列: 值“区长专线日常经费”与第4行重复:同一项目在一个文件中只能填报一次",
+    ]
     assert MonitoringReport.objects.count() == 0
 
 
 def test_the_amount_spent_from_the_rate_when_only_the_rate_is_given(reference_table, write_file):
-    path = write_file("m.csv", "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
-                      "项目名称,调整后预算数,1-6月执行率\n办证大厅窗口服务经费,199,39.5%\n区长专线日常经费,1,半数\n")
+    path = write_file(
+        "m.csv",
+        "2021年1-6月项目支出绩效运行监控表\n部门名称: 广州市花都区政务服务和数据管理局\n"
+        "项目名称,调整后预算数,1-6月执行率\n办证大厅窗口服务经费,199,39.5%\n区长专线日常经费,1,半数\n",
+    )
     with pytest.raises(ImportFailed) as failed:
         import_monitoring(path, year=2021)
     assert str(failed.value) == "m.csv 第5行 「1-6月执行率」列: 值“半数”不是有效的执行率(应为百分数,如 37.5%)"

@@ -22,16 +22,19 @@ def test_a_project_table_and_a_project_link_to_their_pages(client, reference_tab
 
 def test_a_department_wide_table_links_to_its_departments_page_of_that_year(client, db):
     department = Department.objects.create(name="只公开整体目标的部门")
-    table = BudgetTable.objects.create(department=department, year=2023, kind=BudgetTable.Kind.DEPARTMENT_TARGETS,
-                                       total=Decimal("12.5"))
+    table = BudgetTable.objects.create(
+        department=department, year=2023, kind=BudgetTable.Kind.DEPARTMENT_TARGETS, total=Decimal("12.5")
+    )
     page = client.get(table.get_absolute_url()).content.decode()
     assert "部门整体支出绩效目标" in page and "12.50 万元" in page
 
 
 def test_the_admin_offers_each_table_and_project_on_the_site(admin_client, client, reference_table):
     project = Project.objects.get(name="区长专线日常经费")
-    for obj, page, name in [(reference_table, "budget_budgettable_change", "广州市花都区政务服务和数据管理局"),
-                            (project, "budget_project_change", "区长专线日常经费")]:
+    for obj, page, name in [
+        (reference_table, "budget_budgettable_change", "广州市花都区政务服务和数据管理局"),
+        (project, "budget_project_change", "区长专线日常经费"),
+    ]:
         change = admin_client.get(reverse(f"admin:{page}", args=[obj.pk])).content.decode()
         link = re.search(r'<a href="([^"]+)" class="viewsitelink">在站点上查看</a>', change).group(1)
         shown = admin_client.get(link, follow=True)

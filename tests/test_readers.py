@@ -247,10 +247,14 @@ def test_a_formula_no_program_computed_is_refused_with_its_cell_never_read_as_em
 
     with pytest.raises(ImportFailed) as caught:
         rows_of(tmp_path / "v.xlsx")
-    reason = ("是没有计算结果的公式(文件由程序写出,未经 Excel 计算),无法确定表中显示的内容;"
-              "请在 Excel 中打开文件、核对该单元格后重新保存,或把它改为文本后再导入")
+    reason = (
+        "是没有计算结果的公式(文件由程序写出,未经 Excel 计算),无法确定表中显示的内容;"
+        "请在 Excel 中打开文件、核对该单元格后重新保存,或把它改为文本后再导入"
+    )
     assert [str(p) for p in caught.value.problems] == [
-        f"v.xlsx 第2行 「B」列: 值“=10个”{reason}", f"v.xlsx 第2行 「C」列: 值“=1+1”{reason}"]
+        f"v.xlsx 第2行 「B」列: 值“=10个”{reason}",
+        f"v.xlsx 第2行 「C」列: 值“=1+1”{reason}",
+    ]
 
 
 def test_a_formula_reads_as_the_value_excel_computed_even_an_empty_one(tmp_path):
@@ -260,7 +264,8 @@ def test_a_formula_reads_as_the_value_excel_computed_even_an_empty_one(tmp_path)
     with zipfile.ZipFile(tmp_path / "v.xlsx") as archive:  # as Excel saves it: each formula with its result
         sheet = archive.read("xl/worksheets/sheet1.xml")
     sheet = sheet.replace(b'<c r="B1"><f>1+1</f><v></v>', b'<c r="B1"><f>1+1</f><v>2</v>').replace(
-        b'<c r="C1"><f>', b'<c r="C1" t="str"><f>')
+        b'<c r="C1"><f>', b'<c r="C1" t="str"><f>'
+    )
     replace_member(tmp_path / "v.xlsx", "xl/worksheets/sheet1.xml", sheet)
 
     assert rows_of(tmp_path / "v.xlsx") == [(1, ["合计", "2", "", "备注"])]
@@ -379,7 +384,11 @@ NOT_XLSX = "不是有效的 .xlsx 文件(无法读取工作表)；请在 Excel �
             "大.xlsx: 解压后超过 200 MB，拒绝读取；请删去无关的工作表或另存为 CSV",
         ),
         ("炸弹.xlsx", ratio_bomb_zip, "炸弹.xlsx: 压缩比异常，疑似恶意构造的压缩包(zip 炸弹)，拒绝读取"),
-        ("文档.xlsx", not_a_workbook_zip, "文档.xlsx: 不是有效的 .docx 文件(无法读取文档)；请在 Word 中重新保存后再导入"),
+        (
+            "文档.xlsx",
+            not_a_workbook_zip,
+            "文档.xlsx: 不是有效的 .docx 文件(无法读取文档)；请在 Word 中重新保存后再导入",
+        ),
         ("空包.xlsx", neither_workbook_nor_document_zip, f"空包.xlsx: {NOT_XLSX}"),
         (
             "笑.xlsx",
@@ -486,5 +495,5 @@ def test_a_damaged_xlsx_reads_or_fails_with_import_failed_only(damage, length):
 
 def test_a_tab_separated_file_whose_cells_hold_one_semicolon_each_is_read_by_tabs():
     # Found by the property above: ';' split every line into two cells as consistently as the tab.
-    data = "0\t;\n0\t0\t;\n".encode()
+    data = b"0\t;\n0\t0\t;\n"
     assert rows_of(io.BytesIO(data)) == [(1, ["0", ";"]), (2, ["0", "0", ";"])]

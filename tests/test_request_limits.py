@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPLORER = reverse("budget:explorer")
 
 
-def test_a_search_of_too_many_words_is_refused_with_a_message_and_finds_nothing(client, reference_table,
-                                                                                django_assert_max_num_queries):
+def test_a_search_of_too_many_words_is_refused_with_a_message_and_finds_nothing(
+    client, reference_table, django_assert_max_num_queries
+):
     words = " ".join(f"词{n}" for n in range(300))
     with django_assert_max_num_queries(12):
         response = client.get(EXPLORER, {"q": words})
@@ -34,7 +35,10 @@ def test_a_search_of_too_many_words_is_refused_with_a_message_and_finds_nothing(
 
 
 def test_nine_short_words_are_refused_and_eight_are_searched(client, reference_table):
-    assert "搜索词最多 8 个,请减少搜索词。" in client.get(EXPLORER, {"q": " ".join("满意度" for _ in range(9))}).content.decode()
+    assert (
+        "搜索词最多 8 个,请减少搜索词。"
+        in client.get(EXPLORER, {"q": " ".join("满意度" for _ in range(9))}).content.decode()
+    )
     text = client.get(EXPLORER, {"q": " ".join("满意度" for _ in range(8))}).content.decode()
     assert "搜索词最多" not in text and "共 12 个指标" in text
 
@@ -59,8 +63,12 @@ def test_a_department_page_asked_for_twenty_thousand_rows_shows_a_hundred(client
     project = lines[header_end]
     extra = [project.replace("办证大厅窗口服务经费", f"复制项目{n}") for n in range(150)]
     # keep the table reconciling: lenient import records the differences as flags
-    import_table(write_file("big.txt", "\n".join(lines[:header_end] + extra + lines[header_end:])), filename="big.txt",
-                 year=2021, lenient=True)
+    import_table(
+        write_file("big.txt", "\n".join(lines[:header_end] + extra + lines[header_end:])),
+        filename="big.txt",
+        year=2021,
+        lenient=True,
+    )
     table = BudgetTable.objects.get()
     response = client.get(reverse("budget:department", args=[table.department_id, 2021]), {"per_page": "20000"})
     assert len(response.context["project_table"].page.object_list) == MAX_PER_PAGE == 100
@@ -114,6 +122,7 @@ def test_a_cancelled_statement_becomes_a_page_that_says_what_to_do(rf):
 
 # -- logins ---------------------------------------------------------------------------------
 
+
 def test_after_ten_wrong_passwords_the_right_one_does_not_sign_in(client, django_user_model, caplog):
     django_user_model.objects.create_superuser("boss", "", "correct-horse-battery")
     with caplog.at_level("WARNING", logger="budget.security"):
@@ -160,6 +169,7 @@ def test_sessions_last_eight_hours_and_passwords_twelve_characters(settings, dja
 
 # -- headers --------------------------------------------------------------------------------
 
+
 def test_pages_carry_a_strict_content_security_policy_and_a_permissions_policy(client, reference_table):
     response = client.get("/")
     policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
@@ -179,12 +189,20 @@ def test_every_chart_colour_has_a_swatch_class():
     from budget import charts
 
     css = (ROOT / "static" / "css" / "site.css").read_text()
-    for colour in [*charts.SOURCE_COLOURS.values(), *charts.LEVEL1_COLOURS.values(), *charts.SPARE_COLOURS,
-                   charts.TOTAL_COLOUR, charts.REST_COLOUR, charts.PEER_COLOUR, charts.OWN_COLOUR]:
+    for colour in [
+        *charts.SOURCE_COLOURS.values(),
+        *charts.LEVEL1_COLOURS.values(),
+        *charts.SPARE_COLOURS,
+        charts.TOTAL_COLOUR,
+        charts.REST_COLOUR,
+        charts.PEER_COLOUR,
+        charts.OWN_COLOUR,
+    ]:
         assert f".sw-{colour[1:]} {{ background: {colour}; }}" in css
 
 
 # -- uploads --------------------------------------------------------------------------------
+
 
 def test_an_upload_previewed_and_never_confirmed_is_deleted_after_a_day(admin_client, db, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -208,8 +226,9 @@ def test_the_import_preview_lists_the_first_problems_and_counts_them_all(admin_c
     at = next(n for n, line in enumerate(lines) if line.startswith("办证大厅窗口服务经费"))
     bad = [lines[at].replace("199.00", "很多", 1).replace("办证大厅窗口服务经费", f"坏项目{n}") for n in range(1500)]
     text = "\n".join(lines[:at] + bad + lines[at:])
-    response = admin_client.post(reverse("admin:budget_import"),
-                                 {"file": SimpleUploadedFile("bad.txt", text.encode()), "year": "2021"})
+    response = admin_client.post(
+        reverse("admin:budget_import"), {"file": SimpleUploadedFile("bad.txt", text.encode()), "year": "2021"}
+    )
     body = response.content.decode()
     listed = body.split('<ul class="errorlist import-problems">')[1].split("</ul>")[0]
     assert listed.count("<li>") == 100 and "不是有效的金额" in listed
@@ -218,6 +237,7 @@ def test_the_import_preview_lists_the_first_problems_and_counts_them_all(admin_c
 
 
 # -- spreadsheets ---------------------------------------------------------------------------
+
 
 def test_spreadsheet_exports_hold_numbers_as_numbers_and_no_text_formula(db, write_file, tmp_path):
     from openpyxl import load_workbook
@@ -242,6 +262,7 @@ def test_spreadsheet_exports_hold_numbers_as_numbers_and_no_text_formula(db, wri
 
 # -- the production server ------------------------------------------------------------------
 
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -251,14 +272,37 @@ def _free_port():
 @pytest.fixture
 def gunicorn(db):
     port = _free_port()
-    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-           "DJANGO_SSL_REDIRECT": "false", "DJANGO_SECURE_COOKIES": "false", "DJANGO_HSTS_SECONDS": "0"}
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "k" * 60,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DJANGO_HSTS_SECONDS": "0",
+    }
     # As `make serve` does: production pages name the collected, content-hashed static files.
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env,
-                   check=True)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "budget.wsgi", "-c", "budget/gunicorn_conf.py",
-                               "--bind", f"127.0.0.1:{port}", "--workers", "1"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env, check=True
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "budget.wsgi",
+            "-c",
+            "budget/gunicorn_conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -282,6 +326,9 @@ def test_the_production_server_names_no_software_and_refuses_a_huge_body_at_once
     head = _raw(gunicorn, b"GET /admin/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert head.startswith("HTTP/1.1 200") and "\r\nserver:" not in head.lower()
     started = time.monotonic()
-    answer = _raw(gunicorn, b"POST /admin/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream"
-                            b"\r\nContent-Length: 2147483648\r\n\r\n" + b"x" * 1024)
+    answer = _raw(
+        gunicorn,
+        b"POST /admin/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream"
+        b"\r\nContent-Length: 2147483648\r\n\r\n" + b"x" * 1024,
+    )
     assert answer.startswith("HTTP/1.1 413") and time.monotonic() - started < 5

@@ -15,17 +15,32 @@ def said(findings):
     return [{k: v for k, v in f.items() if k != "params"} for f in findings]
 
 
-def ind(name="工作天数", kind="output", level2="数量指标", value="22天", target=None, unit="", comparator="=",
-        period=None, seq=1):
+def ind(
+    name="工作天数",
+    kind="output",
+    level2="数量指标",
+    value="22天",
+    target=None,
+    unit="",
+    comparator="=",
+    period=None,
+    seq=1,
+):
     """A plain indicator with the attributes the rules read; target defaults to the number in value."""
     if target is None and value and any(c.isdigit() for c in value):
         target = Decimal("".join(c for c in value if c.isdigit() or c == "."))
         unit = unit or value.lstrip("≥≤<>=0123456789.")
     return SimpleNamespace(
-        seq=seq, name=name, level1_label=KINDS[kind], level2_label=level2,
+        seq=seq,
+        name=name,
+        level1_label=KINDS[kind],
+        level2_label=level2,
         level2=SimpleNamespace(name=level2, level1=SimpleNamespace(kind=kind)),
-        period_value=value if period is None else period, annual_value=value,
-        target_value=target, target_unit=unit if target is not None else "", comparator=comparator if target is not None else "",
+        period_value=value if period is None else period,
+        annual_value=value,
+        target_value=target,
+        target_unit=unit if target is not None else "",
+        comparator=comparator if target is not None else "",
     )
 
 
@@ -59,7 +74,11 @@ def test_the_portal_project_is_missing_its_satisfaction_indicator(reviewed):
 
 def test_the_grassroots_platform_project_has_an_indicator_without_a_name(reviewed):
     findings = reviewed["基层服务平台示范点建设经费"].review_findings
-    assert {"code": "indicator-without-name", "severity": "error", "message": "第3项指标(产出指标/数量指标)没有名称"} in said(findings)
+    assert {
+        "code": "indicator-without-name",
+        "severity": "error",
+        "message": "第3项指标(产出指标/数量指标)没有名称",
+    } in said(findings)
 
 
 def test_the_hotline_projects_satisfaction_target_of_75_percent_is_below_the_usual_band(reviewed):
@@ -85,15 +104,22 @@ def grow(table, projects):
     template = Project.objects.get(table=table, name="区长专线日常经费")
     indicators = list(template.indicators.all())
     start = table.projects.count()
-    copies = Project.objects.bulk_create([
-        Project(table=table, unit=template.unit, position=start + n, name=f"扩展项目{n}", total=Decimal(1))
-        for n in range(projects)
-    ])
+    copies = Project.objects.bulk_create(
+        [
+            Project(table=table, unit=template.unit, position=start + n, name=f"扩展项目{n}", total=Decimal(1))
+            for n in range(projects)
+        ]
+    )
     level2 = Level2Category.objects.first()
-    Indicator.objects.bulk_create([
-        Indicator(project=p, position=i.position, seq=i.seq, level2=level2, name=i.name, annual_value=i.annual_value)
-        for p in copies for i in indicators
-    ])
+    Indicator.objects.bulk_create(
+        [
+            Indicator(
+                project=p, position=i.position, seq=i.seq, level2=level2, name=i.name, annual_value=i.annual_value
+            )
+            for p in copies
+            for i in indicators
+        ]
+    )
 
 
 @pytest.mark.parametrize("extra_projects", [0, 40])
@@ -114,14 +140,24 @@ def test_refresh_all_reviews_every_table(reference_table):
 
 def test_a_reconciliation_flag_becomes_a_money_finding_on_its_project_only(reference_table):
     hotline = Project.objects.get(table=reference_table, name="区长专线日常经费")
-    Flag.objects.create(table=reference_table, project=hotline, severity="warning", code="reconciliation",
-                        message="第16行「总计」列“1.00”与财政拨款之和 0.90 不一致,相差 0.10 万元", row=16)
-    Flag.objects.create(table=reference_table, project=None, severity="warning", code="reconciliation",
-                        message="合计不平", row=6)
+    Flag.objects.create(
+        table=reference_table,
+        project=hotline,
+        severity="warning",
+        code="reconciliation",
+        message="第16行「总计」列“1.00”与财政拨款之和 0.90 不一致,相差 0.10 万元",
+        row=16,
+    )
+    Flag.objects.create(
+        table=reference_table, project=None, severity="warning", code="reconciliation", message="合计不平", row=6
+    )
     applying.refresh_table(reference_table)
     hotline.refresh_from_db()
-    assert {"code": "reconciliation", "severity": "error",
-            "message": "金额不平:第16行「总计」列“1.00”与财政拨款之和 0.90 不一致,相差 0.10 万元"} in said(hotline.review_findings)
+    assert {
+        "code": "reconciliation",
+        "severity": "error",
+        "message": "金额不平:第16行「总计」列“1.00”与财政拨款之和 0.90 不一致,相差 0.10 万元",
+    } in said(hotline.review_findings)
     others = Project.objects.filter(table=reference_table).exclude(pk=hotline.pk)
     assert not any("reconciliation" in codes(p.review_findings) for p in others)
 
@@ -153,12 +189,14 @@ def test_a_project_with_all_categories_has_no_findings():
     assert review.review_project(complete()).score == Decimal("100.00")
 
 
-@pytest.mark.parametrize("missing, message", [
-    ("output", "缺少产出指标"), ("outcome", "缺少效益指标"), ("satisfaction", "缺少满意度指标"),
-])
+@pytest.mark.parametrize(
+    "missing, message", [("output", "缺少产出指标"), ("outcome", "缺少效益指标"), ("satisfaction", "缺少满意度指标")]
+)
 def test_a_missing_level1_category_is_named(missing, message):
     indicators = [i for i in complete() if i.level2.level1.kind != missing]
-    assert {"code": "missing-category", "severity": "error", "message": message} in said(review.completeness(indicators))
+    assert {"code": "missing-category", "severity": "error", "message": message} in said(
+        review.completeness(indicators)
+    )
 
 
 def test_cost_is_required_only_when_the_table_uses_the_newer_framework():
@@ -180,7 +218,9 @@ def test_a_level1_without_a_category_kind_is_read_from_the_source_words():
     assert review.kind(indicator) == "cost"
 
 
-@pytest.mark.parametrize("level2, message", [("数量指标", "产出指标下缺少数量指标"), ("质量指标", "产出指标下缺少质量指标")])
+@pytest.mark.parametrize(
+    "level2, message", [("数量指标", "产出指标下缺少数量指标"), ("质量指标", "产出指标下缺少质量指标")]
+)
 def test_an_output_category_without_a_quantity_or_quality_indicator_is_found(level2, message):
     indicators = [i for i in complete() if i.level2_label != level2]
     assert message in [f["message"] for f in review.completeness(indicators)]
@@ -201,9 +241,13 @@ def qualitative(name, value, seq=1):
 
 def test_fewer_than_half_numeric_targets_is_a_finding_with_the_share():
     indicators = complete()[:1] + [qualitative("发放时间", "每月上旬", 2), qualitative("网站考评", "良好", 3)]
-    assert said(review.measurability(indicators)) == [{
-        "code": "low-numeric-share", "severity": "warning", "message": "只有1/3项指标(33%)有可量化的目标值,指标未细化量化",
-    }]
+    assert said(review.measurability(indicators)) == [
+        {
+            "code": "low-numeric-share",
+            "severity": "warning",
+            "message": "只有1/3项指标(33%)有可量化的目标值,指标未细化量化",
+        }
+    ]
 
 
 def test_half_numeric_targets_is_enough():
@@ -211,14 +255,24 @@ def test_half_numeric_targets_is_enough():
     assert review.measurability(indicators) == []
 
 
-@pytest.mark.parametrize("value, word", [
-    ("服务水平不断提升", "提升"), ("提高群众获得感", "提高"), ("持续改善营商环境", "持续改善"),
-    ("发挥长远效益", "长远"), ("受益人数逐年增加", "逐年增加"), ("宣传效果明显", "效果明显"),
-])
+@pytest.mark.parametrize(
+    "value, word",
+    [
+        ("服务水平不断提升", "提升"),
+        ("提高群众获得感", "提高"),
+        ("持续改善营商环境", "持续改善"),
+        ("发挥长远效益", "长远"),
+        ("受益人数逐年增加", "逐年增加"),
+        ("宣传效果明显", "效果明显"),
+    ],
+)
 def test_a_value_that_says_nothing_testable_is_vague(value, word):
     indicators = complete() + [qualitative("社会影响", value, 5)]
-    assert {"code": "vague-target", "severity": "warning",
-            "message": f"指标「社会影响」的指标值“{value}”只说“{word}”,无法检验是否达成"} in said(review.measurability(indicators))
+    assert {
+        "code": "vague-target",
+        "severity": "warning",
+        "message": f"指标「社会影响」的指标值“{value}”只说“{word}”,无法检验是否达成",
+    } in said(review.measurability(indicators))
 
 
 def test_a_number_makes_an_improvement_testable():
@@ -238,16 +292,26 @@ def test_the_same_indicator_name_twice_is_a_duplicate():
 
 def test_period_and_annual_values_that_differ_are_found():
     indicators = [ind("服务人数", value="1000人", period="3000人")]
-    assert said(review.form(indicators)) == [{
-        "code": "period-annual-differ", "severity": "info",
-        "message": "指标「服务人数」的实施周期指标值“3000人”与年度指标值“1000人”不一致",
-    }]
+    assert said(review.form(indicators)) == [
+        {
+            "code": "period-annual-differ",
+            "severity": "info",
+            "message": "指标「服务人数」的实施周期指标值“3000人”与年度指标值“1000人”不一致",
+        }
+    ]
 
 
-@pytest.mark.parametrize("name, flagged", [
-    ("系统正常运行率", True), ("服务对象满意度", True), ("政策覆盖率", True), ("资金占比", True),
-    ("收入增长率", False), ("业务量", False),
-])
+@pytest.mark.parametrize(
+    "name, flagged",
+    [
+        ("系统正常运行率", True),
+        ("服务对象满意度", True),
+        ("政策覆盖率", True),
+        ("资金占比", True),
+        ("收入增长率", False),
+        ("业务量", False),
+    ],
+)
 def test_a_percent_above_100_is_impossible_only_for_bounded_rates(name, flagged):
     found = review.form([ind(name, "outcome", "社会效益", "120%")])
     assert ("percent-above-100" in codes(found)) is flagged
@@ -255,8 +319,13 @@ def test_a_percent_above_100_is_impossible_only_for_bounded_rates(name, flagged)
 
 def test_the_percent_above_100_message_names_indicator_and_value():
     found = review.form([ind("系统正常运行率", "output", "质量指标", "199.9%")])
-    assert said(found) == [{"code": "percent-above-100", "severity": "error",
-                      "message": "指标「系统正常运行率」的目标值199.9%超过100%,该比率不可能达到"}]
+    assert said(found) == [
+        {
+            "code": "percent-above-100",
+            "severity": "error",
+            "message": "指标「系统正常运行率」的目标值199.9%超过100%,该比率不可能达到",
+        }
+    ]
 
 
 @pytest.mark.parametrize("value, flagged", [("≥75%", True), ("≥79.5%", True), ("≥80%", False), ("95%", False)])
@@ -267,14 +336,20 @@ def test_a_satisfaction_target_below_80_percent_is_found(value, flagged):
 
 def test_a_rate_targeted_as_a_head_count_is_found():
     found = review.form([ind("宣传知晓率", "outcome", "社会效益", "100000人")])
-    assert said(found) == [{"code": "rate-not-percent", "severity": "warning",
-                      "message": "指标「宣传知晓率」是比率,目标值却是“100000人”"}]
+    assert said(found) == [
+        {"code": "rate-not-percent", "severity": "warning", "message": "指标「宣传知晓率」是比率,目标值却是“100000人”"}
+    ]
 
 
 def test_a_cost_indicator_written_as_a_percent_is_found():
     found = review.form([ind("服装配套覆盖率", "output", "成本指标", "100%")])
-    assert said(found) == [{"code": "cost-as-percent", "severity": "warning",
-                      "message": "成本类指标「服装配套覆盖率」的目标值是百分比“100%”,没有给出成本金额"}]
+    assert said(found) == [
+        {
+            "code": "cost-as-percent",
+            "severity": "warning",
+            "message": "成本类指标「服装配套覆盖率」的目标值是百分比“100%”,没有给出成本金额",
+        }
+    ]
 
 
 # --- score --------------------------------------------------------------------------------
@@ -291,12 +366,15 @@ def test_rule_weights_come_from_settings(settings):
     assert review.review_project(indicators).score == Decimal("92.50")
 
 
-@pytest.mark.parametrize("scored, expected", [
-    ([(Decimal(100), Decimal(300)), (Decimal(50), Decimal(100))], Decimal("87.50")),
-    ([(Decimal(100), Decimal(0)), (Decimal(50), Decimal(0))], Decimal("75.00")),
-    ([(None, Decimal(10)), (Decimal(80), Decimal(0))], Decimal("80.00")),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    "scored, expected",
+    [
+        ([(Decimal(100), Decimal(300)), (Decimal(50), Decimal(100))], Decimal("87.50")),
+        ([(Decimal(100), Decimal(0)), (Decimal(50), Decimal(0))], Decimal("75.00")),
+        ([(None, Decimal(10)), (Decimal(80), Decimal(0))], Decimal("80.00")),
+        ([], None),
+    ],
+)
 def test_the_table_score_weights_by_funding_and_falls_back_to_the_plain_mean(scored, expected):
     assert review.table_score(scored) == expected
 

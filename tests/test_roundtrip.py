@@ -34,13 +34,18 @@ def round_trip(tmp_path, fmt: str, year: int):
 
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), projects=st.integers(1, 12),
-       layout=st.sampled_from(["project-per-row", "indicator-per-row"]), fmt=st.sampled_from(["table", "table-xlsx"]))
+@given(
+    seed=st.integers(0, 10_000),
+    projects=st.integers(1, 12),
+    layout=st.sampled_from(["project-per-row", "indicator-per-row"]),
+    fmt=st.sampled_from(["table", "table-xlsx"]),
+)
 def test_a_generated_table_exported_in_its_layout_imports_back_to_the_same_data(tmp_path, seed, projects, layout, fmt):
     BudgetTable.objects.all().delete()
     source = tmp_path / "source.txt"
-    source.write_text(generate.text(generate.table(projects=projects, seed=seed, layout=layout, year=2024)),
-                      encoding="utf-8")
+    source.write_text(
+        generate.text(generate.table(projects=projects, seed=seed, layout=layout, year=2024)), encoding="utf-8"
+    )
     import_table(source, filename=source.name, year=2024)
     before, after = round_trip(tmp_path, fmt, 2024)
     assert after == before
@@ -57,7 +62,7 @@ def test_the_workbook_holds_amounts_as_numbers_and_text_that_starts_a_formula_as
 
     from budget.models import Project
 
-    Project.objects.filter(name="办证大厅窗口服务经费").update(goal="=HYPERLINK(\"http://evil.example\")")
+    Project.objects.filter(name="办证大厅窗口服务经费").update(goal='=HYPERLINK("http://evil.example")')
     out = tmp_path / "t.xlsx"
     call_command("export_targets", "--year", "2021", "--format", "table-xlsx", "--output", str(out))
     sheet = load_workbook(out).active

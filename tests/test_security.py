@@ -12,7 +12,11 @@ from budget.models import BudgetTable, ImportLog, Project
 from tests.conftest import REFERENCE
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 60 + "-test-only-key", "DJANGO_ALLOWED_HOSTS": "example.org"}
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "x" * 60 + "-test-only-key",
+    "DJANGO_ALLOWED_HOSTS": "example.org",
+}
 
 
 def run(args, **env):
@@ -89,13 +93,15 @@ def test_two_concurrent_imports_of_the_same_department_and_year_leave_one_table(
 def test_csv_export_makes_formula_triggers_inert(db, write_file, client):
     from budget import exporter
 
-    text = REFERENCE.read_text(encoding="utf-8").replace("办证大厅窗口服务经费", '=HYPERLINK("http://evil.example","点我")')
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "办证大厅窗口服务经费", '=HYPERLINK("http://evil.example","点我")'
+    )
     import_table(write_file("evil.txt", text), filename="evil.txt", year=2021)
     import io
 
     out = io.StringIO()
     exporter.write_csv(exporter.indicator_rows(), out)
-    assert "'=HYPERLINK(\"\"http://evil.example\"\",\"\"点我\"\")" in out.getvalue()
+    assert '\'=HYPERLINK(""http://evil.example"",""点我"")' in out.getvalue()
     assert ",=HYPERLINK" not in out.getvalue()
 
 
@@ -125,9 +131,12 @@ def test_the_import_page_needs_a_csrf_token(db, django_user_model):
 
 # -- roles: an editor reaches only the departments they belong to -----------------------
 
+
 @pytest.fixture
 def two_departments(reference_table, write_file):
-    text = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 某区教育局")
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 某区教育局"
+    )
     import_table(write_file("edu.txt", text), filename="edu.txt", year=2021)
     return reference_table, BudgetTable.objects.get(department__name="某区教育局")
 
@@ -149,8 +158,11 @@ def editor_client(two_departments, django_user_model, client):
 def other_objects(table):
     project = table.projects.first()
     return {
-        "budgettable": table.pk, "department": table.department_id, "fundingunit": table.units.first().pk,
-        "project": project.pk, "indicator": project.indicators.first().pk,
+        "budgettable": table.pk,
+        "department": table.department_id,
+        "fundingunit": table.units.first().pk,
+        "project": project.pk,
+        "indicator": project.indicators.first().pk,
     }
 
 
@@ -180,7 +192,9 @@ def test_an_editor_sees_only_their_own_departments_in_lists(editor_client):
 def test_an_editor_cannot_import_another_departments_table(editor_client, write_file):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    text = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 某区教育局")
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 某区教育局"
+    )
     upload = SimpleUploadedFile("edu.txt", text.encode())
     response = editor_client.post(reverse("admin:budget_import"), {"file": upload, "year": "2021"})
     assert "edu.txt: 值“某区教育局”不是您负责的部门,您只能导入本部门的数据" in response.content.decode()
@@ -196,6 +210,8 @@ def test_an_admin_edit_is_recorded_with_who_and_what(admin_client, reference_tab
     latest = indicator.history.first()
     assert latest.history_type == "~" and latest.annual_value == "正常工作每月天数21天"
     delta = latest.diff_against(latest.prev_record)
-    assert [(c.field, c.old, c.new) for c in delta.changes] == [("annual_value", "正常工作每月天数22天", "正常工作每月天数21天")]
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [
+        ("annual_value", "正常工作每月天数22天", "正常工作每月天数21天")
+    ]
     response = admin_client.get(reverse("admin:budget_indicator_history", args=[indicator.pk]))
     assert response.status_code == 200 and "正常工作每月天数21天" in response.content.decode()

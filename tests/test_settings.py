@@ -14,10 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_python(code: str, **env) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"}
     environ.update(env)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
+    )
 
 
-@pytest.mark.parametrize("raw, expected", [("true", True), ("1", True), ("on", True), ("False", False), ("0", False), ("", True)])
+@pytest.mark.parametrize(
+    "raw, expected", [("true", True), ("1", True), ("on", True), ("False", False), ("0", False), ("", True)]
+)
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("DJANGO_DEBUG", raw)
     assert env_bool("DJANGO_DEBUG", True) is expected
@@ -44,16 +48,24 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def test_database_url_is_parsed_into_a_postgresql_entry():
     entry = database_from_url("postgres://clerk:p%40ss@db.internal:5433/budget?sslmode=require")
     assert entry == {
-        "ENGINE": "django.db.backends.postgresql", "NAME": "budget", "USER": "clerk", "PASSWORD": "p@ss",
-        "HOST": "db.internal", "PORT": "5433", "OPTIONS": {"sslmode": "require"},
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "budget",
+        "USER": "clerk",
+        "PASSWORD": "p@ss",
+        "HOST": "db.internal",
+        "PORT": "5433",
+        "OPTIONS": {"sslmode": "require"},
     }
 
 
-@pytest.mark.parametrize("url, message", [
-    ("sqlite:///db.sqlite3", "this application runs on PostgreSQL only"),
-    ("postgres://localhost", "DATABASE_URL names no database"),
-    ("postgres://localhost:port/x", "malformed port"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("sqlite:///db.sqlite3", "this application runs on PostgreSQL only"),
+        ("postgres://localhost", "DATABASE_URL names no database"),
+        ("postgres://localhost:port/x", "malformed port"),
+    ],
+)
 def test_database_url_refuses_what_is_not_postgresql(url, message):
     with pytest.raises(ImproperlyConfigured, match=message):
         database_from_url(url)
@@ -93,7 +105,9 @@ def servers_for(pgdata: Path) -> list:
 def hold(pgdata: Path) -> subprocess.Popen:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"}
     environ["BUDGET_EMBEDDED_PG_DIR"] = str(pgdata)
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_CONNECTION], cwd=ROOT, env=environ, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_CONNECTION], cwd=ROOT, env=environ, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "ready"
     return proc
 
@@ -130,8 +144,10 @@ def test_a_killed_process_leaves_no_lock_and_the_next_process_cleans_up(pgdata):
     killed = hold(pgdata)
     killed.send_signal(signal.SIGKILL)
     killed.wait(30)
-    later = run_python("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='budget.settings'; django.setup();"
-                       "from django.db import connection; connection.ensure_connection(); print('ok')",
-                       BUDGET_EMBEDDED_PG_DIR=str(pgdata))
+    later = run_python(
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='budget.settings'; django.setup();"
+        "from django.db import connection; connection.ensure_connection(); print('ok')",
+        BUDGET_EMBEDDED_PG_DIR=str(pgdata),
+    )
     assert later.stdout.strip() == "ok", later.stderr
     assert servers_for(pgdata) == []

@@ -20,8 +20,13 @@ PLOTLY = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def test_production_settings_serve_static_files_by_content_hashed_names():
-    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "k" * 50, "DJANGO_ALLOWED_HOSTS": "example.org",
-           "DJANGO_SETTINGS_MODULE": "budget.settings"}
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "k" * 50,
+        "DJANGO_ALLOWED_HOSTS": "example.org",
+        "DJANGO_SETTINGS_MODULE": "budget.settings",
+    }
     code = "from django.conf import settings; print(settings.STORAGES['staticfiles']['BACKEND'])"
     shown = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "whitenoise.storage.CompressedManifestStaticFilesStorage"

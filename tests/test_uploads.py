@@ -19,8 +19,9 @@ from tests.test_workflow import people, table  # noqa: F401 (fixtures)
 
 DEPARTMENT = "广州市花都区政务服务和数据管理局"
 MONITORING = Path(__file__).parent / "data" / "monitoring" / "huadu-2021-06-rows.csv"
-SELF_EVALUATION = ("项目名称,三级指标,实际完成值,偏差原因,得分\n"
-                   "窗口工作人员服装费,服装发放及时性,98%,一批服装晚到,9\n").encode()
+SELF_EVALUATION = (
+    "项目名称,三级指标,实际完成值,偏差原因,得分\n窗口工作人员服装费,服装发放及时性,98%,一批服装晚到,9\n"
+).encode()
 
 
 @pytest.fixture
@@ -28,9 +29,11 @@ def parses(monkeypatch):
     """How many times a file was opened for parsing, by any of the three importers."""
     count = {"n": 0}
     for module in (importer, actuals, monitoring_import):
+
         def counted(*args, _open=module.open_table, **kwargs):
             count["n"] += 1
             return _open(*args, **kwargs)
+
         monkeypatch.setattr(module, "open_table", counted)
     return count
 
@@ -120,16 +123,16 @@ def test_an_approval_between_preview_and_confirmation_refuses_the_import(admin_c
     url = reverse("admin:budget_import")
     response = post(admin_client, url, "corrected.txt", corrected_edition(write_file).read_bytes())
     assert response.context["preview"].changed == ["区长专线日常经费"]
-    TableReview.objects.update_or_create(department=reference_table.department, year=2021,
-                                         defaults={"status": TableReview.Status.APPROVED})
+    TableReview.objects.update_or_create(
+        department=reference_table.department, year=2021, defaults={"status": TableReview.Status.APPROVED}
+    )
     response = admin_client.post(url, {"token": response.context["token"]}, follow=True)
     assert "2021年的绩效目标表已通过审核" in response.content.decode()
     assert Project.objects.get(name="区长专线日常经费").total == Decimal("1.00")
     assert Project.objects.filter(name="政务大厅便民改造").exists() and ImportLog.objects.count() == 1
 
 
-def test_a_department_taken_away_between_preview_and_confirmation_refuses_the_import(client, table, people,
-                                                                                      write_file):
+def test_a_department_taken_away_between_preview_and_confirmation_refuses_the_import(client, table, people, write_file):
     url = reverse("admin:budget_import")
     client.force_login(people["editor"])
     response = post(client, url, "corrected.txt", corrected_edition(write_file).read_bytes())
@@ -143,8 +146,9 @@ def test_a_department_taken_away_between_preview_and_confirmation_refuses_the_im
 
 
 def test_the_targets_preview_says_what_changes_in_a_project(admin_client, reference_table, write_file):
-    body = post(admin_client, reverse("admin:budget_import"), "corrected.txt",
-                corrected_edition(write_file).read_bytes()).content.decode()
+    body = post(
+        admin_client, reverse("admin:budget_import"), "corrected.txt", corrected_edition(write_file).read_bytes()
+    ).content.decode()
     project = body.split("<caption>区长专线日常经费</caption>")[1].split("</table>")[0]
     assert '<tr><th>合计</th><td class="old">1.00</td><td class="new">4.00</td></tr>' in project
     assert '<tr><th>财政拨款</th><td class="old">1.00</td><td class="new">4.00</td></tr>' in project
@@ -152,14 +156,19 @@ def test_the_targets_preview_says_what_changes_in_a_project(admin_client, refere
 
 # -- the self-evaluation preview: each result old → new ------------------------------------------
 
+
 def test_a_second_self_evaluation_shows_each_result_old_and_new(admin_client, reference_table):
-    actuals.import_actuals(SimpleUploadedFile("自评.csv", SELF_EVALUATION), filename="自评.csv", year=2021,
-                           department=DEPARTMENT)
-    again = ("项目名称,三级指标,实际完成值,偏差原因,得分\n"
-             "窗口工作人员服装费,服装发放及时性,100%,,10\n"
-             "窗口工作人员服装费,全年执行数,9.5,,\n").encode()
-    body = post(admin_client, reverse("admin:budget_actuals"), "自评2.csv", again,
-                department=DEPARTMENT).content.decode()
+    actuals.import_actuals(
+        SimpleUploadedFile("自评.csv", SELF_EVALUATION), filename="自评.csv", year=2021, department=DEPARTMENT
+    )
+    again = (
+        "项目名称,三级指标,实际完成值,偏差原因,得分\n"
+        "窗口工作人员服装费,服装发放及时性,100%,,10\n"
+        "窗口工作人员服装费,全年执行数,9.5,,\n"
+    ).encode()
+    body = post(
+        admin_client, reverse("admin:budget_actuals"), "自评2.csv", again, department=DEPARTMENT
+    ).content.decode()
     rows = [
         '<td>窗口工作人员服装费</td><th>服装发放及时性 · 实际完成值</th><td class="old">98%</td><td class="new">100%</td>',
         '<td>窗口工作人员服装费</td><th>服装发放及时性 · 偏差原因</th><td class="old">一批服装晚到</td><td class="new">—</td>',
@@ -171,6 +180,7 @@ def test_a_second_self_evaluation_shows_each_result_old_and_new(admin_client, re
 
 
 # -- the monitoring preview: each report against the stored one of that month -------------------
+
 
 def monitoring_text(*, without=None, changes=()) -> str:
     """The June monitoring table of the reference department, a project's block left out or cells changed."""
@@ -192,25 +202,35 @@ def test_the_monitoring_preview_says_what_each_report_changes(admin_client, refe
     # 办证大厅窗口服务经费: executed 59.7 → 100 of 199 (30% → 50.25%, no longer behind the 40% of June, so no
     # red); 工作人数 16人 → 15人 of 16: progress (100 + 93.75 + 100) / 3 = 97.9% against a rate of 50.25%:
     # still more than 10 points apart, yellow.
-    text = monitoring_text(changes=[("199,0,199,59.7,30.00%", "199,0,199,100,50.25%"),
-                                    ("工作人数,16人,16人,16人", "工作人数,16人,15人,16人")])
-    body = post(admin_client, reverse("admin:budget_monitoring_import"), "june-again.csv",
-                text.encode("gb18030")).content.decode()
+    text = monitoring_text(
+        changes=[
+            ("199,0,199,59.7,30.00%", "199,0,199,100,50.25%"),
+            ("工作人数,16人,16人,16人", "工作人数,16人,15人,16人"),
+        ]
+    )
+    body = post(
+        admin_client, reverse("admin:budget_monitoring_import"), "june-again.csv", text.encode("gb18030")
+    ).content.decode()
     assert '<p class="import-new-reports">新增报告:区长专线日常经费</p>' in body
     changed = body.split("<caption>办证大厅窗口服务经费</caption>")[1].split("</table>")[0]
     assert changed.split("<tbody>")[1].split("</tbody>")[0] == (
         '<tr><th>执行数(万元)</th><td class="old">59.70</td><td class="new">100.00</td></tr>'
         '<tr><th>信号灯</th><td class="old">红灯</td><td class="new">黄灯</td></tr>'
-        '<tr><th>工作人数 · 当前完成值</th><td class="old">16人</td><td class="new">15人</td></tr>')
-    assert '<p class="import-same-reports">与已有报告相同:基层服务平台示范点建设经费、新政务中心大楼后勤保障经费</p>' in body
+        '<tr><th>工作人数 · 当前完成值</th><td class="old">16人</td><td class="new">15人</td></tr>'
+    )
+    assert (
+        '<p class="import-same-reports">与已有报告相同:基层服务平台示范点建设经费、新政务中心大楼后勤保障经费</p>'
+        in body
+    )
     assert MonitoringReport.objects.get(project__name="办证大厅窗口服务经费").executed == Decimal("59.7")
 
 
 def test_the_monitoring_preview_names_indicator_rows_added_and_dropped(admin_client, reference_table, write_file):
     import_monitoring(write_file("june.csv", monitoring_text()), year=2021)
     text = "\n".join(line for line in monitoring_text().splitlines() if ",工作人数,16人," not in line)
-    body = post(admin_client, reverse("admin:budget_monitoring_import"), "june-again.csv",
-                text.encode("gb18030")).content.decode()
+    body = post(
+        admin_client, reverse("admin:budget_monitoring_import"), "june-again.csv", text.encode("gb18030")
+    ).content.decode()
     changed = body.split("<caption>办证大厅窗口服务经费</caption>")[1].split("</table>")[0]
     assert '<tr><th>删除指标:工作人数</th><td class="old">16人</td><td class="new">—</td></tr>' in changed
     assert IndicatorProgress.objects.filter(indicator__name="工作人数").count() == 1
@@ -223,8 +243,9 @@ PAGES = ["admin:budget_import", "admin:budget_actuals", "admin:budget_monitoring
 
 def test_each_upload_page_is_open_to_an_editor_with_the_sites_titles_and_its_list(client, table, people):
     client.force_login(people["editor"])
-    for name, changelist, listed in zip(PAGES, ["budgettable", "indicator", "monitoringreport"],
-                                        ["绩效目标表", "绩效指标", "绩效运行监控"]):
+    for name, changelist, listed in zip(
+        PAGES, ["budgettable", "indicator", "monitoringreport"], ["绩效目标表", "绩效指标", "绩效运行监控"]
+    ):
         body = client.get(reverse(name)).content.decode()
         assert "<title>" in body and "| 预算绩效目标看板</title>" in body, name
         assert '<div id="site-name"><a href="/admin/">预算绩效目标看板 · 管理</a></div>' in body, name

@@ -31,8 +31,11 @@ def url(reference_table):
 
 def tiles(response):
     text = response.content.decode()
-    found = re.findall(r'<div class="tile[^"]*"><span class="label">(?:<i[^>]*></i>)?(.*?)</span>'
-                       r'<span class="value">(.*?)</span><span class="unit">(.*?)</span>', text)
+    found = re.findall(
+        r'<div class="tile[^"]*"><span class="label">(?:<i[^>]*></i>)?(.*?)</span>'
+        r'<span class="value">(.*?)</span><span class="unit">(.*?)</span>',
+        text,
+    )
     return {label: (value, unit) for label, value, unit in found}
 
 
@@ -81,7 +84,10 @@ def test_the_project_table_lists_each_project_with_funding_and_indicator_counts(
     assert ["区长专线日常经费", "1.00", "1.00", "0.00", "0.00", "4", "4", "85.00"] in rows
     assert ["区政府门户网站和政务新媒体运行经费", "92.60", "92.60", "0.00", "0.00", "5", "1", "65.00"] in rows
     project = reference_table.projects.get(name="区长专线日常经费")
-    assert f'<a href="{reverse("budget:project", args=[project.pk])}">区长专线日常经费</a>' in client.get(url).content.decode()
+    assert (
+        f'<a href="{reverse("budget:project", args=[project.pk])}">区长专线日常经费</a>'
+        in client.get(url).content.decode()
+    )
 
 
 def test_the_project_table_sorts_by_any_column(client, url):
@@ -91,7 +97,9 @@ def test_the_project_table_sorts_by_any_column(client, url):
 
 
 def test_the_project_table_filters_by_name_and_unit(client, url, reference_table):
-    assert [r[0] for r in table_rows(client.get(url + "?name=光纤"), "projects")] == ["2018年1月-2019年7月广电电子政务光纤租赁"]
+    assert [r[0] for r in table_rows(client.get(url + "?name=光纤"), "projects")] == [
+        "2018年1月-2019年7月广电电子政务光纤租赁"
+    ]
     unit = reference_table.units.get()
     assert len(table_rows(client.get(url + f"?unit={unit.pk}"), "projects")) == 13
     assert "没有符合条件的项目" in client.get(url + "?name=不存在的项目").content.decode()
@@ -155,7 +163,7 @@ def test_every_chart_has_a_text_alternative(client, url):
     text = client.get(url).content.decode()
     assert 'aria-label="各项目资金由多到少的条形图,按资金来源堆叠;数据见下方项目表。"' in text
     assert 'aria-label="绩效指标按一级、二级指标分类的旭日图;数据见图下的表。"' in text
-    assert "<td>产出指标</td><td>数量指标</td><td class=\"num\">26</td>" in text
+    assert '<td>产出指标</td><td>数量指标</td><td class="num">26</td>' in text
 
 
 def test_it_lists_the_tables_flags(client, url):
@@ -167,7 +175,7 @@ def test_it_lists_the_tables_flags(client, url):
 def test_plotly_comes_from_our_own_static_files(client, url):
     text = client.get(url).content.decode()
     assert '<script src="/static/plotly/plotly.min.js" defer></script>' in text
-    assert "http://" not in text.replace('http://www.w3.org', '') and "https://" not in text
+    assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text
 
 
 def test_an_unknown_year_or_department_is_not_found(client, reference_table):
@@ -176,6 +184,7 @@ def test_an_unknown_year_or_department_is_not_found(client, reference_table):
 
 
 # -- downloads: the exporter's documents, for this department and year -------------------
+
 
 def download(client, reference_table, fmt):
     response = client.get(reverse("budget:download", args=[reference_table.department_id, 2021, fmt]))
@@ -230,7 +239,10 @@ def test_an_unknown_download_is_not_found(client, reference_table):
 
 # -- several years --------------------------------------------------------------------
 
-def test_with_several_years_it_shows_funding_per_year_and_projects_added_or_dropped(client, reference_table, write_file):
+
+def test_with_several_years_it_shows_funding_per_year_and_projects_added_or_dropped(
+    client, reference_table, write_file
+):
     text = REFERENCE.read_text(encoding="utf-8").replace("政务大厅便民改造", "政务大厅便民改造二期")
     import_table(write_file("2022.txt", text), filename="2022.txt", year=2022, department=NAME)
     response = client.get(reverse("budget:department", args=[reference_table.department_id, 2022]))
@@ -252,15 +264,17 @@ def test_it_speaks_english_when_chosen(client, url):
 
 @pytest.mark.parametrize("extra", [0, 60])
 @pytest.mark.parametrize("evaluated", [False, True])
-def test_it_costs_a_fixed_number_of_queries(client, url, reference_table, django_assert_max_num_queries, extra,
-                                            evaluated, tmp_path):
+def test_it_costs_a_fixed_number_of_queries(
+    client, url, reference_table, django_assert_max_num_queries, extra, evaluated, tmp_path
+):
     if extra:
         grown = grow(reference_table, projects=extra, indicators=8)
         import_table(REFERENCE, filename=REFERENCE.name, year=2022)
         if evaluated:
             Project.objects.filter(pk__in=[p.pk for p in grown]).update(executed=Decimal("2.50"))
-            Project.objects.filter(pk__in=[p.pk for p in grown]).update(review_findings=[
-                {"code": "vague-target", "severity": "warning", "message": "指标值只说“提升”"}])
+            Project.objects.filter(pk__in=[p.pk for p in grown]).update(
+                review_findings=[{"code": "vague-target", "severity": "warning", "message": "指标值只说“提升”"}]
+            )
     if evaluated:
         import_actuals(tmp_path, WORKED_EXAMPLE)
     with django_assert_max_num_queries(QUERIES):
@@ -269,40 +283,71 @@ def test_it_costs_a_fixed_number_of_queries(client, url, reference_table, django
 
 # -- review and self-evaluation ---------------------------------------------------------
 
+
 def ranked(response):
     """[(review score, project name, [finding texts])] as the review card lists them."""
     text = response.content.decode()
     card = re.search(r'<ol class="ranked">(.*?)</ol>', text, re.S).group(1)
     items = re.findall(r'<span class="score"[^>]*>(.*?)</span>\s*<a href="[^"]*">(.*?)</a></div>(.*?)</ul>', card, re.S)
-    return [(score, name, [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", li)).strip()
-                           for li in re.findall(r"<li>(.*?)</li>", findings, re.S)])
-            for score, name, findings in items]
+    return [
+        (
+            score,
+            name,
+            [
+                re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", li)).strip()
+                for li in re.findall(r"<li>(.*?)</li>", findings, re.S)
+            ],
+        )
+        for score, name, findings in items
+    ]
 
 
 def test_it_ranks_the_projects_by_review_findings_weakest_first(client, url):
     shown = ranked(client.get(url))
     assert shown[:2] == [
-        ("65.00", "窗口工作人员服装费", ["错误 缺少效益指标", "警告 产出指标下缺少数量指标",
-                                   "警告 成本类指标「服装配套覆盖率」的目标值是百分比“100%”,没有给出成本金额"]),
-        ("65.00", "区政府门户网站和政务新媒体运行经费", ["错误 缺少满意度指标",
-                                            "警告 只有1/5项指标(20%)有可量化的目标值,指标未细化量化"]),
+        (
+            "65.00",
+            "窗口工作人员服装费",
+            [
+                "错误 缺少效益指标",
+                "警告 产出指标下缺少数量指标",
+                "警告 成本类指标「服装配套覆盖率」的目标值是百分比“100%”,没有给出成本金额",
+            ],
+        ),
+        (
+            "65.00",
+            "区政府门户网站和政务新媒体运行经费",
+            ["错误 缺少满意度指标", "警告 只有1/5项指标(20%)有可量化的目标值,指标未细化量化"],
+        ),
     ]
-    assert ("85.00", "基层服务平台示范点建设经费", ["错误 第3项指标(产出指标/数量指标)没有名称",
-                                         "警告 指标「宣传知晓率」是比率,目标值却是“100000人”"]) in shown
+    assert (
+        "85.00",
+        "基层服务平台示范点建设经费",
+        ["错误 第3项指标(产出指标/数量指标)没有名称", "警告 指标「宣传知晓率」是比率,目标值却是“100000人”"],
+    ) in shown
     # Errors first, then more findings, then the lower score.
-    assert [name for _, name, _ in shown].index("基层服务平台示范点建设经费") < [
-        name for _, name, _ in shown].index("办证大厅窗口服务经费")
+    assert [name for _, name, _ in shown].index("基层服务平台示范点建设经费") < [name for _, name, _ in shown].index(
+        "办证大厅窗口服务经费"
+    )
 
 
 def test_the_review_card_names_the_weakest_and_the_project_table_sorts_the_rest(client, url, reference_table):
     grown = grow(reference_table, projects=30, indicators=2)
-    Project.objects.filter(pk__in=[p.pk for p in grown]).update(review_score=Decimal("40.00"), review_findings=[
-        {"code": "missing-category", "severity": "error", "message": f"缺少{name}"} for name in ("效益指标", "满意度指标")])
+    Project.objects.filter(pk__in=[p.pk for p in grown]).update(
+        review_score=Decimal("40.00"),
+        review_findings=[
+            {"code": "missing-category", "severity": "error", "message": f"缺少{name}"}
+            for name in ("效益指标", "满意度指标")
+        ],
+    )
     response = client.get(url)
     shown = ranked(response)
     assert len(shown) == 20
     assert {score for score, _, _ in shown} == {"40.00"}
-    assert "另有 " in response.content.decode() and " 个项目有审核发现,可在项目表中按审核得分排序查看。" in response.content.decode()
+    assert (
+        "另有 " in response.content.decode()
+        and " 个项目有审核发现,可在项目表中按审核得分排序查看。" in response.content.decode()
+    )
     assert table_rows(client.get(url + "?sort=review_score"), "projects")[0][-1] == "40.00"
 
 
@@ -319,13 +364,18 @@ def test_it_charts_the_distribution_of_self_evaluation_scores_by_grade(client, u
     import_actuals(tmp_path, WORKED_EXAMPLE + "办证大厅窗口服务经费,工资发放时间,按时发放,,16\n")
     response = client.get(url)
     chart = figure(response, "score-distribution")
-    assert [(t["name"], t["x"], t["customdata"]) for t in chart["data"]] == [("优", [92.95], ["区长专线日常经费: 92.95"])]
+    assert [(t["name"], t["x"], t["customdata"]) for t in chart["data"]] == [
+        ("优", [92.95], ["区长专线日常经费: 92.95"])
+    ]
     assert chart["layout"]["yaxis"]["ticktext"] == ["优 (1)", "良 (0)", "中 (0)", "差 (0)"]
     text = response.content.decode()
     assert 'aria-label="各项目自评得分的散点图,按等级(优、良、中、差)分行,每个点是一个项目;数据见图下的表。"' in text
     # The text alternative names every project, and those whose data is incomplete.
     assert table_rows(response, "score-table") == [
-        ["优", "1", "区长专线日常经费 92.95"], ["良", "0", ""], ["中", "0", ""], ["差", "0", ""],
+        ["优", "1", "区长专线日常经费 92.95"],
+        ["良", "0", ""],
+        ["中", "0", ""],
+        ["差", "0", ""],
         ["未能计分", "1", "办证大厅窗口服务经费"],
     ]
     assert "1 个项目的自评数据不全(缺少实际完成值、评价得分或全年执行数),未能计分;原因见项目页。" in text

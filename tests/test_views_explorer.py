@@ -34,29 +34,50 @@ def test_it_lists_every_indicator_paginated(client, reference_table):
 
 def test_each_row_names_department_year_project_categories_value_and_target(client, reference_table):
     rows = table_rows(client.get(URL + "?q=12345热线满意度"), "indicators")
-    assert rows == [["广州市花都区政务服务和数据管理局", "2021", "区长专线日常经费", "满意度指标", "服务对象满意度",
-                     "12345热线满意度", "满意度≥75%", "满意度≥75%", "≥75%", "—"]]  # no other department: no peers
+    assert rows == [
+        [
+            "广州市花都区政务服务和数据管理局",
+            "2021",
+            "区长专线日常经费",
+            "满意度指标",
+            "服务对象满意度",
+            "12345热线满意度",
+            "满意度≥75%",
+            "满意度≥75%",
+            "≥75%",
+            "—",
+        ]
+    ]  # no other department: no peers
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("满意度", 12),  # the 12 satisfaction indicators; not the others of projects whose goal says 提高群众满意度
-    ("群众满意度", 0),  # only in goals
-    ("光纤", 4),  # the fibre project's indicators that name 光纤: 节点数量, 稳定运行数量, 新增节点完成时间, 覆盖面积
-    ("12345 满意度", 1),  # every word must occur
-    ("１２３４５热线", 2),  # full-width digits read as the table's NFKC text: 热线工单办结量, 热线满意度
-    ("良好", 4),  # values
-    ("SLA", 0),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("满意度", 12),  # the 12 satisfaction indicators; not the others of projects whose goal says 提高群众满意度
+        ("群众满意度", 0),  # only in goals
+        (
+            "光纤",
+            4,
+        ),  # the fibre project's indicators that name 光纤: 节点数量, 稳定运行数量, 新增节点完成时间, 覆盖面积
+        ("12345 满意度", 1),  # every word must occur
+        ("１２３４５热线", 2),  # full-width digits read as the table's NFKC text: 热线工单办结量, 热线满意度
+        ("良好", 4),  # values
+        ("SLA", 0),
+    ],
+)
 def test_the_search_finds_words_in_indicator_names_and_values(client, reference_table, query, expected):
     assert count(client, f"?q={query}") == expected
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("满意度", 18),  # and the 6 other indicators of two projects whose goal says 提高群众满意度
-    ("群众满意度", 8),  # only in goals
-    ("光纤", 6),  # every indicator of the project named 光纤
-    ("１２３４５热线", 4),  # the goal names the hotline
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("满意度", 18),  # and the 6 other indicators of two projects whose goal says 提高群众满意度
+        ("群众满意度", 8),  # only in goals
+        ("光纤", 6),  # every indicator of the project named 光纤
+        ("１２３４５热线", 4),  # the goal names the hotline
+    ],
+)
 def test_a_reader_may_search_project_names_and_goals_too(client, reference_table, query, expected):
     assert count(client, f"?q={query}&scope=projects") == expected
 
@@ -74,7 +95,9 @@ def test_it_filters_by_category_unit_kind_department_and_year(client, reference_
 
 
 def test_it_spans_departments_and_years(client, reference_table, write_file):
-    other = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门")
+    other = REFERENCE.read_text(encoding="utf-8").replace(
+        "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门"
+    )
     import_table(write_file("other.txt", other), filename="other.txt", year=2022)
     assert count(client) == 126
     assert count(client, "?year=2022") == 63
@@ -91,7 +114,9 @@ def test_past_a_thousand_matches_it_stops_counting(client, reference_table):
 
 
 def test_the_newest_projects_come_first(client, reference_table, write_file):
-    other = REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门")
+    other = REFERENCE.read_text(encoding="utf-8").replace(
+        "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门"
+    )
     import_table(write_file("other.txt", other), filename="other.txt", year=2022)
     rows = table_rows(client.get(URL), "indicators")
     assert rows[0][:2] == ["另一个部门", "2022"]
@@ -110,11 +135,33 @@ def test_the_csv_download_holds_the_filtered_set(client, reference_table):
     text = response.getvalue().decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["部门", "年度", "项目名称", "一级指标", "二级指标", "三级指标", "实施周期指标值", "年度指标值",
-                       "比较符", "目标值", "计量单位"]
+    assert rows[0] == [
+        "部门",
+        "年度",
+        "项目名称",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "实施周期指标值",
+        "年度指标值",
+        "比较符",
+        "目标值",
+        "计量单位",
+    ]
     assert len(rows) == 1 + 12
-    assert ["广州市花都区政务服务和数据管理局", "2021", "区长专线日常经费", "满意度指标", "服务对象满意度",
-            "12345热线满意度", "满意度≥75%", "满意度≥75%", "≥", "75", "%"] in rows
+    assert [
+        "广州市花都区政务服务和数据管理局",
+        "2021",
+        "区长专线日常经费",
+        "满意度指标",
+        "服务对象满意度",
+        "12345热线满意度",
+        "满意度≥75%",
+        "满意度≥75%",
+        "≥",
+        "75",
+        "%",
+    ] in rows
 
 
 def test_the_page_links_the_csv_of_what_it_shows(client, reference_table):
@@ -167,15 +214,27 @@ def test_it_costs_a_fixed_number_of_queries(client, reference_table, django_asse
 
 
 def test_a_latin_word_is_found_whatever_its_case(client, reference_table, write_file):
-    other = (REFERENCE.read_text(encoding="utf-8").replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门")
-             .replace("12345热线满意度", "政务App满意度"))
+    other = (
+        REFERENCE.read_text(encoding="utf-8")
+        .replace("部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门")
+        .replace("12345热线满意度", "政务App满意度")
+    )
     import_table(write_file("other.txt", other), filename="other.txt", year=2022)
     assert count(client, "?q=app") == count(client, "?q=APP") == count(client, "?q=App") == 1
     assert count(client, "?q=app 满意度") == 1
 
 
-@pytest.mark.parametrize("term, lookup", [("满意度", "contains"), ("12345", "contains"), ("≥90%", "contains"),
-                                          ("app", "icontains"), ("GDP", "icontains"), ("政务App", "icontains")])
+@pytest.mark.parametrize(
+    "term, lookup",
+    [
+        ("满意度", "contains"),
+        ("12345", "contains"),
+        ("≥90%", "contains"),
+        ("app", "icontains"),
+        ("GDP", "icontains"),
+        ("政务App", "icontains"),
+    ],
+)
 def test_words_without_letter_case_skip_the_upper_casing(db, monkeypatch, term, lookup):
     # Without the trigram indexes (a server without pg_trgm) plain LIKE finds the same rows; with them every
     # word goes through the indexes' UPPER().

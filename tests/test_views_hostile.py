@@ -4,8 +4,14 @@ import pytest
 from django.urls import reverse
 
 from budget.models import Department, Project
-from tests.ui_helpers import (HOSTILE_DEPARTMENT, HOSTILE_GOAL, HOSTILE_INDICATOR, HOSTILE_PROJECT, figure,
-                              import_hostile_table)
+from tests.ui_helpers import (
+    HOSTILE_DEPARTMENT,
+    HOSTILE_GOAL,
+    HOSTILE_INDICATOR,
+    HOSTILE_PROJECT,
+    figure,
+    import_hostile_table,
+)
 
 RAW = ["<img src=x", "<script>alert", "<b onmouseover", "<svg onload"]
 
@@ -24,7 +30,8 @@ def hostile(db, tmp_path):
         "overview": reverse("budget:overview"),
         "department": reverse("budget:department", args=[department.pk, 2021]),
         "project": reverse("budget:project", args=[project.pk]),
-        "explorer": reverse("budget:explorer") + "?scope=projects&q=script",  # found in the goal only: no shown text is cut by <mark>
+        "explorer": reverse("budget:explorer")
+        + "?scope=projects&q=script",  # found in the goal only: no shown text is cut by <mark>
     }
 
 
@@ -34,12 +41,15 @@ def page(client, url):
     return response, response.content.decode()
 
 
-@pytest.mark.parametrize("name, shown", [
-    ("overview", [HOSTILE_DEPARTMENT]),
-    ("department", [HOSTILE_DEPARTMENT, HOSTILE_PROJECT]),
-    ("project", [HOSTILE_DEPARTMENT, HOSTILE_PROJECT, HOSTILE_GOAL, HOSTILE_INDICATOR]),
-    ("explorer", [HOSTILE_DEPARTMENT, HOSTILE_PROJECT, HOSTILE_INDICATOR]),
-])
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("overview", [HOSTILE_DEPARTMENT]),
+        ("department", [HOSTILE_DEPARTMENT, HOSTILE_PROJECT]),
+        ("project", [HOSTILE_DEPARTMENT, HOSTILE_PROJECT, HOSTILE_GOAL, HOSTILE_INDICATOR]),
+        ("explorer", [HOSTILE_DEPARTMENT, HOSTILE_PROJECT, HOSTILE_INDICATOR]),
+    ],
+)
 def test_hostile_text_is_html_escaped_in_the_page_source(client, hostile, name, shown):
     _, text = page(client, hostile[name])
     for item in shown:

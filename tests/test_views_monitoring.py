@@ -3,15 +3,14 @@ overview (lights per department), downloads (the latest month's columns), query 
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from budget import exporter
-from budget.models import MonitoringReport, Project
 from budget.importing.monitoring_import import import_monitoring
+from budget.models import MonitoringReport, Project
 from tests.test_workflow import people  # noqa: F401 (fixture)
 from tests.ui_helpers import figure, table_rows
 
@@ -84,23 +83,45 @@ def test_the_project_page_shows_each_month(client, june):
 
 def test_the_overview_counts_lights_per_department(client, june):
     text = client.get("/?year=2021").content.decode()
-    assert ('<span class="badge light-red" title="红灯">2</span><span class="badge light-yellow" title="黄灯">1</span>'
-            '<span class="badge light-green" title="绿灯">1</span>') in text
+    assert (
+        '<span class="badge light-red" title="红灯">2</span><span class="badge light-yellow" title="黄灯">1</span>'
+        '<span class="badge light-green" title="绿灯">1</span>'
+    ) in text
 
 
 def test_the_json_export_carries_monitoring(june):
     doc = exporter.json_document(year=2021)
     projects = {p["name"]: p for p in doc["tables"][0]["units"][0]["projects"]}
     (june_entry,) = projects["办证大厅窗口服务经费"]["monitoring"]
-    assert {k: june_entry[k] for k in ("month", "budget_initial", "budget_adjusted", "executed", "execution_rate",
-                                       "forecast", "light")} == {
-        "month": 6, "budget_initial": "199.00", "budget_adjusted": "199.00", "executed": "59.70",
-        "execution_rate": "30", "forecast": "199.00", "light": "red"}
-    assert june_entry["warnings"][0] == {"code": "execution-behind", "severity": "red", "indicator": None,
-                                         "message": "1-6月执行率 30% 低于时间进度要求 40%"}
+    assert {
+        k: june_entry[k]
+        for k in ("month", "budget_initial", "budget_adjusted", "executed", "execution_rate", "forecast", "light")
+    } == {
+        "month": 6,
+        "budget_initial": "199.00",
+        "budget_adjusted": "199.00",
+        "executed": "59.70",
+        "execution_rate": "30",
+        "forecast": "199.00",
+        "light": "red",
+    }
+    assert june_entry["warnings"][0] == {
+        "code": "execution-behind",
+        "severity": "red",
+        "indicator": None,
+        "message": "1-6月执行率 30% 低于时间进度要求 40%",
+    }
     people = next(i for i in projects["新政务中心大楼后勤保障经费"]["indicators"] if i["name"] == "服务人员")
-    assert people["monitoring"] == [{"month": 6, "value": "20人次", "forecast": "40人次", "likelihood": "完全不可能",
-                                     "deviation_causes": [], "deviation_note": None}]
+    assert people["monitoring"] == [
+        {
+            "month": 6,
+            "value": "20人次",
+            "forecast": "40人次",
+            "likelihood": "完全不可能",
+            "deviation_causes": [],
+            "deviation_note": None,
+        }
+    ]
     assert projects["区长专线日常经费"]["monitoring"][0]["warnings"] == []
 
 
@@ -111,7 +132,11 @@ def test_the_csv_export_carries_the_latest_months_columns(client, june):
     header = rows[0]
     first = dict(zip(header, rows[1]))
     assert (first["监控月份"], first["1-M月执行数(万元)"], first["1-M月执行率(%)"], first["信号灯"]) == (
-        "10", "179.1", "90", "green")
+        "10",
+        "179.1",
+        "90",
+        "green",
+    )
     assert (first["三级指标"], first["当前完成值"], first["完成可能性"]) == ("工作天数", "22天", "确定能")
     untouched = next(dict(zip(header, r)) for r in rows if r[3] == "窗口工作人员服装费")
     assert untouched["监控月份"] == "" and untouched["信号灯"] == ""
@@ -167,7 +192,9 @@ def test_the_worklist_counts_red_projects_and_filters_by_them(client, june, peop
 
     client.force_login(people["reviewer"])
     BudgetTable = type(june)
-    quiet = BudgetTable.objects.create(department=type(june.department).objects.create(name="没有监控的部门"), year=2021)
+    quiet = BudgetTable.objects.create(
+        department=type(june.department).objects.create(name="没有监控的部门"), year=2021
+    )
     rows = rows_of(client.get("/review/?year=2021"), "worklist")
     assert sorted((r[0], r[6]) for r in rows) == sorted([(quiet.department.name, "0"), (NAME, "2")])
     rows = rows_of(client.get("/review/?year=2021&monitoring=red"), "worklist")

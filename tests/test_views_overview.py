@@ -20,8 +20,9 @@ def test_it_lists_each_department_with_its_funding_projects_indicators_and_flags
     department_url = reverse("budget:department", args=[reference_table.department_id, 2021])
     assert f'<a href="{department_url}">广州市花都区政务服务和数据管理局</a>' in text
     # department, year, total, 财政拨款, 财政专户拨款, 其他资金, projects, indicators, numeric targets, flags, monitoring
-    assert table_rows(response, "tables") == [["广州市花都区政务服务和数据管理局", "2021", "2,616.61", "2,616.61", "0.00", "0.00",
-                     "13", "63", "51", "1", "—"]]
+    assert table_rows(response, "tables") == [
+        ["广州市花都区政务服务和数据管理局", "2021", "2,616.61", "2,616.61", "0.00", "0.00", "13", "63", "51", "1", "—"]
+    ]
 
 
 def test_it_charts_funding_by_department_stacked_by_source_in_fixed_colours(client, reference_table):
@@ -123,8 +124,10 @@ def test_a_department_without_the_newest_year_is_shown_with_its_latest(client, r
     BudgetTable.objects.create(department=other, year=2021, total=Decimal("5.00"))
     import_table(REFERENCE, filename=REFERENCE.name, year=2022)
     rows = table_rows(client.get("/"), "tables")
-    assert [(r[0], r[1], r[2]) for r in rows] == [("广州市花都区政务服务和数据管理局", "2022", "2,616.61"),
-                                                  ("尚未公开2022的部门", "2021", "5.00")]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("广州市花都区政务服务和数据管理局", "2022", "2,616.61"),
+        ("尚未公开2022的部门", "2021", "5.00"),
+    ]
     assert [r[0] for r in table_rows(client.get("/?year=2022"), "tables")] == ["广州市花都区政务服务和数据管理局"]
 
 
@@ -132,13 +135,19 @@ def test_the_department_list_sorts_by_a_column_and_keeps_the_sort_across_pages(c
     _departments(60)
     smallest = client.get("/?sort=total")
     assert [(r[0], r[2]) for r in table_rows(smallest, "tables")[:3]] == [
-        ("测试部门001", "1.00"), ("测试部门002", "2.00"), ("测试部门003", "3.00")]
+        ("测试部门001", "1.00"),
+        ("测试部门002", "2.00"),
+        ("测试部门003", "3.00"),
+    ]
     assert 'href="?sort=total&amp;page=2"' in smallest.content.decode()
     largest = table_rows(client.get("/?sort=-total"), "tables")
-    assert [(r[0], r[2]) for r in largest[:2]] == [("广州市花都区政务服务和数据管理局", "2,616.61"),
-                                                   ("测试部门060", "60.00")]
+    assert [(r[0], r[2]) for r in largest[:2]] == [
+        ("广州市花都区政务服务和数据管理局", "2,616.61"),
+        ("测试部门060", "60.00"),
+    ]
     assert [r[0] for r in table_rows(client.get("/?sort=total&page=2"), "tables")] == [
-        f"测试部门{n:03d}" for n in range(51, 61)] + ["广州市花都区政务服务和数据管理局"]
+        f"测试部门{n:03d}" for n in range(51, 61)
+    ] + ["广州市花都区政务服务和数据管理局"]
     # Sorting by the year's indicator counts would read every indicator of the year: not offered, and ignored.
     assert table_rows(client.get("/?sort=indicator_count"), "tables")[0][0] == "广州市花都区政务服务和数据管理局"
     assert 'href="?sort=indicator_count' not in smallest.content.decode()

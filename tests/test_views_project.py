@@ -98,10 +98,13 @@ def test_it_shows_review_findings_and_score_when_there_are_some(client, referenc
     Project.objects.filter(pk=project.pk).update(review_score=None, review_findings=[])
     text = client.get(url_of(project.name)).content.decode()
     assert 'id="review"' not in text and "审核得分" not in text
-    Project.objects.filter(pk=project.pk).update(review_score=Decimal("87.50"), review_findings=[
-        {"code": "vague-target", "severity": "warning", "message": "指标值只说“良好”,无法检验是否达成"},
-        {"code": "no-indicators", "severity": "error", "message": "项目没有绩效指标"},
-    ])
+    Project.objects.filter(pk=project.pk).update(
+        review_score=Decimal("87.50"),
+        review_findings=[
+            {"code": "vague-target", "severity": "warning", "message": "指标值只说“良好”,无法检验是否达成"},
+            {"code": "no-indicators", "severity": "error", "message": "项目没有绩效指标"},
+        ],
+    )
     data_changed()
     text = client.get(url_of(project.name)).content.decode()
     assert '<span class="label">审核得分</span><span class="value">87.50</span>' in text
@@ -131,28 +134,42 @@ def test_an_unknown_project_is_not_found(client, db):
 @pytest.mark.parametrize("extra", [0, 80])
 @pytest.mark.parametrize("staff", [False, True])
 @pytest.mark.parametrize("evaluated", [False, True])
-def test_it_costs_a_fixed_number_of_queries(client, admin_client, hotline, django_assert_max_num_queries, extra, staff,
-                                            evaluated, tmp_path):
+def test_it_costs_a_fixed_number_of_queries(
+    client, admin_client, hotline, django_assert_max_num_queries, extra, staff, evaluated, tmp_path
+):
     if evaluated:
         import_actuals(tmp_path, WORKED_EXAMPLE)
     project = Project.objects.get(name="区长专线日常经费")
     level2 = list(Level2Category.objects.all())
-    Indicator.objects.bulk_create([
-        Indicator(project=project, position=10 + k, seq=10 + k, level2=level2[k % len(level2)], name=f"扩展指标{k}",
-                  annual_value=f"{k}条", comparator="=", target_value=Decimal(k), target_unit=["%", "条", "人"][k % 3],
-                  actual_value=f"{k}{['%', '条', '人'][k % 3]}" if evaluated else "")
-        for k in range(extra)
-    ])
+    Indicator.objects.bulk_create(
+        [
+            Indicator(
+                project=project,
+                position=10 + k,
+                seq=10 + k,
+                level2=level2[k % len(level2)],
+                name=f"扩展指标{k}",
+                annual_value=f"{k}条",
+                comparator="=",
+                target_value=Decimal(k),
+                target_unit=["%", "条", "人"][k % 3],
+                actual_value=f"{k}{['%', '条', '人'][k % 3]}" if evaluated else "",
+            )
+            for k in range(extra)
+        ]
+    )
     with django_assert_max_num_queries(STAFF_QUERIES if staff else QUERIES):
         assert (admin_client if staff else client).get(hotline).status_code == 200
 
 
 # -- self-evaluation (绩效自评) --------------------------------------------------------------
 
+
 def tile_values(text, section):
     part = re.search(rf'<section class="card" id="{section}">(.*?)</section>', text, re.S).group(1)
-    found = re.findall(r'<span class="label">(.*?)</span><span class="value">(.*?)</span><span class="unit">(.*?)</span>',
-                       part)
+    found = re.findall(
+        r'<span class="label">(.*?)</span><span class="value">(.*?)</span><span class="unit">(.*?)</span>', part
+    )
     return {label: (value, unit) for label, value, unit in found}
 
 
@@ -174,18 +191,42 @@ def test_the_worked_example_scores_92_95_and_grade_excellent_on_the_page(client,
     # indicator, target, actual, attainment, points / max points, deviation reason, findings
     assert table_rows(response, "evaluation-table") == [
         ["1. 12345热线工单办结量", "≥120,000宗", "130000宗", "108.3%", "25.00 / 25.00", "", ""],
-        ["2. 疑难工单现场协调量", "≥20次", "15次", "75.0%", "18.75 / 25.00", "",
-         missed.format("疑难工单现场协调量", "18.75/25.00")],
-        ["3. 12345工单办结率", "≥99%", "98%", "99.0%", "29.70 / 30.00", "", missed.format("12345工单办结率", "29.70/30.00")],
+        [
+            "2. 疑难工单现场协调量",
+            "≥20次",
+            "15次",
+            "75.0%",
+            "18.75 / 25.00",
+            "",
+            missed.format("疑难工单现场协调量", "18.75/25.00"),
+        ],
+        [
+            "3. 12345工单办结率",
+            "≥99%",
+            "98%",
+            "99.0%",
+            "29.70 / 30.00",
+            "",
+            missed.format("12345工单办结率", "29.70/30.00"),
+        ],
         ["4. 12345热线满意度", "≥75%", "80%", "106.7%", "10.00 / 10.00", "", ""],
     ]
     footer = re.search(r"<tfoot>(.*?)</tfoot>", text, re.S).group(1)
     assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", footer)).split() == [
-        "预算执行率", "9.50", "/", "10.00", "自评得分", "92.95", "等级:优"]
+        "预算执行率",
+        "9.50",
+        "/",
+        "10.00",
+        "自评得分",
+        "92.95",
+        "等级:优",
+    ]
 
 
 def test_deviation_reasons_are_shown_and_silence_the_finding(client, hotline, tmp_path):
-    import_actuals(tmp_path, WORKED_EXAMPLE.replace("疑难工单现场协调量,15次,,", "疑难工单现场协调量,15次,疑难工单少于预期,"))
+    import_actuals(
+        tmp_path, WORKED_EXAMPLE.replace("疑难工单现场协调量,15次,,", "疑难工单现场协调量,15次,疑难工单少于预期,")
+    )
     rows = table_rows(client.get(hotline), "evaluation-table")
     assert rows[1] == ["2. 疑难工单现场协调量", "≥20次", "15次", "75.0%", "18.75 / 25.00", "疑难工单少于预期", ""]
 
@@ -196,7 +237,10 @@ def test_it_charts_each_indicator_against_its_target(client, hotline, tmp_path):
     bars = figure(response, "target-vs-actual")["data"][0]
     assert bars["y"] == ["4. 12345热线满意度", "3. 12345工单办结率", "2. 疑难工单现场协调量", "1. 12345热线工单办结量"]
     assert bars["text"] == ["106.7%", "99.0%", "75.0%", "108.3%"]
-    assert 'aria-label="各数值指标实际完成值相对目标值的达成度条形图;数据见上表的“达成度”列。"' in response.content.decode()
+    assert (
+        'aria-label="各数值指标实际完成值相对目标值的达成度条形图;数据见上表的“达成度”列。"'
+        in response.content.decode()
+    )
 
 
 def test_a_lower_is_better_indicator_reads_100_percent_or_more_when_met(client, hotline, tmp_path):
@@ -217,15 +261,29 @@ def test_an_incomplete_self_evaluation_says_what_is_missing_and_gives_no_score(c
     assert tile_values(text, "self-evaluation")["自评得分"] == ("—", "数据不全,未能计分")
     assert tile_values(text, "self-evaluation")["预算执行率"] == ("—", "执行率得分 — / 10")
     assert table_rows(response, "evaluation-table")[1] == [
-        "2. 疑难工单现场协调量", "≥20次", "—", "—", "— / 25.00", "", "警告 指标「疑难工单现场协调量」缺少实际完成值"]
+        "2. 疑难工单现场协调量",
+        "≥20次",
+        "—",
+        "—",
+        "— / 25.00",
+        "",
+        "警告 指标「疑难工单现场协调量」缺少实际完成值",
+    ]
     assert "缺少全年执行数,无法计算预算执行率" in text
 
 
 def test_a_qualitative_indicator_shows_the_evaluators_points(client, reference_table, tmp_path):
     import_actuals(tmp_path, "办证大厅窗口服务经费,工资发放时间,按时发放,,16\n")
     rows = table_rows(client.get(url_of("办证大厅窗口服务经费")), "evaluation-table")
-    assert ["3. 工资发放时间", "每月上旬", "按时发放", "—", "16.00 / 25.00", "",
-            "警告 指标「工资发放时间」未达到目标(得分16.00/25.00),但没有填写偏差原因"] in rows
+    assert [
+        "3. 工资发放时间",
+        "每月上旬",
+        "按时发放",
+        "—",
+        "16.00 / 25.00",
+        "",
+        "警告 指标「工资发放时间」未达到目标(得分16.00/25.00),但没有填写偏差原因",
+    ] in rows
 
 
 def test_the_self_evaluation_speaks_english_when_chosen(client, hotline, tmp_path):
@@ -237,7 +295,8 @@ def test_the_self_evaluation_speaks_english_when_chosen(client, hotline, tmp_pat
     assert "<h2>Performance self-evaluation</h2>" in text
     assert tile_values(text, "self-evaluation")["Budget execution rate"] == ("95.00%", "execution points 9.50 / 10")
     assert figure(response, "target-vs-actual")["data"][0]["customdata"][2] == (
-        "2. 疑难工单现场协调量<br>actual 15次 · target ≥20次")
+        "2. 疑难工单现场协调量<br>actual 15次 · target ≥20次"
+    )
 
 
 def test_an_english_reader_gets_the_kind_of_each_data_quality_flag_not_the_chinese_message(client, reference_table):

@@ -7,15 +7,17 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from budget.evaluation import review
 from budget import export_sections, wording
+from budget.evaluation import review
 from budget.models import Department, Project
 from tests.ui_helpers import WORKED_EXAMPLE, import_actuals, table_rows
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 QUOTED = re.compile(r"“[^”]*”")
-CODES = re.compile(r"\b(?:missing|no|low|vague|indicator|duplicate|period|percent|rate|satisfaction|cost|reconciliation|"
-                   r"partial|unknown|unit|points|actual|qualitative|missed|zero|over)-[a-z0-9-]+\b")
+CODES = re.compile(
+    r"\b(?:missing|no|low|vague|indicator|duplicate|period|percent|rate|satisfaction|cost|reconciliation|"
+    r"partial|unknown|unit|points|actual|qualitative|missed|zero|over)-[a-z0-9-]+\b"
+)
 
 
 def english(client, path):
@@ -121,7 +123,10 @@ def test_a_search_of_goals_shows_the_goal_where_the_word_was_found(client, refer
 def test_marking_escapes_the_text_and_the_words():
     from budget.marking import marked, snippet
 
-    assert marked("<b>满意度</b> & 满意", ["满意度", "<b>"]) == "<mark>&lt;b&gt;</mark><mark>满意度</mark>&lt;/b&gt; &amp; 满意"
+    assert (
+        marked("<b>满意度</b> & 满意", ["满意度", "<b>"])
+        == "<mark>&lt;b&gt;</mark><mark>满意度</mark>&lt;/b&gt; &amp; 满意"
+    )
     assert marked("Rate rate", ["RATE"]) == "<mark>Rate</mark> <mark>rate</mark>"
     assert marked("a<b", []) == "a&lt;b"
     assert snippet("x" * 50 + "光纤" + "y" * 50, ["光纤"]) == "…" + "x" * 30 + "<mark>光纤</mark>" + "y" * 30 + "…"
@@ -145,6 +150,7 @@ def test_the_explorer_and_the_api_search_alike(client, reference_table):
 
 
 # -- year on year ------------------------------------------------------------------------------------
+
 
 def second_edition(reference_table, write_file):
     """The reference table a year on: 区长专线日常经费 gets 0.50 more (1.00 → 1.50, so the total 2,616.61 →
@@ -192,6 +198,7 @@ def test_the_change_in_percent_is_computed_on_the_earlier_year():
 
 # -- peers ---------------------------------------------------------------------------------------------
 
+
 def peer_departments(write_file):
     """Three more departments with the reference table, their 12345热线满意度 target 90%, 95% and 95% where
     the reference department asks for 75%: median of (75, 90, 95, 95) = (90 + 95) / 2 = 92.5."""
@@ -199,8 +206,11 @@ def peer_departments(write_file):
     from tests.conftest import REFERENCE
 
     for name, target in (("乙部门", "90"), ("丙部门", "95"), ("丁部门", "95")):
-        text = REFERENCE.read_text(encoding="utf-8").replace(
-            "部门名称: 广州市花都区政务服务和数据管理局", f"部门名称: {name}").replace("满意度≥75%", f"满意度≥{target}%")
+        text = (
+            REFERENCE.read_text(encoding="utf-8")
+            .replace("部门名称: 广州市花都区政务服务和数据管理局", f"部门名称: {name}")
+            .replace("满意度≥75%", f"满意度≥{target}%")
+        )
         import_table(write_file(f"{name}.txt", text), filename=f"{name}.txt", year=2021)
 
 
@@ -209,9 +219,14 @@ def test_peer_statistics_on_hand_computed_data():
 
     from budget import peers
 
-    rows = [(1, "甲", "满意度", "服务对象满意度", "%", 75), (2, "乙", "满意度", "服务对象满意度", "%", 90),
-            (3, "丙", " 满意度", "服务对象满意度", "%", 95), (3, "丙", "满意度", "服务对象满意度", "%", 85),
-            (4, "丁", "满意度", "服务对象满意度", "%", 96), (4, "丁", "满意度", "服务对象满意度", "人", 500)]
+    rows = [
+        (1, "甲", "满意度", "服务对象满意度", "%", 75),
+        (2, "乙", "满意度", "服务对象满意度", "%", 90),
+        (3, "丙", " 满意度", "服务对象满意度", "%", 95),
+        (3, "丙", "满意度", "服务对象满意度", "%", 85),
+        (4, "丁", "满意度", "服务对象满意度", "%", 96),
+        (4, "丁", "满意度", "服务对象满意度", "人", 500),
+    ]
     found = peers.groups(rows)
     group = found[peers.key("满意度", "服务对象满意度", "%")]
     # 丙 counts once with the median of its 95 and 85 = 90; the departments' values 75, 90, 90, 96 → median 90.
@@ -233,12 +248,19 @@ def test_the_project_page_shows_a_target_beside_its_peers(client, reference_tabl
     text = response.content.decode()
     from django.utils.http import urlencode
 
-    link = reverse("budget:peers", args=[2021]) + "?" + urlencode(
-        {"name": "12345热线满意度", "level2": "服务对象满意度", "unit": "%"})
+    link = (
+        reverse("budget:peers", args=[2021])
+        + "?"
+        + urlencode({"name": "12345热线满意度", "level2": "服务对象满意度", "unit": "%"})
+    )
     assert f'<a href="{link.replace("&", "&amp;")}">各部门目标</a>' in text
     rows = table_rows(client.get(link), "peer-table")
-    assert rows == [["丁部门", "95%", ""], ["丙部门", "95%", ""], ["乙部门", "90%", ""],
-                    ["广州市花都区政务服务和数据管理局", "75%", "远低于同类"]]
+    assert rows == [
+        ["丁部门", "95%", ""],
+        ["丙部门", "95%", ""],
+        ["乙部门", "90%", ""],
+        ["广州市花都区政务服务和数据管理局", "75%", "远低于同类"],
+    ]
     ascending = table_rows(client.get(link + "&sort=value"), "peer-table")
     assert [r[1] for r in ascending] == ["75%", "90%", "95%", "95%"]
 
@@ -251,12 +273,14 @@ def test_an_indicator_no_other_department_sets_has_no_peers(client, reference_ta
 
 def test_the_explorer_shows_each_targets_peers(client, reference_table, write_file):
     peer_departments(write_file)
-    rows = table_rows(client.get(EXPLORER, {"q": "12345热线满意度", "department": reference_table.department_id}),
-                      "indicators")
+    rows = table_rows(
+        client.get(EXPLORER, {"q": "12345热线满意度", "department": reference_table.department_id}), "indicators"
+    )
     assert len(rows) == 1
     assert rows[0][-1] == "4 个部门 · 中位数 92.5% 远低于同类"
-    qualitative = table_rows(client.get(EXPLORER, {"q": "良好", "department": reference_table.department_id}),
-                             "indicators")
+    qualitative = table_rows(
+        client.get(EXPLORER, {"q": "良好", "department": reference_table.department_id}), "indicators"
+    )
     assert {row[-1] for row in qualitative} == {"—"}
 
 
@@ -270,16 +294,19 @@ def test_the_reviewer_sees_a_target_far_below_its_peers(client, reference_table,
     ensure_groups(None)
     reviewer = django_user_model.objects.create_user("reviewer", password="pw-12345678", is_staff=True)
     reviewer.groups.add(Group.objects.get(name=REVIEWERS))
-    TableReview.objects.update_or_create(department=reference_table.department, year=2021,
-                                         defaults={"status": TableReview.Status.SUBMITTED})
+    TableReview.objects.update_or_create(
+        department=reference_table.department, year=2021, defaults={"status": TableReview.Status.SUBMITTED}
+    )
     client.force_login(reviewer)
     text = client.get(reverse("budget:review_table", args=[reference_table.department_id, 2021])).content.decode()
     assert "指标「12345热线满意度」的目标值≥75%低于同类指标的中位数92.5%(4个部门)" in text
     # The other departments' 90% and 95% are not far below (0.85 × 92.5 = 78.6).
     other = Department.objects.get(name="乙部门")
     TableReview.objects.update_or_create(department=other, year=2021, defaults={"status": TableReview.Status.SUBMITTED})
-    assert "指标「12345热线满意度」的目标值≥90%低于" not in client.get(
-        reverse("budget:review_table", args=[other.pk, 2021])).content.decode()
+    assert (
+        "指标「12345热线满意度」的目标值≥90%低于"
+        not in client.get(reverse("budget:review_table", args=[other.pk, 2021])).content.decode()
+    )
 
 
 def test_a_hostile_name_is_marked_after_it_is_escaped(client, tmp_path, db):

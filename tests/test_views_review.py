@@ -38,6 +38,7 @@ def messages_of(response):
 
 # -- who reaches the pages ---------------------------------------------------------------------
 
+
 def test_an_anonymous_visitor_gets_the_login_page(client, table):
     for url in (WORKLIST, page_url(table), page_url(table, "opinion/"), page_url(table, "opinion.xlsx")):
         response = client.get(url)
@@ -81,6 +82,7 @@ def test_every_post_needs_a_csrf_token(table, people):
 
 # -- the worklist ------------------------------------------------------------------------------
 
+
 def test_the_worklist_shows_status_score_grade_counts_and_last_action(client, table, people):
     opinion(people["reviewer"], table)
     workflow.transition(people["reviewer"], table.department, 2021, "return", "请修改")
@@ -93,7 +95,8 @@ def test_the_worklist_shows_status_score_grade_counts_and_last_action(client, ta
     event = ReviewEvent.objects.get()
     when = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
     assert table_rows(body, "worklist") == [
-        [NAME, "已退回", f"{score:.2f}", grade, str(errors), str(warnings), "0", f"退回修改 · reviewer · {when}"]]
+        [NAME, "已退回", f"{score:.2f}", grade, str(errors), str(warnings), "0", f"退回修改 · reviewer · {when}"]
+    ]
     assert f'href="{page_url(table)}"' in body.content.decode()
 
 
@@ -103,8 +106,9 @@ def make_year(count, *, year=2021):
     n % 4 == 2, else never acted on (待审)."""
     prefix = "测试部门" if year == 2021 else f"{year}年测试部门"
     departments = Department.objects.bulk_create([Department(name=f"{prefix}{n:04d}") for n in range(count)])
-    tables = BudgetTable.objects.bulk_create([
-        BudgetTable(department=d, year=year, review_score=Decimal(n % 100)) for n, d in enumerate(departments)])
+    tables = BudgetTable.objects.bulk_create(
+        [BudgetTable(department=d, year=year, review_score=Decimal(n % 100)) for n, d in enumerate(departments)]
+    )
     units = FundingUnit.objects.bulk_create([FundingUnit(table=t, position=0, name=t.department.name) for t in tables])
     projects = []
     for n, (t, u) in enumerate(zip(tables, units)):
@@ -112,18 +116,43 @@ def make_year(count, *, year=2021):
         if n % 7 == 0:
             findings.append({"code": "missing-category", "severity": "error", "message": "缺少满意度指标"})
         if n % 5 == 0:
-            findings.append({"code": "missing-output-quality", "severity": "warning", "message": "产出指标下缺少质量指标"})
-        projects += [Project(table=t, unit=u, position=0, name="项目甲", review_findings=findings),
-                     Project(table=t, unit=u, position=1, name="项目乙", review_findings=[
-                         {"code": "missing-category", "severity": "error", "message": "缺少效益指标"}] if n % 3 == 0 else [])]
+            findings.append(
+                {"code": "missing-output-quality", "severity": "warning", "message": "产出指标下缺少质量指标"}
+            )
+        projects += [
+            Project(table=t, unit=u, position=0, name="项目甲", review_findings=findings),
+            Project(
+                table=t,
+                unit=u,
+                position=1,
+                name="项目乙",
+                review_findings=[{"code": "missing-category", "severity": "error", "message": "缺少效益指标"}]
+                if n % 3 == 0
+                else [],
+            ),
+        ]
     Project.objects.bulk_create(projects)
-    reviews = TableReview.objects.bulk_create([
-        TableReview(department=d, year=year, status=Status.RETURNED if n % 4 == 1 else Status.APPROVED)
-        for n, d in enumerate(departments) if n % 4 in (1, 2)])
+    reviews = TableReview.objects.bulk_create(
+        [
+            TableReview(department=d, year=year, status=Status.RETURNED if n % 4 == 1 else Status.APPROVED)
+            for n, d in enumerate(departments)
+            if n % 4 in (1, 2)
+        ]
+    )
     start = timezone.now()
-    ReviewEvent.objects.bulk_create([
-        ReviewEvent(review=r, action="return" if r.status == Status.RETURNED else "approve", from_status="submitted",
-                    to_status=r.status, by="reviewer", at=start + timedelta(seconds=k)) for k, r in enumerate(reviews)])
+    ReviewEvent.objects.bulk_create(
+        [
+            ReviewEvent(
+                review=r,
+                action="return" if r.status == Status.RETURNED else "approve",
+                from_status="submitted",
+                to_status=r.status,
+                by="reviewer",
+                at=start + timedelta(seconds=k),
+            )
+            for k, r in enumerate(reviews)
+        ]
+    )
     return departments
 
 
@@ -143,8 +172,15 @@ def listed(response) -> int:
     return int(re.search(r'id="worklist-total">共 (\d+) 张表', response.content.decode()).group(1))
 
 
-QUERIES = ["", "status=returned", "finding=missing-category:satisfaction", "q=0012", "sort=-errors",
-           "sort=last&page=3", "status=submitted&sort=-score"]
+QUERIES = [
+    "",
+    "status=returned",
+    "finding=missing-category:satisfaction",
+    "q=0012",
+    "sort=-errors",
+    "sort=last&page=3",
+    "status=submitted&sort=-score",
+]
 
 
 def test_the_worklist_costs_the_same_queries_for_20_tables_as_for_2000(db, people):
@@ -183,8 +219,17 @@ def test_the_worklist_filters_by_status_finding_and_department(reviewer_client):
 
 def test_the_worklist_counts_tables_per_status(reviewer_client):
     make_year(2000)
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(
-        r'id="status-counts">(.*?)</p>', reviewer_client.get(WORKLIST).content.decode(), re.DOTALL).group(1)))
+    text = re.sub(
+        r"\s+",
+        " ",
+        re.sub(
+            r"<[^>]+>",
+            " ",
+            re.search(r'id="status-counts">(.*?)</p>', reviewer_client.get(WORKLIST).content.decode(), re.DOTALL).group(
+                1
+            ),
+        ),
+    )
     assert text.split() == ["草稿", "0", "待审", "1000", "已退回", "500", "已通过", "500"]
 
 
@@ -204,6 +249,7 @@ def test_the_worklist_sorts_by_each_column(reviewer_client):
 
 # -- the review page ---------------------------------------------------------------------------
 
+
 def first_project_with_findings(table):
     return next(p for p in table.projects.order_by("position") if p.review_findings)
 
@@ -221,9 +267,15 @@ def test_a_reviewer_accepts_edits_and_drops_findings_then_returns_the_table(revi
     project = first_project_with_findings(table)
     kept = project.review_findings[0]
     indicator = project.indicators.order_by("position").first()
-    data = {"action": "return", "table_comment": "整表:满意度指标普遍缺失", "accept": [f"{project.pk}-0"],
-            f"f-{project.pk}-0": "改写后的意见", f"p-{project.pk}": "项目意见", f"i-{project.pk}": indicator.pk,
-            f"ic-{project.pk}": "指标值应量化"}
+    data = {
+        "action": "return",
+        "table_comment": "整表:满意度指标普遍缺失",
+        "accept": [f"{project.pk}-0"],
+        f"f-{project.pk}-0": "改写后的意见",
+        f"p-{project.pk}": "项目意见",
+        f"i-{project.pk}": indicator.pk,
+        f"ic-{project.pk}": "指标值应量化",
+    }
     for n in range(1, len(project.review_findings)):
         data[f"f-{project.pk}-{n}"] = "不采纳的草稿"
     response = reviewer_client.post(page_url(table), data, follow=True)
@@ -263,12 +315,16 @@ def test_the_editor_marks_opinions_done_and_resubmits(client, table, people):
     signed_in(client, people["editor"])
     body = client.get(page_url(table)).content.decode()
     assert "补充质量指标" in body and "满意度目标偏低" in body and ">提交审核</button>" in body
-    response = client.post(page_url(table), {"action": "resolve", "shown": [first.pk, second.pk],
-                                             "resolved": [first.pk]}, follow=True)
+    response = client.post(
+        page_url(table), {"action": "resolve", "shown": [first.pk, second.pk], "resolved": [first.pk]}, follow=True
+    )
     assert "已保存修改标记" in messages_of(response)
     assert list(ReviewComment.objects.order_by("id").values_list("resolved", flat=True)) == [True, False]
-    response = client.post(page_url(table), {"action": "submit", "shown": [first.pk, second.pk],
-                                             "resolved": [first.pk, second.pk]}, follow=True)
+    response = client.post(
+        page_url(table),
+        {"action": "submit", "shown": [first.pk, second.pk], "resolved": [first.pk, second.pk]},
+        follow=True,
+    )
     assert "已完成「提交审核」,当前状态: 待审" in messages_of(response)
     assert list(ReviewComment.objects.values_list("resolved", flat=True)) == [True, True]
 
@@ -282,6 +338,7 @@ def test_a_reviewer_reopens_an_approved_table_with_a_reason(reviewer_client, tab
 
 
 # -- the opinion document ----------------------------------------------------------------------
+
 
 @pytest.fixture
 def reviewed(table, people):
@@ -299,12 +356,16 @@ def test_the_printable_opinion_names_department_year_status_score_opinions_revie
     approved_at = timezone.localtime(TableReview.objects.get().changed_at).strftime("%Y-%m-%d %H:%M")
     score = reviewed.review_score
     grade = "优" if score >= 90 else "良" if score >= 80 else "中" if score >= 60 else "差"
-    assert table_rows(response, "facts") == [["部门", NAME, "预算年度", "2021"],
-                                             ["审核状态", "已通过", "审核得分", f"{score:.2f} ({grade})"],
-                                             ["审核人", "reviewer", "日期", approved_at]]
+    assert table_rows(response, "facts") == [
+        ["部门", NAME, "预算年度", "2021"],
+        ["审核状态", "已通过", "审核得分", f"{score:.2f} ({grade})"],
+        ["审核人", "reviewer", "日期", approved_at],
+    ]
     rows = table_rows(response, "opinion-list")
-    assert [r[:5] + r[6:] for r in rows] == [["1", "区长专线日常经费", "", "补充质量指标", "reviewer", "否"],
-                                            ["2", "(整表)", "", "整表满意度指标缺失", "reviewer", "否"]]
+    assert [r[:5] + r[6:] for r in rows] == [
+        ["1", "区长专线日常经费", "", "补充质量指标", "reviewer", "否"],
+        ["2", "(整表)", "", "整表满意度指标缺失", "reviewer", "否"],
+    ]
     assert 'href="/static/css/opinion-print.css"' in body and "style=" not in body and "<script" not in body
 
 
@@ -313,6 +374,7 @@ def test_the_opinion_downloads_as_xlsx(reviewer_client, reviewed):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
+
     def rows(name):
         # A write-only sheet pads every row to the widest; the cells past a row's last value are empty.
         found = []
@@ -327,17 +389,31 @@ def test_the_opinion_downloads_as_xlsx(reviewer_client, reviewed):
     approved_at = timezone.localtime(TableReview.objects.get().changed_at).strftime("%Y-%m-%d %H:%M")
     score = reviewed.review_score
     grade = "优" if score >= 90 else "良" if score >= 80 else "中" if score >= 60 else "差"
-    assert sheet[:8] == [["部门", NAME], ["预算年度", 2021], ["审核状态", "已通过"], ["审核得分", f"{score:.2f}"],
-                         ["等级", grade], ["审核人", "reviewer"], ["日期", approved_at], []]
+    assert sheet[:8] == [
+        ["部门", NAME],
+        ["预算年度", 2021],
+        ["审核状态", "已通过"],
+        ["审核得分", f"{score:.2f}"],
+        ["等级", grade],
+        ["审核人", "reviewer"],
+        ["日期", approved_at],
+        [],
+    ]
     assert sheet[8] == ["序号", "项目", "指标", "审核意见", "提出人", "时间", "已修改"]
-    assert [r[:5] + r[6:] for r in sheet[9:]] == [[1, "区长专线日常经费", None, "补充质量指标", "reviewer", "否"],
-                                                 [2, "(整表)", None, "整表满意度指标缺失", "reviewer", "否"]]
+    assert [r[:5] + r[6:] for r in sheet[9:]] == [
+        [1, "区长专线日常经费", None, "补充质量指标", "reviewer", "否"],
+        [2, "(整表)", None, "整表满意度指标缺失", "reviewer", "否"],
+    ]
     history = rows("审核记录")
-    assert [r[1:] for r in history[1:]] == [["reviewer", "待审", "已退回", "请修改"], ["clerk", "已退回", "待审"],
-                                           ["reviewer", "待审", "已通过"]]
+    assert [r[1:] for r in history[1:]] == [
+        ["reviewer", "待审", "已退回", "请修改"],
+        ["clerk", "已退回", "待审"],
+        ["reviewer", "待审", "已通过"],
+    ]
 
 
 # -- what waits, on the admin home -------------------------------------------------------------
+
 
 def test_the_admin_home_shows_a_reviewer_the_tables_waiting(client, table, people):
     body = signed_in(client, people["reviewer"]).get(reverse("admin:index")).content.decode()
@@ -376,8 +452,7 @@ def test_the_review_page_costs_the_same_queries_for_a_large_table(reviewer_clien
     assert "另有 33 个项目没有列出" in body  # 13 + 320 projects, 300 listed
 
 
-def test_the_review_page_lists_the_weakest_projects_first_when_it_cannot_list_all(reviewer_client, table,
-                                                                                 monkeypatch):
+def test_the_review_page_lists_the_weakest_projects_first_when_it_cannot_list_all(reviewer_client, table, monkeypatch):
     # One error each; 窗口工作人员服装费 has three findings, the portal two (the order of selectors.ranked_by_findings,
     # which the department page's review card uses too).
     monkeypatch.setattr("budget.review_views.PROJECTS_SHOWN", 2)
@@ -394,7 +469,9 @@ def test_the_review_pages_speak_english_when_asked(reviewer_client, table, peopl
     rows = table_rows(reviewer_client.get(WORKLIST), "worklist")
     assert rows[0][:2] == [NAME, "Submitted"] and rows[0][7].startswith("Import")
     body = reviewer_client.get(page_url(table)).content.decode()
-    assert ">Return for revision</button>" in body and ">Approve</button>" in body and "Opinion on the whole table" in body
+    assert (
+        ">Return for revision</button>" in body and ">Approve</button>" in body and "Opinion on the whole table" in body
+    )
     response = reviewer_client.post(page_url(table), {"action": "approve"}, follow=True)
     assert messages_of(response) == ["Done: “Approve”; status now: Approved"]
     response = reviewer_client.post(page_url(table), {"action": "approve"}, follow=True)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from budget import exporter, workflow
 from budget.apps import EDITORS, REVIEWERS, ensure_groups
 from budget.importing.importer import import_table
-from budget.models import BudgetTable, ImportLog, Indicator, Project, ReviewComment, TableReview
 from budget.importing.problems import ImportFailed
+from budget.models import BudgetTable, ImportLog, Indicator, Project, ReviewComment, TableReview
 from tests.conftest import REFERENCE
 from tests.test_admin import project_post_data
 
@@ -26,10 +26,13 @@ def people(db, django_user_model):
     user with no role at all."""
     ensure_groups(None)
     admin = django_user_model.objects.create_superuser("admin", "", "pw-12345678")
-    reviewer = django_user_model.objects.create_user("reviewer", password="pw-12345678", is_staff=True,
-                                                     first_name="", last_name="")
+    reviewer = django_user_model.objects.create_user(
+        "reviewer", password="pw-12345678", is_staff=True, first_name="", last_name=""
+    )
     reviewer.groups.add(Group.objects.get(name=REVIEWERS))
-    reviewer.user_permissions.add(*Group.objects.get(name=REVIEWERS).permissions.filter(codename="view_all_departments"))
+    reviewer.user_permissions.add(
+        *Group.objects.get(name=REVIEWERS).permissions.filter(codename="view_all_departments")
+    )
     editor = django_user_model.objects.create_user("clerk", password="pw-12345678", is_staff=True)
     other = django_user_model.objects.create_user("other-clerk", password="pw-12345678", is_staff=True)
     for user in (editor, other):
@@ -106,14 +109,17 @@ def test_who_may_make_each_transition(table, people, who, action, start, allowed
         assert workflow.status_of(table.department_id, 2021) == start
 
 
-@pytest.mark.parametrize(("action", "start", "message"), [
-    ("approve", Status.RETURNED, "当前状态为「已退回」,不能「通过」"),
-    ("approve", Status.DRAFT, "当前状态为「草稿」,不能「通过」"),
-    ("return", Status.APPROVED, "当前状态为「已通过」,不能「退回修改」"),
-    ("submit", Status.SUBMITTED, "当前状态为「待审」,不能「提交审核」"),
-    ("submit", Status.APPROVED, "当前状态为「已通过」,不能「提交审核」"),
-    ("reopen", Status.SUBMITTED, "当前状态为「待审」,不能「撤销通过」"),
-])
+@pytest.mark.parametrize(
+    ("action", "start", "message"),
+    [
+        ("approve", Status.RETURNED, "当前状态为「已退回」,不能「通过」"),
+        ("approve", Status.DRAFT, "当前状态为「草稿」,不能「通过」"),
+        ("return", Status.APPROVED, "当前状态为「已通过」,不能「退回修改」"),
+        ("submit", Status.SUBMITTED, "当前状态为「待审」,不能「提交审核」"),
+        ("submit", Status.APPROVED, "当前状态为「已通过」,不能「提交审核」"),
+        ("reopen", Status.SUBMITTED, "当前状态为「待审」,不能「撤销通过」"),
+    ],
+)
 def test_a_transition_from_the_wrong_state_is_refused(table, people, action, start, message):
     set_status(table, start)
     with pytest.raises(workflow.WorkflowError, match=message):
@@ -138,7 +144,9 @@ def test_reopening_needs_a_reason_which_becomes_an_opinion(table, people):
         workflow.transition(people["reviewer"], table.department, 2021, "reopen", "  ")
     workflow.transition(people["reviewer"], table.department, 2021, "reopen", "预算调整,需修改目标")
     assert workflow.status_of(table.department_id, 2021) == Status.RETURNED
-    assert list(ReviewComment.objects.values_list("text", "by", "resolved")) == [("预算调整,需修改目标", "reviewer", False)]
+    assert list(ReviewComment.objects.values_list("text", "by", "resolved")) == [
+        ("预算调整,需修改目标", "reviewer", False)
+    ]
 
 
 def test_only_reviewers_write_opinions_and_only_editors_mark_them(table, people):
@@ -162,12 +170,16 @@ def test_an_approved_table_takes_no_opinions(table, people):
 
 # -- the lock ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def approved(table, people):
     workflow.transition(people["reviewer"], table.department, 2021, "approve")
     review = TableReview.objects.get()
     when = timezone.localtime(review.changed_at).strftime("%Y-%m-%d %H:%M")
-    return table, f"{NAME} 2021年的绩效目标表已通过审核(reviewer 于 {when}),已锁定;需审核员先「撤销通过」才能修改或重新导入"
+    return (
+        table,
+        f"{NAME} 2021年的绩效目标表已通过审核(reviewer 于 {when}),已锁定;需审核员先「撤销通过」才能修改或重新导入",
+    )
 
 
 def assert_unchanged(table):
@@ -223,8 +235,11 @@ def test_an_admin_edit_of_an_approved_project_is_refused_with_who_approved(appro
 def test_other_admin_forms_of_an_approved_table_are_refused(approved, client, people, model):
     table, message = approved
     client.force_login(people["admin"])
-    obj = {"budgettable": table, "fundingunit": table.units.first(),
-           "indicator": Indicator.objects.filter(project__table=table).first()}[model]
+    obj = {
+        "budgettable": table,
+        "fundingunit": table.units.first(),
+        "indicator": Indicator.objects.filter(project__table=table).first(),
+    }[model]
     url = reverse(f"admin:budget_{model}_change", args=[obj.pk])
     form = client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if not isinstance(v, list)}
@@ -245,9 +260,15 @@ def _inline_management(response):
 def test_adding_a_project_to_an_approved_table_is_refused(approved, client, people):
     table, message = approved
     client.force_login(people["admin"])
-    data = {"table": table.pk, "unit": table.units.first().pk, "position": 999, "name": "新增项目", "total": "0",
-            "indicators-TOTAL_FORMS": 0,
-            "indicators-INITIAL_FORMS": 0}
+    data = {
+        "table": table.pk,
+        "unit": table.units.first().pk,
+        "position": 999,
+        "name": "新增项目",
+        "total": "0",
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
+    }
     response = client.post(reverse("admin:budget_project_add"), data)
     assert message in response.content.decode()
     assert not Project.objects.filter(name="新增项目").exists()
@@ -259,8 +280,10 @@ def test_deleting_from_an_approved_table_is_refused(approved, client, people):
     project = Project.objects.get(name="区长专线日常经费")
     response = client.post(reverse("admin:budget_project_delete", args=[project.pk]), {"post": "yes"}, follow=True)
     assert message in [str(m) for m in response.context["messages"]]
-    response = client.post(reverse("admin:budget_budgettable_changelist"),
-                           {"action": "delete_selected", "_selected_action": [table.pk], "post": "yes"})
+    response = client.post(
+        reverse("admin:budget_budgettable_changelist"),
+        {"action": "delete_selected", "_selected_action": [table.pk], "post": "yes"},
+    )
     assert response.status_code in (200, 403)
     assert Project.objects.filter(pk=project.pk).exists() and BudgetTable.objects.filter(pk=table.pk).exists()
 
@@ -285,6 +308,7 @@ def test_another_departments_table_is_not_locked_by_this_approval(approved, writ
 
 # -- the export -------------------------------------------------------------------------------
 
+
 def test_the_export_carries_status_history_and_opinions(table, people):
     opinion(people["reviewer"], table, "满意度指标值偏低", "区长专线日常经费")
     workflow.transition(people["reviewer"], table.department, 2021, "return", "请修改")
@@ -293,10 +317,19 @@ def test_the_export_carries_status_history_and_opinions(table, people):
     review = exporter.json_document(year=2021)["tables"][0]["review"]
     assert review["score"] == f"{table.review_score:.2f}" and review["status"] == "approved"
     assert [(h["status"], h["by"], h["comment"]) for h in review["history"]] == [
-        ("returned", "reviewer", "请修改"), ("submitted", "clerk", ""), ("approved", "reviewer", "同意")]
+        ("returned", "reviewer", "请修改"),
+        ("submitted", "clerk", ""),
+        ("approved", "reviewer", "同意"),
+    ]
     assert all(h["at"].startswith("20") and "T" in h["at"] for h in review["history"])
     (comment,) = review["comments"]
-    assert comment | {"at": None} == {"project": "区长专线日常经费", "indicator": None, "by": "reviewer", "at": None,
-                                      "text": "满意度指标值偏低", "resolved": False}
+    assert comment | {"at": None} == {
+        "project": "区长专线日常经费",
+        "indicator": None,
+        "by": "reviewer",
+        "at": None,
+        "text": "满意度指标值偏低",
+        "resolved": False,
+    }
     visitor = exporter.json_document(year=2021, opinions=False)["tables"][0]["review"]
     assert visitor["comments"] == [] and [h["comment"] for h in visitor["history"]] == ["", "", ""]

@@ -16,7 +16,8 @@ from django.db.models.functions import Coalesce, NullIf
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Path as PathParam, Router
+from ninja import Path as PathParam
+from ninja import Router
 from ninja.errors import HttpError
 
 from budget import caching, downloads, exporter, formats, selectors
@@ -33,47 +34,74 @@ JSON_FILE = "budget-performance-targets.json.gz"
 # (column, Frictionless type, 中文标题, English title) per CSV.
 FIELDS = {
     "tables": [
-        ("table_id", "integer", "表编号", "Table id"), ("department", "string", "部门", "Department"),
-        ("department_code", "string", "部门编码", "Department code"), ("year", "integer", "预算年度", "Budget year"),
-        ("kind", "string", "表类型", "Kind of table"), ("title", "string", "标题", "Title"),
-        ("layout", "string", "版式", "Source layout"), ("total", "number", "合计(万元)", "Total (10,000 yuan)"),
-        ("review_score", "number", "审核得分", "Review score"), ("status", "string", "审核状态", "Review status"),
+        ("table_id", "integer", "表编号", "Table id"),
+        ("department", "string", "部门", "Department"),
+        ("department_code", "string", "部门编码", "Department code"),
+        ("year", "integer", "预算年度", "Budget year"),
+        ("kind", "string", "表类型", "Kind of table"),
+        ("title", "string", "标题", "Title"),
+        ("layout", "string", "版式", "Source layout"),
+        ("total", "number", "合计(万元)", "Total (10,000 yuan)"),
+        ("review_score", "number", "审核得分", "Review score"),
+        ("status", "string", "审核状态", "Review status"),
         ("source_filename", "string", "源文件", "Source file"),
         ("source_sha256", "string", "源文件SHA-256", "Source SHA-256"),
         ("imported_at", "datetime", "导入时间", "Imported at"),
     ],
     "projects": [
-        ("project_id", "integer", "项目编号", "Project id"), ("table_id", "integer", "表编号", "Table id"),
-        ("department", "string", "部门", "Department"), ("year", "integer", "预算年度", "Budget year"),
-        ("unit", "string", "资金使用单位", "Funding unit"), ("position", "integer", "顺序", "Position"),
-        ("name", "string", "项目名称", "Project name"), ("code", "string", "项目编码", "Project code"),
-        ("source_row", "integer", "源表行号", "Source row"), ("total", "number", "总计(万元)", "Total (10,000 yuan)"),
-        ("goal", "string", "绩效目标", "Performance goal"), ("review_score", "number", "审核得分", "Review score"),
+        ("project_id", "integer", "项目编号", "Project id"),
+        ("table_id", "integer", "表编号", "Table id"),
+        ("department", "string", "部门", "Department"),
+        ("year", "integer", "预算年度", "Budget year"),
+        ("unit", "string", "资金使用单位", "Funding unit"),
+        ("position", "integer", "顺序", "Position"),
+        ("name", "string", "项目名称", "Project name"),
+        ("code", "string", "项目编码", "Project code"),
+        ("source_row", "integer", "源表行号", "Source row"),
+        ("total", "number", "总计(万元)", "Total (10,000 yuan)"),
+        ("goal", "string", "绩效目标", "Performance goal"),
+        ("review_score", "number", "审核得分", "Review score"),
         ("executed", "number", "全年执行数(万元)", "Executed (10,000 yuan)"),
         ("unparsed_indicator_text", "string", "未能识别的指标文本", "Unparsed indicator text"),
     ],
     "funding": [
-        ("project_id", "integer", "项目编号", "Project id"), ("table_id", "integer", "表编号", "Table id"),
-        ("source", "string", "资金来源", "Funding source"), ("amount", "number", "金额(万元)", "Amount (10,000 yuan)"),
+        ("project_id", "integer", "项目编号", "Project id"),
+        ("table_id", "integer", "表编号", "Table id"),
+        ("source", "string", "资金来源", "Funding source"),
+        ("amount", "number", "金额(万元)", "Amount (10,000 yuan)"),
     ],
     "indicators": [
-        ("indicator_id", "integer", "指标编号", "Indicator id"), ("project_id", "integer", "项目编号", "Project id"),
-        ("table_id", "integer", "表编号", "Table id"), ("seq", "integer", "序号", "Number"),
-        ("level1", "string", "一级指标", "Level-1 indicator"), ("level2", "string", "二级指标", "Level-2 indicator"),
-        ("level2_code", "string", "二级指标编码", "Level-2 code"), ("name", "string", "三级指标", "Indicator"),
+        ("indicator_id", "integer", "指标编号", "Indicator id"),
+        ("project_id", "integer", "项目编号", "Project id"),
+        ("table_id", "integer", "表编号", "Table id"),
+        ("seq", "integer", "序号", "Number"),
+        ("level1", "string", "一级指标", "Level-1 indicator"),
+        ("level2", "string", "二级指标", "Level-2 indicator"),
+        ("level2_code", "string", "二级指标编码", "Level-2 code"),
+        ("name", "string", "三级指标", "Indicator"),
         ("library_code", "string", "指标库编码", "Library code"),
         ("period_value", "string", "实施周期指标值", "Value for the period"),
-        ("annual_value", "string", "年度指标值", "Value for the year"), ("comparator", "string", "比较符", "Comparator"),
-        ("target_value", "number", "目标值", "Target value"), ("target_unit", "string", "计量单位", "Unit"),
-        ("weight", "number", "权重", "Weight"), ("actual_value", "string", "实际完成值", "Actual value"),
+        ("annual_value", "string", "年度指标值", "Value for the year"),
+        ("comparator", "string", "比较符", "Comparator"),
+        ("target_value", "number", "目标值", "Target value"),
+        ("target_unit", "string", "计量单位", "Unit"),
+        ("weight", "number", "权重", "Weight"),
+        ("actual_value", "string", "实际完成值", "Actual value"),
         ("actual_points", "number", "评价得分", "Points scored"),
     ],
 }
-KEYS = {"tables": "table_id", "projects": "project_id", "funding": ["project_id", "source"],
-        "indicators": "indicator_id"}
+KEYS = {
+    "tables": "table_id",
+    "projects": "project_id",
+    "funding": ["project_id", "source"],
+    "indicators": "indicator_id",
+}
 # Rows point at their table and project in the same year's files; `frictionless validate` checks they exist.
-REFERENCES = {"projects": ("table_id", "tables"), "funding": ("project_id", "projects"),
-              "indicators": ("project_id", "projects")}
+REFERENCES = {
+    "projects": ("table_id", "tables"),
+    "funding": ("project_id", "projects"),
+    "indicators": ("project_id", "projects"),
+}
 FILES = [JSON_FILE] + [f"{name}.csv" for name in FIELDS]
 
 
@@ -83,26 +111,73 @@ def _rows(name: str, year: int):
         tables = with_status(BudgetTable.objects.filter(year=year).select_related("department"))
         for t in tables.order_by("department__name"):
             imported = timezone.localtime(t.imported_at).isoformat(timespec="seconds") if t.imported_at else None
-            yield [t.pk, t.department.name, t.department.code, t.year, getattr(t, "kind", None) or DEFAULT_KIND,
-                   t.title, t.layout, formats.exact_amount(t.total), formats.points(t.review_score),
-                   t.review_status, t.source_filename, t.source_sha256, imported]
+            yield [
+                t.pk,
+                t.department.name,
+                t.department.code,
+                t.year,
+                getattr(t, "kind", None) or DEFAULT_KIND,
+                t.title,
+                t.layout,
+                formats.exact_amount(t.total),
+                formats.points(t.review_score),
+                t.review_status,
+                t.source_filename,
+                t.source_sha256,
+                imported,
+            ]
         return
     if name == "projects":
-        rows = Project.objects.filter(table__year=year).order_by("table__department__name", "position").values_list(
-            "pk", "table_id", "table__department__name", "table__year", "unit__name", "position", "name", "code",
-            "source_row", "total", "goal", "review_score", "executed", "unparsed_indicator_text")
+        rows = (
+            Project.objects.filter(table__year=year)
+            .order_by("table__department__name", "position")
+            .values_list(
+                "pk",
+                "table_id",
+                "table__department__name",
+                "table__year",
+                "unit__name",
+                "position",
+                "name",
+                "code",
+                "source_row",
+                "total",
+                "goal",
+                "review_score",
+                "executed",
+                "unparsed_indicator_text",
+            )
+        )
     elif name == "funding":
-        rows = ProjectFunding.objects.filter(project__table__year=year).order_by(
-            "project__table__department__name", "project__position", "source__position", "source__name").values_list(
-            "project_id", "project__table_id", "source__name", "amount")
+        rows = (
+            ProjectFunding.objects.filter(project__table__year=year)
+            .order_by("project__table__department__name", "project__position", "source__position", "source__name")
+            .values_list("project_id", "project__table_id", "source__name", "amount")
+        )
     else:
-        rows = Indicator.objects.filter(project__table__year=year).order_by(
-            "project__table__department__name", "project__position", "position").values_list(
-            "pk", "project_id", "project__table_id", "seq",
-            Coalesce(NullIf("level1_label", Value("")), F("level2__level1__name")),
-            Coalesce(NullIf("level2_label", Value("")), F("level2__name")),
-            "level2_code", "name", "library_code", "period_value", "annual_value", "comparator", "target_value",
-            "target_unit", "weight", "actual_value", "actual_points")
+        rows = (
+            Indicator.objects.filter(project__table__year=year)
+            .order_by("project__table__department__name", "project__position", "position")
+            .values_list(
+                "pk",
+                "project_id",
+                "project__table_id",
+                "seq",
+                Coalesce(NullIf("level1_label", Value("")), F("level2__level1__name")),
+                Coalesce(NullIf("level2_label", Value("")), F("level2__name")),
+                "level2_code",
+                "name",
+                "library_code",
+                "period_value",
+                "annual_value",
+                "comparator",
+                "target_value",
+                "target_unit",
+                "weight",
+                "actual_value",
+                "actual_points",
+            )
+        )
     for row in rows.iterator(chunk_size=2000):
         yield [formats.number(v) if hasattr(v, "normalize") else v for v in row]
 
@@ -126,12 +201,17 @@ def _write_json(year: int, out) -> None:
     with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as packed:
         text = io.TextIOWrapper(packed, encoding="utf-8")
         text.write(f'{{"format": {json.dumps(exporter.FORMAT)}, "tables": [')
-        names = (BudgetTable.objects.filter(year=year).order_by("department__name")
-                 .values_list("department__name", flat=True))
+        names = (
+            BudgetTable.objects.filter(year=year)
+            .order_by("department__name")
+            .values_list("department__name", flat=True)
+        )
         for n, department in enumerate(names.iterator()):
             for table in selectors.tables_for_export(year=year, department=department):
-                text.write((",\n" if n else "\n") + json.dumps(exporter.table_document(table, opinions=False),
-                                                                      ensure_ascii=False))
+                text.write(
+                    (",\n" if n else "\n")
+                    + json.dumps(exporter.table_document(table, opinions=False), ensure_ascii=False)
+                )
         text.write("\n]}\n")
         text.flush()
         text.detach()
@@ -150,26 +230,45 @@ def datapackage(years: list[int], *, base: str) -> dict:
     titles. Paths are relative to the descriptor, so a mirrored copy of the folder validates as well."""
     resources = []
     for year in years:
-        resources.append({
-            "name": f"budget-performance-targets-{year}", "type": "file", "path": f"bulk/{year}/{JSON_FILE}",
-            "title": f"{year}年绩效目标表(规范 JSON) / {year} tables, canonical JSON",
-            "format": "json", "compression": "gz", "mediatype": "application/gzip",
-            "description": "budget-performance-targets/1, gzip",
-        })
+        resources.append(
+            {
+                "name": f"budget-performance-targets-{year}",
+                "type": "file",
+                "path": f"bulk/{year}/{JSON_FILE}",
+                "title": f"{year}年绩效目标表(规范 JSON) / {year} tables, canonical JSON",
+                "format": "json",
+                "compression": "gz",
+                "mediatype": "application/gzip",
+                "description": "budget-performance-targets/1, gzip",
+            }
+        )
         for name, fields in FIELDS.items():
-            schema = {"fields": [{"name": n, "type": t, "title": f"{zh} / {en}"} for n, t, zh, en in fields],
-                      "primaryKey": KEYS[name]}
+            schema = {
+                "fields": [{"name": n, "type": t, "title": f"{zh} / {en}"} for n, t, zh, en in fields],
+                "primaryKey": KEYS[name],
+            }
             if name in REFERENCES:
                 column, target = REFERENCES[name]
                 reference = {"resource": f"{target}-{year}", "fields": column}
                 schema["foreignKeys"] = [{"fields": column, "reference": reference}]
-            resources.append({
-                "name": f"{name}-{year}", "type": "table", "path": f"bulk/{year}/{name}.csv",
-                "title": f"{year} {name}", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                "schema": schema,
-            })
-    return {"name": "budget-performance-targets", "title": "预算绩效目标表 / Budget performance targets",
-            "homepage": base, "resources": resources}
+            resources.append(
+                {
+                    "name": f"{name}-{year}",
+                    "type": "table",
+                    "path": f"bulk/{year}/{name}.csv",
+                    "title": f"{year} {name}",
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "schema": schema,
+                }
+            )
+    return {
+        "name": "budget-performance-targets",
+        "title": "预算绩效目标表 / Budget performance targets",
+        "homepage": base,
+        "resources": resources,
+    }
 
 
 @router.get("/datapackage.json", url_name="datapackage", response={200: dict, **OTHER})
@@ -178,13 +277,16 @@ def package(request):
     return datapackage(selectors.table_years(), base=request.build_absolute_uri(reverse("budget:open_data")))
 
 
-FILE_ANSWER = {"description": "the file", "content": {"text/csv": {"schema": {"type": "string"}},
-                                                     "application/gzip": {"schema": {"type": "string",
-                                                                                     "format": "binary"}}}}
+FILE_ANSWER = {
+    "description": "the file",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/gzip": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
 
 
-@router.get("/bulk/{year}/{name}", url_name="bulk", response=OTHER,
-            openapi_extra={"responses": {"200": FILE_ANSWER}})
+@router.get("/bulk/{year}/{name}", url_name="bulk", response=OTHER, openapi_extra={"responses": {"200": FILE_ANSWER}})
 def bulk(request, year: int = PathParam(..., ge=1990, le=2100), name: str = PathParam(...)):
     """One bulk file of one year: budget-performance-targets.json.gz, tables.csv, projects.csv, funding.csv or
     indicators.csv."""

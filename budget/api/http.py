@@ -32,6 +32,7 @@ def problem(status: int, title: str, detail: str, **extra) -> HttpResponse:
 
 # -- who may read ---------------------------------------------------------------------------
 
+
 def token_user(key: str):
     """The active user a token belongs to, or None. The key is compared by its SHA-256, as it is stored."""
     digest = hashlib.sha256(key.encode()).hexdigest()
@@ -67,6 +68,7 @@ class ApiAccess(HttpBearer):
 
 # -- how often ------------------------------------------------------------------------------
 
+
 class ClientThrottle(SimpleRateThrottle):
     """BUDGET_API_RATE requests per user, or per address for visitors (the address as the security log
     takes it, behind the proxy too). Counted per server process, like the page cache."""
@@ -93,6 +95,7 @@ class ClientThrottle(SimpleRateThrottle):
 
 # -- errors ---------------------------------------------------------------------------------
 
+
 def install_error_handlers(api) -> None:
     def validation(request, exc):
         return problem(422, "Invalid request", "; ".join(_message(e) for e in exc.errors), errors=exc.errors)
@@ -104,8 +107,12 @@ def install_error_handlers(api) -> None:
         return problem(404, "Not found", "没有这一项。No such item.")
 
     def unauthenticated(request, exc):
-        response = problem(401, "Unauthorized", "请登录,或在请求头中发送 API 令牌:Authorization: Bearer <key>。"
-                                                "Sign in, or send an API token: Authorization: Bearer <key>.")
+        response = problem(
+            401,
+            "Unauthorized",
+            "请登录,或在请求头中发送 API 令牌:Authorization: Bearer <key>。"
+            "Sign in, or send an API token: Authorization: Bearer <key>.",
+        )
         response["WWW-Authenticate"] = "Bearer"
         return response
 
@@ -123,8 +130,12 @@ def install_error_handlers(api) -> None:
 
         if _statement_cancelled(exc):
             security.event("statement-timeout", request, query=request.META.get("QUERY_STRING", "")[:200])
-            return problem(503, "Query took too long", "这次查询耗时过长,已停止。请缩小范围(减少搜索词,或选定部门、"
-                                                       "年度)后再试。Narrow the query down and try again.")
+            return problem(
+                503,
+                "Query took too long",
+                "这次查询耗时过长,已停止。请缩小范围(减少搜索词,或选定部门、"
+                "年度)后再试。Narrow the query down and try again.",
+            )
         log.exception("API request failed: %s", request.path)
         return problem(500, "Server error", "服务器出错,已记录。The server failed; the error is logged.")
 
@@ -145,15 +156,19 @@ def _message(error: dict) -> str:
 
 # -- conditional requests -------------------------------------------------------------------
 
+
 def last_modified(version: str) -> datetime:
     """When this data version was first served by any process (kept per process after the first look)."""
 
     def first_seen():
         with connection.cursor() as cursor:
-            cursor.execute("WITH added AS (INSERT INTO budget_dataversionseen (version, seen_at) VALUES (%s, now()) "
-                           "ON CONFLICT (version) DO NOTHING RETURNING seen_at) "
-                           "SELECT seen_at FROM added UNION ALL "
-                           "SELECT seen_at FROM budget_dataversionseen WHERE version = %s LIMIT 1", [version, version])
+            cursor.execute(
+                "WITH added AS (INSERT INTO budget_dataversionseen (version, seen_at) VALUES (%s, now()) "
+                "ON CONFLICT (version) DO NOTHING RETURNING seen_at) "
+                "SELECT seen_at FROM added UNION ALL "
+                "SELECT seen_at FROM budget_dataversionseen WHERE version = %s LIMIT 1",
+                [version, version],
+            )
             return cursor.fetchone()[0]
 
     return caching.cached("api-seen", version, first_seen)

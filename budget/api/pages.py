@@ -9,6 +9,4 @@ from budget.api.bulk import FILES
 def open_data(request):
     """数据开放: the API and each year's bulk files, with examples."""
     base = request.build_absolute_uri("/api/v1/")
-    return render(request, "budget/open_data.html", {
-        "years": selectors.table_years(), "files": FILES, "base": base,
-    })
+    return render(request, "budget/open_data.html", {"years": selectors.table_years(), "files": FILES, "base": base})

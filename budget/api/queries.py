@@ -1,7 +1,6 @@
 """The API's own queries: the indicator search (the explorer's filters, with `q` looking in indicator names and
 values, as the explorer does by default), and the tables' kind and review status."""
 
-
 from django import forms
 from django.apps import apps
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
@@ -17,8 +16,9 @@ from budget.search import indicator_words
 
 
 class IndicatorQuery(Schema):
-    q: str | None = Field(None, max_length=SEARCH_MAX_CHARS,
-                          description="words that must all appear in the indicator's name or values")
+    q: str | None = Field(
+        None, max_length=SEARCH_MAX_CHARS, description="words that must all appear in the indicator's name or values"
+    )
     year: int | None = Field(None, ge=1990, le=2100)
     department: int | None = Field(None, ge=1, le=2**63 - 1, description="department id")
     level1: int | None = Field(None, ge=1, le=2**63 - 1, description="level-1 category id (一级指标)")

@@ -1,9 +1,8 @@
 """The shapes the API answers with, from which its OpenAPI document is written. Amounts are strings holding
 exact decimals, as in the export (budget-performance-targets/1)."""
 
-from pydantic import ConfigDict
-
 from ninja import Schema
+from pydantic import ConfigDict
 
 
 class Problem(Schema):

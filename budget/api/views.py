@@ -35,13 +35,17 @@ class Renderer(JSONRenderer):
 
 
 api = NinjaAPI(
-    renderer=Renderer(), docs_decorator=http.static_validators,
-    title="预算绩效目标看板 API", version="1", urls_namespace="api", auth=http.ApiAccess(),
+    renderer=Renderer(),
+    docs_decorator=http.static_validators,
+    title="预算绩效目标看板 API",
+    version="1",
+    urls_namespace="api",
+    auth=http.ApiAccess(),
     throttle=[http.ClientThrottle()],
     description="Read-only open data: budget performance target tables (预算绩效目标表), their projects and "
-                "indicators, as the canonical export `budget-performance-targets/1`. Public when the site is; "
-                "otherwise a signed-in session or an API token. Every response carries an ETag and "
-                "Last-Modified of the data version: send If-None-Match to get 304 when nothing changed.",
+    "indicators, as the canonical export `budget-performance-targets/1`. Public when the site is; "
+    "otherwise a signed-in session or an API token. Every response carries an ETag and "
+    "Last-Modified of the data version: send If-None-Match to get 304 when nothing changed.",
 )
 api.add_decorator(http.validators, mode="view")
 api.add_decorator(http.not_modified, mode="operation")
@@ -59,11 +63,16 @@ def _paged(request, results, count: int, page: int, page_size: int) -> dict:
         return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
     last = max(1, -(-count // page_size))
-    return {"count": count, "next": link(page + 1) if page < last else None,
-            "previous": link(min(page - 1, last)) if page > 1 else None, "results": results}
+    return {
+        "count": count,
+        "next": link(page + 1) if page < last else None,
+        "previous": link(min(page - 1, last)) if page > 1 else None,
+        "results": results,
+    }
 
 
 # -- tables ---------------------------------------------------------------------------------
+
 
 def _department_filter(value: str, prefix: str = "") -> Q:
     """A department by id or by its exact name."""
@@ -73,9 +82,15 @@ def _department_filter(value: str, prefix: str = "") -> Q:
 
 
 @api.get("/tables/", response={200: schemas.TablePage, **OTHER}, tags=["tables"])
-def tables(request, year: int | None = Query(None, **YEAR), department: str | None = None,
-           kind: str | None = None, status: str | None = None, page: int = Query(1, ge=1, le=MAX_PAGE),
-           page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
+def tables(
+    request,
+    year: int | None = Query(None, **YEAR),
+    department: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE),
+):
     """The tables, latest year first, then by department name. `department` is an id or an exact name."""
     rows = with_status(selectors.tables_overview(year=year))
     if department:
@@ -86,7 +101,7 @@ def tables(request, year: int | None = Query(None, **YEAR), department: str | No
         rows = rows.filter(review_status=status)
     count = rows.count()
     offset, size = _page_params(page, page_size)
-    chosen = list(rows[offset:offset + size]) if offset < count else []
+    chosen = list(rows[offset : offset + size]) if offset < count else []
     funding, _ = selectors.funding_by_table_source(table_ids=[t.pk for t in chosen]) if chosen else ({}, [])
     return _paged(request, [_summary(request, t, funding.get(t.pk, {})) for t in chosen], count, page, page_size)
 
@@ -94,12 +109,17 @@ def tables(request, year: int | None = Query(None, **YEAR), department: str | No
 def _summary(request, table, by_source) -> dict:
     dept = table.department
     return {
-        "id": table.pk, "department": {"id": dept.pk, "name": dept.name, "code": dept.code or None},
-        "year": table.year, "kind": getattr(table, "kind", None) or DEFAULT_KIND, "title": table.title,
+        "id": table.pk,
+        "department": {"id": dept.pk, "name": dept.name, "code": dept.code or None},
+        "year": table.year,
+        "kind": getattr(table, "kind", None) or DEFAULT_KIND,
+        "title": table.title,
         "total": formats.exact_amount(table.total),
         "by_source": {k: formats.exact_amount(v) for k, v in by_source.items()},
-        "project_count": table.project_count, "indicator_count": table.indicator_count,
-        "review_score": formats.points(table.review_score), "status": table.review_status,
+        "project_count": table.project_count,
+        "indicator_count": table.indicator_count,
+        "review_score": formats.points(table.review_score),
+        "status": table.review_status,
         "links": {
             "self": request.build_absolute_uri(reverse("api:table", args=[table.pk])),
             "page": request.build_absolute_uri(table.get_absolute_url()),
@@ -130,8 +150,10 @@ def _exact(document: dict) -> HttpResponse:
 
 # -- projects and indicators ----------------------------------------------------------------
 
-@api.get("/projects/{project_id}/", response={200: schemas.ProjectDocument, **OTHER}, url_name="project",
-         tags=["projects"])
+
+@api.get(
+    "/projects/{project_id}/", response={200: schemas.ProjectDocument, **OTHER}, url_name="project", tags=["projects"]
+)
 def project(request, project_id: int = Path(..., **ID)):
     """A project as in its table's export, with `context`: its table, department, year and unit."""
     p = selectors.project_detail(pk=project_id)
@@ -140,21 +162,35 @@ def project(request, project_id: int = Path(..., **ID)):
     table = p.table
     sources = selectors.table_sources([table.pk]).get(table.pk, [])
     # The project exactly as its table's export writes it (exporter.project_dict), and where it belongs.
-    return _exact(exporter.project_dict(p, sources) | {
-        "context": {
-            "id": p.pk, "table": table.pk, "year": table.year,
-            "department": {"id": table.department.pk, "name": table.department.name,
-                           "code": table.department.code or None},
-            "unit": {"id": p.unit.pk, "name": p.unit.name},
-            "links": {"page": request.build_absolute_uri(p.get_absolute_url()),
-                      "table": request.build_absolute_uri(reverse("api:table", args=[table.pk]))},
-        },
-    })
+    return _exact(
+        exporter.project_dict(p, sources)
+        | {
+            "context": {
+                "id": p.pk,
+                "table": table.pk,
+                "year": table.year,
+                "department": {
+                    "id": table.department.pk,
+                    "name": table.department.name,
+                    "code": table.department.code or None,
+                },
+                "unit": {"id": p.unit.pk, "name": p.unit.name},
+                "links": {
+                    "page": request.build_absolute_uri(p.get_absolute_url()),
+                    "table": request.build_absolute_uri(reverse("api:table", args=[table.pk])),
+                },
+            }
+        }
+    )
 
 
 @api.get("/indicators/", response={200: schemas.IndicatorPage, **OTHER}, tags=["indicators"])
-def indicator_list(request, filters: Query[IndicatorQuery], page: int = Query(1, ge=1, le=MAX_PAGE),
-                   page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
+def indicator_list(
+    request,
+    filters: Query[IndicatorQuery],
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE),
+):
     """The explorer's filters. `q`: every word must appear in the indicator's name or one of its values.
     `count` is exact (kept per data version)."""
     rows = indicators(filters)
@@ -162,7 +198,7 @@ def indicator_list(request, filters: Query[IndicatorQuery], page: int = Query(1,
     key = "api-indicators:" + hashlib.sha256(asked.encode()).hexdigest()
     count = caching.cached(key, caching.request_version(request), lambda: rows.order_by().count())
     offset, size = _page_params(page, page_size)
-    shown = rows[offset:offset + size] if offset < count else []
+    shown = rows[offset : offset + size] if offset < count else []
     return _paged(request, [_indicator_row(request, i) for i in shown], count, page, page_size)
 
 
@@ -170,10 +206,17 @@ def _indicator_row(request, i) -> dict:
     p, table = i.project, i.project.table
     shown = exporter.indicator_dict(i)
     return {
-        "id": i.pk, "department": {"id": table.department.pk, "name": table.department.name},
-        "year": table.year, "table": table.pk, "project": {"id": p.pk, "name": p.name},
-        "level1": shown["level1"], "level2": shown["level2"], "name": i.name,
-        "period_value": i.period_value, "annual_value": i.annual_value, "target": shown["target"],
+        "id": i.pk,
+        "department": {"id": table.department.pk, "name": table.department.name},
+        "year": table.year,
+        "table": table.pk,
+        "project": {"id": p.pk, "name": p.name},
+        "level1": shown["level1"],
+        "level2": shown["level2"],
+        "name": i.name,
+        "period_value": i.period_value,
+        "annual_value": i.annual_value,
+        "target": shown["target"],
         "weight": shown["weight"],
         "links": {"project": request.build_absolute_uri(reverse("api:project", args=[p.pk]))},
     }
@@ -181,17 +224,26 @@ def _indicator_row(request, i) -> dict:
 
 # -- departments and bulk files -------------------------------------------------------------
 
+
 @api.get("/departments/", response={200: schemas.DepartmentPage, **OTHER}, tags=["departments"])
-def departments(request, page: int = Query(1, ge=1, le=MAX_PAGE),
-                page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)):
+def departments(
+    request, page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(PAGE_SIZE, ge=1, le=MAX_PER_PAGE)
+):
     """Every department, by name, with the years it has a table for (latest first)."""
     rows = Department.objects.order_by("name").annotate(
-        years=ArrayAgg("tables__year", order_by="-tables__year", filter=Q(tables__isnull=False), default=[]))
+        years=ArrayAgg("tables__year", order_by="-tables__year", filter=Q(tables__isnull=False), default=[])
+    )
     offset, size = _page_params(page, page_size)
-    results = [{
-        "id": d.pk, "name": d.name, "code": d.code or None, "years": d.years,
-        "links": {"tables": request.build_absolute_uri(reverse("api:tables") + f"?department={d.pk}")},
-    } for d in rows[offset:offset + size]]
+    results = [
+        {
+            "id": d.pk,
+            "name": d.name,
+            "code": d.code or None,
+            "years": d.years,
+            "links": {"tables": request.build_absolute_uri(reverse("api:tables") + f"?department={d.pk}")},
+        }
+        for d in rows[offset : offset + size]
+    ]
     return _paged(request, results, Department.objects.count(), page, page_size)
 
 

@@ -36,9 +36,9 @@ def _forget_dead_processes(pgdata: Path) -> None:
 
 
 def _server_major() -> str:
-    from pgserver._commands import POSTGRES_BIN_PATH
-
     import subprocess
+
+    from pgserver._commands import POSTGRES_BIN_PATH
 
     out = subprocess.run([str(POSTGRES_BIN_PATH / "postgres"), "--version"], capture_output=True, text=True).stdout
     return out.split()[-1].split(".")[0]

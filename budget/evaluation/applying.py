@@ -35,16 +35,19 @@ def refresh_table(table) -> None:
         item.level2 = SimpleNamespace(name=level2, level1=SimpleNamespace(kind=level1_kind))
         indicators[project_id].append(item)
     flags: dict[int, list[str]] = {}
-    for project_id, message in Flag.objects.filter(
-        table_id=table.pk, code="reconciliation", project__isnull=False
-    ).order_by("row", "id").values_list("project_id", "message"):
+    for project_id, message in (
+        Flag.objects.filter(table_id=table.pk, code="reconciliation", project__isnull=False)
+        .order_by("row", "id")
+        .values_list("project_id", "message")
+    ):
         flags.setdefault(project_id, []).append(message)
 
     newer = review.uses_newer_framework(indicators.values())
     rule_weights = review.weights()
     reviews = {
-        project_id: review.review_project(items, newer_framework=newer, reconciliation=flags.get(project_id, ()),
-                                   rule_weights=rule_weights)
+        project_id: review.review_project(
+            items, newer_framework=newer, reconciliation=flags.get(project_id, ()), rule_weights=rule_weights
+        )
         for project_id, items in indicators.items()
     }
     if reviews:
@@ -52,8 +55,11 @@ def refresh_table(table) -> None:
             cursor.execute(
                 f"UPDATE {Project._meta.db_table} AS p SET review_score = v.score, review_findings = v.findings "
                 "FROM unnest(%s::bigint[], %s::numeric[], %s::jsonb[]) AS v(id, score, findings) WHERE p.id = v.id",
-                [list(reviews), [r.score for r in reviews.values()],
-                 [json.dumps(r.findings, ensure_ascii=False) for r in reviews.values()]],
+                [
+                    list(reviews),
+                    [r.score for r in reviews.values()],
+                    [json.dumps(r.findings, ensure_ascii=False) for r in reviews.values()],
+                ],
             )
     table.review_score = review.table_score((reviews[project_id].score, total) for project_id, total in projects)
     BudgetTable.objects.filter(pk=table.pk).update(review_score=table.review_score)

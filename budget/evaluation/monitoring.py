@@ -90,8 +90,12 @@ def target_progress(figures: ProjectFigures) -> Decimal | None:
 
 
 def warning(code: str, severity: str, indicator: str = "", **params) -> dict:
-    return {"code": code, "severity": severity, "indicator": indicator,
-            "params": {k: (rounded(v) if isinstance(v, Decimal) else v) for k, v in params.items()}}
+    return {
+        "code": code,
+        "severity": severity,
+        "indicator": indicator,
+        "params": {k: (rounded(v) if isinstance(v, Decimal) else v) for k, v in params.items()},
+    }
 
 
 def evaluate(figures: ProjectFigures, rules: dict | None = None) -> list[dict]:
@@ -105,8 +109,16 @@ def evaluate(figures: ProjectFigures, rules: dict | None = None) -> list[dict]:
     budget = budget_of(figures)
     minimum = Decimal(str(rules["forecast_min"]))
     if figures.forecast is not None and budget and figures.forecast < budget * minimum / HUNDRED:
-        found.append(warning("forecast-short", "yellow", forecast=figures.forecast, budget=budget,
-                             share=figures.forecast / budget * HUNDRED, minimum=minimum))
+        found.append(
+            warning(
+                "forecast-short",
+                "yellow",
+                forecast=figures.forecast,
+                budget=budget,
+                share=figures.forecast / budget * HUNDRED,
+                minimum=minimum,
+            )
+        )
     for indicator in figures.indicators:
         severity = LIKELIHOOD_SEVERITY.get(indicator.likelihood, "green")
         if severity != "green":

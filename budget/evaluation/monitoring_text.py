@@ -9,7 +9,10 @@ def message(warning: dict) -> str:
     if code == "execution-behind":
         return _("1-%(month)s月执行率 %(rate)s%% 低于时间进度要求 %(threshold)s%%") % params
     if code == "forecast-short":
-        return _("全年预计执行数 %(forecast)s 万元仅为调整后预算数 %(budget)s 万元的 %(share)s%%,低于 %(minimum)s%%") % params
+        return (
+            _("全年预计执行数 %(forecast)s 万元仅为调整后预算数 %(budget)s 万元的 %(share)s%%,低于 %(minimum)s%%")
+            % params
+        )
     if code == "target-at-risk":
         return _("指标「%(indicator)s」完成可能性为「%(likelihood)s」") % (params | {"indicator": warning["indicator"]})
     if code == "deviation-reason-missing":

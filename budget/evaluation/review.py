@@ -123,9 +123,7 @@ def completeness(indicators, *, newer_framework: bool = False) -> list[dict]:
     each = [kind(i) for i in indicators]
     kinds = set(each)
     required = ["output", "outcome", "satisfaction"] + (["cost"] if newer_framework else [])
-    found = [
-        finding("missing-category", "error", category=CATEGORY_NAMES[k]) for k in required if k not in kinds
-    ]
+    found = [finding("missing-category", "error", category=CATEGORY_NAMES[k]) for k in required if k not in kinds]
     if "output" in kinds:
         under_output = [level2_name(i) for i, k in zip(indicators, each) if k == "output"]
         for word, code in (("数量", "missing-output-quantity"), ("质量", "missing-output-quality")):
@@ -146,18 +144,16 @@ def measurability(indicators) -> list[dict]:
     if share is not None and share < NUMERIC_SHARE_FLOOR:
         numeric = sum(1 for i in indicators if i.target_value is not None)
         percent = (share * 100).quantize(Decimal(1), ROUND_HALF_UP)
-        found.append(finding(
-            "low-numeric-share", "warning", numeric=numeric, total=len(indicators), percent=str(percent),
-        ))
+        found.append(
+            finding("low-numeric-share", "warning", numeric=numeric, total=len(indicators), percent=str(percent))
+        )
     for i in indicators:
         if i.target_value is not None:
             continue
         text = value_text(i)
         word = next((w for w in VAGUE_WORDS if w in text), None)
         if word:
-            found.append(finding(
-                "vague-target", "warning", **wording.where_params(i), value=short(text), word=word,
-            ))
+            found.append(finding("vague-target", "warning", **wording.where_params(i), value=short(text), word=word))
     return found
 
 
@@ -172,33 +168,52 @@ def form(indicators) -> list[dict]:
             found.append(finding("duplicate-indicator", "warning", indicator=name, count=count))
     for i in indicators:
         # Equal texts normalise alike; only differing ones need the (costly) normalisation.
-        if i.period_value is not None and i.annual_value is not None and i.period_value != i.annual_value and (
-            (period := grammar.normalize(i.period_value)) != (annual := grammar.normalize(i.annual_value))
+        if (
+            i.period_value is not None
+            and i.annual_value is not None
+            and i.period_value != i.annual_value
+            and ((period := grammar.normalize(i.period_value)) != (annual := grammar.normalize(i.annual_value)))
         ):
-            found.append(finding(
-                "period-annual-differ", "info", **wording.where_params(i), period=short(period), annual=short(annual),
-            ))
+            found.append(
+                finding(
+                    "period-annual-differ",
+                    "info",
+                    **wording.where_params(i),
+                    period=short(period),
+                    annual=short(annual),
+                )
+            )
         if i.target_value is None:
             continue
         percent = i.target_unit in PERCENT_UNITS
         if percent and i.target_value > 100 and is_bounded_rate(i):
-            found.append(finding(
-                "percent-above-100", "error", **wording.where_params(i), target=number(i.target_value),
-            ))
+            found.append(
+                finding("percent-above-100", "error", **wording.where_params(i), target=number(i.target_value))
+            )
         if not percent and i.target_unit and is_bounded_rate(i):
-            found.append(finding(
-                "rate-not-percent", "warning", **wording.where_params(i), target=number(i.target_value),
-                unit=i.target_unit,
-            ))
+            found.append(
+                finding(
+                    "rate-not-percent",
+                    "warning",
+                    **wording.where_params(i),
+                    target=number(i.target_value),
+                    unit=i.target_unit,
+                )
+            )
         if percent and is_satisfaction(i) and i.comparator in (">=", ">", "=") and i.target_value < SATISFACTION_FLOOR:
-            found.append(finding(
-                "satisfaction-below-usual", "warning", **wording.where_params(i), target=number(i.target_value),
-                floor=number(SATISFACTION_FLOOR),
-            ))
+            found.append(
+                finding(
+                    "satisfaction-below-usual",
+                    "warning",
+                    **wording.where_params(i),
+                    target=number(i.target_value),
+                    floor=number(SATISFACTION_FLOOR),
+                )
+            )
         if percent and (kind(i) == "cost" or "成本" in level2_name(i)):
-            found.append(finding(
-                "cost-as-percent", "warning", **wording.where_params(i), target=number(i.target_value),
-            ))
+            found.append(
+                finding("cost-as-percent", "warning", **wording.where_params(i), target=number(i.target_value))
+            )
     return found
 
 

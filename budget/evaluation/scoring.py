@@ -41,9 +41,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from budget import formats
+from budget.evaluation.review import finding, kind
 from budget.formats import LOWER_IS_BETTER, PERCENT_UNITS
 from budget.importing import indicators as grammar
-from budget.evaluation.review import finding, kind
 from budget.wording import where_params
 
 DEFAULTS = {
@@ -101,13 +101,14 @@ def achieved(comparator: str, target: Decimal, actual: Decimal, rule: str = "lin
     return min(Decimal(1), attainment(comparator, target, actual, rule))
 
 
-def quantitative_points(max_points: Decimal, comparator: str, target: Decimal, actual: Decimal,
-                        rule: str = "linear") -> Decimal:
+def quantitative_points(
+    max_points: Decimal, comparator: str, target: Decimal, actual: Decimal, rule: str = "linear"
+) -> Decimal:
     return round_points(max_points * achieved(comparator, target, actual, rule))
 
 
 def parse_actual(text: str | None, unit_hint: str = "") -> grammar.Target | None:
-    """"130000宗" → 130000 宗; "0.98" under a % target → 98 %; None unless the text states one number."""
+    """ "130000宗" → 130000 宗; "0.98" under a % target → 98 %; None unless the text states one number."""
     if not grammar.normalize(text):
         return None
     return grammar.parse_target(text, unit_hint=unit_hint or None)
@@ -119,7 +120,7 @@ def units_agree(target_unit: str, actual_unit: str) -> bool:
     if not a or not b or a == b or (a in PERCENT_UNITS and b in PERCENT_UNITS):
         return True
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer.startswith(shorter) and not any(m in longer[len(shorter):] for m in MAGNITUDES)
+    return longer.startswith(shorter) and not any(m in longer[len(shorter) :] for m in MAGNITUDES)
 
 
 def category(indicator, weights: dict, cost_counts_as: str) -> str | None:
@@ -147,9 +148,7 @@ def max_points(indicators, cfg: dict) -> tuple[list[Decimal | None], list[dict]]
     for i, c in zip(indicators, categories, strict=True):
         if c is None or present_total == 0:
             result.append(None)
-            findings.append(finding(
-                "unknown-category", "warning", **where_params(i), category=i.level1_label or "",
-            ))
+            findings.append(finding("unknown-category", "warning", **where_params(i), category=i.level1_label or ""))
         else:
             result.append(shares[c] * indicator_total / present_total / counts[c])
     return result, findings
@@ -187,42 +186,56 @@ def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> Indicato
     target = indicator.target_value
     actual = parse_actual(text, indicator.target_unit) if target is not None else None
     if target is not None and actual is not None and not units_agree(indicator.target_unit, actual.unit):
-        result.findings.append(finding(
-            "unit-mismatch", "warning", **where_params(indicator), actual=text, unit=indicator.target_unit,
-        ))
+        result.findings.append(
+            finding("unit-mismatch", "warning", **where_params(indicator), actual=text, unit=indicator.target_unit)
+        )
         return result
     if actual is not None:
         result.actual = actual.value
-        result.points = quantitative_points(exact_max, indicator.comparator, target, actual.value,
-                                            cfg["lower_is_better_rule"])
+        result.points = quantitative_points(
+            exact_max, indicator.comparator, target, actual.value, cfg["lower_is_better_rule"]
+        )
         if target > 0:
             result.percent_of_target = round_points(actual.value / target * 100)
         if evaluator is not None and evaluator != result.points:
-            result.findings.append(finding(
-                "points-differ", "info", **where_params(indicator), given=formats.points(evaluator), computed=formats.points(result.points),
-            ))
+            result.findings.append(
+                finding(
+                    "points-differ",
+                    "info",
+                    **where_params(indicator),
+                    given=formats.points(evaluator),
+                    computed=formats.points(result.points),
+                )
+            )
     elif evaluator is not None:
         result.points = evaluator
         if evaluator > shown_max:
             result.points = shown_max
-            result.findings.append(finding(
-                "points-above-max", "warning", **where_params(indicator), given=formats.points(evaluator), max=formats.points(shown_max),
-            ))
+            result.findings.append(
+                finding(
+                    "points-above-max",
+                    "warning",
+                    **where_params(indicator),
+                    given=formats.points(evaluator),
+                    max=formats.points(shown_max),
+                )
+            )
     elif target is not None and text:
-        result.findings.append(finding(
-            "actual-not-a-number", "warning", **where_params(indicator), actual=text,
-        ))
+        result.findings.append(finding("actual-not-a-number", "warning", **where_params(indicator), actual=text))
     elif target is not None:
         result.findings.append(finding("missing-actual", "warning", **where_params(indicator)))
     else:
-        result.findings.append(finding(
-            "qualitative-without-points", "warning", **where_params(indicator),
-        ))
+        result.findings.append(finding("qualitative-without-points", "warning", **where_params(indicator)))
     if result.points is not None and result.points < shown_max and not grammar.normalize(indicator.deviation_reason):
-        result.findings.append(finding(
-            "missed-without-reason", "warning", **where_params(indicator), points=formats.points(result.points),
-            max=formats.points(shown_max),
-        ))
+        result.findings.append(
+            finding(
+                "missed-without-reason",
+                "warning",
+                **where_params(indicator),
+                points=formats.points(result.points),
+                max=formats.points(shown_max),
+            )
+        )
     return result
 
 

@@ -67,8 +67,10 @@ class ActualsResult:
     changes: list = field(default_factory=list)  # on a dry run: (project, indicator or field, old, new)
 
     def summary(self) -> str:
-        return (f"{self.filename}: {self.department} {self.year}年 项目{len(self.projects)}个 "
-                f"实际完成值{self.indicators}条 全年执行数{self.executed}条")
+        return (
+            f"{self.filename}: {self.department} {self.year}年 项目{len(self.projects)}个 "
+            f"实际完成值{self.indicators}条 全年执行数{self.executed}条"
+        )
 
 
 def cell(cells: list[str], index: int | None) -> str:
@@ -102,8 +104,9 @@ class ActualsSheet:
 
 def import_actuals(source, *, filename=None, year=None, department=None, user=None, dry_run=False) -> ActualsResult:
     """Read, validate and write one file of actuals; raises ImportFailed with every problem found."""
-    return write_actuals(read_actuals(source, filename=filename, year=year, department=department),
-                         user=user, dry_run=dry_run)
+    return write_actuals(
+        read_actuals(source, filename=filename, year=year, department=department), user=user, dry_run=dry_run
+    )
 
 
 def read_actuals(source, *, filename=None, year=None, department=None) -> ActualsSheet:
@@ -111,7 +114,8 @@ def read_actuals(source, *, filename=None, year=None, department=None) -> Actual
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
     head, found, rows = locate_header(
-        table_rows, find_header, "需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)")
+        table_rows, find_header, "需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)"
+    )
     header_row, header = head[found]
     check = Collector(name, header)
     preamble, form = _above_header(name, head[:found], check)
@@ -129,7 +133,7 @@ def read_actuals(source, *, filename=None, year=None, department=None) -> Actual
         check.problem(None, None, None, "无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定")
     if check.problems:
         raise ImportFailed(check.problems)
-    sheet = ActualsSheet(name, header, roles, preamble, form, [*head[found + 1:], *rows], table_year, dept_name)
+    sheet = ActualsSheet(name, header, roles, preamble, form, [*head[found + 1 :], *rows], table_year, dept_name)
     if form and _targets(dept_name, table_year) is None:
         sheet.targets = self_evaluation.read_targets(source, name, year=table_year, department=dept_name)
     return sheet
@@ -151,14 +155,22 @@ def write_actuals(sheet: ActualsSheet, *, user=None, dry_run=False) -> ActualsRe
             self_evaluation.write_targets(sheet.targets, user=user)
             table = _targets(sheet.department, sheet.year)
         if table is None:
-            raise ImportFailed([Problem(name, None, None, None,
-                                        f"没有「{sheet.department}」{sheet.year}年的绩效目标表,请先导入绩效目标表")])
+            raise ImportFailed(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        f"没有「{sheet.department}」{sheet.year}年的绩效目标表,请先导入绩效目标表",
+                    )
+                ]
+            )
         projects: dict[str, list] = {}
         for p in Project.objects.filter(table=table).order_by("position").prefetch_related("indicators"):
             projects.setdefault(name_key(p.name), []).append(p)
         result = ActualsResult(name, sheet.department, sheet.year)
-        updates = _validate(check, sheet.roles, sheet.preamble["project"], sheet.rows, (), projects, sheet.year,
-                            result)
+        updates = _validate(check, sheet.roles, sheet.preamble["project"], sheet.rows, (), projects, sheet.year, result)
         money_fields = _form_money(check, sheet.form, projects, updates, result)
         if check.problems:
             raise ImportFailed(check.problems)
@@ -178,15 +190,19 @@ def _save(updates, roles, money_fields, name, user):
     """Every changed indicator and project with a history record naming the file."""
     from budget.models import Indicator, Project
 
-    fields = ["actual_value"] + [f for role, f in (("reason", "deviation_reason"), ("points", "actual_points"))
-                                 if role in roles]
-    history = {"default_user": user if user and user.is_authenticated else None,
-               "default_change_reason": f"导入绩效自评数据 {name}"[:100]}
+    fields = ["actual_value"] + [
+        f for role, f in (("reason", "deviation_reason"), ("points", "actual_points")) if role in roles
+    ]
+    history = {
+        "default_user": user if user and user.is_authenticated else None,
+        "default_change_reason": f"导入绩效自评数据 {name}"[:100],
+    }
     if updates["indicators"]:
         bulk_update_with_history(updates["indicators"], Indicator, fields, **history)
     if updates["projects"]:
-        bulk_update_with_history(updates["projects"], Project, list(dict.fromkeys(["executed", *money_fields])),
-                                 **history)
+        bulk_update_with_history(
+            updates["projects"], Project, list(dict.fromkeys(["executed", *money_fields])), **history
+        )
 
 
 def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
@@ -199,20 +215,32 @@ def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
 
     out = []
     labels = {"actual_value": "实际完成值", "deviation_reason": "偏差原因", "actual_points": "评价得分"}
-    stored = {row[0]: row[1:] for row in Indicator.objects.filter(
-        id__in=[i.pk for i in updates["indicators"]]).values_list("id", *labels)}
+    stored = {
+        row[0]: row[1:]
+        for row in Indicator.objects.filter(id__in=[i.pk for i in updates["indicators"]]).values_list("id", *labels)
+    }
     for i in updates["indicators"]:
         for field_name, old in zip(labels, stored.get(i.pk, ())):
             if old != getattr(i, field_name):
-                out.append((i.project.name, f"{i.name} · {labels[field_name]}", text(old), text(getattr(i, field_name))))
+                out.append(
+                    (i.project.name, f"{i.name} · {labels[field_name]}", text(old), text(getattr(i, field_name)))
+                )
     names = list(dict.fromkeys(["executed", *money_fields]))
-    projects = {row[0]: row[1:] for row in Project.objects.filter(
-        id__in=[p.pk for p in updates["projects"]]).values_list("id", *names)}
+    projects = {
+        row[0]: row[1:]
+        for row in Project.objects.filter(id__in=[p.pk for p in updates["projects"]]).values_list("id", *names)
+    }
     for p in updates["projects"]:
         for field_name, old in zip(names, projects.get(p.pk, ())):
             if old != getattr(p, field_name):
-                out.append((p.name, str(Project._meta.get_field(field_name).verbose_name), text(old),
-                            text(getattr(p, field_name))))
+                out.append(
+                    (
+                        p.name,
+                        str(Project._meta.get_field(field_name).verbose_name),
+                        text(old),
+                        text(getattr(p, field_name)),
+                    )
+                )
     return out
 
 
@@ -229,8 +257,9 @@ def _above_header(name, rows, check) -> tuple[dict, dict | None]:
 def _targets(department, year):
     from budget.models import BudgetTable
 
-    return BudgetTable.objects.filter(department__name=department, year=year,
-                                      kind=BudgetTable.Kind.PROJECT_TARGETS).first()
+    return BudgetTable.objects.filter(
+        department__name=department, year=year, kind=BudgetTable.Kind.PROJECT_TARGETS
+    ).first()
 
 
 def _form_money(check, form, projects, updates, result) -> list[str]:
@@ -299,8 +328,9 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
         if "reason" in roles:
             indicator.deviation_reason = reason
         if "points" in roles:
-            indicator.actual_points = _points(check, row, col("points"), points_text, cell(cells, col("weight")),
-                                              col("weight"))
+            indicator.actual_points = _points(
+                check, row, col("points"), points_text, cell(cells, col("weight")), col("weight")
+            )
         updates["indicators"].append(indicator)
         result.indicators += 1
     return updates

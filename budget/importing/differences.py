@@ -37,11 +37,22 @@ def differences(changed) -> list[ProjectDifference]:
     stored = {row[0]: row[1:] for row in Project.objects.filter(id__in=ids).values_list("id", "total", "goal")}
     funding: dict[int, dict] = {i: {} for i in ids}
     for project_id, source, amount in ProjectFunding.objects.filter(project_id__in=ids).values_list(
-            "project_id", "source__name", "amount"):
+        "project_id", "source__name", "amount"
+    ):
         funding[project_id][source] = amount
-    indicators = {row[0]: row[1:] for row in Indicator.objects.filter(project_id__in=ids).values_list(
-        "id", "project_id", "name", "period_value", "annual_value", "actual_value", "actual_points",
-        "deviation_reason")}
+    indicators = {
+        row[0]: row[1:]
+        for row in Indicator.objects.filter(project_id__in=ids).values_list(
+            "id",
+            "project_id",
+            "name",
+            "period_value",
+            "annual_value",
+            "actual_value",
+            "actual_points",
+            "deviation_reason",
+        )
+    }
     matched, dropped = match_indicators(changed)
     out = []
     for project_id, p in changed:
@@ -73,8 +84,10 @@ def _indicator_rows(diff: ProjectDifference, project_id: int, p, indicators: dic
             diff.rows.append((_("新增指标:{name}").format(name=ind.name), "—", ind.annual_value or "—"))
             continue
         _project, name, period, annual, actual_value, actual_points, reason = indicators[indicator_id]
-        for label, old, new in ((_("年度指标值"), annual, ind.annual_value),
-                                (_("实施周期指标值"), period, ind.period_value)):
+        for label, old, new in (
+            (_("年度指标值"), annual, ind.annual_value),
+            (_("实施周期指标值"), period, ind.period_value),
+        ):
             if (old or "") != (new or ""):
                 diff.rows.append((f"{name} · {label}", old or "—", new or "—"))
         if actual_value or actual_points is not None or reason:

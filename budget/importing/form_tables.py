@@ -56,7 +56,9 @@ class FormTables:
         kinds = [is_department_form(form, info["title"]) for form, info in zip(forms, infos)]
         department_kind = kinds[0]
         if len(set(kinds)) > 1 or (department_kind and len(forms) > 1):
-            self.reader.problem(None, None, None, "文件中既有部门整体支出绩效目标表又有其他表单(或有多张部门整体表),请分开导入")
+            self.reader.problem(
+                None, None, None, "文件中既有部门整体支出绩效目标表又有其他表单(或有多张部门整体表),请分开导入"
+            )
         units: dict[str, ParsedUnit] = {}
         details = {}
         for form, info in zip(forms, infos):
@@ -79,11 +81,20 @@ class FormTables:
             return None
         kind = "department-targets" if department_kind else "project-targets"
         return ParsedTable(
-            filename=filename, sha256=sha256, department=dept_name, department_code=code, year=table_year,
-            title=infos[0]["title"], amount_unit="万元",
+            filename=filename,
+            sha256=sha256,
+            department=dept_name,
+            department_code=code,
+            year=table_year,
+            title=infos[0]["title"],
+            amount_unit="万元",
             layout="department-targets" if department_kind else "single-project-form",
-            sources=self.sources, total=sum((p.total for u in units.values() for p in u.projects), Decimal(0)),
-            units=self.layout.units, flags=self.layout.flags, kind=kind, details=details,
+            sources=self.sources,
+            total=sum((p.total for u in units.values() for p in u.projects), Decimal(0)),
+            units=self.layout.units,
+            flags=self.layout.flags,
+            kind=kind,
+            details=details,
         )
 
     def one_year(self, forms, infos, given):
@@ -122,8 +133,13 @@ class FormTables:
                 if name != first_name:
                     self.reader.filename = source
                     where = "" if source == first_source else first_source + " "
-                    self.reader.problem(row, "主管部门", name, f"与{where}第{first_row}行的「{first_name}」不是同一个部门:"
-                                        "一个文件中的表单应属于同一部门,或用 --department 指定部门")
+                    self.reader.problem(
+                        row,
+                        "主管部门",
+                        name,
+                        f"与{where}第{first_row}行的「{first_name}」不是同一个部门:"
+                        "一个文件中的表单应属于同一部门,或用 --department 指定部门",
+                    )
         if not seen:
             return "", ""
         name, code = seen[0][0], seen[0][1]
@@ -142,13 +158,21 @@ class FormTables:
         goal, period = ("\n".join(f.value for f in form.facts.get(role, [])) for role in ("goal", "period_goal"))
         attributes: dict[str, str] = {}
         for label, value in [(f.label, f.value) for f in form.facts.get("attribute", [])] + [
-                (f.written, f.value) for f in others if f.value]:
+            (f.written, f.value) for f in others if f.value
+        ]:
             # A label written twice keeps both values, one a line.
             attributes[label] = f"{attributes[label]}\n{value}" if label in attributes else value
         project = ParsedProject(name, code, row, total, funding, goal=goal, period_goal=period, attributes=attributes)
         for fact, amount, text in notes:
-            self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{fact.label}」{fact.value}: 金额读作 "
-                                                f"{formats.amount(amount)} 万元,说明文字保留为「{text}」", fact.row, name))
+            self.layout.flags.append(
+                ParsedFlag(
+                    "info",
+                    "amount-note",
+                    f"「{fact.label}」{fact.value}: 金额读作 {formats.amount(amount)} 万元,说明文字保留为「{text}」",
+                    fact.row,
+                    name,
+                )
+            )
         if total_fact is None and not department_kind:
             self.reader.problem(row, "年度资金总额", None, "这张表单没有资金总额(年度资金总额 / 项目金额 …)")
         if len(self.reader.problems) == known_problems:  # an amount that could not be read adds up to nothing
@@ -182,14 +206,21 @@ class FormTables:
             notes += [(fact, funding[fact.label], note)] if note else []
         for fact in form.facts.get("source_detail", []):
             detail, _ = form_amount(fact, factor, self.reader.problem)
-            self.layout.flags.append(ParsedFlag("info", "source-detail", f"资金来源明细「{fact.written}」{detail:f} 万元",
-                                                fact.row))
+            self.layout.flags.append(
+                ParsedFlag("info", "source-detail", f"资金来源明细「{fact.written}」{detail:f} 万元", fact.row)
+            )
         total, note = form_amount(total_fact, factor, self.reader.problem) if total_fact else (Decimal(0), "")
         if total_fact is None and form.total_column is not None:
             total = sum(funding.values(), Decimal(0))
             total_fact = Fact(form.total_column.label, f"{total:f}", form.total_column.row, form.total_column.column)
-            self.layout.flags.append(ParsedFlag("info", "total-from-sources", f"「{total_fact.label}」一栏没有合计数,"
-                                                f"按其下各资金来源之和读作 {total:f} 万元", total_fact.row))
+            self.layout.flags.append(
+                ParsedFlag(
+                    "info",
+                    "total-from-sources",
+                    f"「{total_fact.label}」一栏没有合计数,按其下各资金来源之和读作 {total:f} 万元",
+                    total_fact.row,
+                )
+            )
         notes = ([(total_fact, total, note)] if note else []) + notes
         if total_fact is not None and total_fact.column in {f.column for f in sources} and not form.parts_of_total:
             total = sum(funding.values(), Decimal(0))  # the total's column holds the sources' amounts
@@ -201,9 +232,14 @@ class FormTables:
             funding |= {source: a.get("adjusted") or a.get("initial") or Decimal(0) for source, a in money.items()}
             parts = sum(funding.values(), Decimal(0))
             if money and parts != total:  # kept as published, and flagged
-                self.layout.flags.append(ParsedFlag(
-                    "warning", "reconciliation", f"预算数合计 {total:f} 与各资金来源之和 {parts:f} 不一致,相差 {total - parts:f} 万元",
-                    form.money_header[0]))
+                self.layout.flags.append(
+                    ParsedFlag(
+                        "warning",
+                        "reconciliation",
+                        f"预算数合计 {total:f} 与各资金来源之和 {parts:f} 不一致,相差 {total - parts:f} 万元",
+                        form.money_header[0],
+                    )
+                )
         self.sources += [source for source in funding if source not in self.sources]
         return total_fact, total, funding, notes, others
 
@@ -217,9 +253,19 @@ class FormTables:
         for row, cells in form.breakdown:
             name = re.sub(r"\s+", "", next((c for c in cells if c), ""))
             fact = Fact(label, cell(cells, column), row, column, label)
-            self.layout.flags.append(ParsedFlag("info", "budget-item", f"「{label}」: " + " | ".join(
-                f"{header[i]} {text}" if i < len(header) and header[i] and i else text
-                for i, text in enumerate(cells) if text), row))
+            self.layout.flags.append(
+                ParsedFlag(
+                    "info",
+                    "budget-item",
+                    f"「{label}」: "
+                    + " | ".join(
+                        f"{header[i]} {text}" if i < len(header) and header[i] and i else text
+                        for i, text in enumerate(cells)
+                        if text
+                    ),
+                    row,
+                )
+            )
             if name in TOTAL_ROW_NAMES:
                 total_fact = fact
             else:
@@ -228,8 +274,12 @@ class FormTables:
             return Fact(label, f"{sum(items, Decimal(0)):f}", header_row, column, label)
         total, _ = form_amount(total_fact, factor, self.reader.problem)
         if items and sum(items) != total:
-            self.layout.mismatch(total_fact.row, header[column], total_fact.value,
-                                 f"与「{label}」各项之和 {sum(items):f} 不一致,相差 {total - sum(items):f} 万元")
+            self.layout.mismatch(
+                total_fact.row,
+                header[column],
+                total_fact.value,
+                f"与「{label}」各项之和 {sum(items):f} 不一致,相差 {total - sum(items):f} 万元",
+            )
         return total_fact
 
     def check_sources(self, project, total_fact, form):
@@ -239,21 +289,33 @@ class FormTables:
             return
         given = sum(project.funding.values(), Decimal(0))
         if given != project.total:
-            self.layout.mismatch(total_fact.row, total_fact.label, total_fact.value,
-                                 f"与{'+'.join(project.funding)}之和 {given:f} 不一致", project.name)
+            self.layout.mismatch(
+                total_fact.row,
+                total_fact.label,
+                total_fact.value,
+                f"与{'+'.join(project.funding)}之和 {given:f} 不一致",
+                project.name,
+            )
 
     def read_grid(self, form: Form, project: ParsedProject):
         if form.grid_header is None:
-            self.reader.problem(form.first_row, None, None, "这张表单没有绩效指标表头(一级指标、二级指标、三级指标、指标值)")
+            self.reader.problem(
+                form.first_row, None, None, "这张表单没有绩效指标表头(一级指标、二级指标、三级指标、指标值)"
+            )
             return
         header_row, header = form.grid_header
         grid = form.grid
         if grid and is_value_subheader(grid[0][1]):
             header, grid = merge_value_header(header, grid[0][1]), grid[1:]
         roles, extra, long_half = grid_columns(header)
-        if "value" not in roles and "period_value" not in roles and not self.values_by_column(
-                roles, extra, header, header_row, project):
-            self.reader.problem(header_row, None, None, "指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)")
+        if (
+            "value" not in roles
+            and "period_value" not in roles
+            and not self.values_by_column(roles, extra, header, header_row, project)
+        ):
+            self.reader.problem(
+                header_row, None, None, "指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)"
+            )
             return
         two_level = self.two_level(roles, grid, header, header_row, project.name)
         self.layout.columns = Columns(header, roles, [], [])
@@ -281,9 +343,16 @@ class FormTables:
         for role in ("nature", "measure", "direction"):
             if role in roles:
                 extra.append((header[roles[role]], roles.pop(role)))
-        self.layout.flags.append(ParsedFlag(
-            "warning", "values-by-column", f"指标表没有「指标值」列,各指标的值按列保存在「{'、'.join(named)}」下,"
-            "没有统一的年度指标值,也就没有可解析的目标", header_row, project.name))
+        self.layout.flags.append(
+            ParsedFlag(
+                "warning",
+                "values-by-column",
+                f"指标表没有「指标值」列,各指标的值按列保存在「{'、'.join(named)}」下,"
+                "没有统一的年度指标值,也就没有可解析的目标",
+                header_row,
+                project.name,
+            )
+        )
         return True
 
     def two_level(self, roles, grid, header, header_row, project) -> bool:
@@ -292,13 +361,21 @@ class FormTables:
         the framework puts each under. A grid whose 二级 cells are categories has no names and stays refused."""
         if "level3" in roles or "level2" not in roles or "level1" not in roles:
             return False
-        if any(re.sub(r"\s+", "", cell(cells, roles["level2"])) in LEVEL1_OF.keys() | LEVEL1_NAMES for _, cells in grid):
+        if any(
+            re.sub(r"\s+", "", cell(cells, roles["level2"])) in LEVEL1_OF.keys() | LEVEL1_NAMES for _, cells in grid
+        ):
             return False
         roles["level3"], roles["level2"] = roles["level2"], roles.pop("level1")
-        self.layout.flags.append(ParsedFlag(
-            "info", "level1-implied", f"指标表没有三级指标列:「{header[roles['level3']]}」列读作指标名称,"
-            f"「{header[roles['level2']]}」列读作二级指标,一级指标按二级指标的归属读出(如 数量指标 属于 产出指标)",
-            header_row, project))
+        self.layout.flags.append(
+            ParsedFlag(
+                "info",
+                "level1-implied",
+                f"指标表没有三级指标列:「{header[roles['level3']]}」列读作指标名称,"
+                f"「{header[roles['level2']]}」列读作二级指标,一级指标按二级指标的归属读出(如 数量指标 属于 产出指标)",
+                header_row,
+                project,
+            )
+        )
         return True
 
     def level1_of(self, written, row, column) -> tuple[str, str]:
@@ -308,7 +385,9 @@ class FormTables:
             return written, ""
         if not written or key in LEVEL1_OF:
             return LEVEL1_OF.get(key, ""), written
-        self.reader.problem(row, column, written, "不是认识的二级指标,无法确定它属于哪个一级指标(产出指标、效益指标、满意度指标)")
+        self.reader.problem(
+            row, column, written, "不是认识的二级指标,无法确定它属于哪个一级指标(产出指标、效益指标、满意度指标)"
+        )
         return "", written
 
     def long_half(self, cells, long_half, name, row, project):
@@ -318,8 +397,9 @@ class FormTables:
         if not long_name or long_name == name:
             return cells
         text = " | ".join(cell(cells, i) for i in long_half.values() if cell(cells, i))
-        self.layout.flags.append(ParsedFlag("warning", "long-term-indicator", f"长期指标与年度指标不同,已原样保留: {text}",
-                                            row, project))
+        self.layout.flags.append(
+            ParsedFlag("warning", "long-term-indicator", f"长期指标与年度指标不同,已原样保留: {text}", row, project)
+        )
         cells = list(cells)
         cells[long_half["value"]] = ""
         return cells
@@ -332,19 +412,20 @@ class FormTables:
         if form.duties_header:
             _, header = form.duties_header
             columns = {DUTY_COLUMNS[header_key(t)]: i for i, t in enumerate(header) if header_key(t) in DUTY_COLUMNS}
-            for row, cells in form.duties:
+            for _row, cells in form.duties:
                 duty = {key: cell(cells, i) for key, i in columns.items()}
                 if any(duty.values()):
                     duties.append(duty)
         return {"by_purpose": {k: formats.number(v) for k, v in by_purpose.items()}, "duties": duties}
 
 
-
 # The national framework's level-2 categories under their level 1 (财政部 共性绩效指标框架).
-LEVEL1_OF = {**dict.fromkeys(("数量指标", "质量指标", "时效指标", "成本指标"), "产出指标"),
-             **dict.fromkeys(("经济效益指标", "社会效益指标", "生态效益指标", "环境效益指标", "可持续影响指标"), "效益指标"),
-             **dict.fromkeys(("服务对象满意度指标", "社会公众或服务对象满意度指标"), "满意度指标"),
-             **dict.fromkeys(("经济成本指标", "社会成本指标", "生态环境成本指标"), "成本指标")}
+LEVEL1_OF = {
+    **dict.fromkeys(("数量指标", "质量指标", "时效指标", "成本指标"), "产出指标"),
+    **dict.fromkeys(("经济效益指标", "社会效益指标", "生态效益指标", "环境效益指标", "可持续影响指标"), "效益指标"),
+    **dict.fromkeys(("服务对象满意度指标", "社会公众或服务对象满意度指标"), "满意度指标"),
+    **dict.fromkeys(("经济成本指标", "社会成本指标", "生态环境成本指标"), "成本指标"),
+}
 LEVEL1_NAMES = {"产出指标", "效益指标", "满意度指标", "成本指标"}
 
 
@@ -356,8 +437,18 @@ def category_key(text: str) -> str:
 
 TOTAL_ROW = "总额"
 TOTAL_ROW_NAMES = {"总额", "年度资金总额", "资金总额", "合计", "总计", "年度预算数"}
-ACTUAL_COLUMNS = {"实际完成值", "完成值", "全年实际值", "实际值", "得分", "偏差原因分析及改进措施", "未完成原因分析",
-                  "偏差原因", "未完成原因", "偏差原因及改进措施"}
+ACTUAL_COLUMNS = {
+    "实际完成值",
+    "完成值",
+    "全年实际值",
+    "实际值",
+    "得分",
+    "偏差原因分析及改进措施",
+    "未完成原因分析",
+    "偏差原因",
+    "未完成原因",
+    "偏差原因及改进措施",
+}
 
 
 def grid_columns(header: list[str]) -> tuple[dict, list, dict]:
@@ -381,14 +472,25 @@ def grid_columns(header: list[str]) -> tuple[dict, list, dict]:
                 roles.setdefault("period_value", index)
         elif role in GRID_ROLES and role not in roles:
             roles[role] = index
-        elif text and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group") and role != "indicators" \
-                and re.sub(r"\(.*\)$", "", key) not in ACTUAL_COLUMNS:
+        elif (
+            text
+            and (key in GRID_EXTRA_NAMES or LABEL_ROLE.get(key) != "group")
+            and role != "indicators"
+            and re.sub(r"\(.*\)$", "", key) not in ACTUAL_COLUMNS
+        ):
             extra.append((text, index))
     return roles, extra, long_half
 
 
-VALUE_SUBHEADER = {"长期": "长期指标值", "中长期": "长期指标值", "实施期": "长期指标值", "实施周期": "长期指标值",
-                   "年度": "年度指标值", "本年度": "年度指标值", "当年": "年度指标值"}
+VALUE_SUBHEADER = {
+    "长期": "长期指标值",
+    "中长期": "长期指标值",
+    "实施期": "长期指标值",
+    "实施周期": "长期指标值",
+    "年度": "年度指标值",
+    "本年度": "年度指标值",
+    "当年": "年度指标值",
+}
 
 
 def is_value_subheader(cells: list[str]) -> bool:

@@ -33,8 +33,21 @@ TARGET_UNIT = _width(Indicator, "target_unit")
 # The source's raw indicator text is not compared: an export writes the same indicators in its own words
 # ("。年度指标值" becomes ";年度指标值"). A re-import still stores the new text with the project's row.
 PROJECT_COLUMNS = ("code", "goal", "total", "unparsed_indicator_text", "period_goal", "attributes")
-INDICATOR_COLUMNS = ("seq", "level1_label", "level2_label", "level2_code", "name", "library_code", "period_value",
-                     "annual_value", "comparator", "target_value", "target_unit", "weight", "extra")
+INDICATOR_COLUMNS = (
+    "seq",
+    "level1_label",
+    "level2_label",
+    "level2_code",
+    "name",
+    "library_code",
+    "period_value",
+    "annual_value",
+    "comparator",
+    "target_value",
+    "target_unit",
+    "weight",
+    "extra",
+)
 
 
 def canonical(value):
@@ -95,10 +108,21 @@ def parsed_project_values(p) -> tuple:
 def parsed_indicator_values(ind) -> tuple:
     """A parsed indicator's INDICATOR_COLUMNS as the writer stores them."""
     target = ind.target
-    return (ind.seq, ind.level1[:CATEGORY_LABEL], ind.level2[:CATEGORY_LABEL], (ind.level2_code or "")[:LEVEL2_CODE], ind.name[:INDICATOR_NAME],
-            ind.library_code or "", ind.period_value, ind.annual_value, target.comparator if target else "",
-            stored(target.value, 8) if target else None, target.unit[:TARGET_UNIT] if target else "", stored(ind.weight, 4),
-            canonical(ind.extra) if ind.extra else None)
+    return (
+        ind.seq,
+        ind.level1[:CATEGORY_LABEL],
+        ind.level2[:CATEGORY_LABEL],
+        (ind.level2_code or "")[:LEVEL2_CODE],
+        ind.name[:INDICATOR_NAME],
+        ind.library_code or "",
+        ind.period_value,
+        ind.annual_value,
+        target.comparator if target else "",
+        stored(target.value, 8) if target else None,
+        target.unit[:TARGET_UNIT] if target else "",
+        stored(ind.weight, 4),
+        canonical(ind.extra) if ind.extra else None,
+    )
 
 
 def parsed_fingerprint(p, sources) -> str:
@@ -115,11 +139,15 @@ def stored_fingerprints(project_ids) -> dict[int, str]:
         return {}
     funding: dict[int, list] = {i: [] for i in ids}
     for project_id, source, amount in ProjectFunding.objects.filter(project_id__in=ids).values_list(
-            "project_id", "source__name", "amount"):
+        "project_id", "source__name", "amount"
+    ):
         funding[project_id].append((source, amount))
     indicators: dict[int, list] = {i: [] for i in ids}
-    for project_id, *values in Indicator.objects.filter(project_id__in=ids).order_by(
-            "project_id", "position").values_list("project_id", *INDICATOR_COLUMNS):
+    for project_id, *values in (
+        Indicator.objects.filter(project_id__in=ids)
+        .order_by("project_id", "position")
+        .values_list("project_id", *INDICATOR_COLUMNS)
+    ):
         indicators[project_id].append(tuple(map(canonical, values)))
     return {
         project_id: fingerprint(tuple(map(canonical, values)), funding[project_id], indicators[project_id])
@@ -134,6 +162,7 @@ def clear_fingerprint(project_ids) -> None:
 
 
 # -- stable paths: /departments/<id>/<year>/projects/<ref>/ ----------------------------------------------
+
 
 def ref_base(name: str, code: str) -> str:
     """The project code when the source gives one, else the name ('/' cannot stand in a path segment)."""
@@ -151,15 +180,17 @@ def project_refs(rows) -> list[str]:
 def find_project(department_id: int, year: int, ref: str) -> int | None:
     """The id of the live project a stable path names, or None (an index lookup on (table, ref))."""
 
-    return (Project.objects.filter(table__department_id=department_id, table__year=year, ref=ref)
-            .values_list("id", flat=True).first())
+    return (
+        Project.objects.filter(table__department_id=department_id, table__year=year, ref=ref)
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def refresh_refs(table_id: int) -> None:
     """After an edit of names, codes or positions in the admin: the refs of the table's projects again."""
 
-    rows = list(Project.objects.filter(table_id=table_id).order_by("position")
-                .values_list("id", "name", "code", "ref"))
+    rows = list(Project.objects.filter(table_id=table_id).order_by("position").values_list("id", "name", "code", "ref"))
     for (project_id, *_, old), new in zip(rows, project_refs((name, code) for _, name, code, _ in rows)):
         if old != new:
             Project.objects.filter(pk=project_id).update(ref=new)

@@ -21,14 +21,22 @@ from budget.importing.layouts import AMOUNT_RE, WAN, Columns, LayoutReader, Read
 from budget.importing.problems import ImportFailed, Problem
 from budget.importing.readers import open_table
 from budget.importing.reading import (  # noqa: F401 (header_key and split_label are re-exported)
-    ROLE_SYNONYMS, SYNONYM_ROLE, department_note, header_key, read_preamble, resolve_year, split_label,
+    ROLE_SYNONYMS,
+    SYNONYM_ROLE,
+    department_note,
+    header_key,
+    read_preamble,
+    resolve_year,
+    split_label,
 )
 from budget.importing.records import ImportResult, ParsedFlag, ParsedTable
 
 HEADER_SCAN_ROWS = 30
 FORM_SCAN_ROWS = 200
-TARGETS_NEED = ("需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
-                "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头")
+TARGETS_NEED = (
+    "需要「项目名称」列,以及「绩效指标」列或「三级指标」与「指标值」列;"
+    "或者一张表单:「项目名称」「主管部门」「年度资金总额」等标签,以及「一级指标 | 二级指标 | 三级指标 | 指标值」指标表头"
+)
 
 SOURCE_GROUP_WORDS = {"资金来源", "其中"}
 
@@ -59,8 +67,13 @@ def locate_header(table_rows, finder, needs: str):
 def header_not_found(filename, head, needs) -> Problem:
     """What the clerk needs to change: what was looked for, and what the first rows actually hold."""
     shown = "; ".join(f"第{row}行「{' | '.join(c for c in cells if c)[:60]}」" for row, cells in head[:5])
-    return Problem(filename, None, None, None, f"前{HEADER_SCAN_ROWS}行中找不到表头:{needs}。"
-                   + (f"文件开头是:{shown}" if shown else "文件中没有任何内容"))
+    return Problem(
+        filename,
+        None,
+        None,
+        None,
+        f"前{HEADER_SCAN_ROWS}行中找不到表头:{needs}。" + (f"文件开头是:{shown}" if shown else "文件中没有任何内容"),
+    )
 
 
 def _head(rows) -> tuple[list, int | None]:
@@ -114,7 +127,8 @@ def is_subheader(header: list[str], cells: list[str]) -> bool:
     groups = SOURCE_GROUP_WORDS | {"指标值", "目标值"}
     return all(
         i >= len(header) or not header[i] or header_key(header[i]) in groups or header_key(c) in SYNONYM_ROLE
-        for i, c in enumerate(cells) if c
+        for i, c in enumerate(cells)
+        if c
     )
 
 
@@ -148,8 +162,13 @@ def map_columns(header: list[str], reader: Reader, header_row: int) -> Columns:
 
 
 def parse_table(
-    source, *, filename: str | None = None, year: int | None = None, department: str | None = None,
-    lenient: bool = False, progress=None,
+    source,
+    *,
+    filename: str | None = None,
+    year: int | None = None,
+    department: str | None = None,
+    lenient: bool = False,
+    progress=None,
 ) -> ParsedTable:
     """Read and validate a whole table; raises ImportFailed with every problem found."""
     display = filename or Path(str(getattr(source, "name", source))).name
@@ -167,7 +186,7 @@ def parse_table(
         raise ImportFailed([header_not_found(name, head, TARGETS_NEED)])
     preamble = read_preamble(head[:found])
     header_row, header = head[found]
-    rest = head[found + 1:]
+    rest = head[found + 1 :]
     if rest and is_subheader(header, rest[0][1]):
         header = merge_header(header, rest[0][1])
         rest = rest[1:]
@@ -199,9 +218,18 @@ def parse_table(
     if reader.problems:
         raise ImportFailed(reader.problems)
     return ParsedTable(
-        filename=name, sha256=sha256, department=dept_name, department_code=dept_code or "",
-        year=table_year, title=preamble["title"], amount_unit=unit_word, layout=layout,
-        sources=[s for s, _ in columns.sources], total=state.grand_total, units=state.units, flags=state.flags,
+        filename=name,
+        sha256=sha256,
+        department=dept_name,
+        department_code=dept_code or "",
+        year=table_year,
+        title=preamble["title"],
+        amount_unit=unit_word,
+        layout=layout,
+        sources=[s for s, _ in columns.sources],
+        total=state.grand_total,
+        units=state.units,
+        flags=state.flags,
     )
 
 
@@ -225,13 +253,15 @@ def _chain(first, then):
     yield from then
 
 
-def import_table(source, *, filename=None, year=None, department=None, lenient=False, dry_run=False,
-                 user=None, progress=None) -> ImportResult:
+def import_table(
+    source, *, filename=None, year=None, department=None, lenient=False, dry_run=False, user=None, progress=None
+) -> ImportResult:
     from budget.importing import writer
 
     with cyclic_gc_paused():
-        parsed = parse_table(source, filename=filename, year=year, department=department, lenient=lenient,
-                             progress=progress)
+        parsed = parse_table(
+            source, filename=filename, year=year, department=department, lenient=lenient, progress=progress
+        )
         return writer.write(parsed, user=user, dry_run=dry_run)
 
 

@@ -23,8 +23,13 @@ from budget.importing.reading import department_lock, is_blank, name_key, parse_
 from budget.models import BudgetTable, IndicatorProgress, MonitoringReport
 
 SOURCE_FILENAME = MonitoringReport._meta.get_field("source_filename").max_length
-AMOUNT_FIELDS = {"budget_initial": "年初预算数", "adjustment": "年度预算调整", "budget_adjusted": "调整后预算数",
-                 "executed": "执行数", "forecast": "全年预计执行数"}
+AMOUNT_FIELDS = {
+    "budget_initial": "年初预算数",
+    "adjustment": "年度预算调整",
+    "budget_adjusted": "调整后预算数",
+    "executed": "执行数",
+    "forecast": "全年预计执行数",
+}
 CAUSE_SPLIT = re.compile(r"[、,;/\s]+")
 
 
@@ -39,8 +44,10 @@ class MonitoringResult:
 
     def summary(self) -> str:
         lights = {light: sum(r.light == light for r in self.reports) for light in ("red", "yellow", "green")}
-        return (f"{self.filename}: {self.department} {self.year}年1-{self.month}月 项目{len(self.reports)}个 "
-                f"红灯{lights['red']} 黄灯{lights['yellow']} 绿灯{lights['green']}")
+        return (
+            f"{self.filename}: {self.department} {self.year}年1-{self.month}月 项目{len(self.reports)}个 "
+            f"红灯{lights['red']} 黄灯{lights['yellow']} 绿灯{lights['green']}"
+        )
 
 
 @dataclass
@@ -119,6 +126,7 @@ def _table(reading, department, year, problem):
     wanted = department or reading.department
     if wanted:
         from budget.importing.indicators import split_code
+
         key = name_key(split_code(wanted)[1])
         found = [t for t in tables if name_key(t.department.name) == key]
         if not found:
@@ -128,7 +136,12 @@ def _table(reading, department, year, problem):
     keys = {name_key(b.project) for b in reading.blocks}
     found = [t for t in tables if keys <= {name_key(n) for n in t.projects.values_list("name", flat=True)}]
     if len(found) != 1:
-        problem(None, None, None, f"表中没有部门名称,{year}年也没有唯一一个部门的绩效目标表包含这些项目,请用 --department 指定")
+        problem(
+            None,
+            None,
+            None,
+            f"表中没有部门名称,{year}年也没有唯一一个部门的绩效目标表包含这些项目,请用 --department 指定",
+        )
         return None
     return found[0]
 
@@ -150,17 +163,26 @@ def _report(block, table, projects, month, problem):
     project = _match(block.project, projects)
     if project is None:
         names = [p.name for p in projects]
-        problem(block.row, "项目名称", block.project,
-                f"不是「{table.department.name}」{table.year}年绩效目标表中的项目(可能是:{_candidates(block.project, names)})",
-                file=block.source)
+        problem(
+            block.row,
+            "项目名称",
+            block.project,
+            f"不是「{table.department.name}」{table.year}年绩效目标表中的项目(可能是:{_candidates(block.project, names)})",
+            file=block.source,
+        )
         return None, []
-    report = MonitoringReport(project=project, month=month, source_filename=block.source[:SOURCE_FILENAME], source_row=block.row)
+    report = MonitoringReport(
+        project=project, month=month, source_filename=block.source[:SOURCE_FILENAME], source_row=block.row
+    )
     for row, column, text, first in block.conflicts:
         problem(row, column, text, f"与第{first}行填写的同一项目的金额不一致", file=block.source)
     for role, (row, column, text) in block.money.items():
         if role in AMOUNT_FIELDS and not is_blank(text):
-            setattr(report, "budget_adjustment" if role == "adjustment" else role,
-                    _amount(text, row, column, problem, block.source))
+            setattr(
+                report,
+                "budget_adjustment" if role == "adjustment" else role,
+                _amount(text, row, column, problem, block.source),
+            )
     if report.budget_adjusted is None and report.budget_initial is not None and report.budget_adjustment is not None:
         report.budget_adjusted = report.budget_initial + report.budget_adjustment
     if report.executed is None and "rate" in block.money and not is_blank(block.money["rate"][2]):
@@ -177,14 +199,24 @@ def _no_repeats(reports, problem):
             continue
         first = seen.setdefault(report.project.pk, report)
         if first is not report:
-            problem(report.source_row, "项目名称", report.project.name,
-                    f"与第{first.source_row}行重复:同一项目在一个文件中只能填报一次", file=report.source_filename)
+            problem(
+                report.source_row,
+                "项目名称",
+                report.project.name,
+                f"与第{first.source_row}行重复:同一项目在一个文件中只能填报一次",
+                file=report.source_filename,
+            )
         indicators = {}
         for row in rows:
             earlier = indicators.setdefault(row.indicator.pk, row.source_row)
             if earlier != row.source_row:
-                problem(row.source_row, "三级指标", row.indicator.name,
-                        f"与第{earlier}行重复:同一项目的同一指标只能填写一次", file=report.source_filename)
+                problem(
+                    row.source_row,
+                    "三级指标",
+                    row.indicator.name,
+                    f"与第{earlier}行重复:同一项目的同一指标只能填写一次",
+                    file=report.source_filename,
+                )
 
 
 def _executed_from_rate(report, money, problem, source):
@@ -212,18 +244,35 @@ def _progress(project, row, cells, problem, source):
     indicators = list(project.indicators.all())
     indicator = _match(name, indicators)
     if indicator is None:
-        problem(row, column, name, f"不是项目「{project.name}」的三级指标(可能是:"
-                f"{_candidates(name, [i.name for i in indicators])})", file=source)
+        problem(
+            row,
+            column,
+            name,
+            f"不是项目「{project.name}」的三级指标(可能是:{_candidates(name, [i.name for i in indicators])})",
+            file=source,
+        )
         return None
     text = {role: value for role, (_, value) in cells.items()}
     likelihood = re.sub(r"\s+", "", text.get("likelihood", ""))
     if likelihood and likelihood not in monitoring.LIKELIHOOD_SEVERITY:
-        problem(row, cells["likelihood"][0], likelihood, "不是有效的完成可能性(应为 确定能、有可能 或 完全不可能)", file=source)
+        problem(
+            row,
+            cells["likelihood"][0],
+            likelihood,
+            "不是有效的完成可能性(应为 确定能、有可能 或 完全不可能)",
+            file=source,
+        )
     causes = [c for c in CAUSE_SPLIT.split(text.get("causes", "")) if c and not is_blank(c)]
     return IndicatorProgress(
-        indicator=indicator, value=_kept(text.get("value")), forecast=_kept(text.get("value_forecast")),
-        likelihood=likelihood, deviation_causes=causes, deviation_note=_kept(text.get("note")),
-        measures=_kept(text.get("measures")), source_row=row)
+        indicator=indicator,
+        value=_kept(text.get("value")),
+        forecast=_kept(text.get("value_forecast")),
+        likelihood=likelihood,
+        deviation_causes=causes,
+        deviation_note=_kept(text.get("note")),
+        measures=_kept(text.get("measures")),
+        source_row=row,
+    )
 
 
 def _kept(text):
@@ -252,11 +301,19 @@ def figures(report, rows) -> monitoring.ProjectFigures:
         # "已使用约40%" against "年度预算220万元" measures another thing: progress only in the target's unit.
         if value and value.unit and ind.target_unit and value.unit != ind.target_unit:
             value = None
-        indicators.append(monitoring.IndicatorFigures(
-            name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in LOWER_IS_BETTER,
-            value=value.value if value else None, likelihood=row.likelihood, causes=row.deviation_causes))
-    return monitoring.ProjectFigures(report.month, report.budget_initial, report.budget_adjusted, report.executed,
-                                     report.forecast, indicators)
+        indicators.append(
+            monitoring.IndicatorFigures(
+                name=ind.name,
+                target=ind.target_value,
+                lower_is_better=ind.comparator in LOWER_IS_BETTER,
+                value=value.value if value else None,
+                likelihood=row.likelihood,
+                causes=row.deviation_causes,
+            )
+        )
+    return monitoring.ProjectFigures(
+        report.month, report.budget_initial, report.budget_adjusted, report.executed, report.forecast, indicators
+    )
 
 
 def refresh(report) -> None:

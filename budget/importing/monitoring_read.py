@@ -26,15 +26,34 @@ from budget.importing.reading import (
 SHARED_ROLES = {"project": "project", "level1": "level1", "level2": "level2", "level3": "indicator", "value": "target"}
 # Header text (blanks, a leading "1-6月" and a trailing unit removed) → column role.
 EXACT = {word: SHARED_ROLES[role] for word, role in SYNONYM_ROLE.items() if role in SHARED_ROLES} | {
-    "年初预算数": "budget_initial", "年初预算": "budget_initial",
-    "年度预算调整": "adjustment", "预算调整数": "adjustment", "调整数": "adjustment",
-    "调整后预算数": "budget_adjusted", "全年预算数": "budget_adjusted", "调整后预算": "budget_adjusted",
-    "偏差原因": "causes", "偏差原因说明": "note", "改进措施": "measures", "完成可能性": "likelihood",
+    "年初预算数": "budget_initial",
+    "年初预算": "budget_initial",
+    "年度预算调整": "adjustment",
+    "预算调整数": "adjustment",
+    "调整数": "adjustment",
+    "调整后预算数": "budget_adjusted",
+    "全年预算数": "budget_adjusted",
+    "调整后预算": "budget_adjusted",
+    "偏差原因": "causes",
+    "偏差原因说明": "note",
+    "改进措施": "measures",
+    "完成可能性": "likelihood",
 }
 # Otherwise a key word decides, in this order.
-WORDS = [("预计执行", "forecast"), ("预计完成", "value_forecast"), ("执行率", "rate"), ("执行数", "executed"),
-         ("可能", "likelihood"), ("原因说明", "note"), ("原因分析", "note"), ("偏差原因", "causes"),
-         ("改进", "measures"), ("举措", "measures"), ("完成值", "value"), ("执行情况", "value")]
+WORDS = [
+    ("预计执行", "forecast"),
+    ("预计完成", "value_forecast"),
+    ("执行率", "rate"),
+    ("执行数", "executed"),
+    ("可能", "likelihood"),
+    ("原因说明", "note"),
+    ("原因分析", "note"),
+    ("偏差原因", "causes"),
+    ("改进", "measures"),
+    ("举措", "measures"),
+    ("完成值", "value"),
+    ("执行情况", "value"),
+]
 MONEY = {"budget_initial", "adjustment", "budget_adjusted", "executed", "rate", "forecast"}
 MONTH_RANGE = re.compile(r"1\s*[-—~至到]\s*(1[0-2]|[1-9])\s*月")
 MONTH_UNTIL = re.compile(r"截[至止]\s*(?:(?:19|20)\d{2}\s*年\s*)?(1[0-2]|[1-9])\s*月")
@@ -64,6 +83,7 @@ def month_in(text: str) -> int | None:
 @dataclass
 class Block:
     """One project's monitoring as the file writes it: money cells by role, indicator rows."""
+
     project: str
     row: int
     source: str
@@ -179,8 +199,11 @@ class MonitoringReader:
         return cells[index] if index is not None and index < len(cells) else ""
 
     def money_row(self, row, cells):
-        found = {role: (row, self.header[i], cells[i]) for role, i in self.columns.items()
-                 if role in MONEY and i < len(cells) and cells[i]}
+        found = {
+            role: (row, self.header[i], cells[i])
+            for role, i in self.columns.items()
+            if role in MONEY and i < len(cells) and cells[i]
+        }
         if not self.block.money:
             self.block.money = found
             return
@@ -190,9 +213,11 @@ class MonitoringReader:
                 self.block.conflicts.append((row, column, text, first[0] if first else self.block.row))
 
     def indicator_row(self, row, cells):
-        name = self.cell(cells, "indicator")
-        filled = {role: (self.header[i], cells[i]) for role, i in self.columns.items()
-                  if role not in MONEY and role != "project" and i < len(cells) and cells[i]}
+        filled = {
+            role: (self.header[i], cells[i])
+            for role, i in self.columns.items()
+            if role not in MONEY and role != "project" and i < len(cells) and cells[i]
+        }
         if not (filled.keys() - {"level1", "level2", "indicator"}):
             return  # a 一级/二级 heading row, or a template row naming a category with nothing filled in
         self.block.indicators.append((row, filled))

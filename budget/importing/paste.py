@@ -6,7 +6,8 @@ What cannot be read is returned too, to be shown and kept, never dropped."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from budget import formats
 from budget.importing import identity
@@ -35,8 +36,19 @@ def read_paste(text: str) -> tuple[list[grammar.IndicatorItem], list[str]]:
         level1_code, level1 = grammar.split_code(cells[0])
         level2_code, level2 = grammar.split_code(cells[1])
         period, annual = (cells[3], cells[4]) if len(cells) > 4 else (None, cells[3])
-        items.append(grammar.IndicatorItem(len(items) + 1, level1, level1_code, level2, level2_code,
-                                           grammar.clean_name(cells[2]), None, period or None, annual or None))
+        items.append(
+            grammar.IndicatorItem(
+                len(items) + 1,
+                level1,
+                level1_code,
+                level2,
+                level2_code,
+                grammar.clean_name(cells[2]),
+                None,
+                period or None,
+                annual or None,
+            )
+        )
     return items, unread
 
 
@@ -50,9 +62,12 @@ class PasteForm(forms.ModelForm):
     """The project form with the paste box: a first save shows what was read; a second, with 确认 ticked,
     adds the indicators after the project's own."""
 
-    paste = forms.CharField(label=gettext_lazy("粘贴绩效指标"), required=False, widget=forms.Textarea(
-        attrs={"rows": 4, "cols": 80}), help_text=gettext_lazy(
-        "粘贴表中的「绩效指标」单元格,或从表格复制的 一级 / 二级 / 三级 / 指标值 各列"))
+    paste = forms.CharField(
+        label=gettext_lazy("粘贴绩效指标"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text=gettext_lazy("粘贴表中的「绩效指标」单元格,或从表格复制的 一级 / 二级 / 三级 / 指标值 各列"),
+    )
     paste_confirmed = forms.BooleanField(label=gettext_lazy("确认添加读出的指标"), required=False)
 
     def clean(self):
@@ -82,12 +97,20 @@ def add_pasted(project, items, unread) -> int:
         level2, _level1 = categories.level2(item)
         target = grammar.target_of(item.period_value, item.annual_value)
         Indicator.objects.create(
-            project=project, position=position + offset, seq=seq + offset, level2=level2,
-            level1_label=item.level1[:identity.CATEGORY_LABEL],
-            level2_label=item.level2[:identity.CATEGORY_LABEL], level2_code=(item.level2_code or "")[:identity.LEVEL2_CODE], name=item.name[:identity.INDICATOR_NAME],
-            period_value=item.period_value, annual_value=item.annual_value,
-            comparator=target.comparator if target else "", target_value=target.value if target else None,
-            target_unit=(target.unit or "")[:identity.TARGET_UNIT] if target else "")
+            project=project,
+            position=position + offset,
+            seq=seq + offset,
+            level2=level2,
+            level1_label=item.level1[: identity.CATEGORY_LABEL],
+            level2_label=item.level2[: identity.CATEGORY_LABEL],
+            level2_code=(item.level2_code or "")[: identity.LEVEL2_CODE],
+            name=item.name[: identity.INDICATOR_NAME],
+            period_value=item.period_value,
+            annual_value=item.annual_value,
+            comparator=target.comparator if target else "",
+            target_value=target.value if target else None,
+            target_unit=(target.unit or "")[: identity.TARGET_UNIT] if target else "",
+        )
     if unread:
         kept = [project.unparsed_indicator_text, *unread]
         project.unparsed_indicator_text = "\n".join(t for t in kept if t)

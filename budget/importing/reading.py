@@ -16,15 +16,35 @@ from budget.importing import indicators as grammar
 ROLE_SYNONYMS = {
     "project": ["项目名称(资金使用单位)", "项目名称(单位名称)", "项目(单位)名称", "项目名称", "项目"],
     "unit": ["单位名称", "资金使用单位", "预算单位", "预算单位名称", "部门(单位)名称", "单位"],
-    "total": ["总计", "合计", "预算数", "预算金额", "资金总额", "项目金额", "金额", "年度预算数", "预算资金", "资金合计"],
+    "total": [
+        "总计",
+        "合计",
+        "预算数",
+        "预算金额",
+        "资金总额",
+        "项目金额",
+        "金额",
+        "年度预算数",
+        "预算资金",
+        "资金合计",
+    ],
     "goal": ["绩效目标", "年度目标", "年度绩效目标", "项目绩效目标", "总体目标", "年度总体目标", "绩效目标内容"],
     "indicators": ["绩效指标"],
     "level1": ["一级指标", "一级"],
     "level2": ["二级指标", "二级"],
     "level3": ["三级指标", "三级", "指标名称", "绩效指标名称", "三级指标名称", "指标内容"],
     "nature": ["指标性质"],
-    "value": ["指标值", "目标值", "年度指标值", "指标值及单位", "年度目标值", "预期实现值", "当年预期实现值", "计划指标值",
-              "计划水平"],
+    "value": [
+        "指标值",
+        "目标值",
+        "年度指标值",
+        "指标值及单位",
+        "年度目标值",
+        "预期实现值",
+        "当年预期实现值",
+        "计划指标值",
+        "计划水平",
+    ],
     "period_value": ["实施周期指标值", "长期指标值", "中长期指标值", "实施周期目标值", "长期目标值", "实施期指标值"],
     "measure": ["度量单位", "计量单位"],
     "weight": ["权重", "分值", "指标权重", "指标分值", "权重(%)"],
@@ -40,8 +60,16 @@ RESULT_SYNONYMS = {
 }
 RESULT_ROLE = SYNONYM_ROLE | {word: role for role, words in RESULT_SYNONYMS.items() for word in words}
 # Result headers vary ("偏差原因分析及改进措施说明", "实际完成值(%)"): a key word decides, in this order.
-RESULT_WORDS = [("偏差", "reason"), ("原因", "reason"), ("得分", "points"), ("实际", "actual"),
-                ("三级指标", "level3"), ("项目名称", "project"), ("分值", "weight"), ("指标值", "value")]
+RESULT_WORDS = [
+    ("偏差", "reason"),
+    ("原因", "reason"),
+    ("得分", "points"),
+    ("实际", "actual"),
+    ("三级指标", "level3"),
+    ("项目名称", "project"),
+    ("分值", "weight"),
+    ("指标值", "value"),
+]
 MONEY_SUFFIXES = (("万元", Decimal(1)), ("元", Decimal(10000)))
 NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 TOTAL_WORDS = {"合计", "总计"}
@@ -101,8 +129,20 @@ def is_note(text: str) -> bool:
     return text.startswith(NOTE_PREFIXES)
 
 
-DEPARTMENT_LABELS = {"部门名称", "部门", "单位名称", "填报单位", "预算部门", "主管部门", "编制单位", "预算单位",
-                     "主管部门及代码", "主管部门及其编码", "部门(单位)名称", "项目主管部门"}
+DEPARTMENT_LABELS = {
+    "部门名称",
+    "部门",
+    "单位名称",
+    "填报单位",
+    "预算部门",
+    "主管部门",
+    "编制单位",
+    "预算单位",
+    "主管部门及代码",
+    "主管部门及其编码",
+    "部门(单位)名称",
+    "项目主管部门",
+}
 YEAR_LABELS = {"预算年度", "年度", "评价年度", "自评年度"}
 UNIT_LABELS = {"单位", "金额单位", "计量单位", "货币单位"}
 # Template words that stand where a name should be: "填报单位:(盖章)".
@@ -198,7 +238,7 @@ def removed_part(original: str, clean: str) -> str:
     start = original.find(clean) if clean else -1
     if start < 0:
         return original
-    return (original[:start] + original[start + len(clean):]).strip()
+    return (original[:start] + original[start + len(clean) :]).strip()
 
 
 def department_lock(cursor, department: str, year: int) -> None:

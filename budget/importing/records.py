@@ -88,5 +88,7 @@ class ImportResult:
         state = "无变化" if self.unchanged else f"新增{len(self.added)} 修改{len(self.changed)} 删除{len(self.removed)}"
         if self.kept_actuals:
             state += f",保留自评数据{self.kept_actuals}条"
-        return (f"{t.filename}: {t.department} {t.year}年 单位{len(t.units)}个 项目{len(t.projects)}个 "
-                f"指标{indicators}个 提示{len(t.flags)}条 ({state})")
+        return (
+            f"{t.filename}: {t.department} {t.year}年 单位{len(t.units)}个 项目{len(t.projects)}个 "
+            f"指标{indicators}个 提示{len(t.flags)}条 ({state})"
+        )

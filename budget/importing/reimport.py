@@ -18,9 +18,7 @@ from django.utils import timezone
 
 from budget.importing import identity, writer
 from budget.importing.identity import indicator_base, project_base, unit_base, with_occurrence
-from budget.models import (
-    BudgetTable, Flag, FundingUnit, Indicator, Project, ProjectFunding, RemovedProject,
-)
+from budget.models import BudgetTable, Flag, FundingUnit, Indicator, Project, ProjectFunding, RemovedProject
 
 # (table, position) is unique and checked row by row: rows that move are first sent out of the way.
 OFFSET = 1 << 29
@@ -52,15 +50,23 @@ class Plan:
 
 def compare(table_id: int, parsed, prints: list[str]) -> Plan:
     """Match the parsed projects with the stored ones on their keys; changed = a different fingerprint."""
-    stored = list(Project.objects.filter(table_id=table_id).order_by("position")
-                  .values_list("id", "unit__name", "name", "code", "fingerprint", "ref"))
+    stored = list(
+        Project.objects.filter(table_id=table_id)
+        .order_by("position")
+        .values_list("id", "unit__name", "name", "code", "fingerprint", "ref")
+    )
     computed = identity.stored_fingerprints(row[0] for row in stored if not row[4])
     stored_keys = with_occurrence(project_base(unit, name, code) for _, unit, name, code, *_ in stored)
     unmatched = {key: (row, row[5]) for key, row in zip(stored_keys, stored)}
     pairs = [(u, p) for u in parsed.units for p in u.projects]
     plan = Plan(ids=[], prints=prints)
     for key, (_, p), fingerprint in zip(
-            with_occurrence(project_base(u.name[:identity.UNIT_NAME], p.name[:identity.PROJECT_NAME], p.code) for u, p in pairs), pairs, prints):
+        with_occurrence(
+            project_base(u.name[: identity.UNIT_NAME], p.name[: identity.PROJECT_NAME], p.code) for u, p in pairs
+        ),
+        pairs,
+        prints,
+    ):
         row, _ = unmatched.pop(key, (None, None))
         plan.ids.append(row[0] if row else None)
         if row is None:
@@ -77,11 +83,13 @@ def compare(table_id: int, parsed, prints: list[str]) -> Plan:
 def _kept_actuals(table_id: int, plan: Plan, projects) -> int:
     """Self-evaluation entries that stay: those of matched projects, less the indicators a changed project drops."""
     dropped = {row[0] for row in plan.dropped}
-    executed = (Project.objects.filter(table_id=table_id, executed__isnull=False)
-                .exclude(id__in=dropped).count())
-    entries = list(Indicator.objects.filter(project__table_id=table_id)
-                   .exclude(actual_value="", actual_points__isnull=True, deviation_reason="")
-                   .exclude(project_id__in=dropped).values_list("id", "project_id"))
+    executed = Project.objects.filter(table_id=table_id, executed__isnull=False).exclude(id__in=dropped).count()
+    entries = list(
+        Indicator.objects.filter(project__table_id=table_id)
+        .exclude(actual_value="", actual_points__isnull=True, deviation_reason="")
+        .exclude(project_id__in=dropped)
+        .values_list("id", "project_id")
+    )
     with_entries = {project_id for _, project_id in entries} & plan.changed_ids
     if with_entries:
         matched, _ = match_indicators([(i, p) for i, p in zip(plan.ids, projects) if i in with_entries])
@@ -95,15 +103,23 @@ def match_indicators(projects) -> tuple[dict, list[int]]:
     ids of the stored indicators no parsed one matches)."""
     stored: dict[int, list] = {project_id: [] for project_id, _ in projects}
     rows = Indicator.objects.filter(project_id__in=list(stored)).order_by("project_id", "position")
-    for indicator_id, project_id, *key in rows.values_list("id", "project_id", "level1_label", "level2_label",
-                                                           "name", "seq"):
+    for indicator_id, project_id, *key in rows.values_list(
+        "id", "project_id", "level1_label", "level2_label", "name", "seq"
+    ):
         stored[project_id].append((indicator_id, indicator_base(*key)))
     matched, dropped = {}, []
     for project_id, p in projects:
         old = stored[project_id]
         unmatched = dict(zip(with_occurrence(base for _, base in old), (i for i, _ in old)))
-        keys = with_occurrence(indicator_base(i.level1[:identity.CATEGORY_LABEL], i.level2[:identity.CATEGORY_LABEL], i.name[:identity.INDICATOR_NAME], i.seq)
-                               for i in p.indicators)
+        keys = with_occurrence(
+            indicator_base(
+                i.level1[: identity.CATEGORY_LABEL],
+                i.level2[: identity.CATEGORY_LABEL],
+                i.name[: identity.INDICATOR_NAME],
+                i.seq,
+            )
+            for i in p.indicators
+        )
         for position, key in enumerate(keys):
             if key in unmatched:
                 matched[project_id, position] = unmatched.pop(key)
@@ -131,9 +147,16 @@ def update(table: BudgetTable, parsed, plan: Plan, user, log) -> None:
         writer._copy(cursor, ProjectFunding, writer.FUNDING_FIELDS, writer.funding_rows(parsed, sources, new))
         _write_funding(cursor, parsed, sources, changed)
         _write_indicators(cursor, changed, level2_ids)
-        writer._copy(cursor, Indicator, writer.INDICATOR_FIELDS, (
-            writer.indicator_row(project_id, i, ind, level2_ids) for project_id, p in new
-            for i, ind in enumerate(p.indicators)))
+        writer._copy(
+            cursor,
+            Indicator,
+            writer.INDICATOR_FIELDS,
+            (
+                writer.indicator_row(project_id, i, ind, level2_ids)
+                for project_id, p in new
+                for i, ind in enumerate(p.indicators)
+            ),
+        )
         reviews, table_score = reviewed.result() if review else ([(None, None)] * len(pairs), table.review_score)
         rows = list(writer.project_rows(table.id, ids, pairs, unit_ids, reviews, plan.prints))
         kept = {i for i in plan.ids if i is not None}
@@ -150,11 +173,23 @@ def _drop_projects(table: BudgetTable, plan: Plan, log) -> None:
     if not plan.dropped:
         return
     now = timezone.now()
-    RemovedProject.objects.bulk_create([
-        RemovedProject(department_id=table.department_id, year=table.year, project_id=project_id, unit_name=unit,
-                       name=name, code=code, ref=ref, removed_by=log, removed_at=now)
-        for project_id, unit, name, code, ref in plan.dropped
-    ], ignore_conflicts=True)
+    RemovedProject.objects.bulk_create(
+        [
+            RemovedProject(
+                department_id=table.department_id,
+                year=table.year,
+                project_id=project_id,
+                unit_name=unit,
+                name=name,
+                code=code,
+                ref=ref,
+                removed_by=log,
+                removed_at=now,
+            )
+            for project_id, unit, name, code, ref in plan.dropped
+        ],
+        ignore_conflicts=True,
+    )
     purge(Project.objects.filter(id__in=[row[0] for row in plan.dropped]))
 
 
@@ -177,19 +212,34 @@ def _write_units(cursor, table: BudgetTable, parsed) -> list[int]:
     """The units of the new edition matched by code or (name, occurrence); their ids in parsed order."""
     stored = list(FundingUnit.objects.filter(table=table).order_by("position").values_list("id", "name", "code"))
     unmatched = dict(zip(with_occurrence(unit_base(name, code) for _, name, code in stored), (i for i, _, _ in stored)))
-    keys = with_occurrence(unit_base(u.name[:identity.UNIT_NAME], u.code) for u in parsed.units)
+    keys = with_occurrence(unit_base(u.name[: identity.UNIT_NAME], u.code) for u in parsed.units)
     found = [unmatched.pop(key, None) for key in keys]
     # A unit left without projects goes; its projects were dropped or point at their new unit by the commit.
     FundingUnit.objects.filter(id__in=list(unmatched.values()))._raw_delete(connection.alias)
-    update_rows(cursor, FundingUnit, ["id", "position", "name", "code", "total", "source_row"], [
-        (unit_id, position, u.name[:identity.UNIT_NAME], u.code, writer.unit_total(u), u.source_row)
-        for position, (unit_id, u) in enumerate(zip(found, parsed.units)) if unit_id is not None
-    ])
-    added = FundingUnit.objects.bulk_create([
-        FundingUnit(table=table, position=position, name=u.name[:identity.UNIT_NAME], code=u.code, total=writer.unit_total(u),
-                    source_row=u.source_row)
-        for position, (unit_id, u) in enumerate(zip(found, parsed.units)) if unit_id is None
-    ])
+    update_rows(
+        cursor,
+        FundingUnit,
+        ["id", "position", "name", "code", "total", "source_row"],
+        [
+            (unit_id, position, u.name[: identity.UNIT_NAME], u.code, writer.unit_total(u), u.source_row)
+            for position, (unit_id, u) in enumerate(zip(found, parsed.units))
+            if unit_id is not None
+        ],
+    )
+    added = FundingUnit.objects.bulk_create(
+        [
+            FundingUnit(
+                table=table,
+                position=position,
+                name=u.name[: identity.UNIT_NAME],
+                code=u.code,
+                total=writer.unit_total(u),
+                source_row=u.source_row,
+            )
+            for position, (unit_id, u) in enumerate(zip(found, parsed.units))
+            if unit_id is None
+        ]
+    )
     fresh = iter(u.id for u in added)
     return [unit_id if unit_id is not None else next(fresh) for unit_id in found]
 
@@ -203,11 +253,13 @@ def _write_funding(cursor, parsed, sources: dict, changed) -> None:
         "INSERT INTO budget_projectfunding (project_id, source_id, amount) "
         "SELECT project_id, source_id, amount FROM incoming_budget_projectfunding "
         "ON CONFLICT (project_id, source_id) DO UPDATE SET amount = EXCLUDED.amount "
-        "WHERE budget_projectfunding.amount IS DISTINCT FROM EXCLUDED.amount")
+        "WHERE budget_projectfunding.amount IS DISTINCT FROM EXCLUDED.amount"
+    )
     cursor.execute(
         "DELETE FROM budget_projectfunding f WHERE f.project_id = ANY(%s) AND NOT EXISTS (SELECT 1 FROM "
         "incoming_budget_projectfunding i WHERE i.project_id = f.project_id AND i.source_id = f.source_id)",
-        [[project_id for project_id, _ in changed]])
+        [[project_id for project_id, _ in changed]],
+    )
 
 
 def _write_indicators(cursor, changed, level2_ids: dict) -> None:
@@ -247,8 +299,10 @@ def update_rows(cursor, model, names: list[str], rows) -> None:
     temp = _temp(cursor, model, names, rows)
     columns = [connection.ops.quote_name(model._meta.get_field(n).column) for n in names[1:]]
     if "position" in names:
-        cursor.execute(f"UPDATE {table} t SET position = t.position + {OFFSET} FROM {temp} s "
-                       "WHERE t.id = s.id AND t.position <> s.position")
+        cursor.execute(
+            f"UPDATE {table} t SET position = t.position + {OFFSET} FROM {temp} s "
+            "WHERE t.id = s.id AND t.position <> s.position"
+        )
     sets = ", ".join(f"{c} = s.{c}" for c in columns)
     old, new = ", ".join(f"t.{c}" for c in columns), ", ".join(f"s.{c}" for c in columns)
     cursor.execute(f"UPDATE {table} t SET {sets} FROM {temp} s WHERE t.id = s.id AND ({old}) IS DISTINCT FROM ({new})")

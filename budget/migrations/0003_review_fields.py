@@ -4,25 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('budget', '0002_seed_categories'),
-    ]
+    dependencies = [("budget", "0002_seed_categories")]
 
     operations = [
         migrations.AddField(
-            model_name='budgettable',
-            name='review_score',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='审核得分'),
+            model_name="budgettable",
+            name="review_score",
+            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="审核得分"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='review_findings',
-            field=models.JSONField(blank=True, default=list, verbose_name='审核发现'),
+            model_name="project",
+            name="review_findings",
+            field=models.JSONField(blank=True, default=list, verbose_name="审核发现"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='review_score',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='审核得分'),
+            model_name="project",
+            name="review_score",
+            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="审核得分"),
         ),
     ]

@@ -6,32 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('budget', '0003_review_fields'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [("budget", "0003_review_fields"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         migrations.CreateModel(
-            name='ImportLog',
+            name="ImportLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='预算年度')),
-                ('filename', models.CharField(max_length=300, verbose_name='源文件')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('imported_at', models.DateTimeField(auto_now_add=True, verbose_name='导入时间')),
-                ('added', models.JSONField(default=list, verbose_name='新增项目')),
-                ('changed', models.JSONField(default=list, verbose_name='修改项目')),
-                ('removed', models.JSONField(default=list, verbose_name='删除项目')),
-                ('unchanged', models.BooleanField(default=False, verbose_name='无变化')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to='budget.department', verbose_name='部门')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='导入人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="预算年度")),
+                ("filename", models.CharField(max_length=300, verbose_name="源文件")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("imported_at", models.DateTimeField(auto_now_add=True, verbose_name="导入时间")),
+                ("added", models.JSONField(default=list, verbose_name="新增项目")),
+                ("changed", models.JSONField(default=list, verbose_name="修改项目")),
+                ("removed", models.JSONField(default=list, verbose_name="删除项目")),
+                ("unchanged", models.BooleanField(default=False, verbose_name="无变化")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="imports",
+                        to="budget.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="导入人",
+                    ),
+                ),
             ],
-            options={
-                'verbose_name': '导入记录',
-                'verbose_name_plural': '导入记录',
-                'ordering': ['-imported_at'],
-            },
-        ),
+            options={"verbose_name": "导入记录", "verbose_name_plural": "导入记录", "ordering": ["-imported_at"]},
+        )
     ]

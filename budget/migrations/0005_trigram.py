@@ -28,7 +28,9 @@ def create(apps, schema_editor):
             return
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, (table, column) in INDEXES.items():
-            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin (UPPER("{column}") gin_trgm_ops)')
+            cursor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin (UPPER("{column}") gin_trgm_ops)'
+            )
 
 
 def drop(apps, schema_editor):

@@ -1,5 +1,6 @@
 from django.db import migrations
 
+
 # The sequence budget.caching reads as part of the data version. Advanced once here, so that its
 # last_value moves on the first bump too (before any nextval, last_value already reads 1).
 class Migration(migrations.Migration):
@@ -9,5 +10,5 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             "CREATE SEQUENCE budget_data_version; SELECT nextval('budget_data_version');",
             "DROP SEQUENCE budget_data_version;",
-        ),
+        )
     ]

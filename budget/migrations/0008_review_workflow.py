@@ -5,73 +5,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('budget', '0007_data_version'),
-    ]
+    dependencies = [("budget", "0007_data_version")]
 
     operations = [
         migrations.CreateModel(
-            name='TableReview',
+            name="TableReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='预算年度')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审'), ('returned', '已退回'), ('approved', '已通过')], default='submitted', max_length=10, verbose_name='审核状态')),
-                ('changed_at', models.DateTimeField(blank=True, null=True, verbose_name='状态变更时间')),
-                ('changed_by', models.CharField(blank=True, max_length=150, verbose_name='状态变更人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='budget.department', verbose_name='部门')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="预算年度")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "待审"),
+                            ("returned", "已退回"),
+                            ("approved", "已通过"),
+                        ],
+                        default="submitted",
+                        max_length=10,
+                        verbose_name="审核状态",
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(blank=True, null=True, verbose_name="状态变更时间")),
+                ("changed_by", models.CharField(blank=True, max_length=150, verbose_name="状态变更人")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="budget.department",
+                        verbose_name="部门",
+                    ),
+                ),
             ],
-            options={
-                'verbose_name': '审核状态',
-                'verbose_name_plural': '审核状态',
-            },
+            options={"verbose_name": "审核状态", "verbose_name_plural": "审核状态"},
         ),
         migrations.CreateModel(
-            name='ReviewEvent',
+            name="ReviewEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=10, verbose_name='操作')),
-                ('from_status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审'), ('returned', '已退回'), ('approved', '已通过')], max_length=10, verbose_name='原状态')),
-                ('to_status', models.CharField(choices=[('draft', '草稿'), ('submitted', '待审'), ('returned', '已退回'), ('approved', '已通过')], max_length=10, verbose_name='新状态')),
-                ('by', models.CharField(max_length=150, verbose_name='操作人')),
-                ('at', models.DateTimeField(verbose_name='时间')),
-                ('comment', models.TextField(blank=True, verbose_name='说明')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='budget.tablereview', verbose_name='审核状态')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=10, verbose_name="操作")),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "待审"),
+                            ("returned", "已退回"),
+                            ("approved", "已通过"),
+                        ],
+                        max_length=10,
+                        verbose_name="原状态",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "待审"),
+                            ("returned", "已退回"),
+                            ("approved", "已通过"),
+                        ],
+                        max_length=10,
+                        verbose_name="新状态",
+                    ),
+                ),
+                ("by", models.CharField(max_length=150, verbose_name="操作人")),
+                ("at", models.DateTimeField(verbose_name="时间")),
+                ("comment", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="budget.tablereview",
+                        verbose_name="审核状态",
+                    ),
+                ),
             ],
-            options={
-                'verbose_name': '审核记录',
-                'verbose_name_plural': '审核记录',
-                'ordering': ['review', 'at', 'id'],
-            },
+            options={"verbose_name": "审核记录", "verbose_name_plural": "审核记录", "ordering": ["review", "at", "id"]},
         ),
         migrations.CreateModel(
-            name='ReviewComment',
+            name="ReviewComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project', models.CharField(blank=True, max_length=500, verbose_name='项目')),
-                ('indicator', models.CharField(blank=True, max_length=500, verbose_name='指标')),
-                ('code', models.CharField(blank=True, max_length=50, verbose_name='审核发现代码')),
-                ('finding', models.TextField(blank=True, verbose_name='审核发现原文')),
-                ('text', models.TextField(verbose_name='审核意见')),
-                ('by', models.CharField(max_length=150, verbose_name='审核人')),
-                ('at', models.DateTimeField(verbose_name='时间')),
-                ('resolved', models.BooleanField(default=False, verbose_name='已修改')),
-                ('resolved_by', models.CharField(blank=True, max_length=150, verbose_name='修改确认人')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='修改确认时间')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='budget.tablereview', verbose_name='审核状态')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("project", models.CharField(blank=True, max_length=500, verbose_name="项目")),
+                ("indicator", models.CharField(blank=True, max_length=500, verbose_name="指标")),
+                ("code", models.CharField(blank=True, max_length=50, verbose_name="审核发现代码")),
+                ("finding", models.TextField(blank=True, verbose_name="审核发现原文")),
+                ("text", models.TextField(verbose_name="审核意见")),
+                ("by", models.CharField(max_length=150, verbose_name="审核人")),
+                ("at", models.DateTimeField(verbose_name="时间")),
+                ("resolved", models.BooleanField(default=False, verbose_name="已修改")),
+                ("resolved_by", models.CharField(blank=True, max_length=150, verbose_name="修改确认人")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="修改确认时间")),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="budget.tablereview",
+                        verbose_name="审核状态",
+                    ),
+                ),
             ],
-            options={
-                'verbose_name': '审核意见',
-                'verbose_name_plural': '审核意见',
-                'ordering': ['review', 'id'],
-            },
+            options={"verbose_name": "审核意见", "verbose_name_plural": "审核意见", "ordering": ["review", "id"]},
         ),
         migrations.AddIndex(
-            model_name='tablereview',
-            index=models.Index(fields=['year', 'status'], name='budget_tabl_year_37c826_idx'),
+            model_name="tablereview", index=models.Index(fields=["year", "status"], name="budget_tabl_year_37c826_idx")
         ),
         migrations.AddConstraint(
-            model_name='tablereview',
-            constraint=models.UniqueConstraint(fields=('department', 'year'), name='one_review_per_department_year'),
+            model_name="tablereview",
+            constraint=models.UniqueConstraint(fields=("department", "year"), name="one_review_per_department_year"),
         ),
     ]

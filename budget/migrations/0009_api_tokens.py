@@ -7,35 +7,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('budget', '0008_review_workflow'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [("budget", "0008_review_workflow"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         migrations.CreateModel(
-            name='DataVersionSeen',
+            name="DataVersionSeen",
             fields=[
-                ('version', models.CharField(max_length=300, primary_key=True, serialize=False)),
-                ('seen_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("version", models.CharField(max_length=300, primary_key=True, serialize=False)),
+                ("seen_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='例如使用它的程序或系统', max_length=100, verbose_name='用途')),
-                ('prefix', models.CharField(editable=False, max_length=8, verbose_name='密钥开头')),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='密钥SHA-256')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='最近使用')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="例如使用它的程序或系统", max_length=100, verbose_name="用途")),
+                ("prefix", models.CharField(editable=False, max_length=8, verbose_name="密钥开头")),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True, verbose_name="密钥SHA-256")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True, verbose_name="最近使用")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
-            options={
-                'verbose_name': 'API 令牌',
-                'verbose_name_plural': 'API 令牌',
-                'ordering': ['user', 'name'],
-            },
+            options={"verbose_name": "API 令牌", "verbose_name_plural": "API 令牌", "ordering": ["user", "name"]},
         ),
     ]

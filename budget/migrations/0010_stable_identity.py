@@ -5,56 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('budget', '0009_api_tokens'),
-    ]
+    dependencies = [("budget", "0009_api_tokens")]
 
     operations = [
         migrations.CreateModel(
-            name='RemovedProject',
+            name="RemovedProject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='预算年度')),
-                ('project_id', models.BigIntegerField(unique=True, verbose_name='原项目编号')),
-                ('unit_name', models.CharField(max_length=300, verbose_name='单位名称')),
-                ('name', models.CharField(max_length=500, verbose_name='项目名称')),
-                ('code', models.CharField(blank=True, max_length=50, verbose_name='项目编码')),
-                ('ref', models.CharField(max_length=520, verbose_name='固定链接标识')),
-                ('removed_at', models.DateTimeField(verbose_name='删除时间')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="预算年度")),
+                ("project_id", models.BigIntegerField(unique=True, verbose_name="原项目编号")),
+                ("unit_name", models.CharField(max_length=300, verbose_name="单位名称")),
+                ("name", models.CharField(max_length=500, verbose_name="项目名称")),
+                ("code", models.CharField(blank=True, max_length=50, verbose_name="项目编码")),
+                ("ref", models.CharField(max_length=520, verbose_name="固定链接标识")),
+                ("removed_at", models.DateTimeField(verbose_name="删除时间")),
             ],
-            options={
-                'verbose_name': '已删除项目',
-                'verbose_name_plural': '已删除项目',
-            },
+            options={"verbose_name": "已删除项目", "verbose_name_plural": "已删除项目"},
         ),
         migrations.AddField(
-            model_name='project',
-            name='fingerprint',
-            field=models.CharField(blank=True, editable=False, max_length=32),
+            model_name="project", name="fingerprint", field=models.CharField(blank=True, editable=False, max_length=32)
         ),
         migrations.AddField(
-            model_name='project',
-            name='ref',
-            field=models.CharField(blank=True, editable=False, max_length=520, verbose_name='固定链接标识'),
+            model_name="project",
+            name="ref",
+            field=models.CharField(blank=True, editable=False, max_length=520, verbose_name="固定链接标识"),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['table', 'ref'], name='budget_proj_table_i_3abc85_idx'),
+            model_name="project", index=models.Index(fields=["table", "ref"], name="budget_proj_table_i_3abc85_idx")
         ),
         migrations.AddField(
-            model_name='removedproject',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='budget.department', verbose_name='部门'),
+            model_name="removedproject",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="budget.department",
+                verbose_name="部门",
+            ),
         ),
         migrations.AddField(
-            model_name='removedproject',
-            name='removed_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='budget.importlog', verbose_name='导入记录'),
+            model_name="removedproject",
+            name="removed_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="budget.importlog",
+                verbose_name="导入记录",
+            ),
         ),
         migrations.AddIndex(
-            model_name='removedproject',
-            index=models.Index(fields=['department', 'year', 'ref'], name='budget_remo_departm_8b93db_idx'),
+            model_name="removedproject",
+            index=models.Index(fields=["department", "year", "ref"], name="budget_remo_departm_8b93db_idx"),
         ),
         # A project's unit belongs to the project's own table: a foreign key on (unit, table) into the units'
         # (id, table), checked at the commit like the other keys, so the writer's COPY order does not matter.

@@ -5,99 +5,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('budget', '0010_stable_identity'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [("budget", "0010_stable_identity"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.RemoveConstraint(
-            model_name='budgettable',
-            name='one_table_per_department_year',
+        migrations.RemoveConstraint(model_name="budgettable", name="one_table_per_department_year"),
+        migrations.AddField(
+            model_name="budgettable",
+            name="details",
+            field=models.JSONField(blank=True, default=dict, verbose_name="部门整体信息"),
         ),
         migrations.AddField(
-            model_name='budgettable',
-            name='details',
-            field=models.JSONField(blank=True, default=dict, verbose_name='部门整体信息'),
+            model_name="budgettable",
+            name="kind",
+            field=models.CharField(
+                choices=[("project-targets", "项目支出绩效目标表"), ("department-targets", "部门整体支出绩效目标表")],
+                default="project-targets",
+                max_length=30,
+                verbose_name="种类",
+            ),
         ),
         migrations.AddField(
-            model_name='budgettable',
-            name='kind',
-            field=models.CharField(choices=[('project-targets', '项目支出绩效目标表'), ('department-targets', '部门整体支出绩效目标表')], default='project-targets', max_length=30, verbose_name='种类'),
+            model_name="historicalbudgettable",
+            name="details",
+            field=models.JSONField(blank=True, default=dict, verbose_name="部门整体信息"),
         ),
         migrations.AddField(
-            model_name='historicalbudgettable',
-            name='details',
-            field=models.JSONField(blank=True, default=dict, verbose_name='部门整体信息'),
+            model_name="historicalbudgettable",
+            name="kind",
+            field=models.CharField(
+                choices=[("project-targets", "项目支出绩效目标表"), ("department-targets", "部门整体支出绩效目标表")],
+                default="project-targets",
+                max_length=30,
+                verbose_name="种类",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalbudgettable',
-            name='kind',
-            field=models.CharField(choices=[('project-targets', '项目支出绩效目标表'), ('department-targets', '部门整体支出绩效目标表')], default='project-targets', max_length=30, verbose_name='种类'),
+            model_name="historicalindicator",
+            name="extra",
+            field=models.JSONField(blank=True, null=True, verbose_name="其他列"),
         ),
         migrations.AddField(
-            model_name='historicalindicator',
-            name='extra',
-            field=models.JSONField(blank=True, null=True, verbose_name='其他列'),
+            model_name="historicalproject",
+            name="attributes",
+            field=models.JSONField(blank=True, default=dict, verbose_name="其他信息"),
         ),
         migrations.AddField(
-            model_name='historicalproject',
-            name='attributes',
-            field=models.JSONField(blank=True, default=dict, verbose_name='其他信息'),
+            model_name="historicalproject",
+            name="budget_adjusted",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="全年预算数(万元)"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalproject',
-            name='budget_adjusted',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='全年预算数(万元)'),
+            model_name="historicalproject",
+            name="budget_initial",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="年初预算数(万元)"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalproject',
-            name='budget_initial',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='年初预算数(万元)'),
+            model_name="historicalproject",
+            name="period_goal",
+            field=models.TextField(blank=True, verbose_name="实施期目标"),
         ),
         migrations.AddField(
-            model_name='historicalproject',
-            name='period_goal',
-            field=models.TextField(blank=True, verbose_name='实施期目标'),
+            model_name="indicator", name="extra", field=models.JSONField(blank=True, null=True, verbose_name="其他列")
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='extra',
-            field=models.JSONField(blank=True, null=True, verbose_name='其他列'),
+            model_name="project",
+            name="attributes",
+            field=models.JSONField(blank=True, default=dict, verbose_name="其他信息"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='attributes',
-            field=models.JSONField(blank=True, default=dict, verbose_name='其他信息'),
+            model_name="project",
+            name="budget_adjusted",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="全年预算数(万元)"
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='budget_adjusted',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='全年预算数(万元)'),
+            model_name="project",
+            name="budget_initial",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="年初预算数(万元)"
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='budget_initial',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='年初预算数(万元)'),
-        ),
-        migrations.AddField(
-            model_name='project',
-            name='period_goal',
-            field=models.TextField(blank=True, verbose_name='实施期目标'),
+            model_name="project", name="period_goal", field=models.TextField(blank=True, verbose_name="实施期目标")
         ),
         migrations.AlterField(
-            model_name='budgettable',
-            name='layout',
-            field=models.CharField(choices=[('project-per-row', '每行一个项目'), ('indicator-per-row', '每行一个指标'), ('single-project-form', '每个项目一张表单'), ('department-targets', '部门整体支出绩效目标表')], default='project-per-row', max_length=30, verbose_name='版式'),
+            model_name="budgettable",
+            name="layout",
+            field=models.CharField(
+                choices=[
+                    ("project-per-row", "每行一个项目"),
+                    ("indicator-per-row", "每行一个指标"),
+                    ("single-project-form", "每个项目一张表单"),
+                    ("department-targets", "部门整体支出绩效目标表"),
+                ],
+                default="project-per-row",
+                max_length=30,
+                verbose_name="版式",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalbudgettable',
-            name='layout',
-            field=models.CharField(choices=[('project-per-row', '每行一个项目'), ('indicator-per-row', '每行一个指标'), ('single-project-form', '每个项目一张表单'), ('department-targets', '部门整体支出绩效目标表')], default='project-per-row', max_length=30, verbose_name='版式'),
+            model_name="historicalbudgettable",
+            name="layout",
+            field=models.CharField(
+                choices=[
+                    ("project-per-row", "每行一个项目"),
+                    ("indicator-per-row", "每行一个指标"),
+                    ("single-project-form", "每个项目一张表单"),
+                    ("department-targets", "部门整体支出绩效目标表"),
+                ],
+                default="project-per-row",
+                max_length=30,
+                verbose_name="版式",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgettable',
-            constraint=models.UniqueConstraint(fields=('department', 'year', 'kind'), name='one_table_per_department_year_kind'),
+            model_name="budgettable",
+            constraint=models.UniqueConstraint(
+                fields=("department", "year", "kind"), name="one_table_per_department_year_kind"
+            ),
         ),
     ]

@@ -6,65 +6,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('budget', '0011_forms_and_kinds'),
-    ]
+    dependencies = [("budget", "0011_forms_and_kinds")]
 
     operations = [
         migrations.CreateModel(
-            name='MonitoringReport',
+            name="MonitoringReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='截至月份')),
-                ('budget_initial', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='年初预算数(万元)')),
-                ('budget_adjustment', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='年度预算调整(万元)')),
-                ('budget_adjusted', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='调整后预算数(万元)')),
-                ('executed', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='执行数(万元)')),
-                ('forecast', models.DecimalField(blank=True, decimal_places=6, max_digits=20, null=True, verbose_name='全年预计执行数(万元)')),
-                ('light', models.CharField(choices=[('red', '红灯'), ('yellow', '黄灯'), ('green', '绿灯')], default='green', max_length=10, verbose_name='信号灯')),
-                ('warnings', models.JSONField(blank=True, default=list, verbose_name='预警')),
-                ('source_filename', models.CharField(blank=True, max_length=300, verbose_name='源文件')),
-                ('source_row', models.PositiveIntegerField(blank=True, null=True, verbose_name='源表行号')),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='导入时间')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='monitoring', to='budget.project', verbose_name='项目')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="截至月份")),
+                (
+                    "budget_initial",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="年初预算数(万元)"
+                    ),
+                ),
+                (
+                    "budget_adjustment",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="年度预算调整(万元)"
+                    ),
+                ),
+                (
+                    "budget_adjusted",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="调整后预算数(万元)"
+                    ),
+                ),
+                (
+                    "executed",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="执行数(万元)"
+                    ),
+                ),
+                (
+                    "forecast",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=20, null=True, verbose_name="全年预计执行数(万元)"
+                    ),
+                ),
+                (
+                    "light",
+                    models.CharField(
+                        choices=[("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")],
+                        default="green",
+                        max_length=10,
+                        verbose_name="信号灯",
+                    ),
+                ),
+                ("warnings", models.JSONField(blank=True, default=list, verbose_name="预警")),
+                ("source_filename", models.CharField(blank=True, max_length=300, verbose_name="源文件")),
+                ("source_row", models.PositiveIntegerField(blank=True, null=True, verbose_name="源表行号")),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="导入时间")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="monitoring",
+                        to="budget.project",
+                        verbose_name="项目",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '绩效运行监控',
-                'verbose_name_plural': '绩效运行监控',
-                'ordering': ['project', 'month'],
+                "verbose_name": "绩效运行监控",
+                "verbose_name_plural": "绩效运行监控",
+                "ordering": ["project", "month"],
             },
         ),
         migrations.CreateModel(
-            name='IndicatorProgress',
+            name="IndicatorProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.TextField(blank=True, verbose_name='当前完成值')),
-                ('forecast', models.TextField(blank=True, verbose_name='全年预计完成值')),
-                ('likelihood', models.CharField(blank=True, max_length=10, verbose_name='完成可能性')),
-                ('deviation_causes', models.JSONField(blank=True, default=list, verbose_name='偏差原因')),
-                ('deviation_note', models.TextField(blank=True, verbose_name='偏差原因说明')),
-                ('measures', models.TextField(blank=True, verbose_name='改进措施')),
-                ('source_row', models.PositiveIntegerField(blank=True, null=True, verbose_name='源表行号')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='monitoring', to='budget.indicator', verbose_name='绩效指标')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='budget.monitoringreport', verbose_name='监控')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("value", models.TextField(blank=True, verbose_name="当前完成值")),
+                ("forecast", models.TextField(blank=True, verbose_name="全年预计完成值")),
+                ("likelihood", models.CharField(blank=True, max_length=10, verbose_name="完成可能性")),
+                ("deviation_causes", models.JSONField(blank=True, default=list, verbose_name="偏差原因")),
+                ("deviation_note", models.TextField(blank=True, verbose_name="偏差原因说明")),
+                ("measures", models.TextField(blank=True, verbose_name="改进措施")),
+                ("source_row", models.PositiveIntegerField(blank=True, null=True, verbose_name="源表行号")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="monitoring",
+                        to="budget.indicator",
+                        verbose_name="绩效指标",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="budget.monitoringreport",
+                        verbose_name="监控",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标完成进度',
-                'verbose_name_plural': '指标完成进度',
-                'ordering': ['report', 'indicator__position'],
+                "verbose_name": "指标完成进度",
+                "verbose_name_plural": "指标完成进度",
+                "ordering": ["report", "indicator__position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='monitoringreport',
-            constraint=models.UniqueConstraint(fields=('project', 'month'), name='monitoring_project_month_unique'),
+            model_name="monitoringreport",
+            constraint=models.UniqueConstraint(fields=("project", "month"), name="monitoring_project_month_unique"),
         ),
         migrations.AddConstraint(
-            model_name='monitoringreport',
-            constraint=models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='monitoring_month_range'),
+            model_name="monitoringreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__gte", 1), ("month__lte", 12)), name="monitoring_month_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicatorprogress',
-            constraint=models.UniqueConstraint(fields=('report', 'indicator'), name='progress_report_indicator_unique'),
+            model_name="indicatorprogress",
+            constraint=models.UniqueConstraint(fields=("report", "indicator"), name="progress_report_indicator_unique"),
         ),
     ]

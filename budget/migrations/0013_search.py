@@ -45,8 +45,9 @@ def backward(apps, schema_editor):
             return
         cursor.execute('DROP INDEX IF EXISTS "budget_indicator_text_trgm"')
         for name, column in OLD.items():
-            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON budget_indicator '
-                           f'USING gin (UPPER("{column}") gin_trgm_ops)')
+            cursor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON budget_indicator USING gin (UPPER("{column}") gin_trgm_ops)'
+            )
 
 
 class Migration(migrations.Migration):

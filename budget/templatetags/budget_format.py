@@ -94,4 +94,4 @@ def flag_text(flag) -> str:
 
     text = worded(flag)
     opening = f"第{flag.row}行" if flag.row else None
-    return text[len(opening):].lstrip() if opening and text.startswith(opening) else text
+    return text[len(opening) :].lstrip() if opening and text.startswith(opening) else text

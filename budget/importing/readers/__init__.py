@@ -68,9 +68,17 @@ def open_table(source: str | os.PathLike | BinaryIO, *, filename: str | None = N
             container = _zip_container(f, name)
             if container == "docx":
                 return SourceRows(name, container, None, docx_rows(source, name))
-            return SourceRows(name, container, None, xlsx_rows(source, name), more_sheets=lambda: [
-                SourceRows(f"{name} 工作表「{title}」", container, None, xlsx_rows(source, name, index))
-                for index, title in enumerate(xlsx_sheet_names(source, name)) if index])
+            return SourceRows(
+                name,
+                container,
+                None,
+                xlsx_rows(source, name),
+                more_sheets=lambda: [
+                    SourceRows(f"{name} 工作表「{title}」", container, None, xlsx_rows(source, name, index))
+                    for index, title in enumerate(xlsx_sheet_names(source, name))
+                    if index
+                ],
+            )
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise failed(name, None, "这是 UTF-16 编码的文本(Excel 的“Unicode 文本”)；请另存为 CSV UTF-8 后再导入")
         encoding, delimiter = open_text(f, name)

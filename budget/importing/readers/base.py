@@ -15,8 +15,7 @@ from budget.importing.problems import ImportFailed, Problem
 # ideograph, but of this block only 2 characters; these simplified-form radicals are identical in
 # print to the character beside them and never mean anything else in a budget table.
 RADICALS = str.maketrans(
-    "⺠⻄⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻨⻩⻬⻮⻰",
-    "民西见角贝车长门青韦页风飞食马骨鬼鱼鸟麦黄齐齿龙",
+    "⺠⻄⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻨⻩⻬⻮⻰", "民西见角贝车长门青韦页风飞食马骨鬼鱼鸟麦黄齐齿龙"
 )
 _RADICAL_RE = re.compile("[⺀-\u2eff]")
 

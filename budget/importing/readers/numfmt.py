@@ -95,7 +95,13 @@ def _tokens(section: str) -> tuple[str, ...]:
     tokens = []
     for token in _TOKEN.findall(section):
         low = token.lower()
-        if tokens and len(low) == 1 and low in "ymdhs" and tokens[-1].lower()[0] == low and set(tokens[-1].lower()) == {low}:
+        if (
+            tokens
+            and len(low) == 1
+            and low in "ymdhs"
+            and tokens[-1].lower()[0] == low
+            and set(tokens[-1].lower()) == {low}
+        ):
             tokens[-1] += token
         else:
             tokens.append(token)
@@ -154,7 +160,20 @@ def _is_minute(tokens: list[str], index: int) -> bool:
     return before.startswith("h") or after.startswith("s")
 
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -170,11 +189,19 @@ def _date_part(token: str, value: datetime, twelve_hour: bool, minute: bool) -> 
     if minute:
         return f"{value.minute:0{len(low)}d}"
     return {
-        "y": f"{value.year % 100:02d}", "yy": f"{value.year % 100:02d}",
-        "m": str(value.month), "mm": f"{value.month:02d}",
-        "mmm": _MONTHS[value.month - 1][:3], "mmmm": _MONTHS[value.month - 1], "mmmmm": _MONTHS[value.month - 1][0],
-        "d": str(value.day), "dd": f"{value.day:02d}",
-        "ddd": _DAYS[value.weekday()][:3], "dddd": _DAYS[value.weekday()],
-        "h": str(hour), "hh": f"{hour:02d}",
-        "s": str(value.second), "ss": f"{value.second:02d}",
+        "y": f"{value.year % 100:02d}",
+        "yy": f"{value.year % 100:02d}",
+        "m": str(value.month),
+        "mm": f"{value.month:02d}",
+        "mmm": _MONTHS[value.month - 1][:3],
+        "mmmm": _MONTHS[value.month - 1],
+        "mmmmm": _MONTHS[value.month - 1][0],
+        "d": str(value.day),
+        "dd": f"{value.day:02d}",
+        "ddd": _DAYS[value.weekday()][:3],
+        "dddd": _DAYS[value.weekday()],
+        "h": str(hour),
+        "hh": f"{hour:02d}",
+        "s": str(value.second),
+        "ss": f"{value.second:02d}",
     }.get(low, str(value.year) if low.startswith("y") else token)

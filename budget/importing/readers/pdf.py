@@ -82,7 +82,11 @@ def pdf_rows(source, name: str) -> Iterator[tuple[int, list[str]]]:
             raise failed(name, None, NOT_PDF) from exc
         with pdf:
             if len(pages) > MAX_PDF_PAGES:
-                raise failed(name, None, f"共 {len(pages)} 页，超过 {MAX_PDF_PAGES} 页的上限，拒绝读取；请只上传绩效目标表所在的页")
+                raise failed(
+                    name,
+                    None,
+                    f"共 {len(pages)} 页，超过 {MAX_PDF_PAGES} 页的上限，拒绝读取；请只上传绩效目标表所在的页",
+                )
             yield from _document_rows(pages, name)
 
 
@@ -95,7 +99,9 @@ def _document_rows(pages, name: str) -> Iterator[tuple[int, list[str]]]:
         except Exception as exc:
             raise failed(name, None, f"第{page_number}页无法解析；请重新下载或另存为 PDF 后再导入") from exc
         if _undecodable(page):
-            raise failed(name, None, f"第{page_number}页的文字无法解码(字体没有 Unicode 对照表)，无法读取；{UNDECODABLE}")
+            raise failed(
+                name, None, f"第{page_number}页的文字无法解码(字体没有 Unicode 对照表)，无法读取；{UNDECODABLE}"
+            )
         if not blocks and page.images:
             scanned.append(page_number)
         if scanned and (blocks or any_text):
@@ -324,7 +330,9 @@ def _cell_text(chars, box) -> tuple[str, float, float, int]:
     for before, after in itertools.pairwise(lines):
         room = right - before[-1]["x1"]
         wrapped = room < _first_chunk_width(after) + after[0]["size"]
-        texts[-1:] = [_join_lines([texts[-1], _line_text(after)])] if wrapped else [texts[-1].rstrip(), _line_text(after)]
+        texts[-1:] = (
+            [_join_lines([texts[-1], _line_text(after)])] if wrapped else [texts[-1].rstrip(), _line_text(after)]
+        )
     last = lines[-1]
     # A line that wrapped spans the cell: right-aligned amounts and centred names leave room on the left.
     free = (last[0]["x0"] - box[0] - inset) + (right - last[-1]["x1"])

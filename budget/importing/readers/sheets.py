@@ -24,13 +24,26 @@ if not openpyxl.DEFUSEDXML:
 
 # Built-in formats Chinese Excel shows as dates and times but that openpyxl knows only as General.
 CJK_BUILTIN_FORMATS = {
-    27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy", 31: 'yyyy"年"m"月"d"日"',
-    32: 'h"时"mm"分"', 33: 'h"时"mm"分"ss"秒"', 34: '上午/下午h"时"mm"分"', 35: '上午/下午h"时"mm"分"ss"秒"',
-    36: 'yyyy"年"m"月"', 50: 'yyyy"年"m"月"', 51: 'm"月"d"日"', 52: 'yyyy"年"m"月"', 53: 'm"月"d"日"',
-    54: 'm"月"d"日"', 55: '上午/下午h"时"mm"分"', 56: '上午/下午h"时"mm"分"ss"秒"', 57: 'yyyy"年"m"月"',
+    27: 'yyyy"年"m"月"',
+    28: 'm"月"d"日"',
+    29: 'm"月"d"日"',
+    30: "m-d-yy",
+    31: 'yyyy"年"m"月"d"日"',
+    32: 'h"时"mm"分"',
+    33: 'h"时"mm"分"ss"秒"',
+    34: '上午/下午h"时"mm"分"',
+    35: '上午/下午h"时"mm"分"ss"秒"',
+    36: 'yyyy"年"m"月"',
+    50: 'yyyy"年"m"月"',
+    51: 'm"月"d"日"',
+    52: 'yyyy"年"m"月"',
+    53: 'm"月"d"日"',
+    54: 'm"月"d"日"',
+    55: '上午/下午h"时"mm"分"',
+    56: '上午/下午h"时"mm"分"ss"秒"',
+    57: 'yyyy"年"m"月"',
     58: 'm"月"d"日"',
 }
-
 
 
 def _parse_cell(self, element, _parse=WorkSheetParser.parse_cell):
@@ -50,8 +63,10 @@ def _parse_cell(self, element, _parse=WorkSheetParser.parse_cell):
 # The read-only reader builds its parser inside openpyxl: the class is the one place the rule can go.
 WorkSheetParser.parse_cell = _parse_cell
 
-UNCOMPUTED = ("是没有计算结果的公式(文件由程序写出,未经 Excel 计算),无法确定表中显示的内容;"
-              "请在 Excel 中打开文件、核对该单元格后重新保存,或把它改为文本后再导入")
+UNCOMPUTED = (
+    "是没有计算结果的公式(文件由程序写出,未经 Excel 计算),无法确定表中显示的内容;"
+    "请在 Excel 中打开文件、核对该单元格后重新保存,或把它改为文本后再导入"
+)
 NOT_XLSX = "不是有效的 .xlsx 文件(无法读取工作表)；请在 Excel 中重新保存后再导入"
 NOT_XLS = "不是有效的 .xls 文件(无法读取工作表)；请在 Excel 中重新保存或另存为 .xlsx 后再导入"
 ENCRYPTED = "文件设置了打开密码(已加密)，无法读取；请在 Excel/Word 中取消密码后再导入"
@@ -94,8 +109,9 @@ def xlsx_rows(source, name: str, index: int = 0) -> Iterator[tuple[int, list[str
             for number, row in enumerate(sheet.iter_rows(), start=1):
                 uncomputed = [c for c in row if getattr(c, "data_type", None) == "f"]
                 if uncomputed:
-                    raise ImportFailed([Problem(name, number, get_column_letter(c.column), c.value, UNCOMPUTED)
-                                        for c in uncomputed])
+                    raise ImportFailed(
+                        [Problem(name, number, get_column_letter(c.column), c.value, UNCOMPUTED) for c in uncomputed]
+                    )
                 cells = trimmed([clean(_xlsx_cell_text(c)) for c in row])
                 if cells:
                     yield number, cells

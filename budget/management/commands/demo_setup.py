@@ -28,4 +28,6 @@ class Command(BaseCommand):
             password_file.parent.mkdir(parents=True, exist_ok=True)
             password_file.write_text(password + "\n")
         password = password_file.read_text().strip() if password_file.exists() else "(已修改,见 createsuperuser)"
-        self.stdout.write(f"浏览: http://127.0.0.1:8000/   管理后台: http://127.0.0.1:8000/admin/  用户 admin  密码 {password}")
+        self.stdout.write(
+            f"浏览: http://127.0.0.1:8000/   管理后台: http://127.0.0.1:8000/admin/  用户 admin  密码 {password}"
+        )

@@ -18,8 +18,19 @@ class Command(BaseCommand):
         parser.add_argument("--departments", type=int, default=2000)
         parser.add_argument("--years", type=int, nargs="+", default=[2022, 2023, 2024])
 
-    def handle(self, *args, out=None, projects=20000, layout="project-per-row", year=2024, seed="0",
-               database=False, departments=2000, years=(), **options):
+    def handle(
+        self,
+        *args,
+        out=None,
+        projects=20000,
+        layout="project-per-row",
+        year=2024,
+        seed="0",
+        database=False,
+        departments=2000,
+        years=(),
+        **options,
+    ):
         if database == bool(out):
             raise CommandError("请指定 --out 文件路径 或 --database 之一")
         if out:
@@ -27,13 +38,19 @@ class Command(BaseCommand):
             with open(out, "wb") as handle:
                 generate.write(table, handle)
             counts = table.expected()
-            self.stdout.write(f"{out}: {table.department} {year}年 单位{counts['units']}个 项目{counts['projects']}个 "
-                              f"指标{counts['indicators']}个")
+            self.stdout.write(
+                f"{out}: {table.department} {year}年 单位{counts['units']}个 项目{counts['projects']}个 "
+                f"指标{counts['indicators']}个"
+            )
             return
         total = departments * len(years)
         try:
-            done = generate.populate(departments=departments, years=years, seed=seed,
-                                     progress=lambda n: self.stderr.write(f"\r  已导入 {n}/{total} 张表", ending=""))
+            done = generate.populate(
+                departments=departments,
+                years=years,
+                seed=seed,
+                progress=lambda n: self.stderr.write(f"\r  已导入 {n}/{total} 张表", ending=""),
+            )
         except generate.RealDepartment as refused:
             raise CommandError(str(refused)) from None
         self.stderr.write("")

@@ -1,5 +1,5 @@
-from budget.management.importing import FileImportCommand
 from budget.importing.monitoring_import import import_monitoring
+from budget.management.importing import FileImportCommand
 
 
 class Command(FileImportCommand):
@@ -11,8 +11,9 @@ class Command(FileImportCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验并显示结果,不写入")
 
     def import_one(self, path, *, year=None, month=None, department=None, dry_run=False, **options):
-        return import_monitoring(path, filename=path.name, year=year, month=month, department=department,
-                                 dry_run=dry_run)
+        return import_monitoring(
+            path, filename=path.name, year=year, month=month, department=department, dry_run=dry_run
+        )
 
     def report(self, result, **options):
         super().report(result, **options)

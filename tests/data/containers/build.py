@@ -154,22 +154,82 @@ def reference_docx(path):
 # "restart" opens a vertical merge, "continue" is a cell covered by the one above.
 C = "continue"
 XIANGTAN = [
-    [("项目支出名称", 1, None), ("雾炮车降尘抑尘服务", 2, None), ("预算部门", 1, None), ("湘潭市环境卫生管理处", 2, None)],
+    [
+        ("项目支出名称", 1, None),
+        ("雾炮车降尘抑尘服务", 2, None),
+        ("预算部门", 1, None),
+        ("湘潭市环境卫生管理处", 2, None),
+    ],
     [("年度本级 预算金额", 1, None), ("250万", 2, None), ("该项目支出上级资金", 1, None), ("0", 2, None)],
     [("项目支出实施期", 1, None), ("2023.07-2024.01", 5, None)],
-    [("实施期绩效目标", 1, None), ("通过采购雾炮车降尘抑尘服务，服务周期2023.07-2024.01，全市空气质量达到优良", 5, None)],
-    [("本年度绩效目标", 1, None), ("通过采购雾炮车降尘抑尘服务，服务周期2023.07-2024.01，全市空气质量达到优良", 5, None)],
-    [("本年度 绩效指标", 1, "restart"), ("一级指标", 1, None), ("二级指标", 1, None), ("三级指标", 1, None), ("指标值及单位", 1, None), ("绩效标准", 1, None)],
-    [("", 1, C), ("产出指标", 1, "restart"), ("数量指标", 1, "restart"), ("雾炮车降尘抑尘服务配备车辆数", 1, None), ("10辆", 1, None), ("计划标准", 1, None)],
+    [
+        ("实施期绩效目标", 1, None),
+        ("通过采购雾炮车降尘抑尘服务，服务周期2023.07-2024.01，全市空气质量达到优良", 5, None),
+    ],
+    [
+        ("本年度绩效目标", 1, None),
+        ("通过采购雾炮车降尘抑尘服务，服务周期2023.07-2024.01，全市空气质量达到优良", 5, None),
+    ],
+    [
+        ("本年度 绩效指标", 1, "restart"),
+        ("一级指标", 1, None),
+        ("二级指标", 1, None),
+        ("三级指标", 1, None),
+        ("指标值及单位", 1, None),
+        ("绩效标准", 1, None),
+    ],
+    [
+        ("", 1, C),
+        ("产出指标", 1, "restart"),
+        ("数量指标", 1, "restart"),
+        ("雾炮车降尘抑尘服务配备车辆数", 1, None),
+        ("10辆", 1, None),
+        ("计划标准", 1, None),
+    ],
     [("", 1, C), ("", 1, C), ("", 1, C), ("雾炮车风炮射程", 1, None), ("≥80M", 1, None), ("计划标准", 1, None)],
-    [("", 1, C), ("", 1, C), ("质量指标", 1, None), ("服务周期内空气质量", 1, None), ("优良", 1, None), ("计划标准", 1, None)],
-    [("", 1, C), ("", 1, C), ("时效指标", 1, None), ("服务周期", 1, None), ("2023.07-2024.01", 1, None), ("计划标准", 1, None)],
-    [("", 1, C), ("", 1, C), ("成本指标", 1, None), ("控制在预算成本内", 1, None), ("250万", 1, None), ("计划标准", 1, None)],
+    [
+        ("", 1, C),
+        ("", 1, C),
+        ("质量指标", 1, None),
+        ("服务周期内空气质量", 1, None),
+        ("优良", 1, None),
+        ("计划标准", 1, None),
+    ],
+    [
+        ("", 1, C),
+        ("", 1, C),
+        ("时效指标", 1, None),
+        ("服务周期", 1, None),
+        ("2023.07-2024.01", 1, None),
+        ("计划标准", 1, None),
+    ],
+    [
+        ("", 1, C),
+        ("", 1, C),
+        ("成本指标", 1, None),
+        ("控制在预算成本内", 1, None),
+        ("250万", 1, None),
+        ("计划标准", 1, None),
+    ],
     [("", 1, C), ("效益指标", 1, "restart"), ("经济效益指标", 1, None), ("", 1, None), ("", 1, None), ("", 1, None)],
-    [("", 1, C), ("", 1, C), ("社会效益指标", 1, None), ("服务周期内，市民对空气质量改善的满意程度", 1, None), ("≥85%", 1, None), ("计划标准", 1, None)],
+    [
+        ("", 1, C),
+        ("", 1, C),
+        ("社会效益指标", 1, None),
+        ("服务周期内，市民对空气质量改善的满意程度", 1, None),
+        ("≥85%", 1, None),
+        ("计划标准", 1, None),
+    ],
     [("", 1, C), ("", 1, C), ("生态效益指标", 1, None), ("", 1, None), ("", 1, None), ("", 1, None)],
     [("", 1, C), ("", 1, C), ("可持续影响指标", 1, None), ("", 1, None), ("", 1, None), ("", 1, None)],
-    [("", 1, C), ("", 1, C), ("社会公众或服务对象满意度指标", 1, None), ("市民满意度", 1, None), ("≥90%", 1, None), ("计划标准", 1, None)],
+    [
+        ("", 1, C),
+        ("", 1, C),
+        ("社会公众或服务对象满意度指标", 1, None),
+        ("市民满意度", 1, None),
+        ("≥90%", 1, None),
+        ("计划标准", 1, None),
+    ],
     [("财政部门审核意见", 1, None), ("", 5, None)],
 ]
 
@@ -246,8 +306,12 @@ def reference_sheet_pdf(path: Path):
         sheet.append([clerk_text(cells[0], 0)])
     sheet.merge_cells("A1:G1")
     for number, cells in enumerate(rows[3:]):
-        sheet.append([float(c.replace(",", "")) if number and c and i in (1, 2, 3, 4) else clerk_text(c, i)
-                      for i, c in enumerate(cells)])
+        sheet.append(
+            [
+                float(c.replace(",", "")) if number and c and i in (1, 2, 3, 4) else clerk_text(c, i)
+                for i, c in enumerate(cells)
+            ]
+        )
     line = Side(style="thin")
     for row in sheet.iter_rows(min_row=4):
         lines = max(math.ceil(len(str(c.value or "")) / (w * 0.45)) for c, w in zip(row, SHEET_WIDTHS))
@@ -300,14 +364,25 @@ def to_pdf(source: Path, target: Path | None = None, options: str = ""):
     target = target or source.with_suffix(".pdf")
     with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as out:
         subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-             "--convert-to", f"pdf:writer_pdf_Export:{options}" if options else "pdf", "--outdir", out, str(source)],
-            check=True, capture_output=True,
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                f"pdf:writer_pdf_Export:{options}" if options else "pdf",
+                "--outdir",
+                out,
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
         )
         target.write_bytes((Path(out) / source.with_suffix(".pdf").name).read_bytes())
 
 
-OPEN_PASSWORD = '{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"2023"}}'
+OPEN_PASSWORD = (
+    '{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"2023"}}'
+)
 
 
 # Real PDF text layers map a glyph back to the first code point a font's table gives it: for 一,

@@ -18,6 +18,7 @@ and ``sheet-per-form.xlsx`` (one form per sheet).
 
 Run: .venv/bin/python tests/data/real/build.py
 """
+
 import csv
 import io
 import re
@@ -37,26 +38,20 @@ HERE = Path(__file__).resolve().parent
 # "vmerge" lists extra vertical merges outside the grid: (column, first, last);
 # "ranges" lists explicit merged blocks ("J9:K13") that replace any span they meet.
 LAYOUT = {
-    "hn-xiangtan-2023-wupaoche": {
-        "grid": (8, 18, 3),
-        "rows": {3: "1 2 1 2", 4: "1 2 1 2", 19: "1 5"},
-    },
+    "hn-xiangtan-2023-wupaoche": {"grid": (8, 18, 3), "rows": {3: "1 2 1 2", 4: "1 2 1 2", 19: "1 5"}},
     "hn-nanyue-2018-tourism": {
         "grid": (9, 25, 3),
-        "rows": {2: "1 2 1 2", 3: "1 2 1 2", 4: "1 2 3", 5: "1 2 3",
-                 6: "1 2 3", 7: "1 3 2", 8: "1 3 2"},
+        "rows": {2: "1 2 1 2", 3: "1 2 1 2", 4: "1 2 3", 5: "1 2 3", 6: "1 2 3", 7: "1 3 2", 8: "1 3 2"},
         "vmerge": [(1, 4, 6), (1, 7, 8)],
     },
     "hn-nanyue-2018-asset-income": {
         "grid": (9, 20, 3),
-        "rows": {2: "1 2 1 2", 3: "1 2 1 2", 4: "1 2 3", 5: "1 2 3",
-                 6: "1 2 3", 7: "1 3 2", 8: "1 3 2"},
+        "rows": {2: "1 2 1 2", 3: "1 2 1 2", 4: "1 2 3", 5: "1 2 3", 6: "1 2 3", 7: "1 3 2", 8: "1 3 2"},
         "vmerge": [(1, 4, 6), (1, 7, 8)],
     },
     "hn-yueyang-2022-farmland": {
         "grid": (9, 21, 3),
-        "rows": {3: "1 2 1 1", 4: "1 2 1 1", 5: "1 1 3", 6: "1 1 3",
-                 7: "1 1 3", 8: "1 1 3"},
+        "rows": {3: "1 2 1 1", 4: "1 2 1 1", 5: "1 1 3", 6: "1 1 3", 7: "1 1 3", 8: "1 1 3"},
         "vmerge": [(1, 5, 7)],
     },
     "fj-ningde-2019-dept-targets": {
@@ -64,12 +59,8 @@ LAYOUT = {
         "rows": {3: "1 2 1 1", 4: "1 1 3", 5: "1 1 3", 6: "1 1 3"},
         "vmerge": [(1, 4, 6), (1, 8, 11)],
     },
-    "fj-anxi-2022-water-fund": {
-        "vmerge": [(1, 5, 6)],
-    },
-    "fj-xiuyu-2025-water-fund": {
-        "vmerge": [(1, 5, 9), (2, 7, 9)],
-    },
+    "fj-anxi-2022-water-fund": {"vmerge": [(1, 5, 6)]},
+    "fj-xiuyu-2025-water-fund": {"vmerge": [(1, 5, 9), (2, 7, 9)]},
     "hb-ezhou-2022-office-building": {
         "grid": (14, 18, 1),
         "rows": {10: "1 1 1 1 1", 13: "1 1 1 1 1"},
@@ -77,32 +68,53 @@ LAYOUT = {
     },
     "hb-huangshi-2019-monitoring": {
         "grid": (12, 16, 2),
-        "rows": {5: "1 2 1 3", 9: "1 1 1 1 3", 10: "1 1 1 1 3",
-                 11: "1 1 1 1 3", 17: "1 6", 18: "1 6"},
+        "rows": {5: "1 2 1 3", 9: "1 1 1 1 3", 10: "1 1 1 1 3", 11: "1 1 1 1 3", 17: "1 6", 18: "1 6"},
         "vmerge": [(1, 7, 8), (1, 9, 11)],
         "ranges": ["D16:E16"],
     },
     "sc-qingshen-2023-self-eval": {
         "grid": (14, 16, 3),
-        "rows": {4: "1 4 2 4", 5: "1 2 4 4", 6: "1 2 4 4", 7: "1 2 8",
-                 8: "1 2 1 1 1 1 1 1 2", 9: "1 2 1 1 1 1 1 1 2",
-                 10: "1 2 1 1 1 1 1 1 2", 11: "1 2 1 1 1 1 1 1 2",
-                 12: "1 2 1 1 1 1 1 1 2", 13: "1 2 1 1 1 1 1 1 2",
-                 17: "8 1 1 1"},
+        "rows": {
+            4: "1 4 2 4",
+            5: "1 2 4 4",
+            6: "1 2 4 4",
+            7: "1 2 8",
+            8: "1 2 1 1 1 1 1 1 2",
+            9: "1 2 1 1 1 1 1 1 2",
+            10: "1 2 1 1 1 1 1 1 2",
+            11: "1 2 1 1 1 1 1 1 2",
+            12: "1 2 1 1 1 1 1 1 2",
+            13: "1 2 1 1 1 1 1 1 2",
+            17: "8 1 1 1",
+        },
         "ranges": ["A5:A7", "B5:C6", "A8:A13", "J9:K13"],
     },
     "he-langfang-2019-self-eval": {
         "grid": (13, 38, 2),
-        "rows": {5: "1 3 1 3", 6: "1 1 1 1 1 1 1 1", 7: "1 1 1 1 1 1 1 1",
-                 8: "1 1 1 1 1 1 1 1", 9: "1 1 1 1 1 1 1 1",
-                 10: "1 1 1 1 1 1 1 1", 11: "1 4 3", 12: "1 4 3"},
+        "rows": {
+            5: "1 3 1 3",
+            6: "1 1 1 1 1 1 1 1",
+            7: "1 1 1 1 1 1 1 1",
+            8: "1 1 1 1 1 1 1 1",
+            9: "1 1 1 1 1 1 1 1",
+            10: "1 1 1 1 1 1 1 1",
+            11: "1 4 3",
+            12: "1 4 3",
+        },
         "vmerge": [(1, 6, 10), (1, 11, 12)],
     },
     "ah-chizhou-2022-self-eval": {
         "grid": (13, 23, 3),
-        "rows": {5: "1 3 1 4", 6: "1 2 1 1 1 1 1 1", 7: "1 2 1 1 1 1 1 1",
-                 8: "1 2 1 1 1 1 1 1", 9: "1 2 1 1 1 1 1 1",
-                 10: "1 2 1 1 1 1 1 1", 11: "1 4 4", 12: "1 4 4"},
+        "rows": {
+            5: "1 3 1 4",
+            6: "1 2 1 1 1 1 1 1",
+            7: "1 2 1 1 1 1 1 1",
+            8: "1 2 1 1 1 1 1 1",
+            9: "1 2 1 1 1 1 1 1",
+            10: "1 2 1 1 1 1 1 1",
+            11: "1 4 4",
+            12: "1 4 4",
+        },
         "vmerge": [(1, 6, 10), (1, 11, 12)],
     },
     "gd-dongguan-2019-approval": {
@@ -112,15 +124,21 @@ LAYOUT = {
     },
     "cq-fengjie-2023-approval": {
         "grid": (15, 18, 3),
-        "rows": {4: "1 3 1 2", 5: "1 3 1 2", 6: "1 2 1 1 1 1",
-                 10: "1 1 1 2 2", 11: "1 1 1 2 2", 12: "1 1 1 2 2",
-                 13: "1 1 1 2 2", 14: "1 1 1 2 2"},
+        "rows": {
+            4: "1 3 1 2",
+            5: "1 3 1 2",
+            6: "1 2 1 1 1 1",
+            10: "1 1 1 2 2",
+            11: "1 1 1 2 2",
+            12: "1 1 1 2 2",
+            13: "1 1 1 2 2",
+            14: "1 1 1 2 2",
+        },
         "vmerge": [(1, 10, 14)],
     },
     "hb-qingshan-2020-education-infra": {
         "grid": (12, 19, 0),
-        "rows": {4: "1 3 1 2", 5: "1 3 1 2", 6: "1 1 2 2 1", 7: "1 1 2 2 1",
-                 8: "1 1 2 2 1", 9: "1 3 3", 10: "1 3 3"},
+        "rows": {4: "1 3 1 2", 5: "1 3 1 2", 6: "1 1 2 2 1", 7: "1 1 2 2 1", 8: "1 1 2 2 1", 9: "1 3 3", 10: "1 3 3"},
         "vmerge": [(1, 6, 8), (1, 9, 10)],
     },
     "hb-qingshan-2020-rural-schools": {
@@ -130,9 +148,17 @@ LAYOUT = {
     },
     "sc-zhongjiang-2022-self-eval": {
         "grid": (10, 21, 3),
-        "rows": {2: "1 4 2 2", 3: "1 4 2 2", 4: "1 3 1 1 1 1 1",
-                 5: "1 3 1 1 1 1 1", 6: "1 3 1 1 1 1 1", 7: "1 3 1 1 1 1 1",
-                 8: "1 4 4", 9: "1 4 4", 22: "4 1 1 1 1 1"},
+        "rows": {
+            2: "1 4 2 2",
+            3: "1 4 2 2",
+            4: "1 3 1 1 1 1 1",
+            5: "1 3 1 1 1 1 1",
+            6: "1 3 1 1 1 1 1",
+            7: "1 3 1 1 1 1 1",
+            8: "1 4 4",
+            9: "1 4 4",
+            22: "4 1 1 1 1 1",
+        },
         "vmerge": [(1, 4, 7), (1, 8, 9)],
     },
     "sn-chencang-2020-water": {
@@ -142,8 +168,19 @@ LAYOUT = {
     },
     "sc-zhaohua-2021-family-aid": {
         "grid": (16, 25, 3),
-        "rows": {5: "1 3 1", 6: "1 3 1", 7: "1 3 1", 8: "1 3 1", 9: "1 3 1",
-                 10: "1 3 1", 11: "1 3 1", 12: "1 3 1", 13: "1 3 1", 14: "1 4", 15: "1 4"},
+        "rows": {
+            5: "1 3 1",
+            6: "1 3 1",
+            7: "1 3 1",
+            8: "1 3 1",
+            9: "1 3 1",
+            10: "1 3 1",
+            11: "1 3 1",
+            12: "1 3 1",
+            13: "1 3 1",
+            14: "1 4",
+            15: "1 4",
+        },
         "vmerge": [(1, 5, 13), (1, 14, 15)],
     },
     "ah-mengcheng-2024-public-health": {
@@ -153,28 +190,38 @@ LAYOUT = {
     },
     "ah-suixi-2019-self-eval": {
         "grid": (10, 19, 3),
-        "rows": {4: "1 1 1 1 1 1 1 2", 5: "1 1 1 1 1 1 1 2", 6: "1 1 1 1 1 1 1 2",
-                 7: "1 1 1 1 1 1 1 2", 8: "1 4 4", 9: "1 4 4"},
+        "rows": {
+            4: "1 1 1 1 1 1 1 2",
+            5: "1 1 1 1 1 1 1 2",
+            6: "1 1 1 1 1 1 1 2",
+            7: "1 1 1 1 1 1 1 2",
+            8: "1 4 4",
+            9: "1 4 4",
+        },
         "vmerge": [(1, 4, 7), (1, 8, 9)],
     },
     "sc-jingyan-2023-indicator-rows": {
         # one row per indicator: unit, project, amount and goal merged down their rows
         "grid": (3, 16, 0),
-        "ranges": ["A4:B4", "A5:A16", "B5:B12", "C5:C12", "D5:D12",
-                   "B13:B16", "C13:C16", "D13:D16"],
+        "ranges": ["A4:B4", "A5:A16", "B5:B12", "C5:C12", "D5:D12", "B13:B16", "C13:C16", "D13:D16"],
     },
 }
 
 # Tables whose plain percent cells are stored as numbers with a percent format.
-PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets",
-                     "sc-qingshen-2023-self-eval", "he-langfang-2019-self-eval",
-                     "cq-fengjie-2023-approval", "hb-qingshan-2020-rural-schools",
-                     "sc-zhongjiang-2022-self-eval", "ah-suixi-2019-self-eval"}
+PERCENT_AS_NUMBER = {
+    "hn-yueyang-2022-farmland",
+    "fj-ningde-2019-dept-targets",
+    "sc-qingshen-2023-self-eval",
+    "he-langfang-2019-self-eval",
+    "cq-fengjie-2023-approval",
+    "hb-qingshan-2020-rural-schools",
+    "sc-zhongjiang-2022-self-eval",
+    "ah-suixi-2019-self-eval",
+}
 
 # Three 2020 forms (the year is in each title, so one --year fits them all):
 # two templates of one district bureau and a third from another province.
-STACKED = ["hb-qingshan-2020-education-infra", "hb-qingshan-2020-rural-schools",
-           "sn-chencang-2020-water"]
+STACKED = ["hb-qingshan-2020-education-infra", "hb-qingshan-2020-rural-schools", "sn-chencang-2020-water"]
 SHEET_PER_FORM = STACKED
 
 NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,9})(?:\.(\d+))?$")
@@ -298,11 +345,9 @@ def write_form(ws, slug, offset=0):
         for c, text in enumerate(row, start=1):
             put(ws, r + offset, c, text, percent)
     for r1, c1, r2, c2 in spans(slug, rows):
-        covered = [rows[r - 1][c - 1] for r in range(r1, r2 + 1)
-                   for c in range(c1, c2 + 1) if (r, c) != (r1, c1)]
+        covered = [rows[r - 1][c - 1] for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)]
         assert not any(covered), (slug, r1, c1, r2, c2, covered)  # a merge hides no text
-        ws.merge_cells(start_row=r1 + offset, start_column=c1,
-                       end_row=r2 + offset, end_column=c2)
+        ws.merge_cells(start_row=r1 + offset, start_column=c1, end_row=r2 + offset, end_column=c2)
     ws.cell(row=offset + 1, column=1).font = Font(bold=True, size=14)
     for c in range(1, len(rows[0]) + 1):
         ws.column_dimensions[get_column_letter(c)].width = 18
@@ -319,8 +364,11 @@ def save(wb, name):
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2020-01-01T00:00:00Z", data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0)), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     (HERE / name).write_bytes(out.getvalue())
 
 

@@ -6,6 +6,7 @@ It checks this corpus, not the importer.
 
 Run: .venv/bin/python tests/data/real/check.py
 """
+
 import json
 import re
 import sys
@@ -61,8 +62,9 @@ def problems_of(slug):
         if target and target["value"] not in (ind["annual_value"] or ""):
             found.append(f"target number not in the value of {ind['name']}")
     names = [ind["name"] for ind in indicators]
-    found += [f"not in the table: {text}" for text in texts
-              if text and squash(text) not in flat and squash(text) not in cells]
+    found += [
+        f"not in the table: {text}" for text in texts if text and squash(text) not in flat and squash(text) not in cells
+    ]
     found += [f"no cell is the indicator {name}" for name in names if squash(name) not in cells]
     return found
 
