@@ -74,6 +74,7 @@ class LayoutReader:
         # A national table repeats a few thousand values and a few dozen category labels over a
         # hundred thousand indicators: each is parsed and stored once.
         self.targets: dict[tuple, grammar.Target | None] = {}
+        self.plain_targets: dict[str | None, grammar.Target | None] = {}
         self.strings: dict[str, str] = {}
 
     # -- shared helpers ---------------------------------------------------------------
@@ -112,6 +113,14 @@ class LayoutReader:
             self.targets[key] = grammar.parse_target(value, comparator_hint=comparator_hint, unit_hint=unit_hint,
                                                      direction_hint=direction_hint)
         return self.targets[key]
+
+    def plain_target(self, value) -> grammar.Target | None:
+        """target() without hints, keyed on the value alone: the indicator cell's case."""
+        try:
+            return self.plain_targets[value]
+        except KeyError:
+            found = self.plain_targets[value] = grammar.parse_target(value)
+            return found
 
     def weight(self, text, row, column) -> Decimal | None:
         try:
@@ -183,10 +192,10 @@ class LayoutReader:
     def read_indicator_cell(self, project: ParsedProject, text: str, row: int):
         project.indicator_text = text
         parsed = grammar.parse_indicator_cell(text)
-        shared = self.shared
+        shared, target_of = self.shared, self.plain_target
         for item in parsed.items:
             value = item.annual_value if item.annual_value is not None else item.period_value
-            target = self.target(value) if item.target_text is None else self.target(
+            target = target_of(value) if item.target_text is None else target_of(
                 None if item.target_text == "无" else item.target_text)
             project.indicators.append(ParsedIndicator(
                 item.seq, shared(item.level1), shared(item.level1_code), shared(item.level2), shared(item.level2_code),
