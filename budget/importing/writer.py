@@ -79,6 +79,11 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             else:
                 _insert(parsed, user)
             result.written = True
+        if len(connection.atomic_blocks) > 1:
+            # A savepoint in a longer transaction (a batch of files): the deferred foreign keys are checked
+            # now, so that a file that breaks one rolls back alone instead of failing the commit of all.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
         return result
 
 

@@ -1,5 +1,3 @@
-import sys
-
 from budget.importing import writer
 from budget.importing.form_tables import merge_forms
 from budget.importing.importer import cyclic_gc_paused, parse_table
@@ -15,14 +13,17 @@ class Command(FileImportCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告将发生的变化,不写入")
         parser.add_argument("--lenient", action="store_true", help="金额勾稽不平时仍导入,并把差额记为数据质量提示")
 
+    commit_every = 1.0  # a batch commits once a second (budget/management/importing.py, Batch)
+
     def import_one(self, path, *, year=None, department=None, dry_run=False, lenient=False, **options):
         """Tables are written file by file; single-project forms wait for the other files, since the forms of
         one department and year in one run make one table (a second file must not replace the first)."""
-        if sys.stderr.isatty():
+        terminal = self.stderr.isatty()  # progress on a terminal only: a log or a pipe gets the summaries alone
+        if terminal:
             self.progress(0)  # a batch's small files read fewer rows than the reader reports progress at
         with cyclic_gc_paused():
             parsed = parse_table(path, filename=path.name, year=year, department=department, lenient=lenient,
-                                 progress=self.progress if sys.stderr.isatty() else None)
+                                 progress=self.progress if terminal else None)
             if parsed.layout == "single-project-form":
                 self.held.append(parsed)
                 return None
