@@ -440,8 +440,8 @@ def print_batch(imp, b):
         ("  of which reviews", f"{b.get('review', 0):.2f} s", "",
          f"{b.get('review_calls', 0):,} review passes, one per table; refresh_table {b.get('refresh_calls', 0)}, "
          f"refresh_all {b.get('refresh_all_calls', 0)}"),
-        ("manage.py import_targets, wall clock", f"{b['command_seconds']:.2f} s", f"{b['command_seconds'] / keyed:.1f}×",
-         "start-up included"),
+        ("manage.py import_targets, wall clock", f"{b['command_seconds']:.2f} s",
+         f"{b['command_seconds'] / keyed:.1f}×", "start-up included"),
         ("COPY, same indexes, checks, foreign keys", f"{keyed:.2f} s", "1.0×",
          f"{b['copy_rows']:,} rows, every file's at once"),
         ("per-file overhead", f"{per_file * 1000:.0f} ms", "",

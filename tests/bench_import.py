@@ -24,7 +24,8 @@ BATCH_FIRST = 17000  # generate.department_name indices of the batch's departmen
 # -- the parent: files, children, figures -----------------------------------------------------------------
 
 def import_bench(cfg, tmp: Path, *, profile: bool) -> dict:
-    big, corrected, small, batch = tmp / "national.txt", tmp / "national-corrected.txt", tmp / "small.txt", tmp / "batch"
+    big, corrected, small = tmp / "national.txt", tmp / "national-corrected.txt", tmp / "small.txt"
+    batch = tmp / "batch"
     dropped = run_child("files", tmp, cfg["projects"], cfg["files"])["dropped"]
     base = run_child("base", small)
     result = run_child("single", big, corrected, dropped)
@@ -114,7 +115,8 @@ def peak_kb() -> tuple[int, int]:
     (ru_maxrss carries a parent's resident size at the fork over the exec; the parent is kept small)."""
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
-        return maxrss, int(re.search(r"^VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
+        status = Path("/proc/self/status").read_text()
+        return maxrss, int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE).group(1))
     except (OSError, AttributeError):
         return maxrss, maxrss
 

@@ -115,7 +115,8 @@ def datasette_search(cfg, executable: str, database: Path, *options: str) -> dic
                 time.sleep(0.5)
         else:
             return {"skipped": "datasette did not answer within a minute"}
-        figures = {"version": subprocess.run([executable, "--version"], capture_output=True, text=True).stdout.strip()}
+        version = subprocess.run([executable, "--version"], capture_output=True, text=True, check=False)
+        figures = {"version": version.stdout.strip()}
         for label, url in (("html", base + query), ("json", base + ".json" + query)):
             for _ in range(2):
                 urllib.request.urlopen(url, timeout=30).read()
