@@ -1,48 +1,60 @@
-from decimal import Decimal
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budget.evaluation import applying
-from budget.importing import identity
-from budget import security, totals
+from budget import formats, security, totals, uploads
+from budget.actuals_admin import SelfEvaluationUpload, template_workbook
 from budget.api import admin as api_admin  # noqa: F401 - registers the API tokens
-from budget.importing.importer import import_table
-from budget.importing.layouts import fmt
+from budget.entry_admin import (
+    ClerkNumbers,
+    EntryMedia,
+    IndicatorInline,
+    IndicatorResultsInline,
+    apply_target,
+    badge,
+)
+from budget.entry_lists import (
+    FindingFilter,
+    GradeFilter,
+    ProjectColumns,
+    TableColumns,
+    annotate_projects,
+    annotate_tables,
+)
+from budget.evaluation import applying
+from budget.importing import identity, writer
+from budget.importing.importer import cyclic_gc_paused, parse_table
+from budget.importing.paste import PasteForm, add_pasted
 from budget.models import (
     BudgetTable,
     Department,
     Flag,
     FundingSource,
-    ImportLog,
     FundingUnit,
+    ImportLog,
     Indicator,
     Level1Category,
     Level2Category,
     Project,
-    ProjectFunding,
 )
-from budget import uploads
-from budget.uploads import check_department, pending_dir  # noqa: F401 - where other modules and tests look
-from budget.review_admin import lock_approved
-from budget.importing.paste import PasteForm, add_pasted
-from budget.entry_admin import (
-    ClerkNumbers, EntryMedia, IndicatorInline, IndicatorResultsInline, apply_target, badge,
-)
-from budget.entry_lists import (
-    FindingFilter, GradeFilter, ProjectColumns, TableColumns, annotate_projects, annotate_tables,
-)
+from budget.review_admin import ApprovalLock  # the first base of each admin of a table's data: approved is locked
+from budget.funding_entry import funding_form, funding_row
 
-admin.site.site_header = _("预算绩效目标看板 · 管理")
 ALL_DEPARTMENTS = "budget.view_all_departments"
+
+
+# The way from a model a form may point at to its department: an editor's choices are their departments' objects.
+SCOPE_PATHS = {
+    Department: "",
+    BudgetTable: "department",
+    FundingUnit: "table__department",
+    Project: "table__department",
+}
 
 
 def sees_all(user) -> bool:
@@ -97,16 +109,6 @@ class DepartmentScoped:
                 **{f"{path}__editors" if path else "editors": request.user}).distinct()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-admin.site.site_title = _("预算绩效目标看板")
-admin.site.index_title = _("数据管理")
-
-
-def reconciliation_message(total: Decimal, parts: Decimal) -> str:
-    """The same words the importer uses, so a clerk reads one rule everywhere."""
-    return _("总计 {total} 与各资金来源之和 {parts} 不一致,相差 {diff} 万元").format(
-        total=fmt(total), parts=fmt(parts), diff=fmt(total - parts)
-    )
-
 
 class RefreshesReview:
     """Target review is recomputed after every edit, as on import."""
@@ -130,31 +132,6 @@ class RefreshesReview:
             applying.refresh_table(table)
 
 
-class FundingFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        project = self.instance
-        if any(self.errors) or not project.table_id or not project.table.has_source_breakdown:
-            return
-        parts = sum(
-            (f.cleaned_data.get("amount") or Decimal(0))
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        )
-        if parts != project.total:
-            kept = [f.cleaned_data for f in self.forms
-                    if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("source")]
-            amounts = "、".join(f"{d['source']} {fmt(d.get('amount') or Decimal(0))}" for d in kept)
-            raise ValidationError([reconciliation_message(project.total, parts),
-                                   _("各资金来源:{amounts}").format(amounts=amounts or "—")])
-
-
-class ProjectFundingInline(ClerkNumbers, admin.TabularInline):
-    model = ProjectFunding
-    formset = FundingFormSet
-    extra = 0
-
-
 @admin.register(Department)
 class DepartmentAdmin(DepartmentScoped, admin.ModelAdmin):
     department_path = ""
@@ -175,51 +152,37 @@ class FundingUnitInline(ClerkNumbers, admin.TabularInline):
 
     @admin.display(description=_("小计(万元)"))
     def total_amount(self, obj):
-        return fmt(obj.total) if obj and obj.pk else "—"
+        return formats.amount(obj.total) if obj and obj.pk else "—"
 
 
-# -- 导入: the same importer behind an upload page -------------------------------------
+# -- 导入: the same importer behind an upload page (budget/uploads.py) ------------------------
 
-
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("绩效目标表文件"), help_text=_("PDF(有文字层)、Word .docx、Excel .xlsx/.xls、CSV 或 TSV 文本;文本为 UTF-8 或 GBK 编码"))
+class ImportForm(uploads.UploadForm):
+    file = forms.FileField(label=_("绩效目标表文件"),
+                           help_text=_("PDF(有文字层)、Word .docx、Excel .xlsx/.xls、CSV 或 TSV 文本;文本为 UTF-8 或 GBK 编码"))
     year = forms.IntegerField(label=_("预算年度"), required=False, min_value=1990, max_value=2100,
                               help_text=_("表题中没有年份时填写"))
     department = forms.CharField(label=_("部门名称"), required=False, help_text=_("表中没有「部门名称」行时填写"))
     lenient = forms.BooleanField(label=_("宽松模式:金额勾稽不平时仍导入并记为提示"), required=False)
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-            raise ValidationError(_("文件过大({size} MB),上限 {limit} MB").format(
-                size=round(upload.size / 2**20, 1), limit=settings.IMPORT_MAX_UPLOAD_BYTES // 2**20))
-        return upload
+
+# A national table is a million objects: the cycle collector stays paused while one is read or written.
+def read_table(path, **options):
+    with cyclic_gc_paused():
+        return parse_table(path, **options)
 
 
-def import_view(request):
-    """Upload → preview (a dry run showing what would change) → confirm → import."""
-    if not request.user.has_perm("budget.add_budgettable"):
-        raise PermissionDenied
-    if request.method == "POST" and "token" in request.POST:
-        return uploads.confirm(request, "import", import_table, _about_table, back=reverse("admin:budget_import"),
-                               done=reverse("admin:budget_budgettable_changelist"))
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {**admin.site.each_context(request), "title": _("导入绩效目标表"), "form": form}
-    if request.method == "POST" and form.is_valid():
-        options = {k: form.cleaned_data[k] for k in ("year", "department", "lenient")}
-        context.update(uploads.preview(request, form.cleaned_data["file"], "import", import_table, _about_table,
-                                       options))
-    return TemplateResponse(request, "admin/budget/import.html", context)
+def write_table(parsed, *, user=None, dry_run=False):
+    with cyclic_gc_paused():
+        return writer.write(parsed, user=user, dry_run=dry_run)
 
 
-def _about_table(result):
-    return result.table.department, result.table.year
+TARGETS = uploads.Upload("import", read_table, write_table, lambda result: (result.table.department, result.table.year))
 
 
 @admin.register(BudgetTable)
-class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped, SimpleHistoryAdmin):
+class BudgetTableAdmin(ApprovalLock, uploads.UploadPages, EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped,
+                       SimpleHistoryAdmin):
     department_path = "department"
     list_display = ["department", "year", "status", "total_amount", "score", "layout", "source_filename", "imported_at",
                     "template"]
@@ -234,13 +197,28 @@ class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped,
         return annotate_tables(super().get_queryset(request))
 
     def get_urls(self):
-        from budget.actuals_admin import actuals_view, template_view
-
-        return [path("import/", self.admin_site.admin_view(import_view), name="budget_import"),
-                path("import-actuals/", self.admin_site.admin_view(actuals_view), name="budget_actuals"),
-                path("<path:object_id>/self-evaluation.xlsx", self.admin_site.admin_view(template_view),
+        view = self.admin_site.admin_view
+        return [path("import/", view(self.import_view), name="budget_import"),
+                path("<path:object_id>/self-evaluation.xlsx", view(self.self_evaluation_template),
                      name="budget_self_evaluation_template"),
                 ] + super().get_urls()
+
+    def import_view(self, request):
+        """Upload → preview (a dry run showing what would change) → confirm → import."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self.upload_page(request, TARGETS, ImportForm, title=_("导入绩效目标表"),
+                                template="admin/budget/import.html", url_name="budget_import",
+                                done="budget_budgettable_changelist")
+
+    def self_evaluation_template(self, request, object_id):
+        """A 自评表 to fill in for one of the tables the user may see (budget/actuals_admin.py)."""
+        table = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, table):
+            raise PermissionDenied
+        if table is None:
+            raise Http404
+        return template_workbook(table)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -248,7 +226,7 @@ class BudgetTableAdmin(EntryMedia, TableColumns, ClerkNumbers, DepartmentScoped,
 
 
 @admin.register(FundingUnit)
-class FundingUnitAdmin(EntryMedia, ClerkNumbers, DepartmentScoped, SimpleHistoryAdmin):
+class FundingUnitAdmin(ApprovalLock, EntryMedia, ClerkNumbers, DepartmentScoped, SimpleHistoryAdmin):
     list_display = ["name", "table", "position", "total_amount"]
     list_select_related = ["table__department"]
     list_filter = ["table__year", ("table__department", admin.RelatedOnlyFieldListFilter)]
@@ -258,7 +236,7 @@ class FundingUnitAdmin(EntryMedia, ClerkNumbers, DepartmentScoped, SimpleHistory
 
     @admin.display(description=_("小计(万元)"), ordering="total")
     def total_amount(self, obj):
-        return fmt(obj.total)
+        return formats.amount(obj.total)
 
     def get_readonly_fields(self, request, obj=None):
         # Its projects belong to its table: a unit cannot move to another one.
@@ -280,7 +258,8 @@ class FundingSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
+class ProjectAdmin(ApprovalLock, EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, DepartmentScoped,
+                   SimpleHistoryAdmin):
     list_display = ["name", "unit", "department", "year", "total_amount", "sources", "indicators", "score", "grade"]
     list_select_related = ["unit", "table__department"]
     list_filter = ["table__year", GradeFilter, FindingFilter, ("table", admin.RelatedOnlyFieldListFilter),
@@ -289,7 +268,7 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
     autocomplete_fields = ["table", "unit"]
     readonly_fields = ["indicator_text", "unparsed_indicator_text", "score", "grade", "findings"]
     exclude = ["review_score", "review_findings"]
-    inlines = [ProjectFundingInline, IndicatorInline, IndicatorResultsInline]
+    inlines = [IndicatorInline, IndicatorResultsInline]  # funding: one row of the form (budget/funding_entry.py)
     form = PasteForm  # paste to parse: the 绩效指标 cell or spreadsheet lines, read before they are added
 
     def get_queryset(self, request):
@@ -303,7 +282,14 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
     # the choices are that table's units, in a plain list rather than the autocomplete over every table.
     def get_form(self, request, obj=None, change=False, **kwargs):
         request.budget_project_table = obj.table_id if obj else None
+        if not hasattr(request, "budget_sources"):
+            request.budget_sources = list(FundingSource.objects.all())
+        kwargs["form"] = funding_form(self.form, request.budget_sources, bool(obj and obj.table.has_source_breakdown))
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        # 总计 and every funding source side by side, where 总计 stood.
+        return [(None, {"fields": funding_row(self.get_fields(request, obj))})]
 
     def get_autocomplete_fields(self, request):
         fields = super().get_autocomplete_fields(request)
@@ -339,8 +325,8 @@ class ProjectAdmin(EntryMedia, ProjectColumns, ClerkNumbers, RefreshesReview, De
     def delete_queryset(self, request, queryset):
         touched = list(queryset.values_list("unit_id", "table_id"))
         super().delete_queryset(request, queryset)
-        totals.refresh(unit_ids=[u for u, _ in touched], table_ids=[t for _, t in touched])
-        for table in {t for _, t in touched}:
+        totals.refresh(unit_ids=[u for u, _t in touched], table_ids=[t for _u, t in touched])
+        for table in {t for _u, t in touched}:
             identity.refresh_refs(table)
 
     @admin.display(description=_("部门"), ordering="table__department__name")
@@ -375,7 +361,8 @@ class Level2CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped, SimpleHistoryAdmin):
+class IndicatorAdmin(ApprovalLock, SelfEvaluationUpload, EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped,
+                     SimpleHistoryAdmin):
     department_path = "project__table__department"
     list_display = ["name", "project", "level2", "annual_value", "target_display"]
     exclude = ["comparator", "target_value", "target_unit"]
@@ -383,7 +370,7 @@ class IndicatorAdmin(EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped
 
     @admin.display(description=_("解析出的目标"))
     def target_display(self, obj):
-        return obj.target_display if obj else ""
+        return formats.target_of(obj) if obj else ""
 
     def save_model(self, request, obj, form, change):
         # The target is read from the value text, as on import: the two cannot disagree.
@@ -395,7 +382,7 @@ class IndicatorAdmin(EntryMedia, ClerkNumbers, RefreshesReview, DepartmentScoped
 
 
 @admin.register(Flag)
-class FlagAdmin(EntryMedia, RefreshesReview, DepartmentScoped, admin.ModelAdmin):
+class FlagAdmin(ApprovalLock, EntryMedia, RefreshesReview, DepartmentScoped, admin.ModelAdmin):
     list_display = ["code", "severity_badge", "row", "project", "table", "message"]
 
     @admin.display(description=_("严重程度"), ordering="severity")
@@ -420,16 +407,5 @@ class ImportLogAdmin(DepartmentScoped, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-
-SCOPE_PATHS = {
-    Department: "",
-    BudgetTable: "department",
-    FundingUnit: "table__department",
-    Project: "table__department",
-}
-
-
-# Approved tables are locked (budget/workflow.py): their admin saves and deletes are refused with who approved.
-lock_approved(admin.site, [BudgetTable, FundingUnit, Project, Indicator, Flag])
 
 from budget import monitoring_admin  # noqa: E402,F401 - registers the monitoring pages

@@ -71,8 +71,8 @@ def cached(key: str, version: str, compute):
 
 def visitor_page(view):
     """Serve a visitor who is not signed in the page another visitor was given for the same address in the
-    same language, as long as the data version has not moved: a department page costs 30 ms of templates to
-    render and 1 ms to serve (see make bench). Signed-in users always get a fresh page, since theirs carry
+    same language, as long as the data version has not moved: rendering a department page's templates costs
+    far more than serving a kept one (README, Performance; make bench). Signed-in users always get a fresh page, since theirs carry
     their own links and forms; so does anything but a plain 200 page without cookies."""
 
     @wraps(view)

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from budget import formats
+from budget.evaluation.scoring import attainment
 from budget.importing.indicators import level1_kind
 from budget.wording import known
 
@@ -27,8 +29,6 @@ TOTAL_COLOUR = "#6b7785"
 REST_COLOUR = "#b8c2cc"
 PEER_COLOUR, OWN_COLOUR = "#9aa5b1", "#c24b4b"
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
-PERCENT_UNITS = {"%", "百分比"}
-SYMBOLS = {">=": "≥", "<=": "≤", "=": "", ">": ">", "<": "<"}
 LABEL_CHARS = 16
 TOP_PROJECTS = 25
 
@@ -71,11 +71,6 @@ def _layout(**extra) -> dict:
     }
     layout.update(extra)
     return layout
-
-
-def target_text(comparator: str, value: Decimal, unit: str) -> str:
-    """≥120,000宗: the comparator, the number grouped by thousands, the unit."""
-    return f"{SYMBOLS.get(comparator, comparator)}{value.normalize():,f}{unit}"
 
 
 def _number(value) -> float:
@@ -126,7 +121,7 @@ def funding_by_department(tables: list[dict], sources: list[str], *, rest: dict 
     traces = _stacked_bars(labels, series, sources, _("万元"), rest_name=_("其余部门合计"))
     # Each bar's total written beside it: one large department flattens the others' bars, not their numbers.
     totals = [sum(v[n] for v in series.values()) for n in range(len(labels))]
-    notes = [{"x": t, "y": _plain(label), "text": f"{t:,.2f}", "showarrow": False, "xanchor": "left", "xshift": 4,
+    notes = [{"x": t, "y": _plain(label), "text": formats.amount(round(Decimal(t), 2)), "showarrow": False, "xanchor": "left", "xshift": 4,
               "font": {"size": 11, "color": TOTAL_COLOUR}} for label, t in zip(labels, totals, strict=True)]
     return {"data": traces, "layout": _layout(
         barmode="stack", height=max(220, 90 + 34 * len(labels)), annotations=notes,
@@ -218,11 +213,11 @@ def numeric_targets(indicators: list[dict]) -> list[dict]:
     groups: dict[str, list[dict]] = {}
     for ind in indicators:
         groups.setdefault(ind["unit"], []).append(ind)
-    order = sorted(groups, key=lambda unit: unit not in PERCENT_UNITS)
+    order = sorted(groups, key=lambda unit: unit not in formats.PERCENT_UNITS)
     panels = []
     for n, unit in enumerate(order, 1):
-        rows = [{**r, "text": target_text(r["comparator"], r["value"], unit)} for r in groups[unit]]
-        percent = unit in PERCENT_UNITS
+        rows = [{**r, "text": formats.target(r["comparator"], r["value"], unit)} for r in groups[unit]]
+        percent = unit in formats.PERCENT_UNITS
         labels = [r["label"] for r in rows][::-1]
         values = [_number(r["value"]) for r in rows][::-1]
         top = max(values, default=0)
@@ -253,29 +248,8 @@ def numeric_targets(indicators: list[dict]) -> list[dict]:
 
 # -- self-evaluation ---------------------------------------------------------------------------
 
-LOWER_IS_BETTER = ("<=", "<")
 ATTAINMENT_CAP = 200  # bars stop here; the label still gives the whole figure
 GRADE_COLOURS = ["#2e9d6a", "#3b6fb6", "#d9822b", "#c24b4b", "#8a5ca8", "#5f7d8c"]
-
-
-def attainment(comparator: str, target: Decimal, actual: Decimal) -> Decimal:
-    """How far an actual went towards its target, in percent: 100 is the target met exactly.
-
-    Higher is better: actual / target. Lower is better is mirrored, so that meeting the
-    target also reads as 100% or more: 10% under a ≤ target reads 110%, 10% over reads 90%
-    (the linear scoring rule's share), never below 0. A target of 0 is met or not: 100 or 0.
-    """
-    if comparator in LOWER_IS_BETTER:
-        if target <= 0:
-            return Decimal(100) if actual <= target else Decimal(0)
-        return max(Decimal(0), (2 - actual / target) * 100)
-    if target <= 0:
-        return Decimal(100)
-    return actual / target * 100
-
-
-def percent_text(value: Decimal) -> str:
-    return f"{value:,.1f}%"
 
 
 def target_vs_actual(rows: list[dict]) -> dict:
@@ -284,15 +258,15 @@ def target_vs_actual(rows: list[dict]) -> dict:
     rows: [{"label", "level1", "comparator", "target", "actual", "unit"}], target and actual
     Decimals in the target's unit, in the order the indicators are listed.
     """
-    rows = [{**r, "attainment": attainment(r["comparator"], r["target"], r["actual"]),
-             "lower": r["comparator"] in LOWER_IS_BETTER} for r in rows]
+    rows = [{**r, "attainment": attainment(r["comparator"], r["target"], r["actual"]) * 100,
+             "lower": r["comparator"] in formats.LOWER_IS_BETTER} for r in rows]
     shown = rows[::-1]  # plotly draws the first category at the bottom
     labels = [r["label"] for r in shown]
     values = [min(float(r["attainment"]), ATTAINMENT_CAP) for r in shown]
     hovers = [
         _plain(f"{r['label']}\n" + _("实际 %(actual)s · 目标 %(target)s") % {
-            "actual": f"{r['actual'].normalize():,f}{r['unit']}",
-            "target": target_text(r["comparator"], r["target"], r["unit"]),
+            "actual": formats.quantity(r["actual"], r["unit"]),
+            "target": formats.target(r["comparator"], r["target"], r["unit"]),
         } + (" · " + _("越低越好") if r["lower"] else "")).replace("\n", "<br>")
         for r in shown
     ]
@@ -302,7 +276,7 @@ def target_vs_actual(rows: list[dict]) -> dict:
         "marker": {"color": [level1_colour(r["level1"]) if r["attainment"] >= 100 else _tint(level1_colour(r["level1"]), 0.75)
                              for r in shown],
                    "line": {"color": [level1_colour(r["level1"]) for r in shown], "width": 1.5}},
-        "text": [percent_text(r["attainment"]) for r in shown], "textposition": "auto", "cliponaxis": False,
+        "text": [formats.percent(r["attainment"]) for r in shown], "textposition": "auto", "cliponaxis": False,
         "customdata": hovers,
         "hovertemplate": "%{customdata}<br>" + _("达成度") + " %{text}<extra></extra>",
     }
@@ -340,7 +314,7 @@ def score_distribution(projects: list[dict], grades: list) -> dict:
             "x": [float(p["score"]) for p in members], "y": [rows[name] + d for d in spread],
             "marker": {"color": GRADE_COLOURS[n % len(GRADE_COLOURS)], "size": 11, "opacity": 0.8,
                        "line": {"color": "#ffffff", "width": 1}},
-            "customdata": [_plain(f"{p['name']}: {p['score']:.2f}") for p in members],
+            "customdata": [_plain(f"{p['name']}: {formats.points(p['score'])}") for p in members],
             "hovertemplate": "%{customdata}<extra></extra>",
         })
     counts = {name: sum(1 for p in projects if p["grade"] == name) for name in names}
@@ -373,7 +347,7 @@ def peer_dots(values: list[float], own: float, median: float, unit: str) -> dict
     ]
     return {"data": dots, "layout": _layout(
         height=90, showlegend=False, margin={"l": 10, "r": 10, "t": 6, "b": 28},
-        xaxis={"zeroline": False, "ticksuffix": _plain(shown_unit) if shown_unit in PERCENT_UNITS else ""},
+        xaxis={"zeroline": False, "ticksuffix": _plain(shown_unit) if shown_unit in formats.PERCENT_UNITS else ""},
         yaxis={"visible": False, "range": [-1, 1]},
         shapes=[{"type": "line", "x0": median, "x1": median, "y0": -0.8, "y1": 0.8,
                  "line": {"color": TOTAL_COLOUR, "width": 1.5, "dash": "dash"}}],

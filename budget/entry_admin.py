@@ -6,15 +6,14 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Max
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from budget import formats
 from budget.importing import indicators as grammar
-from budget.importing.layouts import fmt
-from budget.models import Flag, Indicator
+from budget.models import Indicator
 
 # An amount as a clerk types it: 2,616.61 or 2616.61 or 2616.61万 / 2616.61万元 (the tables are in 万元).
 _AMOUNT_SUFFIX = re.compile(r"\s*万元?\s*$")
@@ -33,8 +32,7 @@ def plain_number(value) -> str:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    text = f"{number.normalize():f}"
-    return text
+    return formats.number(number)
 
 
 class AmountInput(forms.TextInput):
@@ -42,7 +40,7 @@ class AmountInput(forms.TextInput):
         if value is None or value == "":
             return None
         try:
-            return fmt(Decimal(value))
+            return formats.amount(Decimal(value))
         except (InvalidOperation, TypeError, ValueError):
             return str(value)  # what the clerk typed, shown back with its error
 
@@ -95,14 +93,8 @@ def findings_html(findings) -> str:
 # -- indicators -----------------------------------------------------------------------------------------
 
 
-def target_of_text(period_value, annual_value):
-    """The importer's rule (budget/importing/layouts.py read_indicator_cell): the annual value, else the period value."""
-    value = annual_value if annual_value not in (None, "") else period_value
-    return grammar.parse_target(value or None)
-
-
 def apply_target(indicator: Indicator) -> Indicator:
-    target = target_of_text(indicator.period_value, indicator.annual_value)
+    target = grammar.target_of(indicator.period_value, indicator.annual_value)
     indicator.comparator = target.comparator if target else ""
     indicator.target_value = target.value if target else None
     indicator.target_unit = (target.unit or "")[:50] if target else ""
@@ -110,8 +102,8 @@ def apply_target(indicator: Indicator) -> Indicator:
 
 
 def badge(severity: str) -> str:
-    label = dict(Flag.Severity.choices).get(severity, severity)
-    return format_html('<span class="badge {}">{}</span>', severity, label)
+    """A severity badge as the pages show it (templates/budget/_badge.html)."""
+    return render_to_string("budget/_badge.html", {"severity": severity})
 
 
 class IndicatorForm(forms.ModelForm):
@@ -129,6 +121,11 @@ class IndicatorForm(forms.ModelForm):
             "seq": forms.NumberInput(attrs={"class": "narrow"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("position", "seq"):  # an empty one takes the next number (IndicatorFormSet)
+            self.fields[name].required = False
+
     def save(self, commit=True):
         indicator = apply_target(super().save(commit=False))
         if commit:
@@ -136,9 +133,53 @@ class IndicatorForm(forms.ModelForm):
         return indicator
 
 
+class IndicatorFormSet(forms.BaseInlineFormSet):
+    """A row added by hand may leave 顺序 and 序号 empty: it takes the next numbers after every indicator of the
+    project, stored or typed in this save, in the order of the rows, so that no two indicators share a position
+    and they stand as the clerk sees them. Indicators pasted in the same save come after (importing/paste.py)."""
+
+    FIRST = {"position": 0, "seq": 1}  # as the importer numbers them
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        stored = {}
+        if self.instance.pk:
+            stored = self.instance.indicators.aggregate(position=Max("position"), seq=Max("seq"))
+        for field, first in self.FIRST.items():
+            numbers = [stored.get(field), *(f.cleaned_data.get(field) for f in kept)]
+            last = max((n for n in numbers if n is not None), default=None)
+            for form in kept:
+                if form.cleaned_data.get(field) is None:
+                    last = first if last is None else last + 1
+                    form.cleaned_data[field] = last
+                    setattr(form.instance, field, last)
+
+    def save_existing_objects(self, commit=True):
+        if commit:
+            self.make_room()
+        return super().save_existing_objects(commit)
+
+    def make_room(self):
+        """Rows that move or go are first set above every position, so that two indicators can swap places in
+        one save without meeting on the way (the database keeps one indicator per position at every moment)."""
+        moving = [f.instance.pk for f in self.initial_forms
+                  if self._should_delete_form(f) or "position" in f.changed_data]
+        if moving:
+            top = self.instance.indicators.aggregate(m=Max("position"))["m"] + 1
+            Indicator.objects.filter(pk__in=moving).update(position=F("position") + top)
+
+    def get_unique_error_message(self, unique_check):
+        names = "、".join(str(self.model._meta.get_field(f).verbose_name) for f in unique_check if f != "project")
+        return _("两个指标的「{fields}」相同:每个指标的{fields}各不相同,请改正").format(fields=names)
+
+
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     form = IndicatorForm
+    formset = IndicatorFormSet
     extra = 0
     fields = ["position", "seq", "level2", "name", "period_value", "annual_value", "parsed_target"]
     readonly_fields = ["parsed_target"]
@@ -147,7 +188,7 @@ class IndicatorInline(admin.TabularInline):
 
     @admin.display(description=_("解析出的目标"))
     def parsed_target(self, obj):
-        return obj.target_display if obj and obj.pk else "—"
+        return formats.target_of(obj) if obj and obj.pk else "—"
 
 
 class ResultsFormSet(forms.BaseInlineFormSet):

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from budget import formats
 from budget.evaluation import scoring
-from budget.importing.layouts import fmt
 from budget.models import Indicator, ProjectFunding, TableReview
 
 GRADES = sorted(scoring.DEFAULTS["grades"], key=lambda g: -g[0])  # [[90, "优"], [80, "良"] …]
@@ -37,7 +37,7 @@ def grade_of(score) -> str:
 class ProjectColumns:
     @admin.display(description=_("总计(万元)"), ordering="total")
     def total_amount(self, obj):
-        return fmt(obj.total)
+        return formats.amount(obj.total)
 
     @admin.display(description=_("资金来源"))
     def sources(self, obj):
@@ -49,7 +49,7 @@ class ProjectColumns:
 
     @admin.display(description=_("审核得分"), ordering=F("review_score").desc(nulls_last=True))
     def score(self, obj):
-        return "—" if obj.review_score is None else f"{obj.review_score:.2f}"
+        return formats.points(obj.review_score) or "—"
 
     @admin.display(description=_("等级"))
     def grade(self, obj):
@@ -100,7 +100,7 @@ class FindingFilter(admin.SimpleListFilter):
 class TableColumns:
     @admin.display(description=_("合计(万元)"), ordering="total")
     def total_amount(self, obj):
-        return fmt(obj.total)
+        return formats.amount(obj.total)
 
     @admin.display(description=_("审核状态"))
     def status(self, obj):
@@ -108,7 +108,7 @@ class TableColumns:
 
     @admin.display(description=_("审核得分"))
     def score(self, obj):
-        return "—" if obj.review_score is None else f"{obj.review_score:.2f}"
+        return formats.points(obj.review_score) or "—"
 
     @admin.display(description=_("自评表模板"))
     def template(self, obj):

@@ -10,30 +10,19 @@ from functools import partial
 
 from django.utils import timezone
 
+from budget import formats, selectors, workflow
+from budget.evaluation import scoring
+from budget.export_sections import (LATEST_HEADER, actual_dict, cell_number, indicator_monitoring, latest_cells,
+                                    project_monitoring, project_review_dict, self_evaluation_dict, table_review_dict)
 from budget.importing import indicators as grammar
-from budget.evaluation import monitoring_text, review, scoring
-from budget import selectors, workflow
-from budget.models import BudgetTable
+from budget.models import BudgetTable, Indicator
 
 FORMAT = "budget-performance-targets/1"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def amount(value: Decimal | None) -> str | None:
-    """Exact decimal as text: two places like the source when they suffice, more when needed, "0" for nothing."""
-    if value is None:
-        return None
-    if value == 0:
-        return "0"
-    two = value.quantize(Decimal("0.01"))
-    return f"{two:.2f}" if two == value else f"{value.normalize():f}"
-
-
-def number(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.normalize():f}"
-
-
 def funding_dict(total, by_source: dict) -> dict:
+    amount = formats.exact_amount
     return {"total": amount(total), "by_source": {k: amount(v) for k, v in by_source.items()}}
 
 
@@ -74,7 +63,7 @@ def table_document(table, units=None, by_source=None, *, opinions: bool = True) 
         "funding": funding_dict(table.total, table_by_source),
         "units": built if units is None else units,
         **({"overall": overall} if overall is not None else {}),
-        "review": review.table_review_dict(table) | workflow.export_section(table, opinions=opinions),
+        "review": table_review_dict(table) | workflow.export_section(table, opinions=opinions),
         "flags": [
             {"severity": f.severity, "code": f.code, "row": f.row,
              "project": f.project.name if f.project_id else None, "message": f.message}
@@ -89,7 +78,7 @@ def project_dict(p, sources) -> dict:
     for f in p.funding.all():
         by_source[f.source.name] = f.amount
     evaluation = scoring.score_project(p)
-    progress = monitoring_text.indicator_monitoring(p)
+    progress = indicator_monitoring(p)
     return {
         "name": p.name,
         "code": p.code or None,
@@ -98,14 +87,13 @@ def project_dict(p, sources) -> dict:
         "goal": p.goal,
         "period_goal": p.period_goal or None,
         "attributes": p.attributes or {},
-        "indicators": [indicator_dict(s.indicator) | {"actual": scoring.actual_dict(s),
+        "indicators": [indicator_dict(s.indicator) | {"actual": actual_dict(s),
                                                       "monitoring": progress.get(s.indicator.pk, [])}
                        for s in evaluation.indicators],
         "unparsed_indicator_text": p.unparsed_indicator_text or None,
-        "review": review.project_review_dict(p),
-        "self_evaluation": {"budget_initial": amount(p.budget_initial),
-                            "budget_adjusted": amount(p.budget_adjusted)} | scoring.self_evaluation_dict(evaluation),
-        "monitoring": monitoring_text.project_monitoring(p),
+        "review": project_review_dict(p),
+        "self_evaluation": self_evaluation_dict(p, evaluation),
+        "monitoring": project_monitoring(p),
     }
 
 
@@ -117,16 +105,21 @@ def overall_dict(table, units, by_source) -> dict:
     return {
         "goal": whole["goal"],
         "period_goal": whole["period_goal"],
-        "funding": funding_dict(table.total, by_source) | {"by_purpose": details.get("by_purpose", {})},
+        "funding": funding_dict(table.total, by_source) | {"by_purpose": _by_purpose(details)},
         "duties": details.get("duties", []),
         "indicators": whole["indicators"],
     }
 
 
+def _by_purpose(details) -> dict:
+    """基本支出 / 项目支出 as the export writes amounts ("60.80"); the import keeps them as plain decimals."""
+    return {k: formats.exact_amount(Decimal(v)) for k, v in details.get("by_purpose", {}).items()}
+
+
 def indicator_dict(i) -> dict:
     target = None
     if i.target_value is not None:
-        target = {"comparator": i.comparator, "value": number(i.target_value), "unit": i.target_unit}
+        target = {"comparator": i.comparator, "value": formats.number(i.target_value), "unit": i.target_unit}
     return {
         "seq": i.seq,
         "level1": i.level1_label or i.level2.level1.name,
@@ -137,7 +130,7 @@ def indicator_dict(i) -> dict:
         "period_value": i.period_value,
         "annual_value": i.annual_value,
         "target": target,
-        "weight": number(i.weight),
+        "weight": formats.number(i.weight),
     } | ({"extra": i.extra} if i.extra else {})
 
 
@@ -151,7 +144,7 @@ def json_document(*, year=None, department=None, opinions=True) -> dict:
 ROW_HEADER = [
     "部门", "年度", "资金使用单位", "项目名称", "项目编码", "源表行号", "项目总计(万元)", "资金来源明细(万元)",
     "绩效目标", "序号", "一级指标", "二级指标", "三级指标", "指标库编码", "实施周期指标值", "年度指标值",
-    "比较符", "目标值", "计量单位", "权重", *monitoring_text.LATEST_HEADER,
+    "比较符", "目标值", "计量单位", "权重", *LATEST_HEADER,
 ]
 
 
@@ -212,18 +205,15 @@ def indicator_rows(*, year=None, department=None):
 def _sheet_row(table, row) -> list:
     (unit, name, code, source_row, total, names, amounts, goal, indicator, seq, level1, level2, ind_name,
      library_code, period_value, annual_value, comparator, target, target_unit, weight, *latest) = row
-    by_source = "; ".join(f"{n}={amount(a)}" for n, a in zip(names or [], amounts or []))
-    base = [table.department.name, table.year, unit, name, code, source_row, Decimal(amount(total)), by_source, goal]
+    by_source = "; ".join(f"{n}={formats.exact_amount(a)}" for n, a in zip(names or [], amounts or []))
+    base = [table.department.name, table.year, unit, name, code, source_row, Decimal(formats.exact_amount(total)),
+            by_source, goal]
     if indicator is None:
-        return base + [""] * 11 + monitoring_text.latest_cells(latest)
+        return base + [""] * 11 + latest_cells(latest)
     return base + [seq, level1, level2, ind_name, library_code or "", period_value or "", annual_value or "",
                    SHEET_COMPARATORS.get(comparator, "") if target is not None else "",
-                   _number(target), target_unit if target is not None else "", _number(weight),
-                   *monitoring_text.latest_cells(latest)]
-
-
-def _number(value):
-    return "" if value is None else Decimal(number(value))
+                   cell_number(target), target_unit if target is not None else "", cell_number(weight),
+                   *latest_cells(latest)]
 
 
 def _cell_text(value) -> str:
@@ -330,7 +320,7 @@ def _text_head(writer, table, sources, grand):
 
 
 def _amounts(total, by_source, sources):
-    return [amount(total), *[amount(by_source.get(s, Decimal(0))) for s in sources]]
+    return [formats.exact_amount(total), *[formats.exact_amount(by_source.get(s, Decimal(0))) for s in sources]]
 
 
 def _project_line(writer, p, sources):
@@ -348,11 +338,11 @@ def department_form_text(table) -> str:
     writer.writerow([f"({table.year}年度)"] if str(table.year) not in (table.title or "") else [])
     code = ["部门预算编码", table.department.code] if table.department.code else []
     writer.writerow(["部门名称", table.department.name, *code])
-    writer.writerow(["年度预算安排(万元)", "资金总额", amount(table.total)])
-    for name, value in details.get("by_purpose", {}).items():
+    writer.writerow(["年度预算安排(万元)", "资金总额", formats.exact_amount(table.total)])
+    for name, value in _by_purpose(details).items():
         writer.writerow(["", name, value])
     for f in whole.funding.all() if whole else []:
-        writer.writerow(["", f"其中:{f.source.name}", amount(f.amount)])
+        writer.writerow(["", f"其中:{f.source.name}", formats.exact_amount(f.amount)])
     writer.writerow(["年度总体目标", whole.goal if whole else ""])
     if whole and whole.period_goal:
         writer.writerow(["实施期目标", whole.period_goal])
@@ -377,6 +367,13 @@ def target_of(i):
     return grammar.Target(i.comparator, i.target_value.normalize(), i.target_unit)
 
 
+def _target_marker(i) -> str:
+    """The target as the text layout reads it back: its comparator always written (=22天), no thousands grouping."""
+    if i.target_value is None:
+        return "无"
+    return f"{Indicator.Comparator(i.comparator).label}{formats.number(i.target_value)}{i.target_unit}"
+
+
 def _coded(name, code):
     return f"{code}-{name}" if code else name
 
@@ -398,10 +395,10 @@ def indicator_cell(project) -> str:
             values.append(f"年度指标值:{i.annual_value}")
         # A weight, and a target read with another column's help (指标性质 ≥, 计量单位 %), would be lost.
         if i.weight is not None:
-            values.append(f"权重:{number(i.weight)}")
+            values.append(f"权重:{formats.number(i.weight)}")
         written = i.annual_value if i.annual_value is not None else i.period_value
         if values and target_of(i) != grammar.parse_target(written):
-            values.append(f"目标:{i.target_display or '无'}")
+            values.append(f"目标:{_target_marker(i)}")
         parts.append(item + (f"{name};" if name else "") + ";".join(values) + "。")
     text = "".join(parts)
     if project.unparsed_indicator_text:

@@ -37,8 +37,8 @@ def words_in(terms, fields) -> Q:
 
 
 class PlainSelect(forms.Select):
-    """A <select> written in Python: Django renders each option through a template, which takes
-    40 ms for the explorer's 2,000 departments, and as long for a large table's units."""
+    """A <select> written in Python: Django renders each option through a template, which is slow for
+    the explorer's thousands of departments and a large table's units (README, Performance)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))

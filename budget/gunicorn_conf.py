@@ -13,8 +13,8 @@ def _without_server(self):
 
 wsgi.Response.default_headers = _without_server
 
-# Threaded workers: a sync worker busy with one long request (the first build of a 20,000-project table's XLSX,
-# about 20 s) misses its heartbeat and is killed at `timeout`; a threaded one keeps answering the arbiter, and
+# Threaded workers: a sync worker busy with one long request (the first build of a large table's XLSX,
+# many seconds) misses its heartbeat and is killed at `timeout`; a threaded one keeps answering the arbiter, and
 # its other threads keep serving. Request line and header limits stay at gunicorn's defaults; bodies are
 # bounded by budget.middleware.
 worker_class = "gthread"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -76,6 +77,9 @@ class BudgetTable(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.year}"
+
+    def get_absolute_url(self):  # either kind: the department-wide table is shown on the same page
+        return reverse("budget:department", args=[self.department_id, self.year])
 
 
 class FundingUnit(models.Model):
@@ -162,6 +166,9 @@ class Project(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("budget:project", args=[self.pk])
+
     def clean(self):
         # The database refuses it too (migration 0008: a foreign key on (unit, table)); this says it in words.
         if self.unit_id and self.table_id and self.unit.table_id != self.table_id:
@@ -209,9 +216,9 @@ class ProjectFunding(EditedWithProject):
         ]
 
     def __str__(self):
-        from budget.importing.layouts import fmt  # amounts as finance staff write them: 2,616.61
+        from budget.formats import amount  # as finance staff write them: 2,616.61
 
-        return f"{self.source}: {fmt(self.amount)}"
+        return f"{self.source}: {amount(self.amount)}"
 
 
 class Level1Category(models.Model):
@@ -314,13 +321,6 @@ class Indicator(EditedWithProject):
     def level1(self):
         return self.level2.level1
 
-    @property
-    def target_display(self) -> str:
-        if self.target_value is None:
-            return ""
-        symbol = dict(self.Comparator.choices)[self.comparator]
-        return f"{symbol}{self.target_value.normalize():f}{self.target_unit}"
-
 
 class Flag(models.Model):
     """A data-quality finding of an import: kept and shown, never silently dropped."""
@@ -374,80 +374,6 @@ class ImportLog(models.Model):
 
 
 # -- the finance bureau's review round (budget/workflow.py) ---------------------------------
-# Keyed by department and year, not by BudgetTable: an import replaces the table's row, and the
-# review state, its history and the opinions belong to the department's targets for that year.
-
-
-class TableReview(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        SUBMITTED = "submitted", _("待审")
-        RETURNED = "returned", _("已退回")
-        APPROVED = "approved", _("已通过")
-
-    department = models.ForeignKey(Department, models.CASCADE, related_name="reviews", verbose_name=_("部门"))
-    year = models.PositiveSmallIntegerField(_("预算年度"))
-    status = models.CharField(_("审核状态"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
-    changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
-    changed_by = models.CharField(_("状态变更人"), max_length=150, blank=True)
-
-    class Meta:
-        verbose_name = _("审核状态")
-        verbose_name_plural = _("审核状态")
-        constraints = [models.UniqueConstraint(fields=["department", "year"], name="one_review_per_department_year")]
-        indexes = [models.Index(fields=["year", "status"])]
-
-    def __str__(self):
-        return f"{self.department} {self.year}: {self.get_status_display()}"
-
-
-class ReviewEvent(models.Model):
-    """One transition of the review round: who, when, from, to, and the comment."""
-
-    review = models.ForeignKey(TableReview, models.CASCADE, related_name="events", verbose_name=_("审核状态"))
-    action = models.CharField(_("操作"), max_length=10)
-    from_status = models.CharField(_("原状态"), max_length=10, choices=TableReview.Status.choices)
-    to_status = models.CharField(_("新状态"), max_length=10, choices=TableReview.Status.choices)
-    # The name is kept as text: the history outlives a user account.
-    by = models.CharField(_("操作人"), max_length=150)
-    at = models.DateTimeField(_("时间"))
-    comment = models.TextField(_("说明"), blank=True)
-
-    class Meta:
-        verbose_name = _("审核记录")
-        verbose_name_plural = _("审核记录")
-        ordering = ["review", "at", "id"]
-
-    def __str__(self):
-        return f"{self.by} {self.from_status} → {self.to_status}"
-
-
-class ReviewComment(models.Model):
-    """An opinion (审核意见) on the table, one of its projects or one indicator, named as the source
-    names them so that it survives a re-import of corrected targets."""
-
-    review = models.ForeignKey(TableReview, models.CASCADE, related_name="comments", verbose_name=_("审核状态"))
-    project = models.CharField(_("项目"), max_length=500, blank=True)
-    indicator = models.CharField(_("指标"), max_length=500, blank=True)
-    # The automatic finding (budget/evaluation/review.py) the reviewer accepted, as it read before any edit.
-    code = models.CharField(_("审核发现代码"), max_length=50, blank=True)
-    finding = models.TextField(_("审核发现原文"), blank=True)
-    text = models.TextField(_("审核意见"))
-    by = models.CharField(_("审核人"), max_length=150)
-    at = models.DateTimeField(_("时间"))
-    resolved = models.BooleanField(_("已修改"), default=False)
-    resolved_by = models.CharField(_("修改确认人"), max_length=150, blank=True)
-    resolved_at = models.DateTimeField(_("修改确认时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("审核意见")
-        verbose_name_plural = _("审核意见")
-        ordering = ["review", "id"]
-
-    def __str__(self):
-        return self.text
-
-
 class ApiToken(models.Model):
     """A key a user's scripts send as `Authorization: Bearer …` to read the API when the site is not public.
     Only its SHA-256 is kept: the key itself is shown once, when an administrator creates it."""
@@ -500,3 +426,4 @@ class RemovedProject(models.Model):
 
 
 from budget.monitoring_models import IndicatorProgress, MonitoringReport  # noqa: E402,F401 - registered with the app
+from budget.review_models import ReviewComment, ReviewEvent, TableReview  # noqa: E402,F401 - registered with the app

@@ -67,11 +67,12 @@ class IndicatorProgress(models.Model):
 
 def _rate(report) -> str:
     """1-M月执行率 in percent as the export writes it ("37.5"); "" when it cannot be worked out."""
+    from budget import formats
     from budget.evaluation import monitoring
 
     rate = monitoring.execution_rate(monitoring.ProjectFigures(
         report.month, report.budget_initial, report.budget_adjusted, report.executed))
-    return monitoring.fmt(rate) if rate is not None else ""
+    return formats.rounded(rate) if rate is not None else ""
 
 
 MonitoringReport.execution_rate = property(_rate)

@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from budget import caching, charts, peers
-from budget.charts import target_text
+from budget import caching, charts, formats, peers
 
 
 def peer_link(year, group) -> str:
@@ -24,7 +23,7 @@ def project_peers(indicators, table, version) -> list[dict]:
         values = [float(v) for _, v in group["departments"].values()]
         p["id"] = f"peers-{n}"
         p["figure"] = charts.peer_dots(values, float(p["standing"]["value"]), float(group["median"]), i.target_unit)
-        p["median_text"] = target_text("=", group["median"].normalize(), i.target_unit)
+        p["median_text"] = formats.quantity(group["median"], i.target_unit)
         p["link"] = peer_link(table.year, group)
     return found
 
@@ -43,12 +42,12 @@ def common_indicator(request, year):
     if group is None:
         raise Http404
     sort = request.GET.get("sort", "-value")
-    rows = [{"department_id": d, "department": n, "value": v, "text": target_text("=", v.normalize(), group["unit"]),
+    rows = [{"department_id": d, "department": n, "value": v, "text": formats.quantity(v, group["unit"]),
              "far_below": v < group["median"] * peers.FAR_BELOW}
             for d, (n, v) in group["departments"].items()]
     rows.sort(key=SORTS.get(sort, SORTS["-value"]))
     return render(request, "budget/peers.html", {
         "year": year, "group": group, "rows": rows, "sort": sort,
-        "median_text": target_text("=", group["median"].normalize(), group["unit"]),
+        "median_text": formats.quantity(group["median"], group["unit"]),
         "base": peer_link(year, group),
     })

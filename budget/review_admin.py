@@ -1,11 +1,11 @@
 """The approval lock in the admin: an approved table's data (the table, its units, projects, indicators and
 flags) cannot be saved, added to or deleted until a reviewer reopens it (budget/workflow.py).
 
-Kept out of budget/admin.py and put on its model admins by lock_approved(), called once there: the lock is
-one rule over five admins, and a refused form says why — approved, by whom and when.
+Kept out of budget/admin.py as ApprovalLock, the first base of those five model admins: the lock is one rule
+over five admins, and a refused form says why — approved, by whom and when.
 """
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -79,13 +79,5 @@ class ApprovalLock:
         if found:
             messages.error(request, found)
             info = self.model._meta.app_label, self.model._meta.model_name
-            return redirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk]))
+            return redirect(reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_change", args=[obj.pk]))
         return super().delete_view(request, object_id, extra_context)
-
-
-def lock_approved(site: admin.AdminSite, models) -> None:
-    """Re-register each model's admin as a subclass carrying the lock."""
-    for model in models:
-        current = type(site.get_model_admin(model))
-        site.unregister(model)
-        site.register(model, type(current.__name__, (ApprovalLock, current), {"__module__": current.__module__}))

@@ -7,7 +7,6 @@ request, call one of its functions and redirect.
 
 import io
 from functools import wraps
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,10 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from budget import caching, peers, selectors, views, wording, workflow, worklist
-from budget.evaluation import opinion, review
+from budget import caching, formats, opinion, peers, selectors, views, wording, workflow, worklist
 from budget.models import BudgetTable, Indicator, Project, TableReview
-from budget.templatetags.budget_format import target
 
 TABLES_PER_PAGE = 100
 PROJECTS_SHOWN = 300  # a review page lists the projects with most findings first, up to this many
@@ -128,9 +125,9 @@ def _projects(table, saved):
     """The projects to comment on, most findings first, each with the findings not yet taken as opinions.
     Ranked on their findings alone; only the ones shown fetch their indicators (a national table has
     a hundred thousand)."""
-    projects = list(table.projects.only("id", "table_id", "name", "position", "review_score", "review_findings"))
-    table.project_total = len(projects)
-    shown = sorted(review.ranked_by_findings(projects)[:PROJECTS_SHOWN], key=lambda p: p.position)
+    projects = table.projects.only("id", "table_id", "name", "position", "review_score", "review_findings")
+    table.project_total = projects.count()
+    shown = sorted(selectors.ranked_by_findings(projects)[:PROJECTS_SHOWN], key=lambda p: p.position)
     indicators = {}
     for i in (Indicator.objects.filter(project_id__in=[p.pk for p in shown]).select_related("level2")
               .only("id", "project_id", "seq", "name", "level1_label", "level2_label", "comparator", "target_value",
@@ -149,13 +146,12 @@ def _below_peers(indicators, table, version) -> list[dict]:
     """The project's targets far below the same target in the year's other departments (budget/peers.py),
     for the reviewer to judge: a finding shown beside the review's, not scored."""
     return [wording.make("target-below-peers", "warning", **wording.where_params(p["indicator"]),
-                         target=target(p["indicator"]), median=peers_text(p), count=p["group"]["count"])
+                         target=formats.target_of(p["indicator"]), median=peers_text(p), count=p["group"]["count"])
             for p in peers.for_indicators(indicators, table.year, table.department_id, version) if p["far_below"]]
 
 
 def peers_text(p) -> str:
-    return target(SimpleNamespace(comparator="=", target_value=p["group"]["median"].normalize(),
-                                  target_unit=p["indicator"].target_unit))
+    return formats.quantity(p["group"]["median"], p["indicator"].target_unit)
 
 
 def _indicator_label(indicator) -> str:

@@ -206,7 +206,7 @@ COUNTS = ("project_count", "indicator_count", "numeric_count", "flag_count")
 def table_detail(*, year, department, version):
     """One department's table for one year with its counts, or None.
 
-    The counts read every indicator of the table (100 ms at 120,000): cached until the data changes.
+    The counts read every indicator of the table: cached until the data changes.
     """
     table = project_tables().select_related("department").filter(year=year, department=department).first()
     if table is not None:
@@ -275,20 +275,23 @@ def projects_for_review(*, table_id, version):
     return projects
 
 
-# The order of budget.evaluation.review.ranked_by_findings, in SQL: errors, then findings, then the lower score.
 _ERRORS = RawSQL("""jsonb_array_length(jsonb_path_query_array("budget_project"."review_findings",
                  '$[*] ? (@.severity == "error")'))""", [], output_field=IntegerField())
 _FINDINGS = RawSQL('jsonb_array_length("budget_project"."review_findings")', [], output_field=IntegerField())
 
 
+def ranked_by_findings(projects):
+    """The projects weakest first: most errors among their review findings, then most findings, then the lower
+    score, then source order. The department page and the review page rank by this one order."""
+    return projects.annotate(errors=_ERRORS, findings=_FINDINGS).order_by(
+        F("errors").desc(), F("findings").desc(), Coalesce("review_score", Value(Decimal(101))), "position")
+
+
 def weakest_projects(*, table_id, limit) -> tuple[list, int]:
     """The `limit` projects with the most review findings, weakest first, and how many have findings."""
     projects = Project.objects.filter(table_id=table_id).exclude(review_findings=[])
-    weakest = list(
-        projects.only("position", "name", "total", "review_score", "review_findings")
-        .annotate(errors=_ERRORS, findings=_FINDINGS)
-        .order_by(F("errors").desc(), F("findings").desc(), Coalesce("review_score", Value(Decimal(101))), "position")
-        [:limit])
+    weakest = list(ranked_by_findings(projects.only("position", "name", "total", "review_score", "review_findings"))
+                   [:limit])
     if len(weakest) < limit:
         return weakest, len(weakest)
     return weakest, projects.count()
@@ -374,10 +377,9 @@ def ids_up_to(queryset, limit) -> list[int]:
     and, when that is all of them, the rows themselves for a page to read back by id.
 
     The planner expects few rows to match a LIKE '%word%', so it would hash every indicator and
-    project (300 ms at a million indicators) even when a common word matches a thousand rows in the
-    first few pages. Walking the explorer's index order instead stops at `limit`: 5 ms for 满意度 on
-    the bench database. A word that matches little costs a whole scan either way (without pg_trgm's
-    index), this way about 1.5× the hash join.
+    project even when a common word matches a thousand rows in the first few pages. Walking the
+    explorer's index order instead stops at `limit` (README, Performance). A word that matches little
+    costs a whole scan either way (without pg_trgm's index), this way a little more than the hash join.
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off; "
@@ -417,7 +419,7 @@ def forget_trigram_indexes(**kwargs):
 
 def explorer_facts(version: str | None = None) -> dict:
     """The units the targets use, and whether any indicator has a 实际完成值 (the explorer then shows it and
-    its 达成度): one scan of every indicator (120 ms at a million), cached until the data changes."""
+    its 达成度): one scan of every indicator, cached until the data changes."""
     def compute():
         with connection.cursor() as cursor:
             cursor.execute(

@@ -38,7 +38,7 @@ if BEHIND_PROXY:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "budget.admin_site.BudgetAdminConfig",  # django.contrib.admin with the site's titles
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -107,11 +107,11 @@ else:
             "PORT": "",
         }
     }
-# Persistent connections: opening one costs a PostgreSQL backend start, 3 ms, more than serving a kept
-# page; the health check reconnects after a database restart instead of failing the next request.
+# Persistent connections: opening one costs a PostgreSQL backend start, more than serving a kept page;
+# the health check reconnects after a database restart instead of failing the next request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# No JIT: the app's queries are short, and a crafted search made PostgreSQL spend 16 s compiling one plan.
+# No JIT: the app's queries are short, and a crafted search made PostgreSQL spend seconds compiling one plan.
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(filter(None, [_options.get("options"), "-c jit=off"]))
 # Every SQL statement run for a web request stops after this long (0: no limit); commands and imports have none.
@@ -190,6 +190,16 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
 # plotly.js is served from the file the plotly package ships: intranets have no CDN.
 STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(plotly.__file__).parent / "package_data")]
+# In production static files are served under content-hashed names (plotly.min.fc03e19a095d.js, 3.5 MB), which
+# whitenoise lets browsers keep for ten years (its immutable-file test), compressed; `make serve` collects them
+# first. With DJANGO_DEBUG (runserver, the tests) files are served from the source folders as they are named there,
+# so nothing needs collecting.
+STATIC_PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else STATIC_PRODUCTION_STORAGE},
+}
 
 LOGIN_URL = "admin:login"
 # Past versions can be read in the admin but not restored: see DepartmentScoped.history_form_view.

@@ -1,23 +1,17 @@
-"""django-tables2 tables: the department's projects and the indicator explorer."""
-
-from types import SimpleNamespace
+"""django-tables2 tables: the overview's tables, the department's projects and the indicator explorer."""
 
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from budget import charts, peers
+from budget import formats, peers
 from budget.evaluation import scoring
 from budget.marking import marked, snippet
-from budget.models import Indicator, Project
+from budget.models import BudgetTable, Indicator, Project
 from budget.peer_views import peer_link
 from budget.templatetags.budget_format import amount, points, target
 from budget.wording import known
-
-
-def project_url(record):
-    return reverse("budget:project", args=[getattr(record, "project_id", None) or record.pk])
 
 
 class AmountColumn(tables.Column):
@@ -38,9 +32,45 @@ class ScoreColumn(tables.Column):
         return points(value)
 
 
+class OverviewTable(tables.Table):
+    """The overview's departments: one row per table with its funding, counts and latest monitoring month.
+
+    Sorting is offered where PostgreSQL answers from the tables alone or one table's rows by index; the
+    indicator counts and funding sums would read every indicator or funding row of the year to sort a page.
+    """
+
+    # linkify: a Department has no page of its own, so the row's BudgetTable.get_absolute_url.
+    department = tables.Column(verbose_name=_("部门"), accessor="department__name", linkify=True,
+                               order_by=("department__name", "-year"))
+    year = tables.Column(verbose_name=_("年度"), order_by=("year", "department__name"))
+    total = AmountColumn(verbose_name=_("总计(万元)"), order_by=("total", "department__name"))
+    project_count = CountColumn(verbose_name=pgettext_lazy("plural", "项目"), order_by=("project_count", "department__name"))
+    indicator_count = CountColumn(verbose_name=_("指标"), orderable=False)
+    numeric_count = CountColumn(verbose_name=_("数值目标"), orderable=False)
+    flag_count = CountColumn(verbose_name=pgettext_lazy("plural", "提示"), order_by=("flag_count", "department__name"))
+    lights = tables.TemplateColumn(template_name="budget/_lights.html", verbose_name=_("运行监控"), orderable=False,
+                                   attrs={"td": {"class": "lights"}})
+
+    class Meta:
+        model = BudgetTable
+        fields = ()
+        attrs = {"class": "data", "id": "tables"}
+
+    def __init__(self, data, *, sources=(), **kwargs):
+        # One amount column per funding source, right after the total; the view hides those a page has no money in.
+        columns = [(f"source_{n}", AmountColumn(verbose_name=known(name), orderable=False))
+                   for n, name in enumerate(sources)]
+        sequence = ("department", "year", "total", *(c for c, _ in columns), "project_count", "indicator_count",
+                    "numeric_count", "flag_count", "lights")
+        super().__init__(data, extra_columns=columns, sequence=sequence, **kwargs)
+
+    def render_flag_count(self, value):
+        return format_html('<span class="badge warning">{}</span>', value) if value else "0"
+
+
 class ProjectTable(tables.Table):
     unit = tables.Column(verbose_name=_("资金使用单位"), accessor="unit__name", order_by=("unit__position", "position"))
-    name = tables.Column(linkify=project_url)
+    name = tables.Column(linkify=True)  # Project.get_absolute_url
     total = AmountColumn(verbose_name=_("总计(万元)"))
     indicator_count = CountColumn(verbose_name=_("指标数"))
     numeric_count = CountColumn(verbose_name=_("数值目标"))
@@ -65,7 +95,8 @@ class ProjectTable(tables.Table):
 class IndicatorTable(tables.Table):
     department = tables.Column(verbose_name=_("部门"), accessor="project__table__department__name")
     year = tables.Column(verbose_name=_("年度"), accessor="project__table__year")
-    project = tables.Column(verbose_name=_("项目"), accessor="project__name", linkify=project_url)
+    project = tables.Column(verbose_name=_("项目"), accessor="project__name",
+                            linkify=lambda record: record.project.get_absolute_url())
     level1 = tables.Column(verbose_name=_("一级指标"), accessor="level2__level1__name",
                            order_by=("level2__level1__code", "level2__level1__name"))
     level2 = tables.Column(verbose_name=_("二级指标"), accessor="level2__name", order_by=("level2__code", "level2__name"))
@@ -127,8 +158,7 @@ class IndicatorTable(tables.Table):
         if group is None:
             return "—"
         text = _("%(n)s 个部门 · 中位数 %(median)s") % {
-            "n": group["count"], "median": target(SimpleNamespace(comparator="=", target_value=group["median"].normalize(),
-                                                                  target_unit=record.target_unit))}
+            "n": group["count"], "median": formats.quantity(group["median"], record.target_unit)}
         far = peers.far_below(record.comparator, record.target_value, group)
         return format_html('<a href="{}">{}</a>{}', peer_link(record.project.table.year, group), text,
                            format_html(' <span class="badge warning">{}</span>', _("远低于同类")) if far else "")
@@ -139,4 +169,4 @@ class IndicatorTable(tables.Table):
         actual = scoring.parse_actual(record.actual_value, record.target_unit)
         if actual is None or not scoring.units_agree(record.target_unit, actual.unit):
             return "—"
-        return charts.percent_text(charts.attainment(record.comparator, record.target_value, actual.value))
+        return formats.percent(scoring.attainment(record.comparator, record.target_value, actual.value) * 100)

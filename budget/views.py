@@ -11,12 +11,15 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
+from django_tables2.rows import BoundRows
 
-from budget import caching, charts, downloads, exporter, monitoring_pages, peer_views, selectors, workflow, yearly
+from budget import caching, charts, downloads, exporter, formats, monitoring_pages, peer_views, selectors, workflow
+from budget import yearly
+from budget import export_sections
 from budget.evaluation import scoring
 from budget.filters import IndicatorFilter, ProjectFilter
 from budget.models import BudgetTable, Department, RemovedProject
-from budget.tables import IndicatorTable, ProjectTable
+from budget.tables import IndicatorTable, OverviewTable, ProjectTable
 
 TABLES_PER_PAGE = 50
 CHART_DEPARTMENTS = 30  # the overview charts the largest; the rest are one bar
@@ -26,7 +29,7 @@ REVIEW_LISTED = 20  # the weakest projects named on the department page; the pro
 INDICATORS_PER_PAGE = 50
 EXPLORER_COUNT_CAP = 1000
 EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bulk files' job, not a request's
-MAX_PER_PAGE = 100  # ?per_page= asks for more rows: at 20,000 one page took 29 s to render
+MAX_PER_PAGE = 100  # ?per_page= must not ask a whole large table onto one page
 
 
 def year_asked(request, years):
@@ -74,31 +77,34 @@ def overview(request):
     # year's table is shown with the one it has.
     year = year_asked(request, years) if request.GET.get("year", "") in {str(y) for y in years} else None
     if not years:
-        return render(request, "budget/overview.html", {"years": years, "year": None, "tables": []})
+        return render(request, "budget/overview.html", {"years": years, "year": None, "table": None})
     summary = selectors.year_summary(year=year)
     sources = selectors.source_names()
     version = caching.request_version(request)
-    tables = selectors.with_source_sums(selectors.tables_overview(year=year, latest=True), sources)
-    page = CountedPaginator(tables, TABLES_PER_PAGE, count=summary["count"]).get_page(request.GET.get("page"))
-    # A page of tables sums the funding of their projects: a 20,000-project table on it costs 60 ms.
-    tables = caching.cached(f"overview:{year}:{page.number}", version, lambda: list(page.object_list))
-    for t in tables:
-        t.by_source = [getattr(t, f"source_{n}") for n in range(len(sources))]
-    # A source no table of the page or chart has money in gets no column.
+    table = OverviewTable(selectors.with_source_sums(selectors.tables_overview(year=year, latest=True), sources),
+                          sources=sources)
+    BoundedRequestConfig(request, paginate={"per_page": TABLES_PER_PAGE, "paginator_class": CountedPaginator,
+                                            "count": summary["count"]}).configure(table)
+    # A page of tables sums the funding of their projects: a large table on it costs a scan of them.
+    key = f"overview:{year}:{','.join(table.order_by or ())}:{table.paginator.per_page}:{table.page.number}"
+    rows = caching.cached(key, version, lambda: list(table.page.object_list.data))
     top = caching.cached(f"top:{year}", version,
                          lambda: selectors.top_tables(year=year, limit=CHART_DEPARTMENTS, sources=sources))
-    used = [n for n, s in enumerate(sources) if any(t.by_source[n] is not None for t in tables)
+    # A source no table of the page or chart has money in gets no column.
+    used = [n for n, s in enumerate(sources) if any(getattr(t, f"source_{n}") is not None for t in rows)
             or any(s in t["by_source"] for t in top)]
-    lights = monitoring_pages.lights_by_table([t.pk for t in tables])
-    for t in tables:
-        t.by_source = [t.by_source[n] for n in used]
+    for n in set(range(len(sources))) - set(used):
+        table.columns.hide(f"source_{n}")
+    lights = monitoring_pages.lights_by_table([t.pk for t in rows])
+    for t in rows:
         t.lights = lights.get(t.pk)
+    table.page.object_list = BoundRows(rows, table)
     sources = [sources[n] for n in used]
     rest = None
     if summary["count"] > len(top):
         rest = {"count": summary["count"] - len(top), "total": summary["total"] - sum(t["total"] for t in top)}
     return render(request, "budget/overview.html", {
-        "years": years, "year": year, "tables": tables, "sources": sources, "page": page,
+        "years": years, "year": year, "table": table,
         "chart": charts.funding_by_department(top, sources, rest=rest),
         "chart_rest": rest,
     })
@@ -201,7 +207,7 @@ class _DepartmentSections:
 
     @cached_property
     def _weakest(self):
-        # Ranking reads the findings of every project (30 ms at 20,000): cached until the data changes.
+        # Ranking reads the findings of every project: cached until the data changes.
         return caching.cached(f"weakest:{self.table.pk}", self.version, lambda: selectors.weakest_projects(
             table_id=self.table.pk, limit=REVIEW_LISTED))
 
@@ -324,8 +330,8 @@ def _self_evaluation(project, indicators):
         if i.target_value is not None and s.actual is not None:
             chart_rows.append({"label": row["label"], "level1": i.level2.level1.name, "comparator": i.comparator,
                                "target": i.target_value, "actual": s.actual, "unit": i.target_unit})
-            row["attainment"] = charts.attainment(i.comparator, i.target_value, s.actual)
-            row["lower"] = i.comparator in charts.LOWER_IS_BETTER
+            row["attainment"] = scoring.attainment(i.comparator, i.target_value, s.actual) * 100
+            row["lower"] = i.comparator in formats.LOWER_IS_BETTER
         rows.append(row)
     own = [f for s in scored.indicators for f in s.findings]
     return {
@@ -388,7 +394,7 @@ def _explorer_csv(indicators):
         [i.project.table.department.name, i.project.table.year, i.project.name, i.level2.level1.name,
          i.level2.name, i.name, i.period_value, i.annual_value,
          exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
-         exporter._number(i.target_value), i.target_unit]
+         export_sections.cell_number(i.target_value), i.target_unit]
         for i in indicators[:EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
     )
     return exporter.csv_lines(_capped(rows), header=EXPLORER_HEADER)

@@ -145,6 +145,9 @@ FLAG_LABELS = {
     "long-term-indicator": gettext_noop("长期指标与年度指标不同,已原样保留"),
     "category-score": gettext_noop("一级指标名称中的分值已去掉"),
     "excel-date": gettext_noop("Excel 日期序号已读作日期"),
+    "budget-item": gettext_noop("项目预算构成中的明细行,已原样保留"),
+    "level1-implied": gettext_noop("一级指标按二级指标的归属读出"),
+    "values-by-column": gettext_noop("指标值按地区或子项目分列,没有统一的目标值"),
 }
 
 

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
-from budget.charts import target_text
+from budget import formats
 from budget.models import BudgetTable, Indicator, Project, ProjectFunding
 
 CHANGES_LISTED = 3  # target changes named per continuing project; the count says how many there are
@@ -40,7 +40,7 @@ def _targets(project_ids) -> dict[int, dict[str, str]]:
     rows = Indicator.objects.filter(project_id__in=project_ids, target_value__isnull=False).values_list(
         "project_id", "name", "comparator", "target_value", "target_unit")
     for project_id, name, comparator, value, unit in rows:
-        targets.setdefault(project_id, {})[name] = target_text(comparator, value, unit)
+        targets.setdefault(project_id, {})[name] = formats.target(comparator, value, unit)
     return targets
 
 

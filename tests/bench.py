@@ -114,6 +114,10 @@ def configure(database: str | None):
     elif database:
         settings.DATABASES["default"]["NAME"] = database  # the embedded server creates it on first connection
     django.setup()
+    # Production pages name the collected, content-hashed static files: collected first, as `make serve` does.
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
     if database and not url:
         from django.db import connection
 

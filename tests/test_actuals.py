@@ -7,9 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from budget.evaluation import scoring
-from budget.importing.actuals import column_role, import_actuals
-from budget.models import Indicator, Project
+from budget.importing.actuals import import_actuals
 from budget.importing.problems import ImportFailed
+from budget.importing.reading import result_column_role
+from budget.models import Indicator, Project
 
 DEPARTMENT = "广州市花都区政务服务和数据管理局"
 HEADER = "项目名称,三级指标,实际完成值,偏差原因,得分\n"
@@ -144,10 +145,17 @@ def test_points_above_the_indicators_maximum_are_refused(reference_table, tmp_pa
 
 @pytest.mark.parametrize("header, role", [
     ("实际完成值(%)", "actual"), ("偏差原因分析及改进措施说明", "reason"), ("未完成原因", "reason"),
-    ("自评得分", "points"), ("年度指标值", "target"), ("三级指标", "indicator"), ("分 值", "max_points"), ("备注", None),
+    ("自评得分", "points"), ("年度指标值", "value"), ("三级指标", "level3"), ("分 值", "weight"), ("备注", None),
 ])
 def test_columns_are_recognised_by_meaning(header, role):
-    assert column_role(header) == role
+    assert result_column_role(header) == role
+
+
+def test_a_self_evaluation_reads_every_target_column_as_the_target_importer_does():
+    """One list of column names: a header the target importer knows means the same in a 自评表."""
+    from budget.importing.reading import SYNONYM_ROLE
+
+    assert {word: result_column_role(word) for word in SYNONYM_ROLE} == SYNONYM_ROLE
 
 
 # --- errors -----------------------------------------------------------------------------------

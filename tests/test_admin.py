@@ -35,17 +35,14 @@ def project_post_data(project, total, amounts):
     data = {
         "table": project.table_id, "unit": project.unit_id, "position": project.position, "name": project.name,
         "code": "", "goal": project.goal, "total": total, "source_row": project.source_row or "",
-        "funding-TOTAL_FORMS": len(funding), "funding-INITIAL_FORMS": len(funding),
-        "funding-MIN_NUM_FORMS": 0, "funding-MAX_NUM_FORMS": 1000,
         "indicators-TOTAL_FORMS": len(indicators), "indicators-INITIAL_FORMS": len(indicators),
         "indicators-MIN_NUM_FORMS": 0, "indicators-MAX_NUM_FORMS": 1000,
         # weights and self-evaluation of the same indicators, in their own section (budget/entry_admin.py)
         "indicator_results-TOTAL_FORMS": 0, "indicator_results-INITIAL_FORMS": 0,
         "indicator_results-MIN_NUM_FORMS": 0, "indicator_results-MAX_NUM_FORMS": 0,
     }
-    for i, f in enumerate(funding):
-        data.update({f"funding-{i}-id": f.pk, f"funding-{i}-project": project.pk, f"funding-{i}-source": f.source_id,
-                     f"funding-{i}-amount": amounts.get(f.source.name, f.amount)})
+    for f in funding:  # one amount per source, in one row of the form (budget/funding_entry.py)
+        data[f"funding_{f.source_id}"] = amounts.get(f.source.name, f.amount)
     for i, ind in enumerate(indicators):
         for field in ("position", "seq", "name", "library_code", "period_value", "annual_value", "comparator",
                       "target_value", "target_unit", "weight", "actual_value", "actual_points", "deviation_reason"):
@@ -165,13 +162,11 @@ def test_adding_a_project_in_the_admin_moves_the_totals(staff):
     data = {
         "table": table.pk, "unit": unit.pk, "position": 99, "name": "新增的项目", "code": "", "goal": "",
         "total": "5.00", "source_row": "",
-        "funding-TOTAL_FORMS": len(sources), "funding-INITIAL_FORMS": 0, "funding-MIN_NUM_FORMS": 0,
-        "funding-MAX_NUM_FORMS": 1000,
         "indicators-TOTAL_FORMS": 0, "indicators-INITIAL_FORMS": 0, "indicators-MIN_NUM_FORMS": 0,
         "indicators-MAX_NUM_FORMS": 1000,
     }
     for i, source in enumerate(sources):
-        data.update({f"funding-{i}-source": source.pk, f"funding-{i}-amount": "5.00" if i == 0 else "0"})
+        data[f"funding_{source.pk}"] = "5.00" if i == 0 else "0"
     response = staff.post(reverse("admin:budget_project_add"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     # 2,616.61 + 5.00

@@ -1,6 +1,7 @@
 """Data entry in the admin as a clerk uses it (issue 20): the import preview says what changes, amounts as
 finance staff write them, findings as readable lists, targets that cannot disagree with their value text."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -43,13 +44,10 @@ def change_page_data(project, **changes):
         "table": project.table_id, "unit": project.unit_id, "position": project.position, "name": project.name,
         "code": "", "goal": project.goal, "period_goal": "", "attributes": "{}", "total": str(project.total),
         "source_row": project.source_row or "",
-        "funding-TOTAL_FORMS": len(funding), "funding-INITIAL_FORMS": len(funding),
         "indicators-TOTAL_FORMS": len(indicators), "indicators-INITIAL_FORMS": len(indicators),
         "indicator_results-TOTAL_FORMS": len(indicators), "indicator_results-INITIAL_FORMS": len(indicators),
     }
-    for i, f in enumerate(funding):
-        data.update({f"funding-{i}-id": f.pk, f"funding-{i}-project": project.pk, f"funding-{i}-source": f.source_id,
-                     f"funding-{i}-amount": str(f.amount)})
+    data.update({f"funding_{f.source_id}": str(f.amount) for f in funding})
     for i, ind in enumerate(indicators):
         data.update({f"indicators-{i}-id": ind.pk, f"indicators-{i}-project": project.pk,
                      f"indicators-{i}-level2": ind.level2_id, f"indicators-{i}-position": ind.position,
@@ -88,7 +86,7 @@ def test_a_target_is_read_again_from_its_value_text_on_save(admin_client, refere
                                         # a target typed by hand is not a field of the form: it cannot win
                                         f"indicators-{i}-comparator": "<=", f"indicators-{i}-target_value": "7"})
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     indicator.refresh_from_db()
     assert (indicator.annual_value, indicator.comparator, indicator.target_value, indicator.target_unit) == (
         "不低于95%", ">=", Decimal("95"), "%")
@@ -112,7 +110,7 @@ def test_a_weight_and_a_value_edited_together_are_both_kept(admin_client, refere
                                         f"indicator_results-{i}-weight": "20",
                                         f"indicator_results-{i}-actual_value": "98%"})
     response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     indicator.refresh_from_db()
     assert (indicator.annual_value, indicator.target_value, indicator.weight, indicator.actual_value) == (
         "≥97%", Decimal("97"), Decimal("20"), "98%")
@@ -133,6 +131,7 @@ def test_the_admin_home_offers_the_clerk_shortcuts(admin_client, reference_table
     start = body.index('id="entry-shortcuts"')
     shortcuts = body[start:body.index("</div>", start)]
     assert f'href="{reverse("admin:budget_import")}"' in shortcuts
+    assert f'href="{reverse("admin:budget_monitoring_import")}"' in shortcuts
     assert f'href="{reverse("admin:budget_budgettable_changelist")}"' in shortcuts
     assert f'href="{reverse("budget:review")}"' in shortcuts
 
@@ -173,7 +172,7 @@ def test_a_pasted_cell_is_shown_as_indicators_before_it_is_saved(admin_client, r
     assert project.indicators.count() == before
 
     response = admin_client.post(url, change_page_data(project, paste="另附说明文字" + CELL, paste_confirmed="on"))
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
     added = list(project.indicators.order_by("position"))[before:]
     assert [(i.level2.name, i.name, i.annual_value, i.comparator, i.target_value, i.target_unit) for i in added] == [
         ("质量指标", "购置服装完好率", "100%", "=", Decimal("100"), "%"),
@@ -272,3 +271,109 @@ def test_the_table_list_shows_status_total_and_a_chinese_date(admin_client, refe
     assert '<td class="field-status">待审</td>' in body
     assert '<td class="field-total_amount">2,616.61</td>' in body
     assert re.search(r'<td class="field-imported_at nowrap">\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d</td>', body)
+
+
+RAW_JSON = ("[{", '"code":', "&quot;code&quot;:", "{&quot;", "{'code'")
+
+
+def test_the_flag_list_and_its_pages_show_no_raw_json(admin_client, write_file):
+    """Flags of a lenient import (窗口工作人员服装费's 总计 12.00 against 财政拨款 10.00, and the reference table's
+    nameless indicator of 基层服务平台示范点建设经费) as a clerk reads them: code, badge, row, message."""
+    from budget.importing.importer import import_table
+    from budget.models import Flag
+
+    text = REFERENCE.read_text(encoding="utf-8").replace("窗口工作人员服装费\t10.00\t", "窗口工作人员服装费\t12.00\t")
+    import_table(write_file("lenient.txt", text), filename="lenient.txt", year=2021, lenient=True)
+    flags = list(Flag.objects.order_by("row"))
+    assert len(flags) >= 2 and {"error", "warning"} & {f.severity for f in flags}
+    pages = [reverse("admin:budget_flag_changelist"),
+             reverse("admin:budget_flag_changelist") + f"?code={flags[0].code}",
+             *(reverse("admin:budget_flag_change", args=[f.pk]) for f in flags)]
+    for url in pages:
+        body = admin_client.get(url).content.decode()
+        assert not [raw for raw in RAW_JSON if raw in body], url
+    body = admin_client.get(reverse("admin:budget_flag_changelist")).content.decode()
+    for flag in flags:
+        assert f'<td class="field-message">{flag.message}</td>' in body
+        label = dict(Flag.Severity.choices)[flag.severity]
+        assert f'<td class="field-severity_badge"><span class="badge {flag.severity}">{label}</span></td>' in body
+    assert "项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称" in body
+
+
+def test_the_import_preview_lists_flags_without_raw_json(admin_client, reference_table):
+    text = REFERENCE.read_text(encoding="utf-8").replace("窗口工作人员服装费\t10.00\t", "窗口工作人员服装费\t12.00\t")
+    upload = SimpleUploadedFile("lenient.txt", text.encode())
+    body = admin_client.post(reverse("admin:budget_import"), {"file": upload, "year": "2021", "lenient": "on"}
+                             ).content.decode()
+    start = body.index("<h3>数据质量提示</h3>")
+    flags = " ".join(re.sub(r"<[^>]+>", " ", body[start:body.index("</ul>", start)]).split())  # as it reads
+    assert "第13行 项目「基层服务平台示范点建设经费」第3项指标(产出指标/数量指标)没有三级指标名称" in flags
+    # line 23 of the fixture: 窗口工作人员服装费, its 总计 made 12.00 over 财政拨款 10.00
+    assert "第23行「总计」列“12.00”与财政拨款+财政专户拨款+其他资金之和 10.00 不一致,相差 2.00 万元" in flags
+    assert not [raw for raw in RAW_JSON if raw in body]
+
+
+def hand_added_row(data, project, i, **fields):
+    """One more indicator row of the inline, as "添加另一个 绩效指标" gives it and the clerk fills it in."""
+    data["indicators-TOTAL_FORMS"] = i + 1
+    data.update({f"indicators-{i}-project": project.pk, f"indicators-{i}-id": "",
+                 **{f"indicators-{i}-{k}": v for k, v in fields.items()}})
+    return data
+
+
+def test_pasted_and_hand_added_indicators_of_one_save_keep_distinct_numbers_in_the_clerks_order(
+        admin_client, reference_table):
+    from budget.models import Level2Category
+
+    # 窗口工作人员服装费: four indicators, 顺序 0–3 and 序号 1–4 as imported
+    project = Project.objects.get(name="窗口工作人员服装费")
+    stored = list(project.indicators.values_list("name", flat=True))
+    quantity = Level2Category.objects.get(level1__name="产出指标", name="数量指标")
+    data = change_page_data(project, paste=CELL, paste_confirmed="on")
+    # the clerk's row leaves 顺序 and 序号 empty: it takes the next ones
+    hand_added_row(data, project, 4, level2=quantity.pk, name="购置服装套数", annual_value="≥120套",
+                   position="", seq="")
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    rows = list(project.indicators.order_by("position").values_list("position", "seq", "name"))
+    assert [name for _p, _s, name in rows] == [*stored, "购置服装套数", "购置服装完好率", "服装发放及时性"]
+    assert [seq for _p, seq, _n in rows] == [1, 2, 3, 4, 5, 6, 7]
+    assert len({position for position, _s, _n in rows}) == 7
+
+
+def test_a_hand_added_row_with_typed_numbers_comes_before_the_pasted_ones(admin_client, reference_table):
+    from budget.models import Level2Category
+
+    project = Project.objects.get(name="窗口工作人员服装费")
+    quantity = Level2Category.objects.get(level1__name="产出指标", name="数量指标")
+    data = change_page_data(project, paste=CELL, paste_confirmed="on")
+    hand_added_row(data, project, 4, level2=quantity.pk, name="购置服装套数", annual_value="≥120套",
+                   position="9", seq="5")
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    rows = list(project.indicators.order_by("position").values_list("position", "seq", "name"))
+    assert rows[4:] == [(9, 5, "购置服装套数"), (10, 6, "购置服装完好率"), (11, 7, "服装发放及时性")]
+
+
+def test_a_hand_added_row_on_a_stored_position_is_refused_with_a_message(admin_client, reference_table):
+    from budget.models import Level2Category
+
+    project = Project.objects.get(name="窗口工作人员服装费")
+    quantity = Level2Category.objects.get(level1__name="产出指标", name="数量指标")
+    data = hand_added_row(change_page_data(project), project, 4, level2=quantity.pk, name="购置服装套数",
+                          annual_value="≥120套", position="1", seq="5")
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    assert response.status_code == 200
+    assert "两个指标的「顺序」相同:每个指标的顺序各不相同,请改正" in response.content.decode()
+    assert project.indicators.count() == 4
+
+
+def test_two_stored_indicators_swap_places_in_one_save(admin_client, reference_table):
+    project = Project.objects.get(name="窗口工作人员服装费")
+    names = list(project.indicators.values_list("name", flat=True))  # 顺序 0, 1, 2, 3
+    data = change_page_data(project, **{"indicators-0-position": "1", "indicators-1-position": "0",
+                                        "indicators-2-DELETE": "on", "indicators-3-position": "2"})
+    response = admin_client.post(reverse("admin:budget_project_change", args=[project.pk]), data)
+    assert response.status_code == 302, re.findall(r"errorlist.*?</ul>", response.content.decode(), re.S)
+    assert list(project.indicators.order_by("position").values_list("position", "name")) == [
+        (0, names[1]), (1, names[0]), (2, names[3])]

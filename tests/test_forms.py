@@ -12,8 +12,8 @@ from openpyxl import Workbook
 
 from budget import exporter
 from budget.importing.importer import import_table
-from budget.models import BudgetTable, Flag, Indicator, Project
 from budget.importing.problems import ImportFailed
+from budget.models import BudgetTable, Flag, Indicator, Project
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 
@@ -32,6 +32,9 @@ def workbook(path, *sheets, merges=()):
         sheet = book.create_sheet(f"项目{index + 1}")
         for row in rows:
             sheet.append([c if c != "" else None for c in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a published "=10个" is text, as in a clerk's sheet, not a formula
     for index, cells in merges:
         book.worksheets[index].merge_cells(cells)
     book.save(path)
@@ -105,7 +108,8 @@ def test_amounts_are_read_as_clerks_write_them_and_explanations_kept(db, write_f
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     assert the_project().total == Decimal(total)
     notes = list(Flag.objects.filter(code="amount-note").values_list("message", flat=True))
-    assert notes == ([f"「年度资金总额」{written}: 金额读作 {total} 万元,说明文字保留为「{note}」"] if note else [])
+    # The one note among these is on 854万(…): the amount as finance staff write it.
+    assert notes == ([f"「年度资金总额」{written}: 金额读作 854.00 万元,说明文字保留为「{note}」"] if note else [])
 
 
 def test_an_amount_that_cannot_be_read_is_refused_with_row_and_label(db, write_file):
@@ -138,9 +142,10 @@ def test_the_grid_reads_long_term_and_annual_values_side_by_side_with_unit_natur
     ]
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     road, people = Indicator.objects.order_by("position")
-    assert (road.period_value, road.annual_value, road.target_display, road.extra) == (
-        "360", "120公里", "≥120公里", {"备注": "核心指标"})
-    assert (people.annual_value, people.target_display, people.extra) == ("90%", "≥90%", None)
+    assert (road.period_value, road.annual_value, road.extra) == ("360", "120公里", {"备注": "核心指标"})
+    assert (road.comparator, road.target_value, road.target_unit) == (">=", Decimal(120), "公里")
+    assert (people.annual_value, people.extra) == ("90%", None)
+    assert (people.comparator, people.target_value, people.target_unit) == (">=", Decimal(90), "%")
 
 
 def test_forms_stacked_down_a_sheet_and_one_per_sheet_of_one_department_form_one_table(db, tmp_path):
@@ -212,6 +217,8 @@ def test_a_department_wide_table_stands_beside_the_project_table_of_its_year(db,
     section = re.search(r'<section class="card" id="department-targets">(.*?)</section>', page, re.S).group(1)
     assert "171.41" in section and "110.61" in section and "目标1:确保本室各人员工资及福利的发放;<br>" in section
     assert "组织、指导、编纂、督促和检查地方志、年鉴、地情工作" in section and "各类书籍审稿率" in section
+    # The duty's amount, written 49.8 in the source, as every amount on the pages is written.
+    assert "<td>地情、市志编纂与年鉴出版经费</td><td class=\"num\">49.80</td>" in section
     assert "道路养护" not in section
     overview = exporter.json_document(year=2019)["tables"]
     assert [t["kind"] for t in overview] == ["project-targets", "department-targets"]
@@ -260,7 +267,8 @@ def test_a_two_row_value_header_puts_long_term_and_annual_values_apart(db, write
     ]
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     road = Indicator.objects.get()
-    assert (road.period_value, road.annual_value, road.target_display) == ("≥360公里", "≥120公里", "≥120公里")
+    assert (road.period_value, road.annual_value) == ("≥360公里", "≥120公里")
+    assert (road.comparator, road.target_value, road.target_unit) == (">=", Decimal(120), "公里")
 
 
 def test_a_note_after_a_source_amount_is_kept(db, write_file):
@@ -268,7 +276,7 @@ def test_a_note_after_a_source_amount_is_kept(db, write_file):
     rows[6] = ["", "其中:财政拨款", "", "480万480万(省级补助)"]
     import_table(write_file("f.txt", tsv(*rows)), filename="f.txt")
     assert list(Flag.objects.filter(code="amount-note").values_list("row", "message")) == [
-        (7, "「财政拨款」480万480万(省级补助): 金额读作 480 万元,说明文字保留为「480万(省级补助)」")]
+        (7, "「财政拨款」480万480万(省级补助): 金额读作 480.00 万元,说明文字保留为「480万(省级补助)」")]
 
 
 def test_the_table_export_of_a_department_wide_table_imports_back_as_one(db, tmp_path):
@@ -344,7 +352,7 @@ def test_the_downloads_of_a_department_with_both_tables(db, client, tmp_path):
     tables = json.loads(body)["tables"]
     assert [(t["kind"], t["funding"]["total"]) for t in tables] == [
         ("project-targets", "500.00"), ("department-targets", "171.41")]
-    assert tables[1]["overall"]["funding"]["by_purpose"] == {"项目支出": "60.8", "基本支出": "110.61"}
+    assert tables[1]["overall"]["funding"]["by_purpose"] == {"项目支出": "60.80", "基本支出": "110.61"}
     text = b"".join(client.get(reverse("budget:download", args=[pk, 2019, "txt"])).streaming_content).decode()
     assert "道路养护" in text and "部门整体支出" not in text
 
@@ -355,3 +363,64 @@ def test_a_given_department_does_not_take_the_code_of_the_department_the_form_na
     assert (table.department.name, table.department.code) == ("某县交通局", "")
     assert table.flags.get(code="department-differs").message == (
         "文件中的部门名称「某县交通运输局」与指定的部门「某县交通局」不同,已按指定的部门导入")
+
+
+# A form whose budget is a table of its items and whose grid has two category columns (the Hubei 市直 template).
+ITEMS_FORM = [
+    ["某市2022年市直部门预算项目支出绩效目标表"],
+    ["项目名称", "办公楼运行保障"],
+    ["项目类别", "本级支出项目", "项目性质", "持续性项目"],
+    ["项目预算成本构成", "金额", "测算(公式)依据", "2021年实际执行数"],
+    ["保安服务费", "191", "依据招标文件", "191"],
+    ["水电费", "524", "据实结算", "504.55"],
+    ["合计", "715", "", "695.55"],
+    ["绩效目标", "服务对象满意"],
+    ["绩效指标", "", "", "", "保障绩效目标实现措施"],
+    ["一级指标", "二级指标", "绩效标准", "当年预期实现值"],
+    ["数量指标", "维修次数", "反映维修情况", "≥280次", "专人负责"],
+    ["服务对象满意度指标", "服务对象满意度", "", "≥90%"],
+]
+
+
+def test_a_budget_of_items_gives_the_total_and_a_two_level_grid_its_names_and_categories(db, write_file):
+    import_table(write_file("items.txt", tsv(*ITEMS_FORM)), filename="items.txt", department="某市机关事务服务中心")
+    project = the_project()
+    assert (project.name, project.unit.name, project.total, project.goal, project.attributes) == (
+        "办公楼运行保障", "某市机关事务服务中心", Decimal(715), "服务对象满意",
+        {"项目类别": "本级支出项目", "项目性质": "持续性项目"})
+    assert list(project.indicators.values_list("level1_label", "level2_label", "name", "annual_value", "extra")) == [
+        ("产出指标", "数量指标", "维修次数", "≥280次", {"绩效标准": "反映维修情况", "保障绩效目标实现措施": "专人负责"}),
+        ("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90%", None)]
+    assert list(Flag.objects.filter(code="budget-item").values_list("row", "message")) == [
+        (5, "「项目预算成本构成」: 保安服务费 | 金额 191 | 测算(公式)依据 依据招标文件 | 2021年实际执行数 191"),
+        (6, "「项目预算成本构成」: 水电费 | 金额 524 | 测算(公式)依据 据实结算 | 2021年实际执行数 504.55"),
+        (7, "「项目预算成本构成」: 合计 | 金额 715 | 2021年实际执行数 695.55")]
+    assert Flag.objects.filter(code="level1-implied").count() == 1
+
+
+def test_items_that_do_not_add_up_and_a_category_of_no_level_1_are_refused_with_row_column_and_value(db, write_file):
+    rows = [r[:] for r in ITEMS_FORM]
+    rows[6][1] = "716"
+    rows[11][0] = "工作指标"
+    assert failure(write_file("items.txt", tsv(*rows)), department="某市机关事务服务中心") == [
+        "items.txt 第7行 「金额」列: 值“716”与「项目预算成本构成」各项之和 715 不一致,相差 1 万元",
+        "items.txt 第12行 「一级指标」列: 值“工作指标”不是认识的二级指标,无法确定它属于哪个一级指标(产出指标、效益指标、满意度指标)"]
+    assert BudgetTable.objects.count() == 0
+
+
+def test_values_given_per_place_are_kept_by_column_and_one_unknown_value_column_is_refused(db, write_file):
+    head = [["2022年某专项资金绩效目标表"], ["项目名称", "某水利专项资金", "主管部门(单位)名称", "某县水利局"],
+            ["资金情况(万元)", "资金总额", "30", "其中:财政拨款", "30"], ["总体目标", "开展2个小型水利工程建设"]]
+    by_place = head + [["绩效指标", "一级指标", "二级指标", "三级指标", "指标解释", "甲村", "乙村"],
+                       ["", "产出指标", "数量指标", "开展工程建设(个)", "反映开展情况", "1", "2"]]
+    import_table(write_file("places.txt", tsv(*by_place)), filename="places.txt")
+    (indicator,) = the_project().indicators.all()
+    assert (the_project().name, indicator.annual_value, indicator.target_value, indicator.extra) == (
+        "某水利专项资金", None, None, {"指标解释": "反映开展情况", "甲村": "1", "乙村": "2"})
+    assert list(Flag.objects.filter(code="values-by-column").values_list("row", "message")) == [
+        (5, "指标表没有「指标值」列,各指标的值按列保存在「甲村、乙村」下,没有统一的年度指标值,也就没有可解析的目标")]
+    BudgetTable.objects.all().delete()
+    one_column = head + [["绩效指标", "一级指标", "二级指标", "三级指标", "预期值"],
+                         ["", "产出指标", "数量指标", "开展工程建设(个)", "2"]]
+    assert failure(write_file("one.txt", tsv(*one_column))) == [
+        "one.txt 第5行: 指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)"]

@@ -52,7 +52,7 @@ def test_the_reference_table_gives_13_projects_and_63_indicators(reference_table
 def test_the_reference_indicators_keep_codes_names_and_targets(reference_table):
     talent = Indicator.objects.get(library_code="22135476")
     assert (talent.name, talent.level2_label, talent.level2_code) == ("目标群体满意度(%)", "服务对象满意度", "31")
-    assert talent.target_display == "≥80%"
+    assert (talent.comparator, talent.target_value, talent.target_unit) == (">=", Decimal(80), "%")
     nameless = Indicator.objects.get(name="")
     assert (nameless.project.name, nameless.seq, nameless.annual_value) == ("基层服务平台示范点建设经费", 3, "100000人")
     reports = Indicator.objects.get(name="网站监测及预考评")

@@ -227,7 +227,6 @@ def test_empty_rows_are_skipped_and_trailing_empty_cells_dropped(tmp_path):
         (datetime(2021, 12, 31, 8, 30), "2021-12-31 8:30:00"),
         (True, "TRUE"),
         (False, "FALSE"),
-        ("=1+1", None),  # a formula with no cached value, as openpyxl saves it: nothing to read
     ],
 )
 def test_spreadsheet_values_read_as_the_text_a_clerk_sees(tmp_path, value, text):
@@ -236,6 +235,35 @@ def test_spreadsheet_values_read_as_the_text_a_clerk_sees(tmp_path, value, text)
     book.save(tmp_path / "v.xlsx")
 
     assert rows_of(tmp_path / "v.xlsx") == [(1, ["值", text] if text else ["值"])]
+
+
+def test_a_formula_no_program_computed_is_refused_with_its_cell_never_read_as_empty(tmp_path):
+    """openpyxl saves "=10个" typed into a cell as a formula with no computed value: what the sheet means
+    there is unknown, and an empty cell would drop it without a word."""
+    book = openpyxl.Workbook()
+    book.active.append(["三级指标", "指标值"])
+    book.active.append(["入股合作社个数", "=10个", "=1+1"])
+    book.save(tmp_path / "v.xlsx")
+
+    with pytest.raises(ImportFailed) as caught:
+        rows_of(tmp_path / "v.xlsx")
+    reason = ("是没有计算结果的公式(文件由程序写出,未经 Excel 计算),无法确定表中显示的内容;"
+              "请在 Excel 中打开文件、核对该单元格后重新保存,或把它改为文本后再导入")
+    assert [str(p) for p in caught.value.problems] == [
+        f"v.xlsx 第2行 「B」列: 值“=10个”{reason}", f"v.xlsx 第2行 「C」列: 值“=1+1”{reason}"]
+
+
+def test_a_formula_reads_as_the_value_excel_computed_even_an_empty_one(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["合计", "=1+1", '=IF(1,"","x")', "备注"])
+    book.save(tmp_path / "v.xlsx")
+    with zipfile.ZipFile(tmp_path / "v.xlsx") as archive:  # as Excel saves it: each formula with its result
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    sheet = sheet.replace(b'<c r="B1"><f>1+1</f><v></v>', b'<c r="B1"><f>1+1</f><v>2</v>').replace(
+        b'<c r="C1"><f>', b'<c r="C1" t="str"><f>')
+    replace_member(tmp_path / "v.xlsx", "xl/worksheets/sheet1.xml", sheet)
+
+    assert rows_of(tmp_path / "v.xlsx") == [(1, ["合计", "2", "", "备注"])]
 
 
 def test_excel_float_noise_reads_as_the_shortest_number(tmp_path):

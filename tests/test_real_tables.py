@@ -3,7 +3,6 @@ its source (<slug>.json), from the spreadsheet and from Excel's GB18030 CSV, wit
 --department where the form names none): department, projects, amounts, goals, each indicator's
 categories, name and target — and nothing more."""
 
-import importlib.util
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -16,22 +15,6 @@ from budget.importing.importer import import_table
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 TARGET_LAYOUTS = {"single-project-form", "department-targets", "indicator-per-row", "project-per-row"}
-# Clerks' percent cells (1 shown as 100%) are read as Excel shows them once the readers honour number
-# formats (budget/readers numfmt, branch containers); until then the spreadsheet edition reads 1.
-READS_NUMBER_FORMATS = importlib.util.find_spec("budget.importing.readers.numfmt") is not None if importlib.util.find_spec(
-    "budget.importing.readers").submodule_search_locations else False
-PERCENT_AS_NUMBER = {"hn-yueyang-2022-farmland", "fj-ningde-2019-dept-targets", "cq-fengjie-2023-approval",
-                     "hb-qingshan-2020-rural-schools",
-                     "gd-dongguan-2019-approval"}  # 284500.00 stored as a number formatted 0.00
-# The corpus's xlsx stores the published text "=10个" as a formula without a cached value (tests/data/real/build.py);
-# the CSV edition holds the text.
-FORMULA_IN_FIXTURE = {"hn-nanyue-2018-asset-income"}
-# Shapes the form reader does not read yet (it refuses them with the row and label it did not know).
-NOT_READ_YET = {
-    # The facts keep 指标值 as written with 指标性质 / 度量单位 as extra columns; layout 2 joins a bare number
-    # and its unit (95 + % → 95%) and reads 指标性质 as the comparator, as tests/test_importer.py specifies.
-    "sc-jingyan-2023-indicator-rows": "layout 2 joins 指标值 and 度量单位 where the facts keep them apart",
-}
 
 
 STRUCTURED_LABELS = {label for role, labels in FORM_LABELS.items() if role != "attribute" for label in labels} | {
@@ -44,14 +27,7 @@ def cases():
         if facts["layout"] not in TARGET_LAYOUTS:
             continue
         for ext in ("xlsx", "csv"):
-            marks = []
-            if ext == "xlsx" and path.stem in PERCENT_AS_NUMBER and not READS_NUMBER_FORMATS:
-                marks.append(pytest.mark.xfail(reason="number formats are read in branch containers", strict=True))
-            if path.stem in NOT_READ_YET:
-                marks.append(pytest.mark.xfail(reason=NOT_READ_YET[path.stem], strict=True))
-            if ext == "xlsx" and path.stem in FORMULA_IN_FIXTURE:
-                marks.append(pytest.mark.xfail(reason="the fixture stores =10个 as a formula", strict=True))
-            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
+            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}")
 
 
 def amount(text):
@@ -112,7 +88,10 @@ def test_every_fact_of_a_real_table_is_imported(db, slug, ext):
     removed = [i for p in facts["projects"] for i in p["indicators"] if i.get("removed")]
     assert len([f for f in flags if f["code"] == "name-cleaned"]) == len(removed)
     for (unit, project), want in zip(got, facts["projects"]):
-        assert (unit["name"], unit["code"]) == (want["unit"] or facts["department"], want.get("unit_code"))
+        # A form without 实施单位 is the department's own project (the department --department names when the form
+        # names none either).
+        assert (unit["name"], unit["code"]) == (want["unit"] or facts["department"] or department_given(facts),
+                                                want.get("unit_code"))
         assert amount(project["funding"]["total"]) == amount(want["total"])
         assert {k: amount(v) for k, v in project["funding"]["by_source"].items()} == {
             k: amount(v) for k, v in want["by_source"].items()}
@@ -134,19 +113,12 @@ def test_every_fact_of_a_real_table_is_imported(db, slug, ext):
                 assert all(part in removed for part in item["removed"].split(" and ")), (removed, item["removed"])
 
 
-# Of the self-evaluations whose xlsx stores percents as numbers, one has a percent among the results compared.
-PERCENT_SELF_EVALUATIONS = {"sc-zhongjiang-2022-self-eval"}
-
-
 def self_evaluation_cases():
     for path in sorted(REAL.glob("*.json")):
         if json.loads(path.read_text(encoding="utf-8"))["layout"] != "self-evaluation":
             continue
         for ext in ("xlsx", "csv"):
-            marks = []
-            if ext == "xlsx" and path.stem in PERCENT_SELF_EVALUATIONS and not READS_NUMBER_FORMATS:
-                marks.append(pytest.mark.xfail(reason="number formats are read in branch containers", strict=True))
-            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}", marks=marks)
+            yield pytest.param(path.stem, ext, id=f"{path.stem}.{ext}")
 
 
 def blank_none(text):

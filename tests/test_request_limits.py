@@ -189,7 +189,7 @@ def test_every_chart_colour_has_a_swatch_class():
 def test_an_upload_previewed_and_never_confirmed_is_deleted_after_a_day(admin_client, db, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from budget.admin import pending_dir
+    from budget.uploads import pending_dir
 
     stale, fresh = pending_dir() / "stale-upload", pending_dir() / "fresh-upload"
     stale.write_bytes(b"x")
@@ -253,6 +253,9 @@ def gunicorn(db):
     port = _free_port()
     env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
            "DJANGO_SSL_REDIRECT": "false", "DJANGO_SECURE_COOKIES": "false", "DJANGO_HSTS_SECONDS": "0"}
+    # As `make serve` does: production pages name the collected, content-hashed static files.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env,
+                   check=True)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "budget.wsgi", "-c", "budget/gunicorn_conf.py",
                                "--bind", f"127.0.0.1:{port}", "--workers", "1"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

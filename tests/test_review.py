@@ -3,6 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from budget import export_sections, selectors
 from budget.evaluation import applying, review
 from budget.models import BudgetTable, Flag, Indicator, Level2Category, Project
 
@@ -127,18 +128,18 @@ def test_a_reconciliation_flag_becomes_a_money_finding_on_its_project_only(refer
 
 def test_the_export_dicts_hold_the_score_as_text_and_the_findings(reviewed, reference_table):
     reference_table.refresh_from_db()
-    portal = review.project_review_dict(reviewed["区政府门户网站和政务新媒体运行经费"])
+    portal = export_sections.project_review_dict(reviewed["区政府门户网站和政务新媒体运行经费"])
     assert portal["score"] == "65.00"
     assert portal["findings"][0] == {"code": "missing-category", "severity": "error", "message": "缺少满意度指标"}
-    assert review.table_review_dict(reference_table) == {"score": f"{reference_table.review_score:.2f}"}
+    assert export_sections.table_review_dict(reference_table) == {"score": f"{reference_table.review_score:.2f}"}
 
 
 def test_a_table_never_reviewed_exports_a_null_score(db):
-    assert review.table_review_dict(BudgetTable(review_score=None)) == {"score": None}
+    assert export_sections.table_review_dict(BudgetTable(review_score=None)) == {"score": None}
 
 
-def test_projects_rank_by_errors_then_by_number_of_findings(reviewed):
-    ranked = review.ranked_by_findings(reviewed.values())
+def test_projects_rank_by_errors_then_by_number_of_findings(reviewed, reference_table):
+    ranked = list(selectors.ranked_by_findings(Project.objects.filter(table=reference_table)))
     # Both have one error; the uniform project has three findings, the portal two.
     assert [p.name for p in ranked[:2]] == ["窗口工作人员服装费", "区政府门户网站和政务新媒体运行经费"]
     assert ranked[-1].name == "花都区人才管家线上服务平台建设"

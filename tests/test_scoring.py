@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
+from budget import export_sections
 from budget.evaluation import scoring
 from budget.models import Project
 
@@ -82,24 +83,44 @@ def test_the_worked_example_scores_92_95_and_grade_excellent(hotline):
 
 def test_the_worked_example_exports_actuals_and_self_evaluation_as_text(hotline):
     result = scoring.score_project(hotline)
-    assert scoring.actual_dict(result.indicators[0]) == {
+    assert export_sections.actual_dict(result.indicators[0]) == {
         "value": "130000宗", "points": "25.00", "max_points": "25.00", "deviation_reason": None,
     }
-    assert scoring.actual_dict(result.indicators[1])["deviation_reason"] == "疑难工单少于预期"
-    assert scoring.self_evaluation_dict(result) == {
-        "executed": "0.95", "budget_execution_rate": "95.00", "score": "92.95", "grade": "优",
+    assert export_sections.actual_dict(result.indicators[1])["deviation_reason"] == "疑难工单少于预期"
+    assert export_sections.self_evaluation_dict(hotline, result) == {
+        "budget_initial": None, "budget_adjusted": None, "executed": "0.95", "budget_execution_rate": "95.00", "score": "92.95", "grade": "优",
     }
 
 
 def test_a_project_without_actuals_exports_empty_values(reference_table):
     project = Project.objects.get(name="区长专线日常经费")
     result = scoring.score_project(project)
-    assert scoring.actual_dict(result.indicators[0]) == {
+    assert export_sections.actual_dict(result.indicators[0]) == {
         "value": None, "points": None, "max_points": "25.00", "deviation_reason": None,
     }
-    assert scoring.self_evaluation_dict(result) == {
-        "executed": None, "budget_execution_rate": None, "score": None, "grade": None,
+    assert export_sections.self_evaluation_dict(project, result) == {
+        "budget_initial": None, "budget_adjusted": None, "executed": None, "budget_execution_rate": None, "score": None, "grade": None,
     }
+
+
+@pytest.mark.parametrize("comparator, target_value, actual_value, percent", [
+    (">=", "120000", "130000", "108.3"),
+    (">=", "20", "15", "75.0"),
+    ("=", "99", "98", "99.0"),
+    (">", "10", "0", "0.0"),
+    (">=", "0", "5", "100.0"),  # nothing to reach: met
+    (">=", "0", "-1", "0.0"),  # unless the actual falls short of 0 too
+    # lower is better reads the other way round, so that meeting the target is still 100% or more
+    ("<=", "100", "90", "110.0"),
+    ("<=", "100", "100", "100.0"),
+    ("<=", "100", "110", "90.0"),
+    ("<", "100", "250", "0.0"),  # never below 0
+    ("<=", "0", "0", "100.0"),
+    ("<=", "0", "3", "0.0"),
+])
+def test_attainment_is_100_percent_at_the_target_and_goes_on_beyond_it(comparator, target_value, actual_value, percent):
+    # What the self-evaluation chart shows; the points are this share capped at 1 (achieved, below).
+    assert f"{scoring.attainment(comparator, D(target_value), D(actual_value)) * 100:.1f}" == percent
 
 
 # --- one indicator's share of the points ----------------------------------------------------

@@ -177,3 +177,12 @@ def test_the_worklist_counts_red_projects_and_filters_by_them(client, june, peop
     # October: the one project reported is green; its June red no longer counts, the other June red does.
     import_monitoring(DATA / "huadu-2021-10-form.csv", year=2021)
     assert [(r[0], r[6]) for r in rows_of(client.get("/review/?year=2021&monitoring=red"), "worklist")] == [(NAME, "1")]
+
+
+def test_the_percent_columns_are_named_in_english_when_chosen(client, url):
+    """Headings with a percent sign are written with blocktranslate, as makemessages extracts them."""
+    client.get(reverse("budget:language", args=["en"]))
+    heads = client.get(url).content.decode()
+    assert ">Execution rate (%)</th>" in heads and ">Target progress (%)</th>" in heads
+    project = Project.objects.get(name="办证大厅窗口服务经费")
+    assert ">Progress (%)</th>" in client.get(project.get_absolute_url()).content.decode()

@@ -126,3 +126,25 @@ def test_a_department_without_the_newest_year_is_shown_with_its_latest(client, r
     assert [(r[0], r[1], r[2]) for r in rows] == [("广州市花都区政务服务和数据管理局", "2022", "2,616.61"),
                                                   ("尚未公开2022的部门", "2021", "5.00")]
     assert [r[0] for r in table_rows(client.get("/?year=2022"), "tables")] == ["广州市花都区政务服务和数据管理局"]
+
+
+def test_the_department_list_sorts_by_a_column_and_keeps_the_sort_across_pages(client, reference_table):
+    _departments(60)
+    smallest = client.get("/?sort=total")
+    assert [(r[0], r[2]) for r in table_rows(smallest, "tables")[:3]] == [
+        ("测试部门001", "1.00"), ("测试部门002", "2.00"), ("测试部门003", "3.00")]
+    assert 'href="?sort=total&amp;page=2"' in smallest.content.decode()
+    largest = table_rows(client.get("/?sort=-total"), "tables")
+    assert [(r[0], r[2]) for r in largest[:2]] == [("广州市花都区政务服务和数据管理局", "2,616.61"),
+                                                   ("测试部门060", "60.00")]
+    assert [r[0] for r in table_rows(client.get("/?sort=total&page=2"), "tables")] == [
+        f"测试部门{n:03d}" for n in range(51, 61)] + ["广州市花都区政务服务和数据管理局"]
+    # Sorting by the year's indicator counts would read every indicator of the year: not offered, and ignored.
+    assert table_rows(client.get("/?sort=indicator_count"), "tables")[0][0] == "广州市花都区政务服务和数据管理局"
+    assert 'href="?sort=indicator_count' not in smallest.content.decode()
+
+
+@pytest.mark.parametrize(("asked", "rows"), [("5", 5), ("0", 1), ("-3", 1), ("1000", 100), ("many", 50)])
+def test_the_rows_per_page_are_held_to_the_pages_bounds(client, reference_table, asked, rows):
+    _departments(110)
+    assert len(table_rows(client.get(f"/?per_page={asked}"), "tables")) == rows

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from budget.evaluation import review
-from budget import wording
+from budget import export_sections, wording
 from budget.models import Department, Project
 from tests.ui_helpers import WORKED_EXAMPLE, import_actuals, table_rows
 
@@ -83,9 +83,9 @@ def test_a_finding_stored_before_parameters_reads_as_its_kind_in_english():
 def test_the_export_keeps_codes_and_speaks_the_export_language(reference_table):
     portal = Project.objects.get(name="区政府门户网站和政务新媒体运行经费")
     with translation.override("en"):
-        found = review.project_review_dict(portal)["findings"][0]
+        found = export_sections.project_review_dict(portal)["findings"][0]
     assert found == {"code": "missing-category", "severity": "error", "message": "No Satisfaction indicators"}
-    assert review.project_review_dict(portal)["findings"][0]["message"] == "缺少满意度指标"
+    assert export_sections.project_review_dict(portal)["findings"][0]["message"] == "缺少满意度指标"
 
 
 def test_known_names_only_are_translated():

@@ -376,6 +376,18 @@ def test_the_review_page_costs_the_same_queries_for_a_large_table(reviewer_clien
     assert "另有 33 个项目没有列出" in body  # 13 + 320 projects, 300 listed
 
 
+def test_the_review_page_lists_the_weakest_projects_first_when_it_cannot_list_all(reviewer_client, table,
+                                                                                 monkeypatch):
+    # One error each; 窗口工作人员服装费 has three findings, the portal two (the order of selectors.ranked_by_findings,
+    # which the department page's review card uses too).
+    monkeypatch.setattr("budget.review_views.PROJECTS_SHOWN", 2)
+    body = reviewer_client.get(page_url(table)).content.decode()
+    listed = re.findall(r'<fieldset class="project[^"]*">\s*<legend>([^<]+?) <span', body)
+    assert sorted(listed) == sorted(["窗口工作人员服装费", "区政府门户网站和政务新媒体运行经费"])
+    assert listed == [p.name for p in table.projects.order_by("position") if p.name in listed]  # in source order
+    assert "另有 11 个项目没有列出" in body
+
+
 def test_the_review_pages_speak_english_when_asked(reviewer_client, table, people):
     opinion(people["reviewer"], table, "补充质量指标")
     reviewer_client.get(f"/i18n/en/?next={WORKLIST}")

@@ -246,7 +246,7 @@ def test_adding_a_project_to_an_approved_table_is_refused(approved, client, peop
     table, message = approved
     client.force_login(people["admin"])
     data = {"table": table.pk, "unit": table.units.first().pk, "position": 999, "name": "新增项目", "total": "0",
-            "funding-TOTAL_FORMS": 0, "funding-INITIAL_FORMS": 0, "indicators-TOTAL_FORMS": 0,
+            "indicators-TOTAL_FORMS": 0,
             "indicators-INITIAL_FORMS": 0}
     response = client.post(reverse("admin:budget_project_add"), data)
     assert message in response.content.decode()

@@ -19,8 +19,7 @@ from django.utils import timezone
 from ninja import Path as PathParam, Router
 from ninja.errors import HttpError
 
-from budget import caching, downloads, exporter, selectors
-from budget.evaluation import review
+from budget import caching, downloads, exporter, formats, selectors
 from budget.api import schemas
 from budget.api.queries import DEFAULT_KIND, with_status
 from budget.models import BudgetTable, Indicator, Project, ProjectFunding
@@ -85,7 +84,7 @@ def _rows(name: str, year: int):
         for t in tables.order_by("department__name"):
             imported = timezone.localtime(t.imported_at).isoformat(timespec="seconds") if t.imported_at else None
             yield [t.pk, t.department.name, t.department.code, t.year, getattr(t, "kind", None) or DEFAULT_KIND,
-                   t.title, t.layout, exporter.amount(t.total), review._text(t.review_score),
+                   t.title, t.layout, formats.exact_amount(t.total), formats.points(t.review_score),
                    t.review_status, t.source_filename, t.source_sha256, imported]
         return
     if name == "projects":
@@ -105,7 +104,7 @@ def _rows(name: str, year: int):
             "level2_code", "name", "library_code", "period_value", "annual_value", "comparator", "target_value",
             "target_unit", "weight", "actual_value", "actual_points")
     for row in rows.iterator(chunk_size=2000):
-        yield [exporter.number(v) if hasattr(v, "normalize") else v for v in row]
+        yield [formats.number(v) if hasattr(v, "normalize") else v for v in row]
 
 
 def _write(name: str, year: int, out) -> None:

@@ -16,8 +16,7 @@ from django.utils.translation import get_language
 from ninja import NinjaAPI, Path, Query, Router
 from ninja.renderers import JSONRenderer
 
-from budget import caching, exporter, selectors
-from budget.evaluation import review
+from budget import caching, exporter, formats, selectors
 from budget.api import bulk, http, schemas
 from budget.api.queries import DEFAULT_KIND, IndicatorQuery, has_field, indicators, with_status
 from budget.models import BudgetTable, Department
@@ -97,12 +96,13 @@ def _summary(request, table, by_source) -> dict:
     return {
         "id": table.pk, "department": {"id": dept.pk, "name": dept.name, "code": dept.code or None},
         "year": table.year, "kind": getattr(table, "kind", None) or DEFAULT_KIND, "title": table.title,
-        "total": exporter.amount(table.total), "by_source": {k: exporter.amount(v) for k, v in by_source.items()},
+        "total": formats.exact_amount(table.total),
+        "by_source": {k: formats.exact_amount(v) for k, v in by_source.items()},
         "project_count": table.project_count, "indicator_count": table.indicator_count,
-        "review_score": review._text(table.review_score), "status": table.review_status,
+        "review_score": formats.points(table.review_score), "status": table.review_status,
         "links": {
             "self": request.build_absolute_uri(reverse("api:table", args=[table.pk])),
-            "page": request.build_absolute_uri(reverse("budget:department", args=[dept.pk, table.year])),
+            "page": request.build_absolute_uri(table.get_absolute_url()),
             "export": request.build_absolute_uri(reverse("budget:download", args=[dept.pk, table.year, "json"])),
         },
     }
@@ -146,7 +146,7 @@ def project(request, project_id: int = Path(..., **ID)):
             "department": {"id": table.department.pk, "name": table.department.name,
                            "code": table.department.code or None},
             "unit": {"id": p.unit.pk, "name": p.unit.name},
-            "links": {"page": request.build_absolute_uri(reverse("budget:project", args=[p.pk])),
+            "links": {"page": request.build_absolute_uri(p.get_absolute_url()),
                       "table": request.build_absolute_uri(reverse("api:table", args=[table.pk]))},
         },
     })

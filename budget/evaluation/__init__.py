@@ -1,4 +1,4 @@
 """What the budget cycle judges: target review (review.py, pure rules; applying.py stores them),
-self-evaluation scoring (scoring.py) and mid-year monitoring (monitoring.py, monitoring_text.py),
-and the review opinion a bureau signs (opinion.py). See docs/architecture.md.
+self-evaluation scoring (scoring.py) and mid-year monitoring (monitoring.py, monitoring_text.py).
+See docs/architecture.md.
 """

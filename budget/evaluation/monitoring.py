@@ -7,6 +7,8 @@ sentence is rendered in the reader's language by monitoring_text.py, never store
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from budget.formats import rounded
+
 HUNDRED = Decimal(100)
 # Defaults of the published provincial rules; settings.BUDGET_MONITORING overrides any of them.
 DEFAULTS = {
@@ -89,13 +91,7 @@ def target_progress(figures: ProjectFigures) -> Decimal | None:
 
 def warning(code: str, severity: str, indicator: str = "", **params) -> dict:
     return {"code": code, "severity": severity, "indicator": indicator,
-            "params": {k: (fmt(v) if isinstance(v, Decimal) else v) for k, v in params.items()}}
-
-
-def fmt(number: Decimal) -> str:
-    """Percents and amounts as the export writes them: "37.5", "40"."""
-    text = f"{number.quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+            "params": {k: (rounded(v) if isinstance(v, Decimal) else v) for k, v in params.items()}}
 
 
 def evaluate(figures: ProjectFigures, rules: dict | None = None) -> list[dict]:

@@ -39,8 +39,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-from budget.importing import indicators as grammar
 from budget import wording
+from budget.formats import PERCENT_UNITS, number
+from budget.importing import indicators as grammar
 
 DEFAULT_WEIGHTS = {
     "no-indicators": 100,
@@ -72,7 +73,6 @@ RATE_WORDS = ("率", "满意度", "覆盖", "占比", "比例", "比重")
 NOT_BOUNDED_WORDS = (
     "增长", "增幅", "增速", "提高", "提升", "下降", "降低", "同比", "环比", "效率", "频率", "速率", "功率",
 )  # fmt: skip
-PERCENT_UNITS = ("%", "百分比")
 CATEGORY_NAMES = {"output": "产出指标", "outcome": "效益指标", "satisfaction": "满意度指标", "cost": "成本指标"}
 CENT = Decimal("0.01")
 
@@ -183,21 +183,21 @@ def form(indicators) -> list[dict]:
         percent = i.target_unit in PERCENT_UNITS
         if percent and i.target_value > 100 and is_bounded_rate(i):
             found.append(finding(
-                "percent-above-100", "error", **wording.where_params(i), target=_number(i.target_value),
+                "percent-above-100", "error", **wording.where_params(i), target=number(i.target_value),
             ))
         if not percent and i.target_unit and is_bounded_rate(i):
             found.append(finding(
-                "rate-not-percent", "warning", **wording.where_params(i), target=_number(i.target_value),
+                "rate-not-percent", "warning", **wording.where_params(i), target=number(i.target_value),
                 unit=i.target_unit,
             ))
         if percent and is_satisfaction(i) and i.comparator in (">=", ">", "=") and i.target_value < SATISFACTION_FLOOR:
             found.append(finding(
-                "satisfaction-below-usual", "warning", **wording.where_params(i), target=_number(i.target_value),
-                floor=_number(SATISFACTION_FLOOR),
+                "satisfaction-below-usual", "warning", **wording.where_params(i), target=number(i.target_value),
+                floor=number(SATISFACTION_FLOOR),
             ))
         if percent and (kind(i) == "cost" or "成本" in level2_name(i)):
             found.append(finding(
-                "cost-as-percent", "warning", **wording.where_params(i), target=_number(i.target_value),
+                "cost-as-percent", "warning", **wording.where_params(i), target=number(i.target_value),
             ))
     return found
 
@@ -205,10 +205,6 @@ def form(indicators) -> list[dict]:
 def money(messages) -> list[dict]:
     """The import's reconciliation flags on this project (accepted in lenient mode)."""
     return [finding("reconciliation", "error", detail=m) for m in messages]
-
-
-def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 # -- scores ----------------------------------------------------------------------------------
@@ -257,34 +253,3 @@ def table_score(scored) -> Decimal | None:
     else:
         mean = sum((s for s, _ in scored), Decimal(0)) / len(scored)
     return mean.quantize(CENT, ROUND_HALF_UP)
-
-
-# -- for the JSON export ---------------------------------------------------------------------
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.quantize(CENT, ROUND_HALF_UP):.2f}"
-
-
-def project_review_dict(project) -> dict:
-    """Each finding keeps its code; its message is in the export's (the active) language."""
-    findings = [{"code": f.get("code"), "severity": f.get("severity"), "message": wording.text(f)}
-                for f in project.review_findings or []]
-    return {"score": _text(project.review_score), "findings": findings}
-
-
-def table_review_dict(table) -> dict:
-    return {"score": _text(table.review_score)}
-
-
-def ranked_by_findings(projects) -> list:
-    """For the department page: most findings (errors first) on top, then lowest score."""
-    order = {"error": 0, "warning": 1, "info": 2}
-
-    def key(p):
-        findings = p.review_findings or []
-        errors = sum(1 for f in findings if order.get(f.get("severity")) == 0)
-        score = p.review_score if p.review_score is not None else Decimal(101)
-        return (-errors, -len(findings), score, p.position)
-
-    return sorted(projects, key=key)

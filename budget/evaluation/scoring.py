@@ -40,6 +40,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from budget import formats
+from budget.formats import LOWER_IS_BETTER, PERCENT_UNITS
 from budget.importing import indicators as grammar
 from budget.evaluation.review import finding, kind
 from budget.wording import where_params
@@ -52,10 +54,8 @@ DEFAULTS = {
     "grades": [[90, "优"], [80, "良"], [60, "中"], [0, "差"]],
 }
 RULES = ("linear", "ratio")
-LOWER_IS_BETTER = ("<=", "<")
 CENT = Decimal("0.01")
 MAGNITUDES = "十百千万亿"
-PERCENT_UNITS = ("%", "百分比")
 
 
 def config() -> dict:
@@ -77,21 +77,28 @@ def grade(score: Decimal, grades=None) -> str:
     return sorted(grades or DEFAULTS["grades"], key=lambda g: g[0])[0][1]
 
 
-def achieved(comparator: str, target: Decimal, actual: Decimal, rule: str = "linear") -> Decimal:
-    """The share of the points an actual earns against a numeric target, 0 to 1."""
+def attainment(comparator: str, target: Decimal, actual: Decimal, rule: str = "linear") -> Decimal:
+    """How far an actual went towards a numeric target: 1 is the target just met, and beyond it more than 1,
+    as the charts show it; never below 0.
+
+    Higher is better: actual / target. Lower is better is mirrored by the rule, so that meeting the
+    target also reads as 1 or more: linear, 10% under a ≤ target reads 1.1 and 10% over 0.9; ratio,
+    target / actual over it. A target of 0 or less is met or not: 1 or 0.
+    """
     if comparator in LOWER_IS_BETTER:
-        if actual <= target:
-            return Decimal(1)
         if target <= 0:
-            return Decimal(0)
-        if rule == "ratio":
+            return Decimal(1) if actual <= target else Decimal(0)
+        if rule == "ratio" and actual > target:
             return target / actual
-        return max(Decimal(0), 1 - (actual - target) / target)
-    if actual >= target:
-        return Decimal(1)
+        return max(Decimal(0), 2 - actual / target)
     if target <= 0:
-        return Decimal(0)
+        return Decimal(1) if actual >= target else Decimal(0)
     return max(Decimal(0), actual / target)
+
+
+def achieved(comparator: str, target: Decimal, actual: Decimal, rule: str = "linear") -> Decimal:
+    """The share of the points an actual earns against a numeric target, 0 to 1: going beyond earns no more."""
+    return min(Decimal(1), attainment(comparator, target, actual, rule))
 
 
 def quantitative_points(max_points: Decimal, comparator: str, target: Decimal, actual: Decimal,
@@ -192,14 +199,14 @@ def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> Indicato
             result.percent_of_target = round_points(actual.value / target * 100)
         if evaluator is not None and evaluator != result.points:
             result.findings.append(finding(
-                "points-differ", "info", **where_params(indicator), given=str(evaluator), computed=str(result.points),
+                "points-differ", "info", **where_params(indicator), given=formats.points(evaluator), computed=formats.points(result.points),
             ))
     elif evaluator is not None:
         result.points = evaluator
         if evaluator > shown_max:
             result.points = shown_max
             result.findings.append(finding(
-                "points-above-max", "warning", **where_params(indicator), given=str(evaluator), max=str(shown_max),
+                "points-above-max", "warning", **where_params(indicator), given=formats.points(evaluator), max=formats.points(shown_max),
             ))
     elif target is not None and text:
         result.findings.append(finding(
@@ -213,8 +220,8 @@ def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> Indicato
         ))
     if result.points is not None and result.points < shown_max and not grammar.normalize(indicator.deviation_reason):
         result.findings.append(finding(
-            "missed-without-reason", "warning", **where_params(indicator), points=str(result.points),
-            max=str(shown_max),
+            "missed-without-reason", "warning", **where_params(indicator), points=formats.points(result.points),
+            max=formats.points(shown_max),
         ))
     return result
 
@@ -239,7 +246,7 @@ def evaluate(indicators, *, budget: Decimal, executed: Decimal | None, cfg: dict
         share = executed / budget
         rate = round_points(share * 100)
         if share > 1 and cfg["cap_execution_rate"]:
-            findings.append(finding("over-executed", "info", rate=str(rate)))
+            findings.append(finding("over-executed", "info", rate=formats.points(rate)))
             share = Decimal(1)
         points = round_points(share * weight)
 
@@ -255,39 +262,3 @@ def score_project(project, cfg: dict | None = None) -> ProjectScore:
     # The execution rate is 全年执行数 ÷ 全年预算数: the adjusted budget when a self-evaluation gave one.
     budget = project.budget_adjusted if project.budget_adjusted is not None else project.total
     return evaluate(project.indicators.all(), budget=budget, executed=project.executed, cfg=cfg)
-
-
-# -- for the JSON export ---------------------------------------------------------------------
-
-
-def _points(value: Decimal | None) -> str | None:
-    return None if value is None else f"{round_points(value):.2f}"
-
-
-def _amount(value: Decimal | None) -> str | None:
-    """As budget.exporter.amount: two places when they suffice, more when needed."""
-    if value is None:
-        return None
-    if value == 0:
-        return "0"
-    two = value.quantize(CENT)
-    return f"{two:.2f}" if two == value else f"{value.normalize():f}"
-
-
-def actual_dict(scored: IndicatorScore) -> dict:
-    i = scored.indicator
-    return {
-        "value": i.actual_value or None,
-        "points": _points(scored.points),
-        "max_points": _points(scored.max_points),
-        "deviation_reason": i.deviation_reason or None,
-    }
-
-
-def self_evaluation_dict(scored: ProjectScore) -> dict:
-    return {
-        "executed": _amount(scored.executed),
-        "budget_execution_rate": _points(scored.execution_rate),
-        "score": _points(scored.score),
-        "grade": scored.grade,
-    }

@@ -13,70 +13,47 @@ and the budget. Projects are matched by name within the department's table for t
 indicators by name within their project.
 
 Like the target importer: every row is checked first and all problems are reported with
-file, row, column and value; nothing is written unless there are none. Reading and writing
-happen in one transaction under the target importer's lock for the department and year. Only the columns the
-file has are written: a file without 得分 leaves the evaluator's points as they were.
+file, row, column and value; nothing is written unless there are none. The file is read once
+(read_actuals, into an ActualsSheet the admin keeps between preview and confirmation); matching the rows to
+the stored targets and writing them happen in one transaction under the target importer's lock for the
+department and year (write_actuals). Only the columns the file has are written: a file without 得分 leaves
+the evaluator's points as they were.
+
+Column roles, names, amounts, the preamble and the lock are reading.py's and the problems problems.py's,
+so a 自评表 reads as the target importer reads the same table; this module matches and writes.
 """
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
+from budget.caching import bump_data_version
 from budget.importing import indicators as grammar
 from budget.importing import self_evaluation
-from budget.caching import bump_data_version
-from budget.importing.importer import header_key, locate_header
-from budget.importing.problems import ImportFailed, Problem, ProblemList
-from budget.importing.reading import department_lock, is_blank, read_preamble, resolve_year
+from budget.importing.importer import locate_header
+from budget.importing.problems import Collector, ImportFailed, Problem
 from budget.importing.readers import open_table
+from budget.importing.reading import (
+    TOTAL_WORDS,
+    bare_key,
+    department_lock,
+    is_blank,
+    is_note,
+    name_key,
+    parse_number,
+    read_preamble,
+    resolve_year,
+    result_column_role,
+    wan_amount,
+)
 
-WAN = Decimal(10000)
-
-ROLE_SYNONYMS = {
-    "project": ["项目名称", "项目"],
-    "indicator": ["三级指标", "三级指标名称", "指标名称", "绩效指标名称"],
-    "actual": ["实际完成值", "全年实际值", "实际值", "完成值", "全年实际完成值", "实际完成情况"],
-    "reason": ["偏差原因", "偏差原因分析及改进措施", "偏差原因及改进措施", "偏差原因分析", "未完成原因"],
-    "points": ["得分", "评价得分", "自评得分", "评分"],
-    "max_points": ["分值", "指标分值", "权重"],
-    "target": ["年度指标值", "指标值", "目标值", "年度目标值"],
-    "level1": ["一级指标"],
-    "level2": ["二级指标"],
-}
-SYNONYM_ROLE = {word: role for role, words in ROLE_SYNONYMS.items() for word in words}
-# Headers vary ("偏差原因分析及改进措施说明", "实际完成值(%)"): a key word decides, in this order.
-ROLE_WORDS = [("偏差", "reason"), ("原因", "reason"), ("得分", "points"), ("实际", "actual"),
-              ("三级指标", "indicator"), ("项目名称", "project"), ("分值", "max_points"), ("指标值", "target")]
-COLUMN_NAMES = {"project": "项目名称", "indicator": "三级指标", "actual": "实际完成值"}
 EXECUTED_NAMES = {"全年执行数", "执行数", "全年执行金额", "预算执行数"}
 SKIPPED_NAMES = {"预算执行率"}
-TOTAL_WORDS = {"合计", "总计", "总分", "小计", "自评总分"}
-NOTE_PREFIXES = ("注:", "说明:", "备注:", "填表说明")
-NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
-
-
-def column_key(text: str) -> str:
-    """Header text without blanks and a trailing "(万元)", "(%)", "(分)"."""
-    return re.sub(r"\([^()]*\)$", "", header_key(text))
-
-
-def column_role(text: str) -> str | None:
-    key = column_key(text)
-    if key in SYNONYM_ROLE:
-        return SYNONYM_ROLE[key]
-    return next((role for word, role in ROLE_WORDS if word in key), None) if key else None
-
-
-def name_key(text: str) -> str:
-    """Names compare as the target importer stores them: cleaned, without a leading code, without blanks."""
-    return re.sub(r"\s+", "", grammar.split_code(grammar.clean_name(text or ""))[1])
-
-
-def bare_key(key: str) -> str:
-    return re.sub(r"\([^()]*\)$", "", key)
+# A self-evaluation closes with its score: those rows are neither indicators nor results.
+SCORE_TOTALS = TOTAL_WORDS | {"总分", "小计", "自评总分"}
 
 
 @dataclass
@@ -100,53 +77,47 @@ def cell(cells: list[str], index: int | None) -> str:
 
 def find_header(rows) -> int | None:
     for index, (_, cells) in enumerate(rows):
-        roles = {column_role(c) for c in cells if c}
-        if {"indicator", "actual"} <= roles:
+        roles = {result_column_role(c) for c in cells if c}
+        if {"level3", "actual"} <= roles:
             return index
     return None
 
 
-class _Check:
-    """Collects every problem of one file."""
+@dataclass
+class ActualsSheet:
+    """A self-evaluation file read and checked as far as the file alone allows: its header, the rows below it, the
+    year and department; and, for a 自评表 whose project had no targets when it was read, the targets it brings.
+    Plain data, so that the admin can keep it between the preview and the confirmation."""
 
-    def __init__(self, filename: str, header: list[str]):
-        self.filename = filename
-        self.header = header
-        self.problems: list[Problem] = ProblemList()
-
-    def problem(self, row, index_or_name, value, reason):
-        column = self.header[index_or_name] if isinstance(index_or_name, int) else index_or_name
-        self.problems.append(Problem(self.filename, row, column, value, reason))
-
-
-def parse_number(text: str) -> Decimal | None:
-    raw = text.replace(",", "").replace(" ", "")
-    if not NUMBER.fullmatch(raw):
-        return None
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        return None
+    filename: str
+    header: list
+    roles: dict
+    preamble: dict
+    form: dict | None
+    rows: list  # (row number, cells) below the header
+    year: int
+    department: str
+    targets: object = None  # a ParsedTable
 
 
 def import_actuals(source, *, filename=None, year=None, department=None, user=None, dry_run=False) -> ActualsResult:
-    """Read, validate and write one file of actuals; raises ImportFailed with every problem found.
+    """Read, validate and write one file of actuals; raises ImportFailed with every problem found."""
+    return write_actuals(read_actuals(source, filename=filename, year=year, department=department),
+                         user=user, dry_run=dry_run)
 
-    An explicit year or department wins over what the file says. Every changed indicator and
-    project gets a history record naming the file, so a score can be traced to its source.
-    """
-    from budget.models import Indicator, Project
 
+def read_actuals(source, *, filename=None, year=None, department=None) -> ActualsSheet:
+    """The file's part of the work, done once: an explicit year or department wins over what the file says."""
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
     head, found, rows = locate_header(
         table_rows, find_header, "需要「三级指标」和「实际完成值」列(以及「项目名称」列或「项目名称:」行)")
     header_row, header = head[found]
-    check = _Check(name, header)
+    check = Collector(name, header)
     preamble, form = _above_header(name, head[:found], check)
     roles: dict[str, int] = {}
     for index, text in enumerate(header):
-        role = column_role(text)
+        role = result_column_role(text)
         if role and role not in roles:
             roles[role] = index
     if "project" not in roles and not preamble["project"]:
@@ -158,24 +129,37 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
         check.problem(None, None, None, "无法确定部门名称(表头前没有「部门名称:」行),请用 --department 指定")
     if check.problems:
         raise ImportFailed(check.problems)
+    sheet = ActualsSheet(name, header, roles, preamble, form, [*head[found + 1:], *rows], table_year, dept_name)
+    if form and _targets(dept_name, table_year) is None:
+        sheet.targets = self_evaluation.read_targets(source, name, year=table_year, department=dept_name)
+    return sheet
 
+
+def write_actuals(sheet: ActualsSheet, *, user=None, dry_run=False) -> ActualsResult:
+    """Match the rows to the stored targets and write them, in one transaction under the target importer's
+    lock. Every changed indicator and project gets a history record naming the file, so a score can be traced
+    to its source."""
+    from budget.models import Indicator, Project
+
+    check, name = Collector(sheet.filename, sheet.header), sheet.filename
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The target importer's lock: a table replaced between reading and writing would lose these rows.
-            department_lock(cursor, dept_name, table_year)
-        table = _targets(dept_name, table_year)
-        if table is None and form:
-            self_evaluation.bring_targets(source, name, year=table_year, department=dept_name, user=user)
-            table = _targets(dept_name, table_year)
+            department_lock(cursor, sheet.department, sheet.year)
+        table = _targets(sheet.department, sheet.year)
+        if table is None and sheet.targets is not None:
+            self_evaluation.write_targets(sheet.targets, user=user)
+            table = _targets(sheet.department, sheet.year)
         if table is None:
             raise ImportFailed([Problem(name, None, None, None,
-                                        f"没有「{dept_name}」{table_year}年的绩效目标表,请先导入绩效目标表")])
+                                        f"没有「{sheet.department}」{sheet.year}年的绩效目标表,请先导入绩效目标表")])
         projects: dict[str, list] = {}
         for p in Project.objects.filter(table=table).order_by("position").prefetch_related("indicators"):
             projects.setdefault(name_key(p.name), []).append(p)
-        result = ActualsResult(name, dept_name, table_year)
-        updates = _validate(check, roles, preamble["project"], head[found + 1:], rows, projects, table_year, result)
-        money_fields = _form_money(check, form, projects, updates, result)
+        result = ActualsResult(name, sheet.department, sheet.year)
+        updates = _validate(check, sheet.roles, sheet.preamble["project"], sheet.rows, (), projects, sheet.year,
+                            result)
+        money_fields = _form_money(check, sheet.form, projects, updates, result)
         if check.problems:
             raise ImportFailed(check.problems)
 
@@ -183,7 +167,7 @@ def import_actuals(source, *, filename=None, year=None, department=None, user=No
             result.changes = _changes(updates, money_fields)
             transaction.set_rollback(True)  # a table brought by the form goes too: the preview writes nothing
             return result
-        _save(updates, roles, money_fields, name, user)
+        _save(updates, sheet.roles, money_fields, name, user)
         # Bulk updates send no signals, and the history rows' ids alone may not move the data version:
         # another writer can commit a later id first. The bump runs after this commit.
         bump_data_version(Indicator)
@@ -207,11 +191,11 @@ def _save(updates, roles, money_fields, name, user):
 
 def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
     """What a dry run would write, field by field against the stored values (one query per model)."""
-    from budget.importing.layouts import fmt
+    from budget.formats import amount
     from budget.models import Indicator, Project
 
     def text(value):
-        return "—" if value in (None, "") else fmt(value) if isinstance(value, Decimal) else str(value)
+        return "—" if value in (None, "") else amount(value) if isinstance(value, Decimal) else str(value)
 
     out = []
     labels = {"actual_value": "实际完成值", "deviation_reason": "偏差原因", "actual_points": "评价得分"}
@@ -235,7 +219,7 @@ def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
 def _above_header(name, rows, check) -> tuple[dict, dict | None]:
     """The preamble, and the 绩效自评表's labels and money block when the rows above the grid are a form."""
     preamble = read_preamble(rows)
-    form = self_evaluation.read_form(name, rows, check.problems)
+    form = self_evaluation.read_form(name, rows, check.problem)
     if form:  # the project and department are labels above the grid
         preamble["project"] = preamble["project"] or form["project"]
         preamble["department"] = preamble["department"] or form["department"]
@@ -272,23 +256,23 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
     current = default_project
     for row, cells in _chain(first_rows, more_rows):
         first = next((c for c in cells if c), "")
-        if re.sub(r"\s+", "", first) in TOTAL_WORDS or first.startswith(NOTE_PREFIXES):
+        if re.sub(r"\s+", "", first) in SCORE_TOTALS or is_note(first):
             continue
         current = cell(cells, col("project")) or current
-        indicator_name = cell(cells, col("indicator"))
+        indicator_name = cell(cells, col("level3"))
         actual = cell(cells, col("actual"))
         reason = cell(cells, col("reason"))
         points_text = cell(cells, col("points"))
         # The 自评表 writes 预算执行率 and 全年执行数 under 一级指标 with the 三级指标 cell merged away.
         label = indicator_name or cell(cells, col("level2")) or cell(cells, col("level1"))
         key = bare_key(name_key(label))  # 全年执行数(万元) is 全年执行数
-        if key in SKIPPED_NAMES or key in TOTAL_WORDS:
+        if key in SKIPPED_NAMES or key in SCORE_TOTALS:
             continue
         if is_blank(grammar.clean_name(indicator_name)) and not (actual or points_text or reason):
             continue  # a template's empty row ("指标2", "……")
         if not indicator_name and key not in EXECUTED_NAMES:
             if actual or points_text or reason:
-                check.problem(row, col("indicator"), None, "缺少三级指标名称")
+                check.problem(row, col("level3"), None, "缺少三级指标名称")
             continue
         if not current:
             check.problem(row, col("project") if "project" in roles else "项目名称", None, "缺少项目名称")
@@ -298,7 +282,7 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
             continue
         previous = seen.setdefault((project.pk, key if key in EXECUTED_NAMES else name_key(label)), row)
         if previous != row:
-            check.problem(row, col("indicator"), label, f"与第{previous}行重复:同一项目的同一指标只能填写一次")
+            check.problem(row, col("level3"), label, f"与第{previous}行重复:同一项目的同一指标只能填写一次")
             continue
         result.projects.add(project.pk)
         if key in EXECUTED_NAMES:
@@ -308,15 +292,15 @@ def _validate(check, roles, default_project, first_rows, more_rows, projects, ye
                 updates["projects"].append(project)
                 result.executed += 1
             continue
-        indicator = _match_indicator(check, row, col("indicator"), indicator_name, project)
+        indicator = _match_indicator(check, row, col("level3"), indicator_name, project)
         if indicator is None:
             continue
         indicator.actual_value = actual
         if "reason" in roles:
             indicator.deviation_reason = reason
         if "points" in roles:
-            indicator.actual_points = _points(check, row, col("points"), points_text, cell(cells, col("max_points")),
-                                              col("max_points"))
+            indicator.actual_points = _points(check, row, col("points"), points_text, cell(cells, col("weight")),
+                                              col("weight"))
         updates["indicators"].append(indicator)
         result.indicators += 1
     return updates
@@ -354,22 +338,15 @@ def _match_indicator(check, row, column, text, project):
 
 def _executed(check, row, column, text) -> tuple[bool, Decimal | None]:
     """(valid, amount); an empty cell is valid and clears the amount: not known yet."""
-    raw = text.replace(" ", "")
-    if not raw:
+    if not text.replace(" ", ""):
         return True, None
-    factor = Decimal(1)
-    if raw.endswith("万元"):
-        raw = raw[:-2]
-    elif raw.endswith("元"):
-        raw, factor = raw[:-1], WAN
-    number = parse_number(raw)
-    if number is None:
+    amount = wan_amount(text)
+    if amount is None:
         check.problem(row, column, text, "不是有效的全年执行数(应为以万元为单位的数字,如 0.95)")
         return False, None
-    if number < 0:
+    if amount < 0:
         check.problem(row, column, text, "是负数,全年执行数不能为负")
         return False, None
-    amount = number / factor
     if amount.as_tuple().exponent < -6 or amount >= Decimal(10) ** 14:
         check.problem(row, column, text, "超出可保存的范围(最多14位整数、6位小数的万元数)")
         return False, None

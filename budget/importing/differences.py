@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from budget.importing.layouts import fmt
+from budget import formats
 from budget.models import Indicator, Project, ProjectFunding
 
 SHOWN = 200
@@ -25,7 +25,7 @@ class ProjectDifference:
 
 
 def _amount(value) -> str:
-    return "—" if value is None else fmt(Decimal(value))
+    return "—" if value is None else formats.amount(Decimal(value))
 
 
 def differences(changed) -> list[ProjectDifference]:

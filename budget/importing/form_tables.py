@@ -9,8 +9,18 @@ import hashlib
 import re
 from decimal import Decimal
 
+from budget import formats
 from budget.importing.forms_layout import (
-    HALF, DUTY_COLUMNS, GRID_EXTRA_NAMES, LABEL_ROLE, Fact, Form, form_amount, money_columns, split_form_code,
+    DUTY_COLUMNS,
+    GRID_EXTRA_NAMES,
+    HALF,
+    LABEL_ROLE,
+    Fact,
+    Form,
+    form_amount,
+    label_of,
+    money_columns,
+    split_form_code,
 )
 from budget.importing.indicators import clean_name
 from budget.importing.layouts import Columns, LayoutReader, cell, continued
@@ -138,7 +148,7 @@ class FormTables:
         project = ParsedProject(name, code, row, total, funding, goal=goal, period_goal=period, attributes=attributes)
         for fact, amount, text in notes:
             self.layout.flags.append(ParsedFlag("info", "amount-note", f"「{fact.label}」{fact.value}: 金额读作 "
-                                                f"{amount:f} 万元,说明文字保留为「{text}」", fact.row, name))
+                                                f"{formats.amount(amount)} 万元,说明文字保留为「{text}」", fact.row, name))
         if total_fact is None and not department_kind:
             self.reader.problem(row, "年度资金总额", None, "这张表单没有资金总额(年度资金总额 / 项目金额 …)")
         if len(self.reader.problems) == known_problems:  # an amount that could not be read adds up to nothing
@@ -159,6 +169,8 @@ class FormTables:
         unit_word = form.first("unit_word")
         factor = Decimal(10000) if (unit_word.value if unit_word else info["unit"]) == "元" else Decimal(1)
         totals, sources = form.facts.get("total", []), form.facts.get("source", [])
+        if not totals and form.breakdown_header:  # the 合计 of the budget's items is the total
+            totals = [self.breakdown_total(form, factor)]
         total_fact = totals[0] if totals else None
         others = totals[1:]
         if len(totals) > 1:
@@ -195,6 +207,31 @@ class FormTables:
         self.sources += [source for source in funding if source not in self.sources]
         return total_fact, total, funding, notes, others
 
+    def breakdown_total(self, form: Form, factor) -> Fact:
+        """The 合计 row's amount under 金额 (else the items' sum); every item row is kept on a flag, and
+        items that do not add up to the 合计 are a reconciliation difference."""
+        header_row, header = form.breakdown_header
+        label = label_of(header[0])[1]
+        column = next(i for i, c in enumerate(header) if i and c and (label_of(c) or ("",))[0] == "amount_column")
+        items, total_fact = [], None
+        for row, cells in form.breakdown:
+            name = re.sub(r"\s+", "", next((c for c in cells if c), ""))
+            fact = Fact(label, cell(cells, column), row, column, label)
+            self.layout.flags.append(ParsedFlag("info", "budget-item", f"「{label}」: " + " | ".join(
+                f"{header[i]} {text}" if i < len(header) and header[i] and i else text
+                for i, text in enumerate(cells) if text), row))
+            if name in TOTAL_ROW_NAMES:
+                total_fact = fact
+            else:
+                items.append(form_amount(fact, factor, self.reader.problem)[0])
+        if total_fact is None:
+            return Fact(label, f"{sum(items, Decimal(0)):f}", header_row, column, label)
+        total, _ = form_amount(total_fact, factor, self.reader.problem)
+        if items and sum(items) != total:
+            self.layout.mismatch(total_fact.row, header[column], total_fact.value,
+                                 f"与「{label}」各项之和 {sum(items):f} 不一致,相差 {total - sum(items):f} 万元")
+        return total_fact
+
     def check_sources(self, project, total_fact, form):
         """Sources written as 其中 are parts of the total and must add up to it."""
         parts = form.facts.get("source", [])
@@ -214,13 +251,17 @@ class FormTables:
         if grid and is_value_subheader(grid[0][1]):
             header, grid = merge_value_header(header, grid[0][1]), grid[1:]
         roles, extra, long_half = grid_columns(header)
-        if "value" not in roles and "period_value" not in roles:
+        if "value" not in roles and "period_value" not in roles and not self.values_by_column(
+                roles, extra, header, header_row, project):
             self.reader.problem(header_row, None, None, "指标表头中找不到「指标值」列(指标值 / 年度指标值 / 指标值及单位)")
             return
+        two_level = self.two_level(roles, grid, header, header_row, project.name)
         self.layout.columns = Columns(header, roles, [], [])
         level1 = level2 = ""
         for row, cells in grid:
             level1, level2 = continued(level1, level2, *(cell(cells, roles.get(r)) for r in ("level1", "level2")))
+            if two_level:
+                level1, level2 = self.level1_of(level2, row, header[roles["level2"]])
             name, value = cell(cells, roles.get("level3")), cell(cells, roles.get("value"))
             cells = self.long_half(cells, long_half, name, row, project.name)
             if is_blank(clean_name(name)) and is_blank(value) and is_blank(cell(cells, roles.get("period_value"))):
@@ -228,6 +269,47 @@ class FormTables:
             indicator = self.layout.indicator_from_row(project, cells, row, level1, level2)
             indicator.extra = {re.sub(r"\s+", "", text): cell(cells, i) for text, i in extra if cell(cells, i)} or None
             project.indicators.append(indicator)
+
+    def values_by_column(self, roles, extra, header, header_row, project) -> bool:
+        """A grid with no 指标值 column but a column of values for each place or sub-project (西坪镇尧山村 | 桃舟乡吾培村
+        …, as provincial special funds publish them) has no single target: each value is kept under its column and
+        flagged. One unknown column is more likely a misnamed 指标值 and stays refused."""
+        named = [re.sub(r"\s+", "", text) for text, _ in extra if header_key(text) not in GRID_EXTRA_NAMES]
+        if len(named) < 2:
+            return False
+        # 指标方向 ≥, 指标性质, 计量单位 qualify the values of every column: with no single value to read them into, kept.
+        for role in ("nature", "measure", "direction"):
+            if role in roles:
+                extra.append((header[roles[role]], roles.pop(role)))
+        self.layout.flags.append(ParsedFlag(
+            "warning", "values-by-column", f"指标表没有「指标值」列,各指标的值按列保存在「{'、'.join(named)}」下,"
+            "没有统一的年度指标值,也就没有可解析的目标", header_row, project.name))
+        return True
+
+    def two_level(self, roles, grid, header, header_row, project) -> bool:
+        """一级指标 | 二级指标 | 指标值 with no 三级 column, the 二级 cells naming indicators and the 一级 cells holding
+        what the national framework calls 二级 (数量指标 …): those are read as names and level 2, and level 1 is the one
+        the framework puts each under. A grid whose 二级 cells are categories has no names and stays refused."""
+        if "level3" in roles or "level2" not in roles or "level1" not in roles:
+            return False
+        if any(re.sub(r"\s+", "", cell(cells, roles["level2"])) in LEVEL1_OF.keys() | LEVEL1_NAMES for _, cells in grid):
+            return False
+        roles["level3"], roles["level2"] = roles["level2"], roles.pop("level1")
+        self.layout.flags.append(ParsedFlag(
+            "info", "level1-implied", f"指标表没有三级指标列:「{header[roles['level3']]}」列读作指标名称,"
+            f"「{header[roles['level2']]}」列读作二级指标,一级指标按二级指标的归属读出(如 数量指标 属于 产出指标)",
+            header_row, project))
+        return True
+
+    def level1_of(self, written, row, column) -> tuple[str, str]:
+        """(level 1, level 2) of a category written in a two-level grid's 一级 column."""
+        key = category_key(written)
+        if key in LEVEL1_NAMES:
+            return written, ""
+        if not written or key in LEVEL1_OF:
+            return LEVEL1_OF.get(key, ""), written
+        self.reader.problem(row, column, written, "不是认识的二级指标,无法确定它属于哪个一级指标(产出指标、效益指标、满意度指标)")
+        return "", written
 
     def long_half(self, cells, long_half, name, row, project):
         """A grid with 长期 and 年度 halves side by side: the long-term value is the annual indicator's period value
@@ -254,8 +336,22 @@ class FormTables:
                 duty = {key: cell(cells, i) for key, i in columns.items()}
                 if any(duty.values()):
                     duties.append(duty)
-        return {"by_purpose": {k: f"{v.normalize():f}" for k, v in by_purpose.items()}, "duties": duties}
+        return {"by_purpose": {k: formats.number(v) for k, v in by_purpose.items()}, "duties": duties}
 
+
+
+# The national framework's level-2 categories under their level 1 (财政部 共性绩效指标框架).
+LEVEL1_OF = {**dict.fromkeys(("数量指标", "质量指标", "时效指标", "成本指标"), "产出指标"),
+             **dict.fromkeys(("经济效益指标", "社会效益指标", "生态效益指标", "环境效益指标", "可持续影响指标"), "效益指标"),
+             **dict.fromkeys(("服务对象满意度指标", "社会公众或服务对象满意度指标"), "满意度指标"),
+             **dict.fromkeys(("经济成本指标", "社会成本指标", "生态环境成本指标"), "成本指标")}
+LEVEL1_NAMES = {"产出指标", "效益指标", "满意度指标", "成本指标"}
+
+
+def category_key(text: str) -> str:
+    """数量 and 数量指标 are one category."""
+    key = re.sub(r"\s+", "", text)
+    return key if not key or key.endswith("指标") else f"{key}指标"
 
 
 TOTAL_ROW = "总额"

@@ -17,7 +17,8 @@ from budget.importing.reading import STAMP, SYNONYM_ROLE, header_key, is_footer,
 
 FORM_LABELS = {
     "project": ["项目名称", "项目支出名称", "专项(项目)名称", "专项名称"],
-    "department": ["主管部门", "预算部门", "主管部门及其编码", "主管部门及代码", "主管部门及编码", "部门(单位)名称", "项目主管部门",
+    "department": ["主管部门", "预算部门", "主管部门及其编码", "主管部门及代码", "主管部门及编码", "部门(单位)名称", "主管部门(单位)名称",
+                   "项目主管部门",
                    "部门名称", "填报单位", "主管预算部门", "单位名称", "预算单位", "区级主管部门", "县级主管部门"],
     "department_code": ["部门预算编码", "部门编码", "预算部门编码", "单位编码"],
     "unit": ["实施单位", "项目实施单位", "项目单位", "项目执行单位", "执行单位"],
@@ -33,6 +34,10 @@ FORM_LABELS = {
               "项目基本情况", "基本信息", "年度履职目标", "绩效目标", "项目绩效目标", "项目年度目标完成情况",
               "项目资金预算执行", "预算执行情况"],
     "unit_word": ["单位", "金额单位"],
+    # A small table of what the budget is made of (item | 金额 | 测算依据 | …) under this label: its 合计 is the total.
+    "breakdown": ["项目预算成本构成", "预算成本构成", "项目成本构成", "项目预算明细", "项目支出预算明细"],
+    # The heading of a column beside the indicator grid, written on the row above the grid's own header.
+    "grid_column": ["保障绩效目标实现措施", "保障措施"],
     # A column heading over the amounts of the rows below it ("年度资金总额 | … | 金额(万元)").
     "amount_column": ["金额", "金额(万元)", "资金数额"],
     "attribute": ["项目负责人及电话", "项目负责人", "联系电话", "联系人", "项目属性", "实施期", "项目支出实施期", "项目类别",
@@ -42,9 +47,11 @@ FORM_LABELS = {
                   "实际完成情况", "预期目标", "年初设定目标", "年度总体目标完成情况综述", "填报日期", "填报时间", "发布时间", "评价日期", "项目期", "项目分类",
                   "建设周期", "业务主管部门", "项目审批", "项目总体概况", "项目总预算", "财政资金预算分类", "财政资金科目代码",
                   "年度预算执行率", "分值", "中期市财政预算", "中期滚动目标期间", "市级财政部门", "市级主管部门", "区级财政部门",
-                  "县级财政部门"],
+                  "县级财政部门", "项目性质"],
 }
 LABEL_ROLE = {word: role for role, words in FORM_LABELS.items() for word in words}
+# Labels whose value is a name: a name ending like a source ("省级第七批水利专项资金") beside them is that name.
+NAMED_ROLES = ("project", "department", "unit")
 # A label in the money block naming a source of funds: 财政拨款, 其他资金, 上年结转资金, 该项目支出上级资金 …
 SOURCE_LABEL = re.compile(r".{0,12}(?:拨款|投款|资金|结转|自筹|收入)")
 # A heading that holds a value itself ("总体目标 | 完成…" without a 年度目标 label between) stands for this role.
@@ -102,8 +109,15 @@ HALF = re.compile(r"\((长期|中期|实施期|年度)\)$")  # 二级指标(长�
 
 
 def is_grid_header(cells: list[str]) -> bool:
+    """一级 | 二级 | 三级 | 指标值, or a two-level grid 一级指标 | 二级指标 | 指标值 whose 二级 column names the indicators."""
     roles = {SYNONYM_ROLE.get(HALF.sub("", header_key(c))) for c in cells if c}
-    return "level3" in roles and bool({"level1", "level2"} & roles)
+    return ("level3" in roles and bool({"level1", "level2"} & roles)) or {"level1", "level2", "value"} <= roles
+
+
+def is_breakdown_header(cells: list[str]) -> bool:
+    """项目预算成本构成 | 金额 | 测算依据 | …: the head of a table of the budget's items."""
+    filled = [label_of(c) for c in cells if c]
+    return bool(filled[0] and filled[0][0] == "breakdown" and any(f and f[0] == "amount_column" for f in filled[1:]))
 
 
 # The money block of a self-evaluation form (绩效自评表): amounts per row under these columns.
@@ -176,6 +190,8 @@ class Form:
     duties: list = field(default_factory=list)
     money_header: tuple | None = None  # a self-evaluation's 年初预算数 | 全年预算数 | 全年执行数 … block
     money: list = field(default_factory=list)
+    breakdown_header: tuple | None = None  # 项目预算成本构成 | 金额 | …: the budget's items, then 合计
+    breakdown: list = field(default_factory=list)
     footers: list = field(default_factory=list)  # (row, text)
     notes: list = field(default_factory=list)
     total_column: Fact | None = None  # a total label over a column of source amounts
@@ -247,13 +263,21 @@ class FormSplitter:
         elif first.startswith(("注:", "注:", "说明:", "填表说明")):
             self.form.notes.append((row, first))
         elif is_grid_header(cells):
-            self.form.grid_header, self.state = (row, cells), "grid"
+            # A column the header leaves blank takes the heading written above it (保障绩效目标实现措施).
+            above = {f.column: f.written for f in self.form.facts.get("grid_column", [])}
+            width = max([len(cells), *(i + 1 for i in above)])
+            named = [(cells[i] if i < len(cells) else "") or above.get(i, "") for i in range(width)]
+            self.form.grid_header, self.state = (row, named), "grid"
         elif self.state == "grid":
             self.form.grid.append((row, cells))
         elif money_columns(cells) and self.state != "preamble":
             self.form.money_header, self.state = (row, cells), "money"
         elif self.state == "money" and not ends_money(first):
             self.form.money.append((row, cells))
+        elif is_breakdown_header(cells):
+            self.form.breakdown_header, self.state = (row, cells), "breakdown"
+        elif self.state == "breakdown" and not ends_money(first):
+            self.form.breakdown.append((row, cells))
         elif is_duties_header(cells) and self.state != "preamble":
             self.form.duties_header, self.state = (row, cells), "duties"
         elif self.state == "duties":
@@ -289,7 +313,8 @@ class FormSplitter:
                 self.form.parts_of_total = True
             if not value:
                 after = next((j for j in range(index + 1, len(cells)) if cells[j]), None)
-                if after is not None and label_of(cells[after]) is None:
+                beside = label_of(cells[after]) if after is not None else None
+                if after is not None and (beside is None or (role in NAMED_ROLES and beside[0] == "source")):
                     value = cells[after]
                     claimed.add(after)
             unit = AMOUNT_UNIT.search(text)
@@ -302,7 +327,7 @@ class FormSplitter:
                 role = GROUP_VALUE_ROLE.get(label, "attribute")
             if role == "attribute":  # kept under the label as written
                 label = written
-            if value or role == "source":  # a source left blank is nothing from that source
+            if value or role in ("source", "grid_column"):  # a blank source is nothing; a column heading has no value
                 self.form.put(role, label, value, row, index, written)
             elif role not in ("group", "unit_word", "amount_column"):
                 pending[index] = (role, label, written)

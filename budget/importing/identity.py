@@ -126,14 +126,6 @@ def ref_base(name: str, code: str) -> str:
     return code or name.replace("/", "／")
 
 
-def ref_parts(ref: str) -> tuple[str, int]:
-    """'name~2' → ('name', 2): the second project of the table with that code or name."""
-    base, sep, number = ref.rpartition("~")
-    if sep and number.isdigit() and int(number) >= 2:
-        return base, int(number)
-    return ref, 1
-
-
 def project_refs(rows) -> list[str]:
     """rows: (name, code) of a table's projects in order → each one's ref."""
     refs = []

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
+from budget.formats import PERCENT_UNITS
+
 __all__ = [
     "IndicatorItem",
     "ParsedCell",
@@ -24,6 +26,7 @@ __all__ = [
     "normalize",
     "parse_indicator_cell",
     "parse_target",
+    "target_of",
     "split_code",
 ]
 
@@ -284,7 +287,6 @@ _AFTER_WORDS = {"以上": ">=", "以下": "<=", "以内": "<=", "之内": "<="}
 # 达到 alone says "reach", i.e. at least; it yields to an explicit word after the number.
 _REACH_WORDS = ("达到", "达")
 _UNIT_END = ";。,、!?"
-_PERCENT_UNITS = ("%", "百分比")
 
 
 _DATE_UNIT = re.compile(r"月(?:底|末|份|初|中旬|上旬|下旬|前|[0-9]+日)|日前|号前")
@@ -333,7 +335,7 @@ def parse_target(
     if not unit and unit_hint:
         unit = normalize(unit_hint)
         # Finance templates write a rate as a fraction: 1 or 0.95 under "%" is 100 / 95.
-        if unit in _PERCENT_UNITS and 0 < number <= 1:
+        if unit in PERCENT_UNITS and 0 < number <= 1:
             number = _times_hundred(number)
     return Target(comparator=comparator or "=", value=number, unit=unit)
 
@@ -365,3 +367,10 @@ def _times_hundred(number: Decimal) -> Decimal:
     scaled = number.scaleb(2)
     # 1 * 100 would print as 1E+2; the export wants "100".
     return scaled.quantize(Decimal(1)) if scaled.as_tuple().exponent > 0 else scaled
+
+
+def target_of(period_value: str | None, annual_value: str | None) -> Target | None:
+    """The target an indicator states: its annual value's, else its period value's — the importer's rule
+    (layouts.py), which the admin's forms and paste to parse apply to what a clerk types."""
+    value = annual_value if annual_value not in (None, "") else period_value
+    return parse_target(value or None)

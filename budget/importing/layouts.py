@@ -6,29 +6,24 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from budget import formats
 from budget.importing import indicators as grammar
-from budget.importing.problems import Problem, ProblemList
-from budget.importing.reading import is_blank, is_footer, removed_part
+from budget.importing.problems import Collector
+from budget.importing.reading import NOTE_PREFIXES, TOTAL_WORDS, is_blank, is_footer, removed_part
 from budget.importing.records import ParsedFlag, ParsedIndicator, ParsedProject, ParsedUnit
 
 WAN = Decimal(10000)
 ZERO = Decimal(0)  # shared: half the amount cells of a national table are empty
-TOTAL_WORDS = {"合计", "总计", "合 计", "总 计"}
-NOTE_PREFIXES = ("注:", "注 :", "说明:", "备注:", "注1", "注:")
 AMOUNT_RE = re.compile(r"\d+(\.\d+)?")
 CATEGORY_SCORE = re.compile(r"\(?[0-9]+(?:-[0-9]+)?\)?分\)?$|\([0-9]+(?:-[0-9]+)?分\)$")
 
 
-class Reader:
-    """Collects problems while reading one file, so every error is reported at once."""
+class Reader(Collector):
+    """The problems of one table file, and its amounts in the table's unit."""
 
     def __init__(self, filename: str, unit_factor: Decimal):
-        self.filename = filename
+        super().__init__(filename)
         self.unit_factor = unit_factor
-        self.problems: list[Problem] = ProblemList()
-
-    def problem(self, row, column, value, reason):
-        self.problems.append(Problem(self.filename, row, column, value, reason))
 
     def amount(self, text: str, row: int, column: str) -> Decimal:
         raw = text.replace(",", "").replace(" ", "")
@@ -89,7 +84,7 @@ class LayoutReader:
         if funding and sum(funding.values()) != total:
             parts = sum(funding.values())
             self.mismatch(row, header[total_index], cell(cells, total_index),
-                          f"与{'+'.join(funding)}之和 {fmt(parts)} 不一致,相差 {fmt(total - parts)} 万元")
+                          f"与{'+'.join(funding)}之和 {formats.amount(parts)} 不一致,相差 {formats.amount(total - parts)} 万元")
         return total, funding
 
     def mismatch(self, row, column, value, reason, project=None):
@@ -343,8 +338,8 @@ class LayoutReader:
             return
         parts = sum((p.total for p in unit.projects), Decimal(0))
         if parts != unit.total:
-            self.mismatch(unit.source_row, self.columns.header[self.col("total")], fmt(unit.total),
-                          f"是单位「{unit.name}」的小计,与其下项目之和 {fmt(parts)} 不一致,相差 {fmt(unit.total - parts)} 万元")
+            self.mismatch(unit.source_row, self.columns.header[self.col("total")], formats.amount(unit.total),
+                          f"是单位「{unit.name}」的小计,与其下项目之和 {formats.amount(parts)} 不一致,相差 {formats.amount(unit.total - parts)} 万元")
 
     def check_grand_total(self):
         with_rows = [u for u in self.units if u.total is not None]
@@ -360,8 +355,8 @@ class LayoutReader:
         self.grand_total = total
         if total != parts:
             what = "各单位小计" if with_rows else "各项目"
-            self.mismatch(row, self.columns.header[self.col("total")], fmt(total),
-                          f"是合计,与{what}之和 {fmt(parts)} 不一致,相差 {fmt(total - parts)} 万元")
+            self.mismatch(row, self.columns.header[self.col("total")], formats.amount(total),
+                          f"是合计,与{what}之和 {formats.amount(parts)} 不一致,相差 {formats.amount(total - parts)} 万元")
 
 
 def continued(level1, level2, cell1, cell2) -> tuple[str, str]:
@@ -370,10 +365,3 @@ def continued(level1, level2, cell1, cell2) -> tuple[str, str]:
         return cell1, cell2
     return level1, cell2 or level2
 
-
-def fmt(amount: Decimal) -> str:
-    """Amounts the way finance staff write them: 2,616.61; more decimals only when needed."""
-    quantized = amount.quantize(Decimal("0.01"))
-    if quantized == amount:
-        return f"{quantized:,.2f}"
-    return f"{amount.normalize():,f}"

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from budget.evaluation import monitoring
-from budget.importing.actuals import name_key, parse_number
 from budget.caching import bump_data_version
+from budget.evaluation import monitoring
+from budget.formats import LOWER_IS_BETTER
 from budget.importing.monitoring_read import MonitoringReader
-from budget.importing.problems import ImportFailed, Problem, ProblemList
-from budget.importing.reading import department_lock, is_blank, resolve_year
+from budget.importing.problems import Collector, ImportFailed
 from budget.importing.readers import open_table
+from budget.importing.reading import department_lock, is_blank, name_key, parse_number, resolve_year, wan_amount
 
 AMOUNT_FIELDS = {"budget_initial": "年初预算数", "adjustment": "年度预算调整", "budget_adjusted": "调整后预算数",
                  "executed": "执行数", "forecast": "全年预计执行数"}
@@ -33,6 +33,7 @@ class MonitoringResult:
     year: int
     month: int
     reports: list = field(default_factory=list)
+    changes: list = field(default_factory=list)  # on a dry run: what each report changes (monitoring_changes)
 
     def summary(self) -> str:
         lights = {light: sum(r.light == light for r in self.reports) for light in ("red", "yellow", "green")}
@@ -40,15 +41,30 @@ class MonitoringResult:
                 f"红灯{lights['red']} 黄灯{lights['yellow']} 绿灯{lights['green']}")
 
 
+@dataclass
+class MonitoringSheet:
+    """A monitoring file read once: its blocks, year and month, and the department it names or was given.
+    Plain data, so that the admin can keep it between the preview and the confirmation."""
+
+    filename: str
+    reading: object  # monitoring_read.Reading
+    year: int
+    month: int
+    department: str | None
+
+
 def import_monitoring(source, *, filename=None, year=None, month=None, department=None, dry_run=False):
     """Read, match, check and (unless dry_run) write one monitoring file; ImportFailed lists every problem."""
+    sheet = read_monitoring(source, filename=filename, year=year, month=month, department=department)
+    return write_monitoring(sheet, dry_run=dry_run)
+
+
+def read_monitoring(source, *, filename=None, year=None, month=None, department=None) -> MonitoringSheet:
     table_rows = open_table(source, filename=filename)
     name = table_rows.filename
     reading = MonitoringReader().read([table_rows, *table_rows.more_sheets()])
-    problems = ProblemList()
-
-    def problem(row, column, value, reason, file=name):
-        problems.append(Problem(file, row, column, value, reason))
+    collected = Collector(name)
+    problem, problems = collected.problem, collected.problems
 
     table_year = resolve_year(reading.year, year, reading.year_row, problem)
     table_month = month or reading.month
@@ -58,25 +74,38 @@ def import_monitoring(source, *, filename=None, year=None, month=None, departmen
         problem(None, None, None, "找不到监控表:需要「项目名称」和「1-M月执行数」或「三级指标」「完成值」等列")
     if problems:
         raise ImportFailed(problems)
+    return MonitoringSheet(name, reading, table_year, table_month, department)
+
+
+def write_monitoring(sheet: MonitoringSheet, *, dry_run=False) -> MonitoringResult:
+    """Match the blocks to the department's targets, check them and (unless dry_run) write them; a dry run says
+    what each report changes against the stored one (budget/importing/monitoring_changes.py)."""
+    from budget.importing.monitoring_changes import changes
+
+    collected = Collector(sheet.filename)
+    problem, problems = collected.problem, collected.problems
+
     with transaction.atomic():
-        table = _table(reading, department, table_year, problem)
+        table = _table(sheet.reading, sheet.department, sheet.year, problem)
         if table is None:
             raise ImportFailed(problems)
         with connection.cursor() as cursor:
-            department_lock(cursor, table.department.name, table_year)
+            department_lock(cursor, table.department.name, sheet.year)
         projects = list(table.projects.order_by("position").prefetch_related("indicators"))
-        reports = [_report(block, table, projects, table_month, problem) for block in reading.blocks]
+        reports = [_report(block, table, projects, sheet.month, problem) for block in sheet.reading.blocks]
         _no_repeats(reports, problem)
         if problems:
             raise ImportFailed(problems)
-        result = MonitoringResult(name, table.department.name, table_year, table_month)
+        result = MonitoringResult(sheet.filename, table.department.name, sheet.year, sheet.month)
         result.reports = [report for report, _ in reports]
         rules = monitoring.settings_rules()
         for report, rows in reports:
             report.warnings = monitoring.evaluate(figures(report, rows), rules)
             report.light = monitoring.light(report.warnings)
-        if not dry_run:
-            _write(reports, table_month, name)
+        if dry_run:
+            result.changes = changes(reports, sheet.month)
+        else:
+            _write(reports, sheet.month, sheet.filename)
     return result
 
 
@@ -171,8 +200,7 @@ def _executed_from_rate(report, money, problem, source):
 
 
 def _amount(text, row, column, problem, source) -> Decimal | None:
-    raw = text.replace(" ", "").removesuffix("万元")
-    number = parse_number(raw)
+    number = wan_amount(text)
     if number is None:
         problem(row, column, text, "不是有效的金额(应为以万元为单位的数字,如 87.57)", file=source)
     return number
@@ -227,7 +255,7 @@ def figures(report, rows) -> monitoring.ProjectFigures:
         if value and value.unit and ind.target_unit and value.unit != ind.target_unit:
             value = None
         indicators.append(monitoring.IndicatorFigures(
-            name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in ("<=", "<"),
+            name=ind.name, target=ind.target_value, lower_is_better=ind.comparator in LOWER_IS_BETTER,
             value=value.value if value else None, likelihood=row.likelihood, causes=row.deviation_causes))
     return monitoring.ProjectFigures(report.month, report.budget_initial, report.budget_adjusted, report.executed,
                                      report.forecast, indicators)

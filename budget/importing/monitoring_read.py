@@ -9,17 +9,26 @@ merged money cells all come out as the same Block list. Pure: no Django.
 import re
 from dataclasses import dataclass, field
 
-from budget.importing.reading import header_key, is_blank, is_footer, read_preamble, split_label
+from budget.importing.reading import (
+    DEPARTMENT_LABELS,
+    SYNONYM_ROLE,
+    header_key,
+    is_blank,
+    is_footer,
+    is_note,
+    label_value,
+    read_preamble,
+    split_label,
+)
 
+# The columns a monitoring table shares with a target table (project, categories, indicator, its target), under
+# the names this module gives them.
+SHARED_ROLES = {"project": "project", "level1": "level1", "level2": "level2", "level3": "indicator", "value": "target"}
 # Header text (blanks, a leading "1-6月" and a trailing unit removed) → column role.
-EXACT = {
-    "项目名称": "project", "项目": "project",
+EXACT = {word: SHARED_ROLES[role] for word, role in SYNONYM_ROLE.items() if role in SHARED_ROLES} | {
     "年初预算数": "budget_initial", "年初预算": "budget_initial",
     "年度预算调整": "adjustment", "预算调整数": "adjustment", "调整数": "adjustment",
     "调整后预算数": "budget_adjusted", "全年预算数": "budget_adjusted", "调整后预算": "budget_adjusted",
-    "一级": "level1", "一级指标": "level1", "二级": "level2", "二级指标": "level2",
-    "三级": "indicator", "三级指标": "indicator", "指标名称": "indicator",
-    "年度指标值": "target", "指标值": "target", "年度目标值": "target",
     "偏差原因": "causes", "偏差原因说明": "note", "改进措施": "measures", "完成可能性": "likelihood",
 }
 # Otherwise a key word decides, in this order.
@@ -124,7 +133,7 @@ class MonitoringReader:
         if not self.columns:
             self.preamble(source, row, cells)
             return
-        if is_footer(text) or text.startswith(("注:", "注 :", "说明:", "填表说明")):
+        if is_footer(text) or is_note(text):
             return
         name = self.cell(cells, "project")
         if "project" in self.columns and name and (self.block is None or name != self.block.project):
@@ -149,8 +158,8 @@ class MonitoringReader:
         if info["year"] and self.reading.year is None:
             self.reading.year, self.reading.year_row = info["year"], row
         for label, value in label_pairs(cells):
-            if label in ("主管部门", "部门名称", "预算部门", "填报单位", "部门") and not self.reading.department:
-                self.reading.department = value
+            if label in DEPARTMENT_LABELS and not self.reading.department:
+                self.reading.department = label_value(value)
         self.form_label(source, row, cells)
 
     def form_label(self, source, row, cells) -> bool:

@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.translation import gettext as _, gettext_lazy
 
+from budget import formats
 from budget.importing import indicators as grammar
-from budget.charts import target_text
-from budget.entry_admin import target_of_text
 from budget.models import Indicator
 
 HEADER_WORDS = ("一级", "二级", "三级")
@@ -41,8 +40,8 @@ def read_paste(text: str) -> tuple[list[grammar.IndicatorItem], list[str]]:
 
 
 def describe(item: grammar.IndicatorItem) -> str:
-    target = target_of_text(item.period_value, item.annual_value)
-    shown = f" → {target_text(target.comparator, target.value, target.unit)}" if target else ""
+    target = grammar.target_of(item.period_value, item.annual_value)
+    shown = f" → {formats.target(target.comparator, target.value, target.unit)}" if target else ""
     return f"{item.seq}. {item.level1} / {item.level2} / {item.name}:{item.annual_value or item.period_value or '—'}{shown}"
 
 
@@ -73,12 +72,17 @@ def add_pasted(project, items, unread) -> int:
     if not items and not unread:
         return 0
     categories = _Categories()
-    start = (project.indicators.aggregate(m=Max("position"))["m"] or 0) + 1
-    for offset, item in enumerate(items):
+    # Numbered after every indicator the project has by now, those added by hand in the same save included:
+    # the pasted cell's own numbers (1, 2 …) would repeat the project's.
+    last = project.indicators.aggregate(position=Max("position"), seq=Max("seq"))
+    position = -1 if last["position"] is None else last["position"]
+    seq = last["seq"] or 0
+    for offset, item in enumerate(items, start=1):
         level2, _level1 = categories.level2(item)
-        target = target_of_text(item.period_value, item.annual_value)
+        target = grammar.target_of(item.period_value, item.annual_value)
         Indicator.objects.create(
-            project=project, position=start + offset, seq=item.seq, level2=level2, level1_label=item.level1[:100],
+            project=project, position=position + offset, seq=seq + offset, level2=level2,
+            level1_label=item.level1[:100],
             level2_label=item.level2[:100], level2_code=(item.level2_code or "")[:10], name=item.name[:500],
             period_value=item.period_value, annual_value=item.annual_value,
             comparator=target.comparator if target else "", target_value=target.value if target else None,

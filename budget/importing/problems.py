@@ -41,6 +41,21 @@ class ProblemList(list):
             super().append(problem)
 
 
+class Collector:
+    """Collects the problems of one file while it is read, so that every one is reported at once. A column
+    given by its index in `header` is named by the header's text."""
+
+    def __init__(self, filename: str, header: list[str] | None = None):
+        self.filename = filename
+        self.header = header or []
+        self.problems: list[Problem] = ProblemList()
+
+    def problem(self, row, column, value, reason, file=None):
+        if isinstance(column, int):
+            column = self.header[column]
+        self.problems.append(Problem(file or self.filename, row, column, value, reason))
+
+
 class ImportFailed(Exception):
     """Raised with every problem found (the first MAX_KEPT of them, and their total); nothing has been
     written when it is raised."""

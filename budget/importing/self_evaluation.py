@@ -10,22 +10,18 @@ from decimal import Decimal
 
 from budget.importing.form_tables import TOTAL_ROW, read_money
 from budget.importing.forms_layout import FormSplitter, label_of, split_form_code
-from budget.importing.problems import Problem
 
 MONEY_FIELDS = {"initial": "budget_initial", "adjusted": "budget_adjusted", "executed": "executed"}
 # The goal block's result column: kept on the project as written, under its label.
 RESULT_LABELS = {"实际完成情况", "年度总体目标完成情况", "年度总体目标完成情况综述", "年度目标完成情况"}
 
 
-def read_form(filename: str, rows_above, problems: list) -> dict | None:
+def read_form(filename: str, rows_above, problem) -> dict | None:
     """{"project", "department", "money": {"initial", "adjusted", "executed"}} from the labels and money
-    block above the grid; None when the rows above hold no form labels (a plain list of actuals)."""
+    block above the grid; None when the rows above hold no form labels (a plain list of actuals).
+    `problem(row, column, value, reason)` collects what cannot be read."""
     if not any(label_of(c) for _, cells in rows_above for c in cells if c):
         return None
-
-    def problem(row, column, value, reason):
-        problems.append(Problem(filename, row, column, value, reason))
-
     forms = FormSplitter(problem, filename).split(rows_above)
     if not forms:
         return None
@@ -54,10 +50,14 @@ def apply_money(project, money: dict, results: dict | None = None) -> list[str]:
     return changed
 
 
-def bring_targets(source, filename, *, year, department, user):
-    """The targets of a form whose project has none yet, imported from the same file."""
-    from budget.importing import writer
+def read_targets(source, filename, *, year, department):
+    """The targets of a form whose project has none yet, read from the same file (written by write_targets)."""
     from budget.importing.importer import parse_table
 
-    parsed = parse_table(source, filename=filename, year=year, department=department)
+    return parse_table(source, filename=filename, year=year, department=department)
+
+
+def write_targets(parsed, *, user):
+    from budget.importing import writer
+
     return writer.write(parsed, user=user)

@@ -1,12 +1,8 @@
-"""Numbers the way finance staff write them: 2,616.61 (万元), 7.6%, ≥120,000宗."""
-
-from decimal import Decimal, InvalidOperation
+"""Numbers the way finance staff write them: 2,616.61 (万元), 7.6%, ≥120,000宗 (budget/formats.py)."""
 
 from django import template
 
-from budget import charts
-from budget.charts import target_text
-from budget.importing.layouts import fmt
+from budget import charts, formats
 
 register = template.Library()
 
@@ -14,12 +10,10 @@ register = template.Library()
 @register.filter
 def amount(value) -> str:
     """Two decimals with thousands separators; more decimals only when the amount has them."""
-    if value is None or value == "":
-        return ""
-    try:
-        return fmt(Decimal(value))
-    except (InvalidOperation, TypeError, ValueError):
-        return str(value)
+    number = formats.decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    return formats.amount(number)
 
 
 @register.filter
@@ -27,15 +21,12 @@ def share(part, whole) -> str:
     """part as a percentage of whole: 7.6%, or 0.04% when one decimal would show a small share as nothing."""
     if part is None or not whole:
         return ""
-    percent = Decimal(part) * 100 / Decimal(whole)
-    return f"{percent:.2f}%" if 0 < percent < 1 else f"{percent:.1f}%"
+    return formats.share(formats.decimal(part), formats.decimal(whole))
 
 
 @register.filter
 def target(indicator) -> str:
-    if indicator.target_value is None:
-        return ""
-    return target_text(indicator.comparator, indicator.target_value, indicator.target_unit)
+    return formats.target_of(indicator)
 
 
 @register.filter
@@ -59,14 +50,13 @@ def severity_label(severity) -> str:
 @register.filter
 def points(value) -> str:
     """Scores and points with two decimals, as the scoring rules round them: 18.75; — when there is none."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value):.2f}"
+    number = formats.decimal(value)
+    return "—" if number is None else formats.points(number)
 
 
 @register.filter
 def percent(value) -> str:
-    return "" if value is None else charts.percent_text(Decimal(value))
+    return "" if value is None else formats.percent(formats.decimal(value))
 
 
 @register.filter
@@ -88,18 +78,12 @@ def finding_text(finding) -> str:
 @register.filter
 def signed_percent(value) -> str:
     """A change in percent with its sign: +12.5%, −3.0%; — when there is nothing to compare with."""
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    return f"+{value:,.1f}%" if value > 0 else f"−{-value:,.1f}%" if value < 0 else "0.0%"
+    return "—" if value is None else formats.signed_percent(formats.decimal(value))
 
 
 @register.filter
 def signed_amount(value) -> str:
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    return "+" + fmt(value) if value > 0 else "−" + fmt(-value) if value < 0 else fmt(value)
+    return "—" if value is None else formats.signed_amount(formats.decimal(value))
 
 
 @register.filter

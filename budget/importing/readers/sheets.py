@@ -10,7 +10,10 @@ from datetime import date, datetime, time
 
 import openpyxl
 import xlrd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
+from budget.importing.problems import ImportFailed, Problem
 from budget.importing.readers.base import XML_ENTITIES, binary, clean, failed, trimmed, xml_attack
 from budget.importing.readers.numfmt import format_datetime, format_number, is_date_format
 
@@ -28,6 +31,27 @@ CJK_BUILTIN_FORMATS = {
     58: 'm"月"d"日"',
 }
 
+
+
+def _parse_cell(self, element, _parse=WorkSheetParser.parse_cell):
+    """openpyxl's cell, except that a formula with no computed value (written by a program, never opened in
+    Excel) comes out as its formula text marked "f" instead of as an empty cell, which would drop whatever
+    the sheet means there without a word."""
+    cell = _parse(self, element)
+    # Excel writes a formula's result in <v>, an empty text result as t="str" with an empty <v>;
+    # openpyxl writes an empty <v> with no type, and some writers no <v> at all.
+    if self.data_only and cell["value"] is None and element.get("t") != "str":
+        formula = element.find(FORMULA_TAG)
+        if formula is not None:
+            cell["value"], cell["data_type"] = "=" + (formula.text or ""), "f"
+    return cell
+
+
+# The read-only reader builds its parser inside openpyxl: the class is the one place the rule can go.
+WorkSheetParser.parse_cell = _parse_cell
+
+UNCOMPUTED = ("是没有计算结果的公式(文件由程序写出,未经 Excel 计算),无法确定表中显示的内容;"
+              "请在 Excel 中打开文件、核对该单元格后重新保存,或把它改为文本后再导入")
 NOT_XLSX = "不是有效的 .xlsx 文件(无法读取工作表)；请在 Excel 中重新保存后再导入"
 NOT_XLS = "不是有效的 .xls 文件(无法读取工作表)；请在 Excel 中重新保存或另存为 .xlsx 后再导入"
 ENCRYPTED = "文件设置了打开密码(已加密)，无法读取；请在 Excel/Word 中取消密码后再导入"
@@ -68,9 +92,15 @@ def xlsx_rows(source, name: str, index: int = 0) -> Iterator[tuple[int, list[str
             # Some writers declare a wrong <dimension>; read-only mode would silently cut the sheet to it.
             sheet.reset_dimensions()
             for number, row in enumerate(sheet.iter_rows(), start=1):
+                uncomputed = [c for c in row if getattr(c, "data_type", None) == "f"]
+                if uncomputed:
+                    raise ImportFailed([Problem(name, number, get_column_letter(c.column), c.value, UNCOMPUTED)
+                                        for c in uncomputed])
                 cells = trimmed([clean(_xlsx_cell_text(c)) for c in row])
                 if cells:
                     yield number, cells
+        except ImportFailed:
+            raise
         except Exception as exc:
             raise _xlsx_failure(name, exc) from exc
         finally:

@@ -64,6 +64,17 @@ LAYOUT = {
         "rows": {3: "1 2 1 1", 4: "1 1 3", 5: "1 1 3", 6: "1 1 3"},
         "vmerge": [(1, 4, 6), (1, 8, 11)],
     },
+    "fj-anxi-2022-water-fund": {
+        "vmerge": [(1, 5, 6)],
+    },
+    "fj-xiuyu-2025-water-fund": {
+        "vmerge": [(1, 5, 9), (2, 7, 9)],
+    },
+    "hb-ezhou-2022-office-building": {
+        "grid": (14, 18, 1),
+        "rows": {10: "1 1 1 1 1", 13: "1 1 1 1 1"},
+        "vmerge": [(5, 12, 13)],
+    },
     "hb-huangshi-2019-monitoring": {
         "grid": (12, 16, 2),
         "rows": {5: "1 2 1 3", 9: "1 1 1 1 3", 10: "1 1 1 1 3",
@@ -271,6 +282,10 @@ def put(ws, r, c, text, percent):
         cell.number_format = "0" + ("." + "0" * decimals if decimals else "") + "%"
     elif text:
         cell.value = text
+        if text.startswith("="):
+            # A published "=10个" is text ("equal to 10个"): openpyxl would store it as a formula that no
+            # program computed, which no clerk's sheet holds (Excel does not accept =10个 as a formula).
+            cell.data_type = "s"
     if "\n" in text:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 

@@ -24,9 +24,16 @@ def squash(text):
 DECORATION = re.compile(r"[★*]|^指标\d+:?|[(][^()]*\*\*[^()]*[)]|[≥<]\*\*\S*$|[(]\d+分[)]$")
 
 
+UNIT_COLUMNS = {"度量单位", "计量单位"}
+
+
 def cells_of(txt):
-    """Every cell of the table, whitespace removed, with and without decoration."""
-    cells = {squash(cell) for line in txt.splitlines() for cell in line.split("|")}
+    """Every cell of the table, whitespace removed, with and without decoration; a number in 指标值 with
+    its unit in the 度量单位 / 计量单位 column beside it is one value too (`95` + `%` is `95%`)."""
+    rows = [line.split("|") for line in txt.splitlines()]
+    cells = {squash(cell) for row in rows for cell in row}
+    units = {i for row in rows for i, cell in enumerate(row) if squash(cell) in UNIT_COLUMNS and i}
+    cells |= {squash(row[i - 1] + row[i]) for row in rows for i in units if row[i - 1] and row[i]}
     return cells | {DECORATION.sub("", cell) for cell in cells}
 
 
@@ -47,7 +54,8 @@ def problems_of(slug):
         texts += [project["name"], project.get("goal"), project.get("period_goal")]
         indicators += project["indicators"]
     for ind in indicators:
-        texts += [ind["name"], ind["level1"], ind["level2"]]
+        # A level 1 the form leaves to the framework (level1_implied) is written nowhere in the table.
+        texts += [ind["name"], None if ind.get("level1_implied") else ind["level1"], ind["level2"]]
         texts += [ind.get(key) for key in ("annual_value", "period_value", "actual")]
         target = ind["target"]
         if target and target["value"] not in (ind["annual_value"] or ""):

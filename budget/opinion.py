@@ -6,10 +6,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from budget import workflow, worklist
+from budget import formats, workflow, worklist
 from budget.exporter import inert
 from budget.models import BudgetTable, TableReview
-from budget.templatetags.budget_format import points
 
 REVIEWER_ACTIONS = ("return", "approve", "reopen")
 
@@ -30,7 +29,7 @@ class OpinionDocument:
 
     @property
     def score(self) -> str:
-        return points(self.table.review_score) if self.table.review_score is not None else ""
+        return formats.points(self.table.review_score) or ""
 
     @property
     def grade(self) -> str:
