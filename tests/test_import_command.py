@@ -51,3 +51,25 @@ def test_a_file_refused_inside_a_batch_leaves_the_files_before_and_after_it(db, 
         "bad.txt: 导入失败,共2处问题,未写入任何数据:",
         "  bad.txt 第12行 「财政拨款」列: 值“abc”不是有效的金额(应为数字,如 2,616.61)",
         "  bad.txt 第12行 「总计」列: 值“199.00”与财政拨款+财政专户拨款+其他资金之和 0.00 不一致,相差 199.00 万元"]
+
+
+def test_a_crash_amid_a_batch_rolls_back_and_does_not_report_the_files_of_its_open_transaction(db, write_file,
+                                                                                                monkeypatch):
+    """Files are committed together (once a second): a crash rolls back those not yet committed, and a file is
+    reported written only once committed, so the clerk is never told of a table that is not there."""
+    from budget.importing import writer
+
+    later = write_file("later.txt", REFERENCE.read_text(encoding="utf-8").replace(DEPARTMENT, "广州市花都区后一个局"))
+    write = writer.write
+
+    def crash_on_the_second(parsed, **kwargs):
+        if parsed.filename == "later.txt":
+            raise RuntimeError("the server went away")
+        return write(parsed, **kwargs)
+
+    monkeypatch.setattr(writer, "write", crash_on_the_second)
+    out = StringIO()
+    with pytest.raises(RuntimeError):
+        call_command("import_targets", str(REFERENCE), str(later), "--year", "2021", stdout=out, stderr=StringIO())
+    assert out.getvalue() == ""
+    assert not BudgetTable.objects.exists()
