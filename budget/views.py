@@ -1,4 +1,4 @@
-"""The public pages. Queries live in selectors, figures in charts, downloads in exporter."""
+"""The public pages. Queries live in selectors, figures in charts, downloads in exporter and export_rows."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -17,8 +17,9 @@ from budget import (
     caching,
     charts,
     downloads,
+    explorer_queries,
+    export_rows,
     export_sections,
-    exporter,
     formats,
     monitoring_pages,
     peer_views,
@@ -434,7 +435,7 @@ def _grouped(indicators):
 
 @require_safe
 def explorer(request):
-    filterset = IndicatorFilter(request.GET or None, queryset=selectors.indicators_explorer())
+    filterset = IndicatorFilter(request.GET or None, queryset=explorer_queries.indicators_explorer())
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(_explorer_csv(filterset.qs), content_type=downloads.FORMATS["csv"])
         response["Content-Disposition"] = content_disposition_header(True, "indicators.csv")
@@ -444,16 +445,16 @@ def explorer(request):
 
 @caching.visitor_page  # not the CSV: a download is not kept, so it need not read the data version
 def _explorer_page(request, filterset):
-    ids = selectors.ids_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
+    ids = explorer_queries.ids_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
     count = len(ids)
     # Up to the cap the page is read back by id, so that a rare word, whose few matches take a scan of
     # every indicator to find, is searched for once and not again for the page.
-    rows = filterset.qs if count > EXPLORER_COUNT_CAP else selectors.indicators_explorer().filter(pk__in=ids)
+    rows = filterset.qs if count > EXPLORER_COUNT_CAP else explorer_queries.indicators_explorer().filter(pk__in=ids)
     indicator_table = IndicatorTable(
         rows,
         terms=filterset.terms(),
         with_projects=filterset.with_projects(),
-        actuals=selectors.has_actuals(caching.request_version(request)),
+        actuals=explorer_queries.has_actuals(caching.request_version(request)),
         version=caching.request_version(request),
     )
     BoundedRequestConfig(
@@ -491,7 +492,7 @@ EXPLORER_HEADER = [
 
 
 def _explorer_csv(indicators):
-    """The filtered set in the exporter's CSV dialect (BOM for Excel, formulas made inert), streamed row by row
+    """The filtered set in the export's CSV dialect (BOM for Excel, formulas made inert), streamed row by row
     from a server-side cursor, at most EXPLORER_CSV_ROWS rows (a last line says when more were left out)."""
     rows = (
         [
@@ -503,13 +504,13 @@ def _explorer_csv(indicators):
             i.name,
             i.period_value,
             i.annual_value,
-            exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
+            export_rows.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
             export_sections.cell_number(i.target_value),
             i.target_unit,
         ]
         for i in indicators[: EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
     )
-    return exporter.csv_lines(_capped(rows), header=EXPLORER_HEADER)
+    return export_rows.csv_lines(_capped(rows), header=EXPLORER_HEADER)
 
 
 def _capped(rows):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from budget import selectors
+from budget import explorer_queries
 from budget.importing.importer import import_table
 from budget.models import Level1Category
 from tests.conftest import REFERENCE
@@ -189,7 +189,7 @@ def test_a_word_is_not_found_across_an_indicators_name_and_value(client, referen
 
 
 def test_the_search_goes_through_the_one_index(db):
-    if not selectors.trigram_indexes(connection):
+    if not explorer_queries.trigram_indexes(connection):
         pytest.skip("the server has no pg_trgm")
     from budget.models import Indicator
     from budget.search import indicator_words
@@ -239,7 +239,7 @@ def test_words_without_letter_case_skip_the_upper_casing(db, monkeypatch, term, 
     # Without the trigram indexes (a server without pg_trgm) plain LIKE finds the same rows; with them every
     # word goes through the indexes' UPPER().
     key = (connection.alias, connection.settings_dict["NAME"])
-    monkeypatch.setitem(selectors._TRIGRAM_INDEXES, key, False)
-    assert selectors.text_lookup(term) == lookup
-    monkeypatch.setitem(selectors._TRIGRAM_INDEXES, key, True)
-    assert selectors.text_lookup(term) == "icontains"
+    monkeypatch.setitem(explorer_queries._TRIGRAM_INDEXES, key, False)
+    assert explorer_queries.text_lookup(term) == lookup
+    monkeypatch.setitem(explorer_queries._TRIGRAM_INDEXES, key, True)
+    assert explorer_queries.text_lookup(term) == "icontains"
