@@ -46,8 +46,11 @@ def empty_caches():
     from them; a later test whose data happens to give the same data version must not be served those."""
     from django.core.cache import caches
 
+    from budget import peers
+
     for alias in ("default", "pages", "api"):
         caches[alias].clear()
+    peers._KEPT.clear()  # the peers' groups kept as objects beside the figures cache
 
 
 @pytest.fixture

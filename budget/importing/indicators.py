@@ -72,13 +72,14 @@ class ParsedCell:
 # --- the indicator cell ---------------------------------------------------------------
 
 # "N.L-一级指标:" opens an item. The level-1 name must not start with a digit, so a value
-# such as "增长1.5-2个百分点" is not taken for an item; the look-behind keeps "12.1-" whole.
-_ITEM_START = re.compile(
-    r"(?<![0-9.])([0-9]+)\.([0-9]+)[ \t]*-[ \t]*([^\s:;。0-9][^:;。\n]{0,30}?)[ \t]*:"
-)
+# such as "增长1.5-2个百分点" is not taken for an item; the look-behind (no digit or "." before the
+# first digit) keeps "12.1-" whole. The pattern opens with a digit, not the look-behind, so that
+# the regex engine skips ahead to the next digit instead of trying every character: a third faster.
+_ITEM_START = re.compile(r"([0-9](?<![0-9.][0-9])[0-9]*)\.([0-9]+)[ \t]*-[ \t]*([^\s:;。0-9][^:;。\n]{0,30}?)[ \t]*:")
 _VALUE_MARK = re.compile(r"(实施周期指标值|年度指标值)[ \t]*:")
 _PERIOD, _ANNUAL = "实施周期指标值", "年度指标值"
-_BOTH_MARKS = re.compile(r"(.*?)实施周期指标值[ \t]*:(.*?)年度指标值[ \t]*:(.*)", re.S)
+_PERIOD_MARK = re.compile(r"实施周期指标值[ \t]*:")
+_ANNUAL_MARK = re.compile(r"年度指标值[ \t]*:")
 _LEVEL2 = re.compile(r"([0-9]+)[ \t]*-[ \t]*(.*)", re.S)
 # Between items only whitespace and end-of-sentence marks may disappear.
 _FILLER = re.compile(r"[\s;。,]*")
@@ -101,11 +102,15 @@ def parse_indicator_cell(text: str) -> ParsedCell:
 
 
 def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
-    both = _BOTH_MARKS.fullmatch(rest)
-    if both and _ANNUAL not in both.group(1):
-        # The usual item, head, period value, annual value, in one match; what the loop below
-        # would find too (each marker's first occurrence), at a fraction of the cost.
-        head, period, annual = _trim(both.group(1)), _trim(both.group(2)) or None, _trim(both.group(3)) or None
+    period_mark = _PERIOD_MARK.search(rest)
+    annual_mark = period_mark and _ANNUAL_MARK.search(rest, period_mark.end())
+    if annual_mark and _ANNUAL not in rest[: period_mark.start()]:
+        # The usual item: head, period value, annual value. What the loop below would find too (each
+        # marker's first occurrence), by two literal searches: a lazy ".*?" pattern over the whole item
+        # backtracked character by character, a third of the parse.
+        head = _trim(rest[: period_mark.start()])
+        period = _trim(rest[period_mark.end() : annual_mark.start()]) or None
+        annual = _trim(rest[annual_mark.end() :]) or None
     else:
         marks: dict[str, re.Match] = {}
         for mark in _VALUE_MARK.finditer(rest):
@@ -131,17 +136,30 @@ def _read_item(start: re.Match, rest: str) -> IndicatorItem | None:
         period, extras = _split_extras(period)
     if annual == period:
         annual = period  # most items repeat the value: one string, not two, for a national table
-    return IndicatorItem(int(start.group(1)), start.group(3).strip(), start.group(2), level2, level2_code, name,
-                         library_code, period, annual, extras.get("权重"), extras.get("目标"))
+    return IndicatorItem(
+        int(start.group(1)),
+        start.group(3).strip(),
+        start.group(2),
+        level2,
+        level2_code,
+        name,
+        library_code,
+        period,
+        annual,
+        extras.get("权重"),
+        extras.get("目标"),
+    )
 
 
-_EXTRAS = re.compile(r";(权重|目标):([^;。]*)")
+_EXTRAS_END = re.compile(r";(权重|目标):([^;。]*)$")
 
 
 def _split_extras(value: str) -> tuple[str | None, dict[str, str]]:
     """The value without the ";权重:…;目标:…" the table export writes after it."""
     extras = {}
-    while (match := re.search(_EXTRAS.pattern + r"$", value)) and match.group(1) not in extras:
+    if ";" not in value:  # most values: no pattern to try
+        return value, extras
+    while (match := _EXTRAS_END.search(value)) and match.group(1) not in extras:
         extras[match.group(1)] = match.group(2).strip()
         value = value[: match.start()]
     return (_trim(value) or None) if extras else value, extras
@@ -225,12 +243,7 @@ def clean_name(text: str) -> str:
 
 
 # Checked in this order: "服务对象满意度指标" is satisfaction, "成本效益" is cost.
-_KINDS = (
-    (("满意",), "satisfaction"),
-    (("成本",), "cost"),
-    (("产出",), "output"),
-    (("效益", "效果"), "outcome"),
-)
+_KINDS = ((("满意",), "satisfaction"), (("成本",), "cost"), (("产出",), "output"), (("效益", "效果"), "outcome"))
 
 
 def level1_kind(level1: str) -> str | None:

@@ -69,6 +69,7 @@ class LayoutReader:
         # A national table repeats a few thousand values and a few dozen category labels over a
         # hundred thousand indicators: each is parsed and stored once.
         self.targets: dict[tuple, grammar.Target | None] = {}
+        self.plain_targets: dict[str | None, grammar.Target | None] = {}
         self.strings: dict[str, str] = {}
 
     # -- shared helpers ---------------------------------------------------------------
@@ -82,14 +83,20 @@ class LayoutReader:
         funding = {name: self.reader.amount(cell(cells, i), row, header[i]) for name, i in self.columns.sources}
         if funding and sum(funding.values()) != total:
             parts = sum(funding.values())
-            self.mismatch(row, header[total_index], cell(cells, total_index),
-                          f"与{'+'.join(funding)}之和 {formats.amount(parts)} 不一致,相差 {formats.amount(total - parts)} 万元")
+            self.mismatch(
+                row,
+                header[total_index],
+                cell(cells, total_index),
+                f"与{'+'.join(funding)}之和 {formats.amount(parts)} 不一致,相差 {formats.amount(total - parts)} 万元",
+            )
         return total, funding
 
     def mismatch(self, row, column, value, reason, project=None):
         if self.lenient:
             where = f"「{column}」列" if column else ""
-            self.flags.append(ParsedFlag("warning", "reconciliation", f"第{row}行{where}“{value}”{reason}", row, project))
+            self.flags.append(
+                ParsedFlag("warning", "reconciliation", f"第{row}行{where}“{value}”{reason}", row, project)
+            )
         else:
             self.reader.problem(row, column, value, reason)
 
@@ -99,14 +106,25 @@ class LayoutReader:
             text = cell(cells, index)
             if text:
                 where = f"指标「{indicator}」的" if indicator else ""
-                self.flags.append(ParsedFlag("info", "unstructured-column", f"{where}「{header}」列: {text}", row, project))
+                self.flags.append(
+                    ParsedFlag("info", "unstructured-column", f"{where}「{header}」列: {text}", row, project)
+                )
 
     def target(self, value, comparator_hint=None, unit_hint=None, direction_hint=None) -> grammar.Target | None:
         key = (value, comparator_hint, unit_hint, direction_hint)
         if key not in self.targets:
-            self.targets[key] = grammar.parse_target(value, comparator_hint=comparator_hint, unit_hint=unit_hint,
-                                                     direction_hint=direction_hint)
+            self.targets[key] = grammar.parse_target(
+                value, comparator_hint=comparator_hint, unit_hint=unit_hint, direction_hint=direction_hint
+            )
         return self.targets[key]
+
+    def plain_target(self, value) -> grammar.Target | None:
+        """target() without hints, keyed on the value alone: the indicator cell's case."""
+        try:
+            return self.plain_targets[value]
+        except KeyError:
+            found = self.plain_targets[value] = grammar.parse_target(value)
+            return found
 
     def weight(self, text, row, column) -> Decimal | None:
         try:
@@ -128,8 +146,15 @@ class LayoutReader:
         """The name without template residue; what was taken out is kept on a flag."""
         clean = grammar.clean_name(text)
         if re.sub(r"\s+", "", clean) != re.sub(r"\s+", "", grammar.normalize(text)):
-            self.flags.append(ParsedFlag("info", "name-cleaned", f"{what}「{text}」存为「{clean}」,去掉了模板占位符或标记"
-                                         f"「{removed_part(text, clean)}」", row, project or clean))
+            self.flags.append(
+                ParsedFlag(
+                    "info",
+                    "name-cleaned",
+                    f"{what}「{text}」存为「{clean}」,去掉了模板占位符或标记「{removed_part(text, clean)}」",
+                    row,
+                    project or clean,
+                )
+            )
         return clean
 
     def shared(self, text):
@@ -178,23 +203,40 @@ class LayoutReader:
     def read_indicator_cell(self, project: ParsedProject, text: str, row: int):
         project.indicator_text = text
         parsed = grammar.parse_indicator_cell(text)
-        shared = self.shared
+        shared, target_of = self.shared, self.plain_target
         for item in parsed.items:
             value = item.annual_value if item.annual_value is not None else item.period_value
-            target = self.target(value) if item.target_text is None else self.target(
-                None if item.target_text == "无" else item.target_text)
-            project.indicators.append(ParsedIndicator(
-                item.seq, shared(item.level1), shared(item.level1_code), shared(item.level2), shared(item.level2_code),
-                item.name, item.library_code, item.period_value, item.annual_value, target=target,
-                weight=self.weight(item.weight_text, row, "绩效指标") if item.weight_text else None,
-            ))
+            target = (
+                target_of(value)
+                if item.target_text is None
+                else target_of(None if item.target_text == "无" else item.target_text)
+            )
+            project.indicators.append(
+                ParsedIndicator(
+                    item.seq,
+                    shared(item.level1),
+                    shared(item.level1_code),
+                    shared(item.level2),
+                    shared(item.level2_code),
+                    item.name,
+                    item.library_code,
+                    item.period_value,
+                    item.annual_value,
+                    target=target,
+                    weight=self.weight(item.weight_text, row, "绩效指标") if item.weight_text else None,
+                )
+            )
         if parsed.unparsed:
             project.unparsed = parsed.unparsed
-            self.flags.append(ParsedFlag(
-                "warning", "unparsed-indicator-text",
-                f"项目「{project.name}」的绩效指标中有未能识别的文字,已原样保留: {parsed.unparsed[:200]}",
-                row, project.name,
-            ))
+            self.flags.append(
+                ParsedFlag(
+                    "warning",
+                    "unparsed-indicator-text",
+                    f"项目「{project.name}」的绩效指标中有未能识别的文字,已原样保留: {parsed.unparsed[:200]}",
+                    row,
+                    project.name,
+                )
+            )
 
     # -- layout 2: one row per indicator ---------------------------------------------------
     def read_indicator_rows(self, body):
@@ -215,8 +257,11 @@ class LayoutReader:
             if (name or unit_name) and not has_indicator and not cell(cells, self.col("goal")):
                 total, _ = self.amounts(cells, row)
                 label = name or unit_name
-                is_department = not self.units and self.declared_total is None and (
-                    not self.department_hint or grammar.split_code(label)[1] == self.department_hint)
+                is_department = (
+                    not self.units
+                    and self.declared_total is None
+                    and (not self.department_hint or grammar.split_code(label)[1] == self.department_hint)
+                )
                 if label.replace(" ", "") in TOTAL_WORDS or is_department:
                     self.declared_total = (row, total, {})
                     if label.replace(" ", "") not in TOTAL_WORDS:
@@ -255,17 +300,30 @@ class LayoutReader:
                 self.strings[written] = written
                 self.flags.append(ParsedFlag("info", "category-score", f"一级指标「{written}」存为「{name1}」", row))
         code2, name2 = grammar.split_code(re.sub(r"\s+", "", level2))
-        library_code, name = grammar.split_code(self.clean(cell(cells, self.col("level3")), row, project.name, "指标名称"))
+        library_code, name = grammar.split_code(
+            self.clean(cell(cells, self.col("level3")), row, project.name, "指标名称")
+        )
         if not name2 and self.col("level2") is not None:
-            self.flags.append(ParsedFlag("warning", "indicator-without-level2",
-                                         f"项目「{project.name}」的指标「{name}」没有二级指标", row, project.name))
+            self.flags.append(
+                ParsedFlag(
+                    "warning",
+                    "indicator-without-level2",
+                    f"项目「{project.name}」的指标「{name}」没有二级指标",
+                    row,
+                    project.name,
+                )
+            )
         value = cell(cells, self.col("value"))
         measure = cell(cells, self.col("measure"))
         nature = cell(cells, self.col("nature"))
         direction = cell(cells, self.col("direction"))
         date = grammar.excel_serial_date(value) if ("时" in name2 or "日期" in measure or "时间" in measure) else None
         if date:
-            self.flags.append(ParsedFlag("info", "excel-date", f"指标「{name}」的值 {value} 是Excel日期序号,读作 {date}", row, project.name))
+            self.flags.append(
+                ParsedFlag(
+                    "info", "excel-date", f"指标「{name}」的值 {value} 是Excel日期序号,读作 {date}", row, project.name
+                )
+            )
             value, target = date, None
         else:
             target = self.target(value, nature or None, measure or None, direction or None)
@@ -279,8 +337,17 @@ class LayoutReader:
             period = value
         shared = self.shared
         return ParsedIndicator(
-            len(project.indicators) + 1, shared(name1), shared(code1), shared(name2), shared(code2), name, library_code,
-            period, value or None, target=target, weight=weight,
+            len(project.indicators) + 1,
+            shared(name1),
+            shared(code1),
+            shared(name2),
+            shared(code2),
+            name,
+            library_code,
+            period,
+            value or None,
+            target=target,
+            weight=weight,
         )
 
     # -- after the last row --------------------------------------------------------------
@@ -315,30 +382,51 @@ class LayoutReader:
 
     def check_project(self, project: ParsedProject):
         if not project.indicators and not project.unparsed:
-            self.flags.append(ParsedFlag("warning", "project-without-indicators", f"项目「{project.name}」没有绩效指标", project.source_row, project.name))
+            self.flags.append(
+                ParsedFlag(
+                    "warning",
+                    "project-without-indicators",
+                    f"项目「{project.name}」没有绩效指标",
+                    project.source_row,
+                    project.name,
+                )
+            )
         for ind in project.indicators:
             if not ind.name:
                 where = f"{ind.level1}/{ind.level2}" if ind.level2 else ind.level1
-                self.flags.append(ParsedFlag(
-                    "warning", "indicator-without-name",
-                    f"项目「{project.name}」第{ind.seq}项指标({where})没有三级指标名称", project.source_row, project.name,
-                ))
+                self.flags.append(
+                    ParsedFlag(
+                        "warning",
+                        "indicator-without-name",
+                        f"项目「{project.name}」第{ind.seq}项指标({where})没有三级指标名称",
+                        project.source_row,
+                        project.name,
+                    )
+                )
 
     def check_unit(self, unit: ParsedUnit):
         if unit.total is None:
             return
         parts = sum((p.total for p in unit.projects), Decimal(0))
         if parts != unit.total:
-            self.mismatch(unit.source_row, self.columns.header[self.col("total")], formats.amount(unit.total),
-                          f"是单位「{unit.name}」的小计,与其下项目之和 {formats.amount(parts)} 不一致,相差 {formats.amount(unit.total - parts)} 万元")
+            self.mismatch(
+                unit.source_row,
+                self.columns.header[self.col("total")],
+                formats.amount(unit.total),
+                f"是单位「{unit.name}」的小计,与其下项目之和 {formats.amount(parts)} 不一致,相差 {formats.amount(unit.total - parts)} 万元",
+            )
 
     def check_grand_total(self):
         with_rows = [u for u in self.units if u.total is not None]
-        parts = sum((u.total for u in with_rows), Decimal(0)) if with_rows else sum(
-            (p.total for u in self.units for p in u.projects), Decimal(0))
+        parts = (
+            sum((u.total for u in with_rows), Decimal(0))
+            if with_rows
+            else sum((p.total for u in self.units for p in u.projects), Decimal(0))
+        )
         if with_rows and len(with_rows) != len(self.units):
-            parts = sum((u.total if u.total is not None else sum((p.total for p in u.projects), Decimal(0)))
-                        for u in self.units)
+            parts = sum(
+                (u.total if u.total is not None else sum((p.total for p in u.projects), Decimal(0))) for u in self.units
+            )
         self.grand_total = parts
         if self.declared_total is None:
             return
@@ -346,8 +434,12 @@ class LayoutReader:
         self.grand_total = total
         if total != parts:
             what = "各单位小计" if with_rows else "各项目"
-            self.mismatch(row, self.columns.header[self.col("total")], formats.amount(total),
-                          f"是合计,与{what}之和 {formats.amount(parts)} 不一致,相差 {formats.amount(total - parts)} 万元")
+            self.mismatch(
+                row,
+                self.columns.header[self.col("total")],
+                formats.amount(total),
+                f"是合计,与{what}之和 {formats.amount(parts)} 不一致,相差 {formats.amount(total - parts)} 万元",
+            )
 
 
 def continued(level1, level2, cell1, cell2) -> tuple[str, str]:
@@ -355,4 +447,3 @@ def continued(level1, level2, cell1, cell2) -> tuple[str, str]:
     if cell1 and cell1 != level1:
         return cell1, cell2
     return level1, cell2 or level2
-

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.utils import timezone
 
-from budget.importing import identity
-from budget.evaluation import review
 from budget import workflow
+from budget.evaluation import review
+from budget.importing import identity
 from budget.importing import indicators as grammar
 from budget.importing.reading import department_lock
 from budget.importing.records import ImportResult, ParsedTable
@@ -24,8 +24,8 @@ from budget.models import (
     Department,
     Flag,
     FundingSource,
-    ImportLog,
     FundingUnit,
+    ImportLog,
     Indicator,
     Level1Category,
     Level2Category,
@@ -55,9 +55,9 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             # Two imports of the same department and year queue here instead of racing.
             department_lock(cursor, parsed.department, parsed.year)
         workflow.refuse_if_approved(parsed)  # an approved table is locked until a reviewer reopens it
-        existing = (
-            BudgetTable.objects.filter(department__name=parsed.department, year=parsed.year, kind=parsed.kind).first()
-        )
+        existing = BudgetTable.objects.filter(
+            department__name=parsed.department, year=parsed.year, kind=parsed.kind
+        ).first()
         if existing:
             # Keys and stored fingerprints against the parsed ones: no model instance is loaded.
             plan = reimport.compare(existing.pk, parsed, parsed_fingerprints(parsed))
@@ -66,15 +66,22 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             # A first import: every project is new, and nothing needs comparing.
             plan, added, removed, changed = None, [p.name for p in parsed.projects], [], []
         unchanged = bool(existing) and not (added or removed or changed) and existing.source_sha256 == parsed.sha256
-        result = ImportResult(parsed, added, changed, removed, unchanged, written=False,
-                              kept_actuals=plan.kept_actuals if plan else 0)
+        result = ImportResult(
+            parsed, added, changed, removed, unchanged, written=False, kept_actuals=plan.kept_actuals if plan else 0
+        )
         if dry_run:
             result.differences = plan.differences() if plan else []
             return result
         log = ImportLog.objects.create(
-            department=_department(parsed), year=parsed.year, filename=parsed.filename[:FILENAME],
-            sha256=parsed.sha256, user=user if user and user.is_authenticated else None,
-            added=added, changed=changed, removed=removed, unchanged=unchanged,
+            department=_department(parsed),
+            year=parsed.year,
+            filename=parsed.filename[:FILENAME],
+            sha256=parsed.sha256,
+            user=user if user and user.is_authenticated else None,
+            added=added,
+            changed=changed,
+            removed=removed,
+            unchanged=unchanged,
         )
         if not unchanged:
             if existing:
@@ -82,6 +89,11 @@ def write(parsed: ParsedTable, *, user=None, dry_run=False) -> ImportResult:
             else:
                 _insert(parsed, user)
             result.written = True
+        if len(connection.atomic_blocks) > 1:
+            # A savepoint in a longer transaction (a batch of files): the deferred foreign keys are checked
+            # now, so that a file that breaks one rolls back alone instead of failing the commit of all.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
         return result
 
 
@@ -97,29 +109,72 @@ def _delete_table(table_id: int):
     # Raw deletes skip the per-object signals (a history row for every indicator of a large
     # table); the replacement itself is recorded in ImportLog with what it changed.
     for model, path in (
-        (Flag, "table_id"), (Indicator, "project__table_id"), (ProjectFunding, "project__table_id"),
-        (Project, "table_id"), (FundingUnit, "table_id"), (BudgetTable, "id"),
+        (Flag, "table_id"),
+        (Indicator, "project__table_id"),
+        (ProjectFunding, "project__table_id"),
+        (Project, "table_id"),
+        (FundingUnit, "table_id"),
+        (BudgetTable, "id"),
     ):
         model.objects.filter(**{path: table_id})._raw_delete(connection.alias)
 
 
-PROJECT_FIELDS = ["id", "table", "unit", "position", "name", "code", "goal", "total", "source_row", "indicator_text",
-                  "unparsed_indicator_text", "review_score", "review_findings", "fingerprint", "ref", "period_goal",
-                  "attributes"]
+PROJECT_FIELDS = [
+    "id",
+    "table",
+    "unit",
+    "position",
+    "name",
+    "code",
+    "goal",
+    "total",
+    "source_row",
+    "indicator_text",
+    "unparsed_indicator_text",
+    "review_score",
+    "review_findings",
+    "fingerprint",
+    "ref",
+    "period_goal",
+    "attributes",
+]
 FUNDING_FIELDS = ["project", "source", "amount"]
 # The indicator columns an import writes; the self-evaluation columns are the staff's, never the file's.
-INDICATOR_FIELDS = ["project", "position", "seq", "level2", "level1_label", "level2_label", "level2_code", "name",
-                    "library_code", "period_value", "annual_value", "comparator", "target_value", "target_unit",
-                    "weight", "extra"]
+INDICATOR_FIELDS = [
+    "project",
+    "position",
+    "seq",
+    "level2",
+    "level1_label",
+    "level2_label",
+    "level2_code",
+    "name",
+    "library_code",
+    "period_value",
+    "annual_value",
+    "comparator",
+    "target_value",
+    "target_unit",
+    "weight",
+    "extra",
+]
 
 
 def table_fields(parsed: ParsedTable, user) -> dict:
     """The table row's values from the parsed table (not its review score)."""
-    return dict(kind=parsed.kind, details=parsed.details,
-                title=parsed.title[:TITLE], amount_unit=parsed.amount_unit, layout=parsed.layout, total=parsed.total,
-                has_source_breakdown=bool(parsed.sources), source_filename=parsed.filename[:FILENAME],
-                source_sha256=parsed.sha256, imported_at=timezone.now(),
-                imported_by=user if user and user.is_authenticated else None)
+    return dict(
+        kind=parsed.kind,
+        details=parsed.details,
+        title=parsed.title[:TITLE],
+        amount_unit=parsed.amount_unit,
+        layout=parsed.layout,
+        total=parsed.total,
+        has_source_breakdown=bool(parsed.sources),
+        source_filename=parsed.filename[:FILENAME],
+        source_sha256=parsed.sha256,
+        imported_at=timezone.now(),
+        imported_by=user if user and user.is_authenticated else None,
+    )
 
 
 def unit_total(unit) -> Decimal:
@@ -142,44 +197,79 @@ def categories(pairs) -> dict:
 
 def new_ids(cursor, model, count: int) -> list[int]:
     """Ids taken from the model's sequence beforehand, so that children can name rows not yet written."""
-    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                   [model._meta.db_table, count])
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [model._meta.db_table, count]
+    )
     return [row[0] for row in cursor.fetchall()]
 
 
 def funding_rows(parsed: ParsedTable, sources: dict, projects):
     """projects: (project id, parsed project) pairs."""
-    return ((project_id, sources[name].id, p.funding.get(name, 0))
-            for project_id, p in projects for name in parsed.sources)
+    return (
+        (project_id, sources[name].id, p.funding.get(name, 0)) for project_id, p in projects for name in parsed.sources
+    )
 
 
 def indicator_row(project_id: int, position: int, ind, level2_ids: dict) -> tuple:
-    return (project_id, position, ind.seq, level2_ids[ind.level1, ind.level2], ind.level1[:identity.CATEGORY_LABEL], ind.level2[:identity.CATEGORY_LABEL],
-            (ind.level2_code or "")[:identity.LEVEL2_CODE], ind.name[:identity.INDICATOR_NAME], ind.library_code or "", ind.period_value, ind.annual_value,
-            ind.target.comparator if ind.target else "", ind.target.value if ind.target else None,
-            ind.target.unit[:identity.TARGET_UNIT] if ind.target else "", ind.weight,
-            json.dumps(ind.extra, ensure_ascii=False) if ind.extra else None)
+    return (
+        project_id,
+        position,
+        ind.seq,
+        level2_ids[ind.level1, ind.level2],
+        ind.level1[: identity.CATEGORY_LABEL],
+        ind.level2[: identity.CATEGORY_LABEL],
+        (ind.level2_code or "")[: identity.LEVEL2_CODE],
+        ind.name[: identity.INDICATOR_NAME],
+        ind.library_code or "",
+        ind.period_value,
+        ind.annual_value,
+        ind.target.comparator if ind.target else "",
+        ind.target.value if ind.target else None,
+        ind.target.unit[: identity.TARGET_UNIT] if ind.target else "",
+        ind.weight,
+        json.dumps(ind.extra, ensure_ascii=False) if ind.extra else None,
+    )
 
 
 def project_rows(table_id: int, ids, pairs, unit_ids, reviews, prints):
     """Rows of PROJECT_FIELDS, in table order: the position is the index."""
-    refs = identity.project_refs((p.name[:identity.PROJECT_NAME], p.code) for _, p in pairs)
+    refs = identity.project_refs((p.name[: identity.PROJECT_NAME], p.code) for _, p in pairs)
     return (
-        (project_id, table_id, unit_ids[unit_index], position, p.name[:identity.PROJECT_NAME], p.code, p.goal, p.total, p.source_row,
-         p.indicator_text, p.unparsed or "", score, findings, fingerprint, ref, p.period_goal or "",
-         json.dumps(p.attributes, ensure_ascii=False))
-        for position, (project_id, (unit_index, p), (score, findings), fingerprint, ref)
-        in enumerate(zip(ids, pairs, reviews, prints, refs))
+        (
+            project_id,
+            table_id,
+            unit_ids[unit_index],
+            position,
+            p.name[: identity.PROJECT_NAME],
+            p.code,
+            p.goal,
+            p.total,
+            p.source_row,
+            p.indicator_text,
+            p.unparsed or "",
+            score,
+            findings,
+            fingerprint,
+            ref,
+            p.period_goal or "",
+            json.dumps(p.attributes, ensure_ascii=False),
+        )
+        for position, (project_id, (unit_index, p), (score, findings), fingerprint, ref) in enumerate(
+            zip(ids, pairs, reviews, prints, refs)
+        )
     )
 
 
 def write_flags(cursor, parsed: ParsedTable, table_id: int, ids, pairs) -> None:
     by_name = {}
     for project_id, (_, p) in zip(ids, pairs):
-        by_name.setdefault(p.name[:identity.PROJECT_NAME], project_id)
-    _copy(cursor, Flag, ["table", "project", "severity", "code", "message", "row"], (
-        (table_id, by_name.get(f.project), f.severity, f.code, f.message, f.row) for f in parsed.flags
-    ))
+        by_name.setdefault(p.name[: identity.PROJECT_NAME], project_id)
+    _copy(
+        cursor,
+        Flag,
+        ["table", "project", "severity", "code", "message", "row"],
+        ((table_id, by_name.get(f.project), f.severity, f.code, f.message, f.row) for f in parsed.flags),
+    )
 
 
 def review_and_prints(parsed: ParsedTable, pairs, level2: dict):
@@ -201,22 +291,38 @@ def _insert(parsed: ParsedTable, user):
         ids = new_ids(cursor, Project, len(pairs))
         _copy(cursor, ProjectFunding, FUNDING_FIELDS, funding_rows(parsed, sources, zip(ids, (p for _, p in pairs))))
         level2_ids = {key: category.id for key, (category, _) in level2.items()}
-        _copy(cursor, Indicator, INDICATOR_FIELDS, (
-            indicator_row(project_id, i, ind, level2_ids)
-            for project_id, (_, p) in zip(ids, pairs) for i, ind in enumerate(p.indicators)
-        ))
+        _copy(
+            cursor,
+            Indicator,
+            INDICATOR_FIELDS,
+            (
+                indicator_row(project_id, i, ind, level2_ids)
+                for project_id, (_, p) in zip(ids, pairs)
+                for i, ind in enumerate(p.indicators)
+            ),
+        )
         reviews, table_score, prints = reviewed.result()
-        table = BudgetTable.objects.create(department=department, year=parsed.year, review_score=table_score,
-                                           **table_fields(parsed, user))
-        units = FundingUnit.objects.bulk_create([
-            FundingUnit(table=table, position=i, name=u.name[:identity.UNIT_NAME], code=u.code, total=unit_total(u),
-                        source_row=u.source_row)
-            for i, u in enumerate(parsed.units)
-        ])
+        table = BudgetTable.objects.create(
+            department=department, year=parsed.year, review_score=table_score, **table_fields(parsed, user)
+        )
+        units = FundingUnit.objects.bulk_create(
+            [
+                FundingUnit(
+                    table=table,
+                    position=i,
+                    name=u.name[: identity.UNIT_NAME],
+                    code=u.code,
+                    total=unit_total(u),
+                    source_row=u.source_row,
+                )
+                for i, u in enumerate(parsed.units)
+            ]
+        )
         # Rows go in through COPY rather than model instances: a national table has a hundred
         # thousand indicators, and building that many objects costs more than the database's work.
-        _copy(cursor, Project, PROJECT_FIELDS,
-              project_rows(table.id, ids, pairs, [u.id for u in units], reviews, prints))
+        _copy(
+            cursor, Project, PROJECT_FIELDS, project_rows(table.id, ids, pairs, [u.id for u in units], reviews, prints)
+        )
         del reviews
         write_flags(cursor, parsed, table.id, ids, pairs)
     return table
@@ -225,16 +331,29 @@ def _insert(parsed: ParsedTable, user):
 class _ReviewedIndicator:
     """A parsed indicator as applying.refresh_table would read it back from the database."""
 
-    __slots__ = ("seq", "name", "level1_label", "level2_label", "level2", "period_value", "annual_value",
-                 "target_value", "target_unit", "comparator")
+    __slots__ = (
+        "seq",
+        "name",
+        "level1_label",
+        "level2_label",
+        "level2",
+        "period_value",
+        "annual_value",
+        "target_value",
+        "target_unit",
+        "comparator",
+    )
 
     def __init__(self, ind, level2):
         target = ind.target
-        self.seq, self.name, self.level2 = ind.seq, ind.name[:identity.INDICATOR_NAME], level2
-        self.level1_label, self.level2_label = ind.level1[:identity.CATEGORY_LABEL], ind.level2[:identity.CATEGORY_LABEL]
+        self.seq, self.name, self.level2 = ind.seq, ind.name[: identity.INDICATOR_NAME], level2
+        self.level1_label, self.level2_label = (
+            ind.level1[: identity.CATEGORY_LABEL],
+            ind.level2[: identity.CATEGORY_LABEL],
+        )
         self.period_value, self.annual_value = ind.period_value, ind.annual_value
         self.target_value = identity.stored(target.value, 8) if target else None
-        self.target_unit = target.unit[:identity.TARGET_UNIT] if target else ""
+        self.target_unit = target.unit[: identity.TARGET_UNIT] if target else ""
         self.comparator = target.comparator if target else ""
 
 
@@ -242,17 +361,24 @@ def _reviews(parsed: ParsedTable, pairs, level2: dict) -> tuple[list, Decimal | 
     """Each project's (score, findings as JSON) and the table's score, from the parsed rows, exactly as
     applying.refresh_table computes them from the stored ones — so an import writes the review with the rows."""
     # kind() reads level2.level1.kind and falls back to the label's words, as for a stored indicator.
-    seen = {key: SimpleNamespace(name=category.name, level1=SimpleNamespace(kind=level1.kind))
-            for key, (category, level1) in level2.items()}
-    newer = any(review.kind(SimpleNamespace(level2=ref, level1_label=level1[:identity.CATEGORY_LABEL])) == "cost"
-                for (level1, _), ref in seen.items())
+    seen = {
+        key: SimpleNamespace(name=category.name, level1=SimpleNamespace(kind=level1.kind))
+        for key, (category, level1) in level2.items()
+    }
+    newer = any(
+        review.kind(SimpleNamespace(level2=ref, level1_label=level1[: identity.CATEGORY_LABEL])) == "cost"
+        for (level1, _), ref in seen.items()
+    )
     first_by_name = {}
     for index, (_, p) in enumerate(pairs):
-        first_by_name.setdefault(p.name[:identity.PROJECT_NAME], index)
+        first_by_name.setdefault(p.name[: identity.PROJECT_NAME], index)
     # refresh_table reads the flags of a project in the order (row, id); NULL rows sort last.
     flags = sorted(
-        ((f.row is None, f.row or 0, n, first_by_name[f.project], f.message) for n, f in enumerate(parsed.flags)
-         if f.code == "reconciliation" and f.project in first_by_name),
+        (
+            (f.row is None, f.row or 0, n, first_by_name[f.project], f.message)
+            for n, f in enumerate(parsed.flags)
+            if f.code == "reconciliation" and f.project in first_by_name
+        )
     )
     messages: dict[int, list[str]] = {}
     for *_, index, message in flags:
@@ -262,7 +388,9 @@ def _reviews(parsed: ParsedTable, pairs, level2: dict) -> tuple[list, Decimal | 
     for index, (_, p) in enumerate(pairs):
         result = review.review_project(
             [_ReviewedIndicator(ind, seen[ind.level1, ind.level2]) for ind in p.indicators],
-            newer_framework=newer, reconciliation=messages.get(index, ()), rule_weights=rule_weights,
+            newer_framework=newer,
+            reconciliation=messages.get(index, ()),
+            rule_weights=rule_weights,
         )
         reviews.append((result.score, json.dumps(result.findings, ensure_ascii=False)))
         scored.append((result.score, identity.stored(p.total, 6)))
