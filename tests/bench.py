@@ -66,6 +66,12 @@ def main():
     parser.add_argument("--profile", action="store_true", help="print the parse path's hottest functions")
     parser.add_argument("--import-only", action="store_true", help="skip the page, search and load measurements")
     parser.add_argument(
+        "--batch-only",
+        action="store_true",
+        help="the batch of department files against COPY alone (no single import, pages or search): "
+        "for timing changes to the per-file cost",
+    )
+    parser.add_argument(
         "--pages-only",
         action="store_true",
         help="skip the import measurement: the page and search figures alone (the big table is "
@@ -87,6 +93,11 @@ def main():
     started = time.perf_counter()
     report = {"machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}", "load_before": os.getloadavg()}
     report["database"] = ensure_database(cfg, rebuild=args.rebuild)
+    if args.batch_only:
+        from tests.bench_import import batch_bench
+
+        with tempfile.TemporaryDirectory(prefix="budget-bench-") as tmp:
+            return print_batch_only(cfg, batch_bench(cfg, Path(tmp)))
     with tempfile.TemporaryDirectory(prefix="budget-bench-") as tmp:
         report["import"] = None if args.pages_only else import_bench(cfg, Path(tmp), profile=args.profile)
         report["pages"] = None if args.import_only else page_bench(cfg)
@@ -559,6 +570,15 @@ def print_memory(run, base_kb, size, what):
         f"   peak memory of the {what} (getrusage ru_maxrss): {run['maxrss_kb'] / 1024:.0f} MB, "
         f"{above:.1f}× the input above a 10-project import's {base_kb / 1024:.0f} MB "
         f"(VmHWM {run['hwm_kb'] / 1024:.0f} MB); goal ≤ 10×"
+    )
+
+
+def print_batch_only(cfg, b):
+    print(
+        f"batch (--scale {cfg['scale']:g}, --batch-only): {b['files']:,} files, {b['indicators']:,} indicators; "
+        f"import_targets in process {b['seconds']:.2f} s, COPY into keyed tables {b['copy_keyed']:.2f} s: "
+        f"{b['seconds'] / b['copy_keyed']:.2f}×; commits {b['commit']:.2f} s, reviews {b.get('review', 0):.2f} s; "
+        f"load {os.getloadavg()[0]:.1f}"
     )
 
 

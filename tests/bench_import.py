@@ -44,6 +44,12 @@ def import_bench(cfg, tmp: Path, *, profile: bool) -> dict:
     return result
 
 
+def batch_bench(cfg, tmp: Path) -> dict:
+    """--batch-only: the batch and its COPY, without the 20,000-project table (its file is still written, small)."""
+    run_child("files", tmp, 100, cfg["files"])
+    return run_child("batch", tmp / "batch")
+
+
 def child_files(folder, projects, files):
     """The files the import children read, written by a child of their own: the parent stays small."""
     from budget import generate

@@ -75,3 +75,58 @@ def test_a_crash_amid_a_batch_rolls_back_and_does_not_report_the_files_of_its_op
         call_command("import_targets", str(REFERENCE), str(later), "--year", "2021", stdout=out, stderr=StringIO())
     assert out.getvalue() == ""
     assert not BudgetTable.objects.exists()
+
+
+def test_a_batch_reads_funding_sources_and_categories_once_not_per_file(db, write_file):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    text = REFERENCE.read_text(encoding="utf-8")
+    others = [write_file(f"{n}.txt", text.replace(DEPARTMENT, f"广州市花都区第{n}局")) for n in (2, 3)]
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_targets", str(REFERENCE), *map(str, others), "--year", "2021", stdout=StringIO())
+    statements = [q["sql"] for q in queries.captured_queries]
+    logs = [i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "budget_importlog"')]
+    assert len(logs) == 3
+    shared = ("budget_fundingsource", "budget_level1category", "budget_level2category")
+    # The first file reads (and here creates) them; the two after it neither read nor write them.
+    assert [sql[:80] for sql in statements[logs[1] :] if any(name in sql for name in shared)] == []
+    assert BudgetTable.objects.count() == 3
+
+
+def test_a_file_failing_after_it_created_a_funding_source_does_not_leave_the_next_file_its_rolled_back_id(
+    db, write_file, monkeypatch
+):
+    """What a batch keeps across files (budget/importing/lookups.py) is forgotten when a file rolls back."""
+    from django.core.management.base import CommandError
+
+    from budget.importing import writer
+    from budget.importing.problems import ImportFailed, Problem
+    from budget.models import FundingSource
+
+    text = REFERENCE.read_text(encoding="utf-8").replace("\t其他资金\t", "\t上级补助资金\t")
+    failing = write_file("failing.txt", text.replace(DEPARTMENT, "广州市花都区第2局"))
+    later = write_file("later.txt", text.replace(DEPARTMENT, "广州市花都区第3局"))
+    write_flags = writer.write_flags
+
+    def refuse_the_failing_file(cursor, parsed, *args):
+        if parsed.filename == "failing.txt":
+            raise ImportFailed([Problem(parsed.filename, None, None, None, "refused after its rows went in")])
+        return write_flags(cursor, parsed, *args)
+
+    monkeypatch.setattr(writer, "write_flags", refuse_the_failing_file)
+    with pytest.raises(CommandError, match="1 个文件未能导入"):
+        call_command(
+            "import_targets",
+            str(REFERENCE),
+            str(failing),
+            str(later),
+            "--year",
+            "2021",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+    assert set(BudgetTable.objects.values_list("department__name", flat=True)) == {DEPARTMENT, "广州市花都区第3局"}
+    source = FundingSource.objects.get(name="上级补助资金")
+    later_table = BudgetTable.objects.get(department__name="广州市花都区第3局")
+    assert later_table.projects.filter(funding__source=source).exists()

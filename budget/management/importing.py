@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from budget.importing import lookups
 from budget.importing.problems import ImportFailed
 
 
@@ -79,7 +80,8 @@ class FileImportCommand(BaseCommand):
     def handle(self, *args, paths=(), **options):
         batch = Batch(self.commit_every, lambda result: self.report(result, **options))
         try:
-            failures = self.import_all(batch, [Path(p) for p in paths], options)
+            with lookups.shared():  # sources and categories read once for all the files
+                failures = self.import_all(batch, [Path(p) for p in paths], options)
         except BaseException as error:
             batch.abort(error)
             raise
