@@ -23,7 +23,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from budget.importing.problems import ImportFailed, Problem
 from budget.models import BudgetTable, Department, ReviewComment, ReviewEvent, TableReview
 
 Status = TableReview.Status
@@ -240,15 +239,6 @@ def lock_refusal(department_id: int, year: int) -> str | None:
     return _(
         "{department} {year}年的绩效目标表已通过审核({by} 于 {when}),已锁定;需审核员先「撤销通过」才能修改或重新导入"
     ).format(department=review.department.name, year=year, by=review.changed_by, when=when)
-
-
-def refuse_if_approved(parsed) -> None:
-    """Called by budget/importing/writer.py under its lock: an approved table is not replaced, nor previewed as if it
-    could be. Every import path (command line, admin upload) goes through there."""
-    department = Department.objects.filter(name=parsed.department).values_list("pk", flat=True).first()
-    refusal = lock_refusal(department, parsed.year) if department else None
-    if refusal:
-        raise ImportFailed([Problem(parsed.filename, None, None, None, refusal)])
 
 
 # -- the export's review section (shared/spec/export-format.md) ---------------------------------

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budget import formats
-from budget.importing import identity
+from budget.importing import identity, lookups
 from budget.importing import indicators as grammar
 from budget.models import Indicator
 
@@ -83,11 +83,10 @@ class PasteForm(forms.ModelForm):
 
 def add_pasted(project, items, unread) -> int:
     """Append the read indicators to the project (categories matched as on import); keep what was not read."""
-    from budget.importing.writer import _Categories
 
     if not items and not unread:
         return 0
-    categories = _Categories()
+    categories = lookups.Categories()  # matched as an import matches them
     # Numbered after every indicator the project has by now, those added by hand in the same save included:
     # the pasted cell's own numbers (1, 2 …) would repeat the project's.
     last = project.indicators.aggregate(position=Max("position"), seq=Max("seq"))

@@ -35,9 +35,6 @@ FILENAME = ImportLog._meta.get_field("filename").max_length  # BudgetTable.sourc
 TITLE = BudgetTable._meta.get_field("title").max_length
 
 
-category_key = lookups.category_key
-
-
 def parsed_fingerprints(parsed: ParsedTable) -> list[str]:
     """Each parsed project's fingerprint (budget/importing/identity.py), in table order."""
     return [identity.parsed_fingerprint(p, parsed.sources) for p in parsed.projects]
@@ -456,6 +453,3 @@ def _copy(cursor, model, names: list[str], rows) -> None:
 
 def _sources(names: list[str]) -> dict[str, FundingSource]:
     return lookups.current().funding_sources(names)
-
-
-_Categories = lookups.Categories  # budget/importing/paste.py matches its categories as an import does
