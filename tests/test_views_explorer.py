@@ -4,12 +4,14 @@ import io
 import re
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.urls import reverse
 
 from budget import selectors
 from budget.importing.importer import import_table
-from budget.models import Level1Category
+from budget.models import Indicator, Level1Category
+from budget.tables import IndicatorTable
 from tests.conftest import REFERENCE
 from tests.ui_helpers import grow, table_rows
 
@@ -243,3 +245,28 @@ def test_words_without_letter_case_skip_the_upper_casing(db, monkeypatch, term, 
     assert selectors.text_lookup(term) == lookup
     monkeypatch.setitem(selectors._TRIGRAM_INDEXES, key, True)
     assert selectors.text_lookup(term) == "icontains"
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?q=满意度", "?q=群众满意度&scope=projects", "?q=热线 满意度&sort=-target", "?page=2"]
+)
+def test_the_rows_written_in_python_are_django_tables2s_cells(client, reference_table, write_file, monkeypatch, query):
+    """PlainRowsTable (budget/tables.py) writes the body rows itself for speed: the page must be the one
+    django-tables2's own template renders, peers, actuals, links, marks and escaping included."""
+    for n, name in enumerate(["另<b>部门", "第三个部门"]):  # three departments: peers are shown
+        other = REFERENCE.read_text(encoding="utf-8").replace(
+            "部门名称: 广州市花都区政务服务和数据管理局", f"部门名称: {name}"
+        )
+        import_table(write_file(f"other{n}.txt", other), filename=f"other{n}.txt", year=2021)
+    Indicator.objects.filter(pk__in=Indicator.objects.order_by("pk").values("pk")[:30]).update(actual_value="80%")
+    Indicator.objects.filter(name__contains="满意度").update(annual_value="<i>满意度&")
+
+    def page():
+        caches["pages"].clear()
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", client.get(URL + query).content.decode()))
+
+    ours = page()
+    monkeypatch.setattr(IndicatorTable._meta, "template_name", "django_tables2/bootstrap5-responsive.html")
+    assert ours == page()
+    assert ("&lt;i&gt;<mark>满意度</mark>&amp;" in ours) == (query in ("?q=满意度", "?q=热线 满意度&sort=-target"))
+    assert "另&lt;b&gt;部门" in ours and "3 个部门 · 中位数" in ours and "达成度" in ours
