@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from budget import selectors
 from budget.importing.importer import import_table
-from budget.models import Indicator, Level1Category
+from budget.models import Department, Indicator, Level1Category
 from budget.tables import IndicatorTable
 from tests.conftest import REFERENCE
 from tests.ui_helpers import grow, table_rows
@@ -115,6 +115,29 @@ def test_past_a_thousand_matches_it_stops_counting(client, reference_table):
     assert count(client, "?q=扩展指标1") == 130
 
 
+def test_a_search_narrowed_to_one_department_pages_its_first_thousand_matches(client, reference_table, write_file):
+    other = REFERENCE.read_text(encoding="utf-8").replace(
+        "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门"
+    )
+    import_table(write_file("other.txt", other), filename="other.txt", year=2021)
+    grow(reference_table, projects=130, indicators=8)  # 1,040 indicators named 扩展指标, the newest projects
+    narrowed = f"?q=扩展&department={reference_table.department_id}&year=2021"
+    assert "超过 1000 个指标" in client.get(URL + narrowed).content.decode()
+    first, last = (
+        table_rows(client.get(URL + narrowed), "indicators"),
+        table_rows(client.get(URL + narrowed + "&page=20"), "indicators"),
+    )
+    assert first[0][:3] == ["广州市花都区政务服务和数据管理局", "2021", "扩展项目130"] and first[0][5] == "扩展指标1"
+    # the thousandth match, 8 to a project from 130 down: project 6's last indicator
+    assert len(last) == 50 and last[-1][2] == "扩展项目006" and last[-1][5] == "扩展指标8"
+    assert {row[0] for row in first + last} == {"广州市花都区政务服务和数据管理局"}
+    # Sorted by a column, the pages order every match, not only the first thousand: projects 1-5 come first.
+    assert table_rows(client.get(URL + narrowed + "&sort=project"), "indicators")[0][2] == "扩展项目001"
+    other_id = Department.objects.get(name="另一个部门").pk
+    assert count(client, f"?q=扩展&department={other_id}&year=2021") == 0
+    assert count(client, f"?q=满意度&department={other_id}&year=2021") == 12
+
+
 def test_the_newest_projects_come_first(client, reference_table, write_file):
     other = REFERENCE.read_text(encoding="utf-8").replace(
         "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门"
@@ -203,6 +226,28 @@ def test_the_search_goes_through_the_one_index(db):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "budget_indicator_text_trgm" in plan
+
+
+def test_a_narrowed_search_walks_the_chosen_projects_indicators_in_order(reference_table):
+    """The department's projects go in as one array, so that the count up to the cap walks the indicators'
+    index in the explorer's order and stops at the cap; joined, the planner expected a few dozen projects and
+    read every indicator of a 20,000-project table (README, Performance)."""
+    from django.http import QueryDict
+
+    from budget.filters import IndicatorFilter
+
+    grow(reference_table, projects=60, indicators=8)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE budget_indicator; ANALYZE budget_project; ANALYZE budget_budgettable")
+    query = QueryDict(f"q=满意度&department={reference_table.department_id}&year=2021")
+    rows = IndicatorFilter(query, queryset=selectors.indicators_explorer()).qs.values_list("pk", flat=True)[:1001]
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off")  # as ids_up_to does
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(r"Index Scan Backward using \S+ on budget_indicator\b", plan), plan
+    assert "Index Cond: (project_id = ANY (" in plan, plan
 
 
 @pytest.mark.parametrize("extra", [0, 60])
