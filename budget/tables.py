@@ -160,12 +160,14 @@ class PlainRowsTable(tables.Table):
             if callable(value):
                 value = accessor.resolve(record, quiet=True)
             if value in column.empty_values:
-                return conditional_escape(shown(default))
-            context = {"value": value, "record": record, "column": column, "bound_column": bound, "table": self}
-            content = render(**{k: v for k, v in context.items() if k in wanted})
-            if link:
-                content = link(content, **context)
-            return conditional_escape(shown(content))
+                content = default
+            else:
+                context = {"value": value, "record": record, "column": column, "bound_column": bound, "table": self}
+                content = render(**{k: v for k, v in context.items() if k in wanted})
+                if link:
+                    content = link(content, **context)
+            # the template's {{ cell }}: numbers and dates localized (a text is itself), then escaped unless safe
+            return conditional_escape(content if isinstance(content, str) else shown(content))
 
         return cell
 
