@@ -293,7 +293,7 @@ class Fact:
 
 @dataclass
 class Form:
-    """What one form says, as written; forms.py turns it into records."""
+    """What one form says, as written; form_tables.py turns it into records."""
 
     first_row: int
     source: str  # the file, or the file and sheet, the form stands on
@@ -446,6 +446,12 @@ class FormSplitter:
                 self.form.put(role, label, value, row, index, written)
             elif role not in ("group", "unit_word", "amount_column"):
                 pending[index] = (role, label, written)
+        self.read_unclaimed(row, cells, claimed)
+        self.pending = pending
+
+    def read_unclaimed(self, row, cells, claimed):
+        """The cells no label of this row claimed: the values of the labels above them, else unknown labels
+        (refused). A total above a label of this row heads a column of the sources' amounts instead."""
         for index, (role, label, written) in self.pending.items():
             if role == "total" and index in claimed and self.form.total_column is None:
                 # 资金总额 heads a column whose cells are the amounts of the sources named on their rows.
@@ -465,58 +471,3 @@ class FormSplitter:
                     cells[index],
                     f"不是认识的表单标签{shown},无法确定它是什么;认识的标签如:{KNOWN_SHOWN}……",
                 )
-        self.pending = pending
-
-
-# -- forms → records ------------------------------------------------------------------------------
-
-AMOUNT_TEXT = re.compile(r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万元|万|元)?(.*)", re.S)
-BRACKET_CODE = re.compile(r"[\[(【]\s*([0-9A-Za-z]{2,})\s*[\])】]\s*(.+)", re.S)
-TRAILING_CODE = re.compile(r"(.+?)\s+([0-9]{4,})")
-DUTY_COLUMNS = {
-    "部门职能": "name",
-    "职能": "name",
-    "履职目标": "name",
-    "年度目标任务": "tasks",
-    "履职目标任务": "tasks",
-    "任务": "tasks",
-    "支出项目名称": "project",
-    "项目名称": "project",
-    "预算金额": "amount",
-    "金额": "amount",
-}
-
-
-def split_form_code(text: str) -> tuple[str, str]:
-    """`[610001]某公司`, `(433)某局(部门)`, `某局 308001`, `308001-某局` → (code, name)."""
-    text = text.strip()
-    for pattern, code_group, name_group in ((BRACKET_CODE, 1, 2), (TRAILING_CODE, 2, 1)):
-        match = pattern.fullmatch(text)
-        if match:
-            return match.group(code_group), re.sub(r"\((部门|单位)\)$", "", match.group(name_group).strip())
-    match = re.fullmatch(r"([0-9A-Z]{4,})\s*-\s*([^0-9].*)", text, re.S)
-    if match:
-        return match.group(1), match.group(2).strip()
-    return "", text
-
-
-def form_amount(fact: Fact, factor, problem) -> tuple:
-    """(amount in 万元, note): `250万` → 250; `854万(…)` → 854 with "(…)" kept as the note."""
-    from decimal import Decimal, InvalidOperation
-
-    from budget.importing.reading import is_blank
-
-    text = fact.value.strip()
-    if is_blank(text):
-        return Decimal(0), ""
-    match = AMOUNT_TEXT.fullmatch(text.replace(" ", ""))
-    try:
-        number = Decimal(match.group(1).replace(",", "")) if match else None
-    except InvalidOperation:
-        number = None
-    if number is None:
-        problem(fact.row, fact.label, text, "不是能读懂的金额(应为数字,如 250、250万、164万元)")
-        return Decimal(0), ""
-    unit = match.group(2)
-    scale = Decimal(1) if unit in ("万", "万元") else Decimal(10000) if unit == "元" else factor
-    return number / scale, match.group(3).strip()

@@ -8,8 +8,8 @@ a project whose targets were never imported brings them too: its grid holds the 
 
 from decimal import Decimal
 
-from budget.importing.form_tables import TOTAL_ROW, read_money
-from budget.importing.forms_layout import FormSplitter, label_of, split_form_code
+from budget.importing.form_tables import TOTAL_ROW, read_money, split_form_code
+from budget.importing.forms_layout import FormSplitter, label_of
 
 MONEY_FIELDS = {"initial": "budget_initial", "adjusted": "budget_adjusted", "executed": "executed"}
 # The goal block's result column: kept on the project as written, under its label.
