@@ -49,7 +49,7 @@ class BudgetConfig(AppConfig):
             security,
         )
         from budget.caching import bump_data_version
-        from budget.selectors import forget_trigram_indexes, trigram_indexes
+        from budget.explorer_queries import forget_trigram_indexes, trigram_indexes
 
         post_migrate.connect(ensure_groups, sender=self)
         connection_created.connect(trigram_indexes, dispatch_uid="budget:trigram")

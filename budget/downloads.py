@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from budget import exporter, selectors
+from budget import export_rows, exporter, selectors
 
 FORMATS = {
     "json": "application/json; charset=utf-8",
@@ -62,11 +62,11 @@ def kept_file(stem: str, version: str, write, folder: Path | None = None) -> Pat
 def _write(table, fmt: str, out, opinions: bool) -> None:
     year, department = table.year, table.department.name
     if fmt == "xlsx":
-        exporter.write_xlsx(exporter.indicator_rows(year=year, department=department), out)
+        export_rows.write_xlsx(export_rows.indicator_rows(year=year, department=department), out)
         return
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     if fmt == "csv":
-        exporter.write_csv(exporter.indicator_rows(year=year, department=department), text)
+        export_rows.write_csv(export_rows.indicator_rows(year=year, department=department), text)
     elif fmt == "json":
         text.writelines(exporter.json_stream(year=year, department=department, opinions=opinions))
     else:

@@ -122,7 +122,7 @@ def cell_number(value):
 
 
 def latest_cells(latest) -> list:
-    """The latest month's columns of a sheet row, from the exporter's ROWS_SQL (month, initial, adjusted,
+    """The latest month's columns of a sheet row, from export_rows.ROWS_SQL (month, initial, adjusted,
     executed, forecast, light, warning codes, indicator value, likelihood); empty when never monitored."""
     month, initial, adjusted, executed, forecast, light, codes, value, likelihood = latest
     if month is None:

@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from budget import selectors
+from budget import explorer_queries, selectors
 from budget.importing.indicators import normalize
 from budget.models import Department, FundingUnit, Level1Category, Level2Category, Project
 from budget.search import indicator_words, of_projects
@@ -34,7 +34,10 @@ def words_in(terms, fields) -> Q:
         return Q()
     return reduce(
         and_,
-        [reduce(or_, (Q(**{f"{field}__{selectors.text_lookup(term)}": term}) for field in fields)) for term in terms],
+        [
+            reduce(or_, (Q(**{f"{field}__{explorer_queries.text_lookup(term)}": term}) for field in fields))
+            for term in terms
+        ],
     )
 
 
@@ -73,7 +76,7 @@ def _department_choices():
 
 
 def _unit_choices():
-    return [(unit, unit) for unit in selectors.target_units()]
+    return [(unit, unit) for unit in explorer_queries.target_units()]
 
 
 # A search is bounded: each word adds a LIKE over five columns, and a URL of thousands of words once held a

@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from budget import formats, workflow, worklist
-from budget.exporter import inert
+from budget.export_rows import inert
 from budget.models import BudgetTable, TableReview
 
 REVIEWER_ACTIONS = ("return", "approve", "reopen")

@@ -1,14 +1,14 @@
 from django.urls import path
 
-from budget import peer_views, review_views, views
+from budget import department_views, peer_views, review_views, views
 from budget.api import pages
 
 app_name = "budget"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("departments/<int:pk>/<int:year>/", views.department, name="department"),
-    path("departments/<int:pk>/<int:year>/download.<str:fmt>", views.department_download, name="download"),
+    path("departments/<int:pk>/<int:year>/", department_views.department, name="department"),
+    path("departments/<int:pk>/<int:year>/download.<str:fmt>", department_views.department_download, name="download"),
     path("projects/<int:pk>/", views.project_page, name="project"),
     path("departments/<int:pk>/<int:year>/projects/<str:ref>/", views.project_by_ref, name="project_by_ref"),
     path("indicators/", views.explorer, name="explorer"),

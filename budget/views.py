@@ -1,12 +1,12 @@
-"""The public pages. Queries live in selectors, figures in charts, downloads in exporter."""
+"""The public pages: the overview, a project, the indicator explorer and its CSV, the language switch. The
+department page and its download are in department_views. Queries live in selectors, figures in charts and
+score_charts, downloads in exporter and export_rows."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Case, When
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
@@ -17,25 +17,22 @@ from budget import (
     caching,
     charts,
     downloads,
+    explorer_queries,
+    export_rows,
     export_sections,
-    exporter,
     formats,
     monitoring_pages,
     peer_views,
+    score_charts,
     selectors,
-    workflow,
-    yearly,
 )
 from budget.evaluation import scoring
-from budget.filters import IndicatorFilter, ProjectFilter
-from budget.models import BudgetTable, Department, RemovedProject
-from budget.tables import IndicatorTable, OverviewTable, ProjectTable
+from budget.filters import IndicatorFilter
+from budget.models import RemovedProject
+from budget.tables import IndicatorTable, OverviewTable
 
 TABLES_PER_PAGE = 50
 CHART_DEPARTMENTS = 30  # the overview charts the largest; the rest are one bar
-FLAGS_LISTED = 100
-PROJECTS_PER_PAGE = 20
-REVIEW_LISTED = 20  # the weakest projects named on the department page; the project table sorts the rest
 INDICATORS_PER_PAGE = 50
 EXPLORER_COUNT_CAP = 1000
 EXPLORER_CSV_ROWS = 200_000  # a CSV of a whole province's indicators is the bulk files' job, not a request's
@@ -134,198 +131,6 @@ def overview(request):
 
 @require_safe
 @caching.visitor_page
-def department(request, pk, year):
-    """One table. Whatever reads every project or indicator of it (counts, funding per source, the chart's
-    largest projects, the mix, the review ranking, the years) is cached under the data version, so that a
-    20,000-project table costs what a 30-project one does once it has been shown."""
-    dept = get_object_or_404(Department, pk=pk)
-    version = caching.request_version(request)
-    table = selectors.table_detail(year=year, department=dept, version=version)
-    if table is None:
-        return _department_overall_only(request, dept, year)
-    funding, sources = caching.cached(
-        f"funding:{table.pk}", version, lambda: selectors.funding_by_table_source(table_ids=[table.pk])
-    )
-    projects = selectors.projects_with_funding(table_id=table.pk, sources=sources)
-    units = selectors.table_units(year=year, department=dept)
-    filterset = ProjectFilter(request.GET or None, queryset=projects, units=units)
-    project_table = ProjectTable(filterset.qs, sources=sources, show_unit=units.count() > 1)
-    # The table's own count says how many projects there are unless a filter narrows them.
-    paginate = {"per_page": PROJECTS_PER_PAGE}
-    narrowed = filterset.is_bound and (not filterset.is_valid() or any(filterset.form.cleaned_data.values()))
-    if not narrowed:
-        paginate.update(paginator_class=CountedPaginator, count=table.project_count)
-    BoundedRequestConfig(request, paginate=paginate).configure(project_table)
-    return render(
-        request,
-        "budget/department.html",
-        {
-            "department": dept,
-            "table": table,
-            "version": version,
-            "filter": filterset,
-            "project_table": project_table,
-            "sections": _DepartmentSections(dept, table, version, funding.get(table.id, {}), sources, projects),
-        },
-    )
-
-
-def _department_overall_only(request, dept, year):
-    """A department that published only its department-wide table this year still has its page."""
-    overall = _overall(selectors.department_targets(year=year, department=dept))
-    if overall is None:
-        raise Http404
-    return render(request, "budget/department_overall.html", {"department": dept, "year": year, "overall": overall})
-
-
-def _overall(table):
-    if table is None:
-        return None
-    whole = table.project_list[0] if table.project_list else None
-    details = table.details or {}
-    return {
-        "table": table,
-        "goal": whole.goal if whole else "",
-        "period_goal": whole.period_goal if whole else "",
-        "by_source": [(f.source.name, f.amount) for f in whole.funding.all()] if whole else [],
-        "by_purpose": list(details.get("by_purpose", {}).items()),
-        "duties": details.get("duties", []),
-        "indicators": list(whole.indicators.all()) if whole else [],
-    }
-
-
-class _DepartmentSections:
-    """What the department page shows around its project table. The template keeps those sections per table,
-    data version and language (they do not change with the table's sort, filter or page), so each part is
-    computed only when a section is rendered, not when it comes from the fragment cache."""
-
-    def __init__(self, dept, table, version, funding, sources, projects):
-        self.dept, self.table, self.version = dept, table, version
-        self.funding, self.sources, self.projects = funding, sources, projects
-
-    @cached_property
-    def by_source(self):
-        return [(s, self.funding.get(s)) for s in self.sources]
-
-    @cached_property
-    def downloads(self):
-        return [
-            (fmt, reverse("budget:download", args=[self.dept.pk, self.table.year, fmt])) for fmt in downloads.FORMATS
-        ]
-
-    @cached_property
-    def funding_chart(self):
-        # The largest projects and one sum for the rest, so that it costs the same at 20,000 projects.
-        top, rest = caching.cached(
-            f"chart:{self.table.pk}",
-            self.version,
-            lambda: selectors.project_funding_rows(self.projects, self.sources, limit=charts.TOP_PROJECTS),
-        )
-        if not top:
-            return None
-        if rest is not None:
-            rest["by_source"] = {
-                s: (self.funding.get(s) or 0) - sum(p["by_source"].get(s) or 0 for p in top) for s in self.sources
-            }
-        return charts.funding_per_project(top, self.sources, rest=rest)
-
-    @cached_property
-    def overall(self):
-        """The department-wide targets of the same year (部门整体支出绩效目标表), shown beside the projects."""
-        return _overall(selectors.department_targets(year=self.table.year, department=self.dept))
-
-    @cached_property
-    def monitoring(self):
-        return monitoring_pages.department_monitoring(self.table)
-
-    @cached_property
-    def mix(self):
-        return selectors.indicators_mix(year=self.table.year, department=self.dept, version=self.version)
-
-    @cached_property
-    def mix_chart(self):
-        return charts.indicator_mix(self.mix) if self.mix else None
-
-    @cached_property
-    def _weakest(self):
-        # Ranking reads the findings of every project: cached until the data changes.
-        return caching.cached(
-            f"weakest:{self.table.pk}",
-            self.version,
-            lambda: selectors.weakest_projects(table_id=self.table.pk, limit=REVIEW_LISTED),
-        )
-
-    @cached_property
-    def weakest(self):
-        return self._weakest[0]
-
-    @cached_property
-    def weakest_more(self):
-        return self._weakest[1] - len(self.weakest)
-
-    @cached_property
-    def scores(self):
-        return _score_distribution(selectors.projects_for_review(table_id=self.table.pk, version=self.version))
-
-    @cached_property
-    def flags(self):
-        return selectors.table_flags(table_id=self.table.pk, limit=FLAGS_LISTED)
-
-    @cached_property
-    def flags_more(self):
-        return self.table.flag_count - len(self.flags)
-
-    @cached_property
-    def _years(self):
-        return caching.cached(
-            f"years:{self.dept.pk}", self.version, lambda: selectors.department_years(department=self.dept)
-        )
-
-    @cached_property
-    def history(self):
-        return self._years if len(self._years) > 1 else None
-
-    @cached_property
-    def history_chart(self):
-        return charts.funding_per_year(self.history) if self.history else None
-
-    @cached_property
-    def year_on_year(self):
-        # Reads both years' projects and targets: cached until the data changes, as the page's fragment is.
-        if not self.history:
-            return None
-        return caching.cached(
-            f"year-on-year:{self.table.pk}",
-            self.version,
-            lambda: yearly.compare(self.table, [y["year"] for y in self.history]),
-        )
-
-
-@require_safe
-def department_download(request, pk, year, fmt):
-    """This table in one of the exporter's formats, streamed from the file kept for this data version."""
-    if fmt not in downloads.FORMATS:
-        raise Http404
-    # The department page's table: its project targets (the department-wide table is in the JSON beside it),
-    # or the department-wide table when that is all the department published that year.
-    table = (
-        BudgetTable.objects.select_related("department")
-        .filter(department_id=pk, year=year)
-        .order_by(Case(When(kind=BudgetTable.Kind.PROJECT_TARGETS, then=0), default=1))
-        .first()
-    )
-    if table is None:
-        raise Http404
-    # The review opinions go to the bureau and the department only (budget/workflow.py).
-    opinions = fmt == "json" and workflow.can_view(request.user, table.department_id)
-    path = downloads.table_file(table, fmt, caching.data_version(), opinions=opinions)
-    response = FileResponse(open(path, "rb"), content_type=downloads.FORMATS[fmt])
-    response["Content-Disposition"] = content_disposition_header(True, f"{table.department.name}-{year}.{fmt}")
-    return response
-
-
-@require_safe
-@caching.visitor_page
 def project(request, pk):
     project = selectors.project_detail(pk=pk)
     if project is None:
@@ -364,21 +169,6 @@ def project(request, pk):
     )
 
 
-def _score_distribution(projects):
-    """The self-evaluation scores of the department's projects by grade, or None when none has data."""
-    if not projects:
-        return None
-    cfg = scoring.config()
-    scored = [(p, scoring.score_project(p, cfg)) for p in projects]
-    rows = [{"pk": p.pk, "name": p.name, "score": s.score, "grade": s.grade} for p, s in scored if s.score is not None]
-    grades = [name for _, name in sorted(cfg["grades"], key=lambda g: -g[0])]
-    return {
-        "grades": [(g, sorted((r for r in rows if r["grade"] == g), key=lambda r: -r["score"])) for g in grades],
-        "unscored": [p for p, s in scored if s.score is None],
-        "chart": charts.score_distribution(rows, cfg["grades"]) if rows else None,
-    }
-
-
 def _self_evaluation(project, indicators):
     """The 绩效自评 section: each indicator's actual and points, the execution rate, score and grade.
 
@@ -415,7 +205,7 @@ def _self_evaluation(project, indicators):
         "execution_weight": cfg["weights"]["execution"],
         "scale": ",".join(f"{name} ≥{t}" for t, name in sorted(cfg["grades"], key=lambda g: -g[0]) if t > 0),
         "findings": [f for f in scored.findings if f not in own],
-        "chart": charts.target_vs_actual(chart_rows) if chart_rows else None,
+        "chart": score_charts.target_vs_actual(chart_rows) if chart_rows else None,
     }
 
 
@@ -434,7 +224,7 @@ def _grouped(indicators):
 
 @require_safe
 def explorer(request):
-    filterset = IndicatorFilter(request.GET or None, queryset=selectors.indicators_explorer())
+    filterset = IndicatorFilter(request.GET or None, queryset=explorer_queries.indicators_explorer())
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(_explorer_csv(filterset.qs), content_type=downloads.FORMATS["csv"])
         response["Content-Disposition"] = content_disposition_header(True, "indicators.csv")
@@ -444,19 +234,19 @@ def explorer(request):
 
 @caching.visitor_page  # not the CSV: a download is not kept, so it need not read the data version
 def _explorer_page(request, filterset):
-    ids = selectors.ids_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
+    ids = explorer_queries.ids_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
     count = len(ids)
     # The page is read back by id, so that the search runs once: a rare word's few matches take a scan of every
     # indicator to find, and a narrowed search's page planned afresh read every indicator of a large table.
     # Past the cap the pages list the first EXPLORER_COUNT_CAP ids read, unless the reader sorts by a column,
     # which orders every match.
     by_id = count <= EXPLORER_COUNT_CAP or not request.GET.get("sort")
-    rows = selectors.indicators_explorer().filter(pk__in=ids[:EXPLORER_COUNT_CAP]) if by_id else filterset.qs
+    rows = explorer_queries.indicators_explorer().filter(pk__in=ids[:EXPLORER_COUNT_CAP]) if by_id else filterset.qs
     indicator_table = IndicatorTable(
         rows,
         terms=filterset.terms(),
         with_projects=filterset.with_projects(),
-        actuals=selectors.has_actuals(caching.request_version(request)),
+        actuals=explorer_queries.has_actuals(caching.request_version(request)),
         version=caching.request_version(request),
     )
     BoundedRequestConfig(
@@ -494,7 +284,7 @@ EXPLORER_HEADER = [
 
 
 def _explorer_csv(indicators):
-    """The filtered set in the exporter's CSV dialect (BOM for Excel, formulas made inert), streamed row by row
+    """The filtered set in the export's CSV dialect (BOM for Excel, formulas made inert), streamed row by row
     from a server-side cursor, at most EXPLORER_CSV_ROWS rows (a last line says when more were left out)."""
     rows = (
         [
@@ -506,13 +296,13 @@ def _explorer_csv(indicators):
             i.name,
             i.period_value,
             i.annual_value,
-            exporter.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
+            export_rows.SHEET_COMPARATORS.get(i.comparator, "") if i.target_value is not None else "",
             export_sections.cell_number(i.target_value),
             i.target_unit,
         ]
         for i in indicators[: EXPLORER_CSV_ROWS + 1].iterator(chunk_size=2000)
     )
-    return exporter.csv_lines(_capped(rows), header=EXPLORER_HEADER)
+    return export_rows.csv_lines(_capped(rows), header=EXPLORER_HEADER)
 
 
 def _capped(rows):

@@ -213,10 +213,10 @@ def test_departments_list_their_years(client, reference_table, write_file):
 def test_lists_cost_the_same_queries_whatever_the_data(client, db, django_assert_num_queries, departments):
     from django.db import connection
 
-    from budget import selectors
+    from budget import explorer_queries
 
     generate.populate(departments=departments, years=(2023,), seed=3)
-    selectors.trigram_indexes(connection)  # asked once per process and database; a migration makes it ask again
+    explorer_queries.trigram_indexes(connection)  # asked once per process and database; a migration makes it ask again
     project = Project.objects.order_by("pk").first()
     table = project.table
     # The data version (and, once, when it was first seen), then: count and page (and the page's funding for

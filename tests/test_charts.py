@@ -10,7 +10,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from budget import charts
+from budget import charts, score_charts
 from budget.templatetags.budget_format import amount, share
 
 SOURCES = ["财政拨款", "财政专户拨款", "其他资金"]
@@ -255,8 +255,8 @@ def test_figures_are_plain_json():
         charts.indicator_mix([{"level1": "产出指标", "level2": "数量指标", "count": 1}]),
         charts.funding_per_year([{"year": 2021, "total": Decimal("2616.61")}]),
         *(p["figure"] for p in charts.numeric_targets([target("a", "1", "%")])),
-        charts.target_vs_actual([actual("a", "99", "98")]),
-        charts.score_distribution([{"name": "甲", "score": Decimal("92.95"), "grade": "优"}], GRADES),
+        score_charts.target_vs_actual([actual("a", "99", "98")]),
+        score_charts.score_distribution([{"name": "甲", "score": Decimal("92.95"), "grade": "优"}], GRADES),
     ]
     for figure in figures:
         assert set(figure) == {"data", "layout"}
@@ -278,7 +278,7 @@ def actual(label, target_value, actual_value, unit="%", comparator=">=", level1=
 
 
 def test_target_against_actual_draws_each_indicator_against_the_100_percent_line():
-    figure = charts.target_vs_actual(
+    figure = score_charts.target_vs_actual(
         [
             actual("1. 12345热线工单办结量", "120000", "130000", "宗"),
             actual("2. 疑难工单现场协调量", "20", "15", "次"),
@@ -300,8 +300,8 @@ def test_target_against_actual_draws_each_indicator_against_the_100_percent_line
 
 
 def test_a_far_exceeded_target_stops_at_the_cap_but_says_how_far():
-    bars = charts.target_vs_actual([actual("1. 培训人数", "10", "1000", "人")])["data"][0]
-    assert bars["x"] == [charts.ATTAINMENT_CAP]
+    bars = score_charts.target_vs_actual([actual("1. 培训人数", "10", "1000", "人")])["data"][0]
+    assert bars["x"] == [score_charts.ATTAINMENT_CAP]
     assert bars["text"] == ["10,000.0%"]
 
 
@@ -313,7 +313,7 @@ GRADES = [[90, "优"], [80, "良"], [60, "中"], [0, "差"]]
 
 
 def test_the_score_distribution_has_a_strip_per_grade_best_on_top():
-    figure = charts.score_distribution(
+    figure = score_charts.score_distribution(
         [scored("甲", "92.95", "优"), scored("乙", "95", "优"), scored("丙", "55.5", "差")], GRADES
     )
     assert [(t["name"], t["x"]) for t in figure["data"]] == [("优", [92.95, 95.0]), ("差", [55.5])]
@@ -328,7 +328,7 @@ def test_the_score_distribution_has_a_strip_per_grade_best_on_top():
 
 
 def test_the_score_distribution_follows_configured_grades():
-    figure = charts.score_distribution([scored("甲", "75", "合格")], [[60, "合格"], [0, "不合格"]])
+    figure = score_charts.score_distribution([scored("甲", "75", "合格")], [[60, "合格"], [0, "不合格"]])
     assert figure["layout"]["yaxis"]["ticktext"] == ["合格 (1)", "不合格 (0)"]
     assert [s["x0"] for s in figure["layout"]["shapes"]] == [60]
 
@@ -355,8 +355,8 @@ def every_figure_with(text):
         charts.funding_per_project([{"name": text, "total": Decimal(2), "by_source": {text: Decimal(2)}}], sources),
         charts.indicator_mix([{"level1": text, "level2": text, "count": 1}]),
         *(p["figure"] for p in charts.numeric_targets([target(text, "5", text)])),
-        charts.target_vs_actual([actual(text, "5", "4", unit=text)]),
-        charts.score_distribution([scored(text, "80", "良")], GRADES),
+        score_charts.target_vs_actual([actual(text, "5", "4", unit=text)]),
+        score_charts.score_distribution([scored(text, "80", "良")], GRADES),
     ]
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from budget import exporter
+from budget import export_rows
 from budget.importing.importer import import_table
 from tests.conftest import REFERENCE
 
@@ -245,7 +245,7 @@ def test_spreadsheet_exports_hold_numbers_as_numbers_and_no_text_formula(db, wri
     text = REFERENCE.read_text(encoding="utf-8").replace("办证大厅窗口服务经费", "-1+1").replace("工作天数", "=SUM(A1)")
     import_table(write_file("evil.txt", text), filename="evil.txt", year=2021)
     path = tmp_path / "out.xlsx"
-    exporter.write_xlsx(exporter.indicator_rows(), path)
+    export_rows.write_xlsx(export_rows.indicator_rows(), path)
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     header = rows[0]
     first = dict(zip(header, rows[1]))
@@ -255,7 +255,7 @@ def test_spreadsheet_exports_hold_numbers_as_numbers_and_no_text_formula(db, wri
     comparators = {dict(zip(header, r))["比较符"] for r in rows[1:]}
     assert comparators <= {"≥", "≤", "＝", ">", "<", None, ""} and "≥" in comparators
     out = io.StringIO()
-    exporter.write_csv(exporter.indicator_rows(), out)
+    export_rows.write_csv(export_rows.indicator_rows(), out)
     line = next(row for row in out.getvalue().splitlines() if "=SUM" in row)
     assert "'-1+1" in line and ",199.00," in line and ",＝,22," in line
 

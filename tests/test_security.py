@@ -91,7 +91,7 @@ def test_two_concurrent_imports_of_the_same_department_and_year_leave_one_table(
 
 
 def test_csv_export_makes_formula_triggers_inert(db, write_file, client):
-    from budget import exporter
+    from budget import export_rows
 
     text = REFERENCE.read_text(encoding="utf-8").replace(
         "办证大厅窗口服务经费", '=HYPERLINK("http://evil.example","点我")'
@@ -100,7 +100,7 @@ def test_csv_export_makes_formula_triggers_inert(db, write_file, client):
     import io
 
     out = io.StringIO()
-    exporter.write_csv(exporter.indicator_rows(), out)
+    export_rows.write_csv(export_rows.indicator_rows(), out)
     assert '\'=HYPERLINK(""http://evil.example"",""点我"")' in out.getvalue()
     assert ",=HYPERLINK" not in out.getvalue()
 
@@ -108,12 +108,12 @@ def test_csv_export_makes_formula_triggers_inert(db, write_file, client):
 def test_xlsx_export_makes_formula_triggers_inert(db, write_file, tmp_path):
     from openpyxl import load_workbook
 
-    from budget import exporter
+    from budget import export_rows
 
     text = REFERENCE.read_text(encoding="utf-8").replace("办证大厅窗口服务经费", "=1+1").replace("工作天数", "@SUM(A1)")
     import_table(write_file("evil.txt", text), filename="evil.txt", year=2021)
     path = tmp_path / "out.xlsx"
-    exporter.write_xlsx(exporter.indicator_rows(), path)
+    export_rows.write_xlsx(export_rows.indicator_rows(), path)
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert rows[1][3] == "'=1+1" and rows[1][12] == "'@SUM(A1)"
     assert all(not (isinstance(v, str) and v.startswith(("=", "+", "@"))) for row in rows for v in row)

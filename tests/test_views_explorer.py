@@ -8,7 +8,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.urls import reverse
 
-from budget import selectors
+from budget import explorer_queries
 from budget.importing.importer import import_table
 from budget.models import Department, Indicator, Level1Category
 from budget.tables import IndicatorTable
@@ -214,7 +214,7 @@ def test_a_word_is_not_found_across_an_indicators_name_and_value(client, referen
 
 
 def test_the_search_goes_through_the_one_index(db):
-    if not selectors.trigram_indexes(connection):
+    if not explorer_queries.trigram_indexes(connection):
         pytest.skip("the server has no pg_trgm")
     from budget.models import Indicator
     from budget.search import indicator_words
@@ -240,7 +240,9 @@ def test_a_narrowed_search_walks_the_chosen_projects_indicators_in_order(referen
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE budget_indicator; ANALYZE budget_project; ANALYZE budget_budgettable")
     query = QueryDict(f"q=满意度&department={reference_table.department_id}&year=2021")
-    rows = IndicatorFilter(query, queryset=selectors.indicators_explorer()).qs.values_list("pk", flat=True)[:1001]
+    rows = IndicatorFilter(query, queryset=explorer_queries.indicators_explorer()).qs.values_list("pk", flat=True)[
+        :1001
+    ]
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off")  # as ids_up_to does
@@ -286,10 +288,10 @@ def test_words_without_letter_case_skip_the_upper_casing(db, monkeypatch, term, 
     # Without the trigram indexes (a server without pg_trgm) plain LIKE finds the same rows; with them every
     # word goes through the indexes' UPPER().
     key = (connection.alias, connection.settings_dict["NAME"])
-    monkeypatch.setitem(selectors._TRIGRAM_INDEXES, key, False)
-    assert selectors.text_lookup(term) == lookup
-    monkeypatch.setitem(selectors._TRIGRAM_INDEXES, key, True)
-    assert selectors.text_lookup(term) == "icontains"
+    monkeypatch.setitem(explorer_queries._TRIGRAM_INDEXES, key, False)
+    assert explorer_queries.text_lookup(term) == lookup
+    monkeypatch.setitem(explorer_queries._TRIGRAM_INDEXES, key, True)
+    assert explorer_queries.text_lookup(term) == "icontains"
 
 
 @pytest.mark.parametrize(

@@ -108,78 +108,90 @@ FILES = [JSON_FILE] + [f"{name}.csv" for name in FIELDS]
 def _rows(name: str, year: int):
     """The rows of one CSV for one year, read through a server-side cursor in constant memory."""
     if name == "tables":
-        tables = with_status(BudgetTable.objects.filter(year=year).select_related("department"))
-        for t in tables.order_by("department__name"):
-            imported = timezone.localtime(t.imported_at).isoformat(timespec="seconds") if t.imported_at else None
-            yield [
-                t.pk,
-                t.department.name,
-                t.department.code,
-                t.year,
-                getattr(t, "kind", None) or DEFAULT_KIND,
-                t.title,
-                t.layout,
-                formats.exact_amount(t.total),
-                formats.points(t.review_score),
-                t.review_status,
-                t.source_filename,
-                t.source_sha256,
-                imported,
-            ]
+        yield from _table_rows(year)
         return
-    if name == "projects":
-        rows = (
-            Project.objects.filter(table__year=year)
-            .order_by("table__department__name", "position")
-            .values_list(
-                "pk",
-                "table_id",
-                "table__department__name",
-                "table__year",
-                "unit__name",
-                "position",
-                "name",
-                "code",
-                "source_row",
-                "total",
-                "goal",
-                "review_score",
-                "executed",
-                "unparsed_indicator_text",
-            )
-        )
-    elif name == "funding":
-        rows = (
-            ProjectFunding.objects.filter(project__table__year=year)
-            .order_by("project__table__department__name", "project__position", "source__position", "source__name")
-            .values_list("project_id", "project__table_id", "source__name", "amount")
-        )
-    else:
-        rows = (
-            Indicator.objects.filter(project__table__year=year)
-            .order_by("project__table__department__name", "project__position", "position")
-            .values_list(
-                "pk",
-                "project_id",
-                "project__table_id",
-                "seq",
-                Coalesce(NullIf("level1_label", Value("")), F("level2__level1__name")),
-                Coalesce(NullIf("level2_label", Value("")), F("level2__name")),
-                "level2_code",
-                "name",
-                "library_code",
-                "period_value",
-                "annual_value",
-                "comparator",
-                "target_value",
-                "target_unit",
-                "weight",
-                "actual_value",
-                "actual_points",
-            )
-        )
+    rows = {"projects": _project_values, "funding": _funding_values}.get(name, _indicator_values)(year)
     for row in rows.iterator(chunk_size=2000):
         yield [formats.number(v) if hasattr(v, "normalize") else v for v in row]
+
+
+def _table_rows(year: int):
+    tables = with_status(BudgetTable.objects.filter(year=year).select_related("department"))
+    for t in tables.order_by("department__name"):
+        imported = timezone.localtime(t.imported_at).isoformat(timespec="seconds") if t.imported_at else None
+        yield [
+            t.pk,
+            t.department.name,
+            t.department.code,
+            t.year,
+            getattr(t, "kind", None) or DEFAULT_KIND,
+            t.title,
+            t.layout,
+            formats.exact_amount(t.total),
+            formats.points(t.review_score),
+            t.review_status,
+            t.source_filename,
+            t.source_sha256,
+            imported,
+        ]
+
+
+def _project_values(year: int):
+    return (
+        Project.objects.filter(table__year=year)
+        .order_by("table__department__name", "position")
+        .values_list(
+            "pk",
+            "table_id",
+            "table__department__name",
+            "table__year",
+            "unit__name",
+            "position",
+            "name",
+            "code",
+            "source_row",
+            "total",
+            "goal",
+            "review_score",
+            "executed",
+            "unparsed_indicator_text",
+        )
+    )
+
+
+def _funding_values(year: int):
+    return (
+        ProjectFunding.objects.filter(project__table__year=year)
+        .order_by("project__table__department__name", "project__position", "source__position", "source__name")
+        .values_list("project_id", "project__table_id", "source__name", "amount")
+    )
+
+
+def _indicator_values(year: int):
+    """The level names as the source wrote them, else the category's own (as the exports write them)."""
+    return (
+        Indicator.objects.filter(project__table__year=year)
+        .order_by("project__table__department__name", "project__position", "position")
+        .values_list(
+            "pk",
+            "project_id",
+            "project__table_id",
+            "seq",
+            Coalesce(NullIf("level1_label", Value("")), F("level2__level1__name")),
+            Coalesce(NullIf("level2_label", Value("")), F("level2__name")),
+            "level2_code",
+            "name",
+            "library_code",
+            "period_value",
+            "annual_value",
+            "comparator",
+            "target_value",
+            "target_unit",
+            "weight",
+            "actual_value",
+            "actual_points",
+        )
+    )
 
 
 def _write(name: str, year: int, out) -> None:

@@ -9,7 +9,7 @@ from ninja import Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from budget import selectors
+from budget import explorer_queries
 from budget.filters import INDICATOR_TEXTS, SEARCH_MAX_CHARS, bounded_search, search_terms, words_in
 from budget.models import BudgetTable
 from budget.search import indicator_words
@@ -29,7 +29,7 @@ class IndicatorQuery(Schema):
 
 def indicators(query: IndicatorQuery):
     """The explorer's queryset (its order and joins) narrowed by the query."""
-    rows = selectors.indicators_explorer()
+    rows = explorer_queries.indicators_explorer()
     if query.year:
         rows = rows.filter(project__table__year=query.year)
     if query.department:

@@ -191,35 +191,9 @@ def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> Indicato
         )
         return result
     if actual is not None:
-        result.actual = actual.value
-        result.points = quantitative_points(
-            exact_max, indicator.comparator, target, actual.value, cfg["lower_is_better_rule"]
-        )
-        if target > 0:
-            result.percent_of_target = round_points(actual.value / target * 100)
-        if evaluator is not None and evaluator != result.points:
-            result.findings.append(
-                finding(
-                    "points-differ",
-                    "info",
-                    **where_params(indicator),
-                    given=formats.points(evaluator),
-                    computed=formats.points(result.points),
-                )
-            )
+        _score_against_target(result, exact_max, actual.value, cfg["lower_is_better_rule"])
     elif evaluator is not None:
-        result.points = evaluator
-        if evaluator > shown_max:
-            result.points = shown_max
-            result.findings.append(
-                finding(
-                    "points-above-max",
-                    "warning",
-                    **where_params(indicator),
-                    given=formats.points(evaluator),
-                    max=formats.points(shown_max),
-                )
-            )
+        _take_evaluator_points(result, evaluator)
     elif target is not None and text:
         result.findings.append(finding("actual-not-a-number", "warning", **where_params(indicator), actual=text))
     elif target is not None:
@@ -237,6 +211,44 @@ def score_indicator(indicator, exact_max: Decimal | None, cfg: dict) -> Indicato
             )
         )
     return result
+
+
+def _score_against_target(result: IndicatorScore, exact_max: Decimal, actual: Decimal, rule: str) -> None:
+    """Points computed from the actual number against the numeric target; the evaluator's own points, when
+    they differ, are noted and the computed ones kept."""
+    indicator = result.indicator
+    target = indicator.target_value
+    result.actual = actual
+    result.points = quantitative_points(exact_max, indicator.comparator, target, actual, rule)
+    if target > 0:
+        result.percent_of_target = round_points(actual / target * 100)
+    given = indicator.actual_points
+    if given is not None and given != result.points:
+        result.findings.append(
+            finding(
+                "points-differ",
+                "info",
+                **where_params(indicator),
+                given=formats.points(given),
+                computed=formats.points(result.points),
+            )
+        )
+
+
+def _take_evaluator_points(result: IndicatorScore, given: Decimal) -> None:
+    """The evaluator's points where no number can be scored; more than the indicator's maximum is cut to it."""
+    result.points = given
+    if given > result.max_points:
+        result.points = result.max_points
+        result.findings.append(
+            finding(
+                "points-above-max",
+                "warning",
+                **where_params(result.indicator),
+                given=formats.points(given),
+                max=formats.points(result.max_points),
+            )
+        )
 
 
 def evaluate(indicators, *, budget: Decimal, executed: Decimal | None, cfg: dict | None = None) -> ProjectScore:

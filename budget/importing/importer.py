@@ -185,14 +185,8 @@ def parse_table(
     if found is None:
         raise ImportFailed([header_not_found(name, head, TARGETS_NEED)])
     preamble = read_preamble(head[:found])
-    header_row, header = head[found]
-    rest = head[found + 1 :]
-    if rest and is_subheader(header, rest[0][1]):
-        header = merge_header(header, rest[0][1])
-        rest = rest[1:]
-    unit_word = preamble["unit"] or next(
-        (m.group(1) for h in header for m in [re.search(r"\((万元|元)\)", h)] if m), "万元"
-    )
+    header_row, header, rest = _header(head, found)
+    unit_word = preamble["unit"] or _unit_in_header(header)
     reader = Reader(name, WAN if unit_word == "元" else Decimal(1))
     columns = map_columns(header, reader, header_row)
     if reader.problems:
@@ -206,14 +200,7 @@ def parse_table(
         state.read_indicator_rows(body)
 
     table_year = resolve_year(preamble["year"], year, preamble["year_row"], reader.problem)
-    found_name = preamble["department"] or state.first_total_name
-    dept_name = department or found_name
-    if not dept_name:
-        reader.problem(None, None, None, "无法确定部门名称(没有「部门名称:」行或合计行),请用 --department 指定")
-    note = department_note(preamble["department"], department)
-    if note:
-        state.flags.append(ParsedFlag("info", "department-differs", note))
-    dept_code, dept_name = grammar.split_code(dept_name or "")
+    dept_code, dept_name = _department(department, preamble["department"], state, reader)
     state.finish(dept_name)
     if reader.problems:
         raise ImportFailed(reader.problems)
@@ -221,7 +208,7 @@ def parse_table(
         filename=name,
         sha256=sha256,
         department=dept_name,
-        department_code=dept_code or "",
+        department_code=dept_code,
         year=table_year,
         title=preamble["title"],
         amount_unit=unit_word,
@@ -231,6 +218,35 @@ def parse_table(
         units=state.units,
         flags=state.flags,
     )
+
+
+def _header(head, found: int) -> tuple[int, list[str], list]:
+    """The header's row number and cells, and the rows after it; a second header row under a group heading
+    (资金来源, 指标值) is merged into the first."""
+    header_row, header = head[found]
+    rest = head[found + 1 :]
+    if rest and is_subheader(header, rest[0][1]):
+        header = merge_header(header, rest[0][1])
+        rest = rest[1:]
+    return header_row, header, rest
+
+
+def _unit_in_header(header: list[str]) -> str:
+    """The amount unit a column heading names, 总计(元) or 预算数(万元); 万元 when none does."""
+    return next((m.group(1) for h in header for m in [re.search(r"\((万元|元)\)", h)] if m), "万元")
+
+
+def _department(given: str | None, stated: str | None, state: LayoutReader, reader: Reader) -> tuple[str, str]:
+    """The department's code and name: the one given to the import, else the table's 部门名称 line, else
+    its first total row. A given name wins, with a note when the table states another."""
+    name = given or stated or state.first_total_name
+    if not name:
+        reader.problem(None, None, None, "无法确定部门名称(没有「部门名称:」行或合计行),请用 --department 指定")
+    note = department_note(stated, given)
+    if note:
+        state.flags.append(ParsedFlag("info", "department-differs", note))
+    code, name = grammar.split_code(name or "")
+    return code or "", name
 
 
 def file_sha256(source) -> str:

@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from budget import exporter, selectors
+from budget import export_rows, exporter, selectors
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if format in ("xlsx", "table-xlsx") and not output:
             raise CommandError(f"{format} 是二进制格式,请用 --output 指定文件")
         if format == "xlsx":
-            exporter.write_xlsx(exporter.indicator_rows(year=year, department=department), output)
+            export_rows.write_xlsx(export_rows.indicator_rows(year=year, department=department), output)
             return
         if format == "table-xlsx":
             exporter.write_table_xlsx(self.one_table(year, department, kind), output)
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             json.dump(exporter.json_document(year=year, department=department), buffer, ensure_ascii=False, indent=2)
             buffer.write("\n")
         elif format == "csv":
-            exporter.write_csv(exporter.indicator_rows(year=year, department=department), buffer)
+            export_rows.write_csv(export_rows.indicator_rows(year=year, department=department), buffer)
         else:
             buffer.write(exporter.table_text(self.one_table(year, department, kind)))
         if output:
