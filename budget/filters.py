@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from budget import explorer_queries, selectors
 from budget.importing.indicators import normalize
-from budget.models import Department, FundingUnit, Level1Category, Level2Category
-from budget.search import indicator_words
+from budget.models import Department, FundingUnit, Level1Category, Level2Category, Project
+from budget.search import indicator_words, of_projects
 
 # The texts a search looks through. By default an indicator's own name and values, which its row shows (the
 # API's `q` too), as one text with one trigram index (budget.search, migration 0013); a reader may add the
@@ -105,17 +105,13 @@ class IndicatorFilter(filters.FilterSet):
     )
     department = filters.ChoiceFilter(
         label=_("部门"),
-        field_name="project__table__department",
+        method="in_department",
         choices=_department_choices,
         empty_label=_("全部部门"),
         widget=PlainSelect,
     )
     year = filters.ChoiceFilter(
-        label=_("年度"),
-        field_name="project__table__year",
-        choices=_year_choices,
-        empty_label=_("全部年度"),
-        widget=PlainSelect,
+        label=_("年度"), method="in_year", choices=_year_choices, empty_label=_("全部年度"), widget=PlainSelect
     )
     level1 = filters.ModelChoiceFilter(
         label=_("一级指标"),
@@ -165,6 +161,18 @@ class IndicatorFilter(filters.FilterSet):
 
     def with_projects(self) -> bool:
         return self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("scope") == "projects"
+
+    def in_department(self, queryset, name, value):
+        # The year, when chosen, narrows the projects too: the one table's, not the department's every year's.
+        projects = Project.objects.filter(table__department=value)
+        if year := self.form.cleaned_data.get("year"):
+            projects = projects.filter(table__year=year)
+        return of_projects(queryset, projects)
+
+    def in_year(self, queryset, name, value):
+        # With a department the year is in its projects (in_department): a join on it would be the planner's to
+        # drive the search from, through every table of the year.
+        return queryset if self.form.cleaned_data.get("department") else queryset.filter(project__table__year=value)
 
     def by_kind(self, queryset, name, value):
         return queryset.filter(target_value__isnull=(value == "qualitative"))

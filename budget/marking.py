@@ -2,6 +2,7 @@
 are markup, so a table's text can never become HTML however it is written."""
 
 import re
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -10,6 +11,11 @@ SNIPPET = 30  # characters of a goal shown either side of the first word found i
 
 
 def _pattern(terms) -> re.Pattern | None:
+    return _compiled(tuple(terms))
+
+
+@lru_cache(maxsize=256)  # a page marks the same few words in hundreds of cells
+def _compiled(terms: tuple) -> re.Pattern | None:
     words = sorted({t for t in terms if t}, key=len, reverse=True)  # the longer word wins where two overlap
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
 

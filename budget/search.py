@@ -4,7 +4,7 @@ The index and the query must name the same expression for PostgreSQL to use the 
 written here: UPPER(name || newline || period_value || newline || annual_value), a missing value as ''.
 """
 
-from django.db.models import F, Func, TextField
+from django.db.models import BooleanField, F, Func, Subquery, TextField
 
 SEPARATOR = "\n"  # a searched word is split on whitespace, so it never spans two of the texts
 
@@ -34,3 +34,20 @@ class IndicatorText(Func):
 def indicator_words(queryset, alias: str = "indicator_text"):
     """The queryset with the indicator's joined text as `alias`, to filter with alias__icontains."""
     return queryset.alias(**{alias: IndicatorText()})
+
+
+class InArray(Func):
+    """`column = ANY(ARRAY(subquery))`: the subquery's values read once into an array before the outer scan."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def of_projects(queryset, projects):
+    """The indicators of `projects`, found by walking the indicators' project index in the explorer's order.
+
+    Joined to the projects, the planner expects a table's average few dozen or hundred projects and reads every
+    indicator of them, 120,000 for a 20,000-project table, before a LIMIT can stop it. Given them as an array it
+    walks the index backwards over exactly those projects, and a LIMIT stops the scan at the count's cap."""
+    return queryset.filter(InArray(F("project_id"), Subquery(projects.order_by().values("pk"))))

@@ -236,9 +236,12 @@ def explorer(request):
 def _explorer_page(request, filterset):
     ids = explorer_queries.ids_up_to(filterset.qs, EXPLORER_COUNT_CAP + 1)
     count = len(ids)
-    # Up to the cap the page is read back by id, so that a rare word, whose few matches take a scan of
-    # every indicator to find, is searched for once and not again for the page.
-    rows = filterset.qs if count > EXPLORER_COUNT_CAP else explorer_queries.indicators_explorer().filter(pk__in=ids)
+    # The page is read back by id, so that the search runs once: a rare word's few matches take a scan of every
+    # indicator to find, and a narrowed search's page planned afresh read every indicator of a large table.
+    # Past the cap the pages list the first EXPLORER_COUNT_CAP ids read, unless the reader sorts by a column,
+    # which orders every match.
+    by_id = count <= EXPLORER_COUNT_CAP or not request.GET.get("sort")
+    rows = explorer_queries.indicators_explorer().filter(pk__in=ids[:EXPLORER_COUNT_CAP]) if by_id else filterset.qs
     indicator_table = IndicatorTable(
         rows,
         terms=filterset.terms(),

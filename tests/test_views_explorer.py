@@ -4,12 +4,14 @@ import io
 import re
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.urls import reverse
 
 from budget import explorer_queries
 from budget.importing.importer import import_table
-from budget.models import Level1Category
+from budget.models import Department, Indicator, Level1Category
+from budget.tables import IndicatorTable
 from tests.conftest import REFERENCE
 from tests.ui_helpers import grow, table_rows
 
@@ -113,6 +115,29 @@ def test_past_a_thousand_matches_it_stops_counting(client, reference_table):
     assert count(client, "?q=扩展指标1") == 130
 
 
+def test_a_search_narrowed_to_one_department_pages_its_first_thousand_matches(client, reference_table, write_file):
+    other = REFERENCE.read_text(encoding="utf-8").replace(
+        "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门"
+    )
+    import_table(write_file("other.txt", other), filename="other.txt", year=2021)
+    grow(reference_table, projects=130, indicators=8)  # 1,040 indicators named 扩展指标, the newest projects
+    narrowed = f"?q=扩展&department={reference_table.department_id}&year=2021"
+    assert "超过 1000 个指标" in client.get(URL + narrowed).content.decode()
+    first, last = (
+        table_rows(client.get(URL + narrowed), "indicators"),
+        table_rows(client.get(URL + narrowed + "&page=20"), "indicators"),
+    )
+    assert first[0][:3] == ["广州市花都区政务服务和数据管理局", "2021", "扩展项目130"] and first[0][5] == "扩展指标1"
+    # the thousandth match, 8 to a project from 130 down: project 6's last indicator
+    assert len(last) == 50 and last[-1][2] == "扩展项目006" and last[-1][5] == "扩展指标8"
+    assert {row[0] for row in first + last} == {"广州市花都区政务服务和数据管理局"}
+    # Sorted by a column, the pages order every match, not only the first thousand: projects 1-5 come first.
+    assert table_rows(client.get(URL + narrowed + "&sort=project"), "indicators")[0][2] == "扩展项目001"
+    other_id = Department.objects.get(name="另一个部门").pk
+    assert count(client, f"?q=扩展&department={other_id}&year=2021") == 0
+    assert count(client, f"?q=满意度&department={other_id}&year=2021") == 12
+
+
 def test_the_newest_projects_come_first(client, reference_table, write_file):
     other = REFERENCE.read_text(encoding="utf-8").replace(
         "部门名称: 广州市花都区政务服务和数据管理局", "部门名称: 另一个部门"
@@ -203,6 +228,30 @@ def test_the_search_goes_through_the_one_index(db):
     assert "budget_indicator_text_trgm" in plan
 
 
+def test_a_narrowed_search_walks_the_chosen_projects_indicators_in_order(reference_table):
+    """The department's projects go in as one array, so that the count up to the cap walks the indicators'
+    index in the explorer's order and stops at the cap; joined, the planner expected a few dozen projects and
+    read every indicator of a 20,000-project table (README, Performance)."""
+    from django.http import QueryDict
+
+    from budget.filters import IndicatorFilter
+
+    grow(reference_table, projects=60, indicators=8)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE budget_indicator; ANALYZE budget_project; ANALYZE budget_budgettable")
+    query = QueryDict(f"q=满意度&department={reference_table.department_id}&year=2021")
+    rows = IndicatorFilter(query, queryset=explorer_queries.indicators_explorer()).qs.values_list("pk", flat=True)[
+        :1001
+    ]
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_seqscan = off")  # as ids_up_to does
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(r"Index Scan Backward using \S+ on budget_indicator\b", plan), plan
+    assert "Index Cond: (project_id = ANY (" in plan, plan
+
+
 @pytest.mark.parametrize("extra", [0, 60])
 def test_it_costs_a_fixed_number_of_queries(client, reference_table, django_assert_max_num_queries, extra):
     if extra:
@@ -243,3 +292,28 @@ def test_words_without_letter_case_skip_the_upper_casing(db, monkeypatch, term, 
     assert explorer_queries.text_lookup(term) == lookup
     monkeypatch.setitem(explorer_queries._TRIGRAM_INDEXES, key, True)
     assert explorer_queries.text_lookup(term) == "icontains"
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?q=满意度", "?q=群众满意度&scope=projects", "?q=热线 满意度&sort=-target", "?page=2"]
+)
+def test_the_rows_written_in_python_are_django_tables2s_cells(client, reference_table, write_file, monkeypatch, query):
+    """PlainRowsTable (budget/tables.py) writes the body rows itself for speed: the page must be the one
+    django-tables2's own template renders, peers, actuals, links, marks and escaping included."""
+    for n, name in enumerate(["另<b>部门", "第三个部门"]):  # three departments: peers are shown
+        other = REFERENCE.read_text(encoding="utf-8").replace(
+            "部门名称: 广州市花都区政务服务和数据管理局", f"部门名称: {name}"
+        )
+        import_table(write_file(f"other{n}.txt", other), filename=f"other{n}.txt", year=2021)
+    Indicator.objects.filter(pk__in=Indicator.objects.order_by("pk").values("pk")[:30]).update(actual_value="80%")
+    Indicator.objects.filter(name__contains="满意度").update(annual_value="<i>满意度&")
+
+    def page():
+        caches["pages"].clear()
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", client.get(URL + query).content.decode()))
+
+    ours = page()
+    monkeypatch.setattr(IndicatorTable._meta, "template_name", "django_tables2/bootstrap5-responsive.html")
+    assert ours == page()
+    assert ("&lt;i&gt;<mark>满意度</mark>&amp;" in ours) == (query in ("?q=满意度", "?q=热线 满意度&sort=-target"))
+    assert "另&lt;b&gt;部门" in ours and "3 个部门 · 中位数" in ours and "达成度" in ours
