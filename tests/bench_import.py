@@ -259,11 +259,11 @@ def time_export(department: str) -> tuple[float, int]:
     """The CSV export of one table (export_targets --format csv --department … --year …) into a file."""
     import tempfile
 
-    from budget import exporter
+    from budget import export_rows
 
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as out:
-        exporter.write_csv(exporter.indicator_rows(year=BIG_YEAR, department=department), out)
+        export_rows.write_csv(export_rows.indicator_rows(year=BIG_YEAR, department=department), out)
         size = out.tell()
     return time.perf_counter() - start, size
 
