@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_update_with_history
 
 from budget.caching import bump_data_version
+from budget.formats import amount
 from budget.importing import indicators as grammar
 from budget.importing import self_evaluation
 from budget.importing.importer import locate_header
@@ -49,6 +50,7 @@ from budget.importing.reading import (
     result_column_role,
     wan_amount,
 )
+from budget.models import BudgetTable, Indicator, Project
 
 EXECUTED_NAMES = {"全年执行数", "执行数", "全年执行金额", "预算执行数"}
 SKIPPED_NAMES = {"预算执行率"}
@@ -143,7 +145,6 @@ def write_actuals(sheet: ActualsSheet, *, user=None, dry_run=False) -> ActualsRe
     """Match the rows to the stored targets and write them, in one transaction under the target importer's
     lock. Every changed indicator and project gets a history record naming the file, so a score can be traced
     to its source."""
-    from budget.models import Indicator, Project
 
     check, name = Collector(sheet.filename, sheet.header), sheet.filename
     with transaction.atomic():
@@ -188,7 +189,6 @@ def write_actuals(sheet: ActualsSheet, *, user=None, dry_run=False) -> ActualsRe
 
 def _save(updates, roles, money_fields, name, user):
     """Every changed indicator and project with a history record naming the file."""
-    from budget.models import Indicator, Project
 
     fields = ["actual_value"] + [
         f for role, f in (("reason", "deviation_reason"), ("points", "actual_points")) if role in roles
@@ -207,8 +207,6 @@ def _save(updates, roles, money_fields, name, user):
 
 def _changes(updates, money_fields) -> list[tuple[str, str, str, str]]:
     """What a dry run would write, field by field against the stored values (one query per model)."""
-    from budget.formats import amount
-    from budget.models import Indicator, Project
 
     def text(value):
         return "—" if value in (None, "") else amount(value) if isinstance(value, Decimal) else str(value)
@@ -255,7 +253,6 @@ def _above_header(name, rows, check) -> tuple[dict, dict | None]:
 
 
 def _targets(department, year):
-    from budget.models import BudgetTable
 
     return BudgetTable.objects.filter(
         department__name=department, year=year, kind=BudgetTable.Kind.PROJECT_TARGETS

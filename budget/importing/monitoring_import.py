@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from budget.caching import bump_data_version
 from budget.evaluation import monitoring
 from budget.formats import LOWER_IS_BETTER
+from budget.importing.indicators import parse_target, split_code
+from budget.importing.monitoring_changes import changes
 from budget.importing.monitoring_read import MonitoringReader
 from budget.importing.problems import Collector, ImportFailed
 from budget.importing.readers import open_table
@@ -89,7 +91,6 @@ def read_monitoring(source, *, filename=None, year=None, month=None, department=
 def write_monitoring(sheet: MonitoringSheet, *, dry_run=False) -> MonitoringResult:
     """Match the blocks to the department's targets, check them and (unless dry_run) write them; a dry run says
     what each report changes against the stored one (budget/importing/monitoring_changes.py)."""
-    from budget.importing.monitoring_changes import changes
 
     collected = Collector(sheet.filename)
     problem, problems = collected.problem, collected.problems
@@ -125,8 +126,6 @@ def _table(reading, department, year, problem):
     tables = BudgetTable.objects.filter(year=year, kind=BudgetTable.Kind.PROJECT_TARGETS).select_related("department")
     wanted = department or reading.department
     if wanted:
-        from budget.importing.indicators import split_code
-
         key = name_key(split_code(wanted)[1])
         found = [t for t in tables if name_key(t.department.name) == key]
         if not found:
@@ -292,7 +291,6 @@ def _write(reports, month, name):
 
 def figures(report, rows) -> monitoring.ProjectFigures:
     """The rule's input from a report and its indicator rows (saved or not)."""
-    from budget.importing.indicators import parse_target
 
     indicators = []
     for row in rows:
